@@ -1,0 +1,120 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Readiness, Services } from '../pipeline/container.js';
+import type { ModelManifest } from '../pipeline/inference/manifest.js';
+import type { Logger } from '../pipeline/logger.js';
+import { type Route, route } from './contract.js';
+import { authorize } from './middleware/auth.js';
+import { errorMiddleware, sendProblem } from './middleware/problem.js';
+import { validate } from './middleware/validate.js';
+import { buildOpenApi } from './openapi.js';
+import { flightRoutes } from './routes/flights.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { reviewRoutes } from './routes/review.js';
+
+export interface AppDependencies {
+  services: Services;
+  readiness: Readiness;
+  manifest: ModelManifest;
+  logger: Logger;
+  maxUploadBytes: number;
+  /** Check every response against its schema (tests); off in production for speed. */
+  checkResponses: boolean;
+}
+
+const API_PREFIX = '/api/v1';
+const WEB_DIR = path.resolve(import.meta.dirname, '../web');
+const startedAt = Date.now();
+
+/** Builds the Express app from the route contracts; no listen() here (tests bind port 0). */
+export function createApp(deps: AppDependencies): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  const systemRoutes: Route[] = [
+    route(
+      { method: 'get', path: '/health', summary: 'Liveness: the process answers', tags: ['system'], roles: 'public', responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok'), uptimeSeconds: z.number() }) } } },
+      async () => ({ status: 200, body: { status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) } }),
+    ),
+    route(
+      {
+        method: 'get',
+        path: '/ready',
+        summary: 'Readiness: database, object storage and queue answer',
+        tags: ['system'],
+        roles: 'public',
+        responses: { 200: { description: 'Ready', schema: z.object({ ready: z.boolean(), checks: z.record(z.string(), z.string()) }) }, 503: { description: 'Not ready', schema: z.object({ ready: z.boolean(), checks: z.record(z.string(), z.string()) }) } },
+      },
+      async () => {
+        const checks = await deps.readiness.check();
+        const ready = Object.values(checks).every((v) => v === 'ok');
+        return { status: ready ? 200 : 503, body: { ready, checks } };
+      },
+    ),
+    route(
+      {
+        method: 'get',
+        path: '/model',
+        summary: 'The detection model in use: name, version, sha256, classes and thresholds',
+        tags: ['system'],
+        roles: ['operator', 'reviewer', 'regulator', 'admin'],
+        responses: { 200: { description: 'Model manifest', schema: z.record(z.string(), z.unknown()) } },
+      },
+      async () => ({ status: 200, body: deps.manifest }),
+    ),
+  ];
+  const routes = [...systemRoutes, ...flightRoutes(deps.services), ...reviewRoutes(deps.services), ...ingestRoutes(deps.services)];
+  const openapi = buildOpenApi(routes, { version: '0.1.0' });
+
+  const router = express.Router();
+  const json = express.json({ limit: '2mb', strict: true });
+  for (const { contract, handler } of routes) {
+    const bodyParser =
+      contract.body === 'binary'
+        ? express.raw({ type: () => true, limit: deps.maxUploadBytes })
+        : json;
+    router[contract.method](contract.path, authorize(contract.roles, deps.services.tokens), bodyParser, validate(contract), async (req: Request, res: Response) => {
+      const v = req.validated!;
+      const result = await handler({
+        params: v.params as never,
+        query: v.query as never,
+        body: v.body as never,
+        principal: req.principal,
+        raw: contract.body === 'binary' ? (req.body as Buffer) : undefined,
+        contentType: req.get('content-type')?.split(';')[0]?.trim().toLowerCase(),
+      });
+      if (result.headers) res.set(result.headers);
+      if (result.binary) {
+        res.status(result.status).type(result.binary.contentType).send(result.binary.data);
+        return;
+      }
+      if (deps.checkResponses) {
+        const schema = contract.responses[result.status]?.schema;
+        if (!schema) throw new Error(`${contract.method.toUpperCase()} ${contract.path} answered ${result.status}, which its contract does not declare`);
+        const check = schema.safeParse(result.body);
+        if (!check.success) throw new Error(`${contract.method.toUpperCase()} ${contract.path} response breaks its contract: ${JSON.stringify(check.error.issues)}`);
+      }
+      res.status(result.status).json(result.body);
+    });
+  }
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.use(API_PREFIX, router);
+  // Probes usually live at the root; same handlers.
+  app.get(['/health', '/ready'], (req, res, next) => {
+    req.url = `${API_PREFIX}${req.path}`;
+    router(req, res, next);
+  });
+  app.use(API_PREFIX, (req, res) => sendProblem(res, req, 404, 'Not Found', `no route ${req.method} ${req.originalUrl}`));
+
+  // The minimal review page (the full reviewer workstation comes later).
+  app.get(['/', '/review'], async (_req, res) => {
+    res.type('html').send(await readFile(path.join(WEB_DIR, 'review.html'), 'utf8'));
+  });
+  app.use(errorMiddleware(deps.logger));
+  return app;
+}

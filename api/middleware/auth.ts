@@ -1,0 +1,40 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Principal, Role } from '../../pipeline/domain/roles.js';
+import { UnauthenticatedError } from '../../pipeline/domain/errors.js';
+import { HttpProblem } from './problem.js';
+
+export interface Authenticator {
+  authenticate(token: string): Promise<Principal>;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: Principal;
+  }
+}
+
+/** Bearer-token authentication and the route's role check, before anything else runs. */
+export function authorize(roles: readonly Role[] | 'public', tokens: Authenticator) {
+  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+    if (roles === 'public') return next();
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) {
+      throw new HttpProblem(401, 'Unauthorized', 'an API token is required: send "Authorization: Bearer <token>"', [{ location: 'header', path: 'authorization', message: 'missing bearer token', code: 'missing_token' }], {
+        'WWW-Authenticate': 'Bearer realm="hazardscope"',
+      });
+    }
+    try {
+      req.principal = await tokens.authenticate(match[1]!);
+    } catch (error) {
+      if (error instanceof UnauthenticatedError) {
+        throw new HttpProblem(401, 'Unauthorized', error.message, [{ location: 'header', path: 'authorization', message: error.message, code: 'invalid_token' }], { 'WWW-Authenticate': 'Bearer realm="hazardscope", error="invalid_token"' });
+      }
+      throw error;
+    }
+    if (!roles.includes(req.principal.role)) {
+      throw new HttpProblem(403, 'Forbidden', `role ${req.principal.role} may not call this route; it needs one of: ${roles.join(', ')}`);
+    }
+    next();
+  };
+}

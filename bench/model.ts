@@ -1,0 +1,67 @@
+/**
+ * One 640×640 session.run of the default hazard model against the YOLOv8n COCO int8 reference from
+ * ../shared/fixtures/real, same machine, same run, same thread settings.
+ *
+ *   npm run bench:model [-- --runs 30 --threads 2]
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '30' },
+    threads: { type: 'string', default: String(os.availableParallelism()) },
+    model: { type: 'string', default: 'models/hazard-v1/model.onnx' },
+    reference: { type: 'string', default: '../shared/fixtures/real/models/yolov8n_coco_640_int8.onnx' },
+  },
+});
+const runs = Number(values.runs);
+const threads = Number(values.threads);
+
+async function measure(file: string): Promise<{ p50: number; p95: number; mean: number; sizeMb: number }> {
+  const bytes = await readFile(file);
+  const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1 });
+  const input = session.inputNames[0]!;
+  const data = new Float32Array(3 * 640 * 640);
+  for (let i = 0; i < data.length; i++) data[i] = ((i * 2654435761) % 255) / 255;
+  const tensor = new ort.Tensor('float32', data, [1, 3, 640, 640]);
+  for (let i = 0; i < 3; i++) await session.run({ [input]: tensor });
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await session.run({ [input]: tensor });
+    times.push(performance.now() - t);
+  }
+  await session.release();
+  times.sort((a, b) => a - b);
+  return {
+    p50: times[Math.floor(times.length * 0.5)]!,
+    p95: times[Math.min(times.length - 1, Math.floor(times.length * 0.95))]!,
+    mean: times.reduce((s, t) => s + t, 0) / times.length,
+    sizeMb: bytes.length / 1e6,
+  };
+}
+
+const rows: Array<[string, Awaited<ReturnType<typeof measure>>]> = [];
+// Alternate order so neither model always runs on a warmer machine.
+const ours = await measure(values.model!);
+rows.push([path.basename(path.dirname(values.model!)), ours]);
+if (existsSync(values.reference!)) {
+  rows.push([path.basename(values.reference!), await measure(values.reference!)]);
+  rows.push([`${path.basename(path.dirname(values.model!))} (again)`, await measure(values.model!)]);
+} else {
+  console.warn(`reference model ${values.reference} is absent: only our model is measured`);
+}
+console.log(`640x640 session.run, batch 1, ${threads} intra-op threads, ${runs} runs each, onnxruntime-node ${ort.env.versions.common}`);
+console.log('model                                   size MB   p50 ms   p95 ms  mean ms');
+for (const [name, r] of rows) {
+  console.log(`${name.padEnd(38)} ${r.sizeMb.toFixed(1).padStart(7)} ${r.p50.toFixed(1).padStart(8)} ${r.p95.toFixed(1).padStart(8)} ${r.mean.toFixed(1).padStart(8)}`);
+}
+if (rows.length === 3) {
+  const ourP50 = Math.max(rows[0]![1].p50, rows[2]![1].p50);
+  console.log(`ours / reference (p50, worse of our two passes): ${(ourP50 / rows[1]![1].p50).toFixed(2)}`);
+}

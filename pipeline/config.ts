@@ -1,0 +1,79 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The environment, parsed once at start-up. Defaults are the embedded mode (PGlite and an embedded
+ * S3 server under DATA_DIR, Redis on localhost). Nothing else reads process.env.
+ */
+const booleanString = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+  .pipe(z.url().optional());
+
+const cores = os.availableParallelism();
+
+export const ConfigSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** Base URL people and S3 notifications reach the API at; defaults to http://HOST:PORT. */
+    PUBLIC_URL: optionalUrl,
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: optionalUrl,
+    /** PostgreSQL schema for all tables; tests give each run its own. */
+    DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').default('public'),
+    REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+    QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, dash and underscore only').default('hazardscope'),
+    S3_ENDPOINT: optionalUrl,
+    S3_ACCESS_KEY: z.string().min(1).optional(),
+    S3_SECRET_KEY: z.string().min(1).optional(),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    S3_BUCKET_ORIGINALS: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').default('hazardscope-originals'),
+    S3_BUCKET_DERIVED: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').default('hazardscope-derived'),
+    /** Port of the embedded S3 server when S3_ENDPOINT is unset; 0 picks a free one. */
+    EMBEDDED_S3_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+    PRESIGN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(900),
+    MODEL_DIR: z.string().min(1).default('models/hazard-v1'),
+    /** Inference worker threads; each holds one ONNX session. */
+    INFERENCE_THREADS: z.coerce.number().int().min(1).max(64).default(Math.max(1, Math.floor(cores / 2))),
+    /** ONNX Runtime intra-op threads per session. */
+    ORT_THREADS: z.coerce.number().int().min(1).max(64).default(Math.max(1, Math.floor(cores / Math.max(1, Math.floor(cores / 2))))),
+    /** Images a worker process handles at once (decode of the next overlaps inference of the current). */
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+    JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+    JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(2000),
+    /** How long a job lock lives without renewal before BullMQ treats the job as stalled. */
+    JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+    MAX_IMAGE_PIXELS: z.coerce.number().int().min(1).default(200_000_000),
+    MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(80 * 1024 * 1024),
+    /** Run the BullMQ workers inside the API process (the demo and single-box installs). */
+    RUN_WORKER_IN_API: booleanString.default(false),
+  })
+  .superRefine((c, ctx) => {
+    if (c.S3_ENDPOINT && (!c.S3_ACCESS_KEY || !c.S3_SECRET_KEY)) {
+      ctx.addIssue({ code: 'custom', path: ['S3_ACCESS_KEY'], message: 'S3_ACCESS_KEY and S3_SECRET_KEY are required with S3_ENDPOINT' });
+    }
+  });
+
+export type Config = Readonly<z.infer<typeof ConfigSchema> & { dataDir: string }>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (process.env at the entry points); throws listing every invalid variable. */
+export function loadConfig(env: Record<string, string | undefined>, overrides: Record<string, string> = {}): Config {
+  const parsed = ConfigSchema.safeParse({ ...env, ...overrides });
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+  }
+  return Object.freeze({ ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) });
+}

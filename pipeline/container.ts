@@ -1,0 +1,164 @@
+import path from 'node:path';
+import type { Config } from './config.js';
+import { type DatabaseHandle, openDatabase } from './db/client.js';
+import { readManifest } from './inference/detector.js';
+import type { ModelManifest } from './inference/manifest.js';
+import { InferencePool } from './inference/pool.js';
+import { createHandlers } from './jobs/handlers.js';
+import { startWorkers } from './jobs/worker.js';
+import type { Logger } from './logger.js';
+import { AuditRepository } from './repositories/audit.js';
+import { CaseRepository } from './repositories/cases.js';
+import { DetectionRepository } from './repositories/detections.js';
+import { FlightRepository } from './repositories/flights.js';
+import { ImageRepository } from './repositories/images.js';
+import { JobQueue } from './repositories/queue.js';
+import { type EmbeddedS3, ObjectStorage, startEmbeddedS3 } from './repositories/storage.js';
+import { TokenRepository } from './repositories/tokens.js';
+import { CaseQueryService } from './services/cases.js';
+import { DetectionService } from './services/detect.js';
+import { FlightQueryService } from './services/flights.js';
+import { ImageService } from './services/images.js';
+import { IngestService } from './services/ingest.js';
+import { ReviewService } from './services/review.js';
+import { TokenService } from './services/tokens.js';
+
+export interface Services {
+  ingest: IngestService;
+  flights: FlightQueryService;
+  images: ImageService;
+  review: ReviewService;
+  cases: CaseQueryService;
+  tokens: TokenService;
+}
+
+export interface Readiness {
+  check(): Promise<Record<string, 'ok' | string>>;
+}
+
+export interface Container {
+  config: Config;
+  logger: Logger;
+  manifest: ModelManifest;
+  services: Services;
+  readiness: Readiness;
+  storage: ObjectStorage;
+  database: DatabaseHandle;
+  /** Starts the inference pool and the BullMQ workers in this process. */
+  startWorker(): Promise<{ close(): Promise<void> }>;
+  close(): Promise<void>;
+}
+
+/** The composition root: the only place that builds concrete repositories and services. */
+export async function createContainer(config: Config, logger: Logger): Promise<Container> {
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const modelDir = path.resolve(config.MODEL_DIR);
+    const manifest = await readManifest(modelDir);
+
+    let embedded: EmbeddedS3 | undefined;
+    let storageSettings;
+    if (config.S3_ENDPOINT) {
+      const url = new URL(config.S3_ENDPOINT);
+      storageSettings = {
+        endPoint: url.hostname,
+        port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+        useSSL: url.protocol === 'https:',
+        accessKey: config.S3_ACCESS_KEY!,
+        secretKey: config.S3_SECRET_KEY!,
+      };
+    } else {
+      embedded = await startEmbeddedS3(path.join(config.dataDir, 's3'), config.EMBEDDED_S3_PORT);
+      closers.push(() => embedded!.close());
+      storageSettings = { endPoint: embedded.endPoint, port: embedded.port, useSSL: false, accessKey: embedded.accessKey, secretKey: embedded.secretKey };
+      logger.info({ port: embedded.port, directory: path.join(config.dataDir, 's3') }, 'embedded S3 server started');
+    }
+    const storage = new ObjectStorage({ ...storageSettings, region: config.S3_REGION, originalsBucket: config.S3_BUCKET_ORIGINALS, derivedBucket: config.S3_BUCKET_DERIVED });
+    await storage.ensureBuckets();
+
+    const database = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite') });
+    closers.push(() => database.close());
+
+    const redisConnection = { url: config.REDIS_URL };
+    const queue = new JobQueue(redisConnection, { prefix: config.QUEUE_PREFIX, attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS });
+    closers.push(() => queue.close());
+
+    const db = database.db;
+    const audit = new AuditRepository(db);
+    const flights = new FlightRepository(db);
+    const images = new ImageRepository(db);
+    const detections = new DetectionRepository(db, audit);
+    const cases = new CaseRepository(db, audit);
+    const tokens = new TokenRepository(db);
+
+    const services: Services = {
+      ingest: new IngestService(flights, images, storage, queue, audit, manifest.sha256, config.PRESIGN_TTL_SECONDS, logger.child({ module: 'ingest' })),
+      flights: new FlightQueryService(flights, images, detections),
+      images: new ImageService(images, detections, storage, config.PRESIGN_TTL_SECONDS),
+      review: new ReviewService(detections, cases, manifest),
+      cases: new CaseQueryService(cases),
+      tokens: new TokenService(tokens, audit),
+    };
+
+    const readiness: Readiness = {
+      async check() {
+        const result: Record<string, string> = {};
+        const probe = async (name: string, fn: () => Promise<unknown>) => {
+          try {
+            await withTimeout(fn(), 2000);
+            result[name] = 'ok';
+          } catch (error) {
+            result[name] = error instanceof Error ? error.message : String(error);
+          }
+        };
+        await Promise.all([probe('database', () => database.exec('SELECT 1')), probe('storage', () => storage.ping()), probe('queue', () => queue.ping())]);
+        return result;
+      },
+    };
+
+    const container: Container = {
+      config,
+      logger,
+      manifest,
+      services,
+      readiness,
+      storage,
+      database,
+      async startWorker() {
+        const pool = await InferencePool.start({ modelDir, threads: config.INFERENCE_THREADS, intraOpThreads: config.ORT_THREADS });
+        const detection = new DetectionService(images, detections, storage, pool, config.MAX_IMAGE_PIXELS, logger.child({ module: 'detect' }));
+        const workers = startWorkers(createHandlers({ detection }), { connection: redisConnection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockDurationMs: config.JOB_LOCK_MS }, logger.child({ module: 'worker' }));
+        logger.info({ threads: pool.size, ortThreads: config.ORT_THREADS, concurrency: config.WORKER_CONCURRENCY, model: `${manifest.name}@${manifest.version}` }, 'worker started');
+        const stop = async () => {
+          await workers.close();
+          await pool.close();
+        };
+        closers.push(stop);
+        return { close: stop };
+      },
+      async close() {
+        for (const close of closers.splice(0).reverse()) await close().catch((error: unknown) => logger.warn({ err: String(error) }, 'error while closing'));
+      },
+    };
+    return container;
+  } catch (error) {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}

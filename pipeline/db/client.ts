@@ -1,0 +1,110 @@
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import pg from 'pg';
+import { schema } from './schema.js';
+
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface DatabaseHandle {
+  db: Database;
+  kind: 'postgres' | 'pglite';
+  /** Runs plain SQL (no parameters); used by migrations and readiness checks. */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_DIR = path.join(import.meta.dirname, 'migrations');
+
+export interface DatabaseOptions {
+  url: string | undefined;
+  schema: string;
+  /** Where PGlite keeps its files when no URL is given; undefined keeps it in memory. */
+  pgliteDir: string | undefined;
+}
+
+/** PostgreSQL through `pg` when a URL is given, embedded PGlite otherwise; migrated on open. */
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  const searchPath = `"${options.schema}"`;
+  let handle: DatabaseHandle;
+  if (options.url) {
+    const pool = new pg.Pool({ connectionString: options.url, max: 10, options: `-c search_path=${options.schema}` });
+    pool.on('error', () => {
+      // Idle-client errors (server restart) surface on the next query; do not crash the process.
+    });
+    handle = {
+      db: drizzlePg(pool, { schema }) as unknown as Database,
+      kind: 'postgres',
+      exec: async (sql) => {
+        await pool.query(sql);
+      },
+      close: () => pool.end(),
+    };
+    // Advisory locks belong to a session: migrate over one dedicated connection.
+    const connection = await pool.connect();
+    try {
+      await migrate(async (sql) => (await connection.query(sql)).rows, options.schema);
+    } finally {
+      connection.release();
+    }
+  } else {
+    if (options.pgliteDir) await mkdir(options.pgliteDir, { recursive: true });
+    const client = options.pgliteDir ? new PGlite(options.pgliteDir) : new PGlite();
+    await client.exec(`CREATE SCHEMA IF NOT EXISTS ${searchPath}; SET search_path TO ${searchPath};`);
+    handle = {
+      db: drizzlePglite(client, { schema }) as unknown as Database,
+      kind: 'pglite',
+      exec: async (sql) => {
+        await client.exec(sql);
+      },
+      close: () => client.close(),
+    };
+    await migrate(async (sql) => {
+      const results = await client.exec(sql);
+      return (results.at(-1)?.rows ?? []) as Record<string, unknown>[];
+    }, options.schema);
+  }
+  return handle;
+}
+
+/**
+ * Applies migrations/*.sql in name order, each once, in one transaction per file. An advisory lock
+ * keeps an API and several workers starting together from racing.
+ */
+type RunSql = (sql: string) => Promise<Record<string, unknown>[]>;
+
+async function migrate(run: RunSql, schemaName: string): Promise<void> {
+  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
+  const quoted = `"${schemaName}"`;
+  const lockKey = hash32(`hazardscope-migrate-${schemaName}`);
+  await run(`SELECT pg_advisory_lock(${lockKey})`);
+  try {
+    await run(`CREATE SCHEMA IF NOT EXISTS ${quoted}; CREATE TABLE IF NOT EXISTS ${quoted}.schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const done = new Set((await run(`SELECT id FROM ${quoted}.schema_migrations`)).map((r) => String(r.id)));
+    for (const file of files) {
+      if (done.has(file)) continue;
+      const sql = await readFile(path.join(MIGRATIONS_DIR, file), 'utf8');
+      await run(`BEGIN; SET LOCAL search_path TO ${quoted}; ${sql}; INSERT INTO ${quoted}.schema_migrations (id) VALUES ('${file.replace(/'/g, "''")}'); COMMIT;`);
+    }
+  } catch (error) {
+    await run('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    await run(`SELECT pg_advisory_unlock(${lockKey})`);
+  }
+}
+
+/** Rows of a drizzle `execute` result, whichever driver produced it. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
+
+function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h | 0;
+}

@@ -1,0 +1,140 @@
+import { sql } from 'drizzle-orm';
+import { IMAGE_STATUSES } from '../domain/images.js';
+import { DECISIONS, DETECTION_STATES } from '../domain/review.js';
+import { ROLES } from '../domain/roles.js';
+import { bigserial, index, integer, jsonb, pgTable, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+/**
+ * One schema for PostgreSQL and PGlite. Tables are unqualified: the connection's search_path picks
+ * the schema (DATABASE_SCHEMA), which is how tests isolate themselves. migrations/*.sql create the
+ * same tables; test/integration/schema.test.ts checks that the two agree.
+ */
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    role: text('role', { enum: ROLES }).notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('api_tokens_token_hash_key').on(t.tokenHash)],
+);
+
+export const flights = pgTable('flights', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull(),
+  siteName: text('site_name'),
+  notes: text('notes'),
+  status: text('status', { enum: ['open', 'completed'] }).notNull(),
+  createdBy: uuid('created_by').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  completedAt: timestamp('completed_at', { withTimezone: true }),
+});
+
+export const images = pgTable(
+  'images',
+  {
+    id: uuid('id').primaryKey(),
+    flightId: uuid('flight_id')
+      .notNull()
+      .references(() => flights.id),
+    objectKey: text('object_key').notNull(),
+    etag: text('etag'),
+    sha256: text('sha256'),
+    sizeBytes: integer('size_bytes'),
+    originalFilename: text('original_filename'),
+    width: integer('width'),
+    height: integer('height'),
+    capture: jsonb('capture'),
+    status: text('status', { enum: IMAGE_STATUSES }).notNull(),
+    failureReason: text('failure_reason'),
+    duplicateOf: uuid('duplicate_of'),
+    registeredVia: text('registered_via', { enum: ['api', 's3-event', 'reconcile'] }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    processedAt: timestamp('processed_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('images_flight_object_key').on(t.flightId, t.objectKey),
+    uniqueIndex('images_flight_sha256')
+      .on(t.flightId, t.sha256)
+      .where(sql`sha256 IS NOT NULL`),
+    index('images_flight_status').on(t.flightId, t.status),
+  ],
+);
+
+export const detections = pgTable(
+  'detections',
+  {
+    id: uuid('id').primaryKey(),
+    imageId: uuid('image_id')
+      .notNull()
+      .references(() => images.id),
+    ordinal: integer('ordinal').notNull(),
+    modelName: text('model_name').notNull(),
+    modelVersion: text('model_version').notNull(),
+    modelSha256: text('model_sha256').notNull(),
+    className: text('class_name').notNull(),
+    hazardCode: text('hazard_code').notNull(),
+    severity: text('severity', { enum: ['major', 'general'] }).notNull(),
+    score: real('score').notNull(),
+    threshold: real('threshold').notNull(),
+    x1: real('x1').notNull(),
+    y1: real('y1').notNull(),
+    x2: real('x2').notNull(),
+    y2: real('y2').notNull(),
+    state: text('state', { enum: DETECTION_STATES }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('detections_image_model_ordinal').on(t.imageId, t.modelSha256, t.ordinal), index('detections_state').on(t.state, t.createdAt)],
+);
+
+export const reviews = pgTable(
+  'reviews',
+  {
+    id: uuid('id').primaryKey(),
+    detectionId: uuid('detection_id')
+      .notNull()
+      .references(() => detections.id),
+    reviewerId: uuid('reviewer_id').notNull(),
+    reviewerName: text('reviewer_name').notNull(),
+    decision: text('decision', { enum: DECISIONS }).notNull(),
+    newClass: text('new_class'),
+    note: text('note'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('reviews_detection_key').on(t.detectionId)],
+);
+
+export const cases = pgTable(
+  'cases',
+  {
+    id: uuid('id').primaryKey(),
+    detectionId: uuid('detection_id')
+      .notNull()
+      .references(() => detections.id),
+    flightId: uuid('flight_id').notNull(),
+    imageId: uuid('image_id').notNull(),
+    className: text('class_name').notNull(),
+    hazardCode: text('hazard_code').notNull(),
+    severity: text('severity').notNull(),
+    status: text('status', { enum: ['open', 'closed'] }).notNull(),
+    evidence: jsonb('evidence').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('cases_detection_key').on(t.detectionId), index('cases_status_created').on(t.status, t.createdAt)],
+);
+
+export const auditLog = pgTable('audit_log', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  at: timestamp('at', { withTimezone: true }).notNull().default(sql`now()`),
+  actor: text('actor').notNull(),
+  action: text('action').notNull(),
+  subjectType: text('subject_type').notNull(),
+  subjectId: text('subject_id').notNull(),
+  detail: jsonb('detail'),
+});
+
+export const schema = { apiTokens, flights, images, detections, reviews, cases, auditLog };

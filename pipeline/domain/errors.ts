@@ -1,0 +1,18 @@
+/** Domain errors; the API's error middleware maps each to an HTTP status and problem+json. */
+export class DomainError extends Error {
+  constructor(
+    message: string,
+    readonly detail?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class NotFoundError extends DomainError {}
+/** The request conflicts with the current state (a different decision already recorded, …). */
+export class ConflictError extends DomainError {}
+/** Well-formed but not acceptable (wrong content, unknown flight in a key, …). */
+export class UnprocessableError extends DomainError {}
+export class UnauthenticatedError extends DomainError {}
+export class ForbiddenError extends DomainError {}

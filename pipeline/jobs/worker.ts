@@ -1,0 +1,50 @@
+import { type Job, type RedisOptions, UnrecoverableError, Worker } from 'bullmq';
+import type { Logger } from '../logger.js';
+import { checkHandlers, JOB_DEFINITIONS, type JobHandlers, type JobName, QUEUE_NAMES } from './registry.js';
+
+export interface WorkerSettings {
+  connection: RedisOptions;
+  prefix: string;
+  concurrency: number;
+  lockDurationMs: number;
+}
+
+/**
+ * One BullMQ worker per queue, dispatching by job name to exactly one handler. Payloads are parsed
+ * with the registry's schema; a payload that does not parse can never succeed, so it is not retried.
+ */
+export function startWorkers(handlers: JobHandlers, settings: WorkerSettings, logger: Logger): { close(): Promise<void>; workers: Worker[] } {
+  checkHandlers(handlers);
+  const workers = Object.values(QUEUE_NAMES).map((queue) => {
+    const worker = new Worker(
+      queue,
+      async (job: Job) => {
+        const name = job.name as JobName;
+        const definition = JOB_DEFINITIONS[name];
+        if (!definition) throw new UnrecoverableError(`no job named ${job.name} in the registry`);
+        const parsed = definition.payload.safeParse(job.data);
+        if (!parsed.success) throw new UnrecoverableError(`invalid ${name} payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        const attempt = job.attemptsMade + 1;
+        const handler = handlers[name] as (p: unknown, c: { jobId: string; attempt: number; final: boolean }) => Promise<void>;
+        await handler(parsed.data, { jobId: job.id!, attempt, final: attempt >= (job.opts.attempts ?? 1) });
+      },
+      {
+        connection: { ...settings.connection, maxRetriesPerRequest: null },
+        prefix: settings.prefix,
+        concurrency: settings.concurrency,
+        lockDuration: settings.lockDurationMs,
+        stalledInterval: Math.max(1000, Math.floor(settings.lockDurationMs / 2)),
+        maxStalledCount: 3,
+      },
+    );
+    worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'job failed'));
+    worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));
+    return worker;
+  });
+  return {
+    workers,
+    close: async () => {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { detections, images } from '../db/schema.js';
+import type { DetectionState } from '../domain/review.js';
+import type { AuditRepository } from './audit.js';
+
+export type DetectionRow = typeof detections.$inferSelect;
+
+export interface ModelIdentity {
+  name: string;
+  version: string;
+  sha256: string;
+}
+
+export interface NewDetection {
+  className: string;
+  hazardCode: string;
+  severity: 'major' | 'general';
+  score: number;
+  threshold: number;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  state: DetectionState;
+}
+
+export interface ImageFacts {
+  sha256: string;
+  sizeBytes: number;
+  width: number;
+  height: number;
+  capture: Record<string, unknown>;
+}
+
+export interface ReviewQueueItem {
+  detection: DetectionRow;
+  flightId: string;
+  imageFilename: string | null;
+  imageWidth: number | null;
+  imageHeight: number | null;
+}
+
+export class DetectionRepository {
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditRepository,
+  ) {}
+
+  /**
+   * Stores one image's results and marks it processed, atomically. Re-running the same image and
+   * model inserts nothing new (unique image, model, ordinal), so a retried job cannot double up.
+   */
+  async storeResults(imageId: string, model: ModelIdentity, facts: ImageFacts, found: NewDetection[]): Promise<{ inserted: number }> {
+    return this.db.transaction(async (tx) => {
+      let inserted = 0;
+      if (found.length > 0) {
+        const rows = await tx
+          .insert(detections)
+          .values(
+            found.map((d, ordinal) => ({
+              id: randomUUID(),
+              imageId,
+              ordinal,
+              modelName: model.name,
+              modelVersion: model.version,
+              modelSha256: model.sha256,
+              ...d,
+            })),
+          )
+          .onConflictDoNothing()
+          .returning({ id: detections.id });
+        inserted = rows.length;
+      }
+      await tx
+        .update(images)
+        .set({ status: 'processed', sha256: facts.sha256, sizeBytes: facts.sizeBytes, width: facts.width, height: facts.height, capture: facts.capture, processedAt: new Date(), failureReason: null })
+        .where(eq(images.id, imageId));
+      await this.audit.append(
+        { actor: 'worker', action: 'image.processed', subjectType: 'image', subjectId: imageId, detail: { model: model.name, version: model.version, detections: found.length, flagged: found.filter((d) => d.state === 'flagged').length } },
+        tx,
+      );
+      return { inserted };
+    });
+  }
+
+  async get(id: string): Promise<DetectionRow | undefined> {
+    const [row] = await this.db.select().from(detections).where(eq(detections.id, id)).limit(1);
+    return row;
+  }
+
+  async forImage(imageId: string): Promise<DetectionRow[]> {
+    return this.db.select().from(detections).where(eq(detections.imageId, imageId)).orderBy(detections.ordinal);
+  }
+
+  async countForImage(imageId: string, modelSha256: string): Promise<number> {
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(detections)
+      .where(and(eq(detections.imageId, imageId), eq(detections.modelSha256, modelSha256)));
+    return row?.n ?? 0;
+  }
+
+  /** Flagged detections awaiting a decision, best score first, keyset-paginated on (score, id). */
+  async reviewQueue(options: { flightId?: string | undefined; limit: number; after?: { score: number; id: string } | undefined }): Promise<ReviewQueueItem[]> {
+    const conditions = [eq(detections.state, 'flagged')];
+    if (options.flightId) conditions.push(eq(images.flightId, options.flightId));
+    if (options.after) conditions.push(sql`(${detections.score}, ${detections.id}) < (${options.after.score}::real, ${options.after.id}::uuid)`);
+    const rows = await this.db
+      .select({ detection: detections, flightId: images.flightId, imageFilename: images.originalFilename, imageWidth: images.width, imageHeight: images.height })
+      .from(detections)
+      .innerJoin(images, eq(images.id, detections.imageId))
+      .where(and(...conditions))
+      .orderBy(desc(detections.score), desc(detections.id))
+      .limit(options.limit);
+    return rows;
+  }
+
+  async countsByState(flightId: string): Promise<Array<{ className: string; state: string; count: number }>> {
+    return this.db
+      .select({ className: detections.className, state: detections.state, count: sql<number>`count(*)::int` })
+      .from(detections)
+      .innerJoin(images, eq(images.id, detections.imageId))
+      .where(eq(images.flightId, flightId))
+      .groupBy(detections.className, detections.state);
+  }
+}

@@ -1,0 +1,150 @@
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import * as Minio from 'minio';
+
+export interface StoredObject {
+  key: string;
+  size: number;
+  etag: string;
+}
+
+export interface StorageSettings {
+  endPoint: string;
+  port: number;
+  useSSL: boolean;
+  accessKey: string;
+  secretKey: string;
+  region: string;
+  originalsBucket: string;
+  derivedBucket: string;
+}
+
+/**
+ * All S3 access goes through here, with the `minio` client, against MinIO or the embedded server.
+ * Originals are written once and never modified; derived files (previews, crops) live apart.
+ */
+export class ObjectStorage {
+  private readonly client: Minio.Client;
+
+  constructor(readonly settings: StorageSettings) {
+    this.client = new Minio.Client({
+      endPoint: settings.endPoint,
+      port: settings.port,
+      useSSL: settings.useSSL,
+      accessKey: settings.accessKey,
+      secretKey: settings.secretKey,
+      region: settings.region,
+      pathStyle: true,
+    });
+  }
+
+  async ensureBuckets(): Promise<void> {
+    for (const bucket of [this.settings.originalsBucket, this.settings.derivedBucket]) {
+      if (!(await this.client.bucketExists(bucket))) {
+        try {
+          await this.client.makeBucket(bucket, this.settings.region);
+        } catch (error) {
+          // Another process may have created it between the check and the call.
+          if (!(await this.client.bucketExists(bucket))) throw error;
+        }
+      }
+    }
+  }
+
+  async statOriginal(key: string): Promise<StoredObject | undefined> {
+    try {
+      const stat = await this.client.statObject(this.settings.originalsBucket, key);
+      return { key, size: stat.size, etag: stat.etag };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Stores an original unless the key already exists (originals are immutable). */
+  async putOriginalOnce(key: string, body: Buffer, contentType: string): Promise<{ created: boolean; object: StoredObject }> {
+    const existing = await this.statOriginal(key);
+    if (existing) return { created: false, object: existing };
+    const result = await this.client.putObject(this.settings.originalsBucket, key, body, body.length, { 'Content-Type': contentType });
+    return { created: true, object: { key, size: body.length, etag: result.etag } };
+  }
+
+  async getOriginal(key: string): Promise<Buffer> {
+    return streamToBuffer(await this.client.getObject(this.settings.originalsBucket, key));
+  }
+
+  async listOriginals(prefix: string): Promise<StoredObject[]> {
+    const objects: StoredObject[] = [];
+    const stream = this.client.listObjectsV2(this.settings.originalsBucket, prefix, true);
+    for await (const item of stream as AsyncIterable<Minio.BucketItem>) {
+      if (item.name) objects.push({ key: item.name, size: item.size, etag: item.etag });
+    }
+    return objects;
+  }
+
+  presignedPutOriginal(key: string, ttlSeconds: number): Promise<string> {
+    return this.client.presignedPutObject(this.settings.originalsBucket, key, ttlSeconds);
+  }
+
+  presignedGetOriginal(key: string, ttlSeconds: number): Promise<string> {
+    return this.client.presignedGetObject(this.settings.originalsBucket, key, ttlSeconds);
+  }
+
+  async getDerived(key: string): Promise<Buffer | undefined> {
+    try {
+      return await streamToBuffer(await this.client.getObject(this.settings.derivedBucket, key));
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async putDerived(key: string, body: Buffer, contentType: string): Promise<void> {
+    await this.client.putObject(this.settings.derivedBucket, key, body, body.length, { 'Content-Type': contentType });
+  }
+
+  async ping(): Promise<void> {
+    await this.client.bucketExists(this.settings.originalsBucket);
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'NotFound' || code === 'NoSuchKey' || code === 'NoSuchBucket';
+}
+
+async function streamToBuffer(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export interface EmbeddedS3 {
+  endPoint: string;
+  port: number;
+  accessKey: string;
+  secretKey: string;
+  close(): Promise<void>;
+}
+
+/**
+ * An S3-compatible server in this process (s3rver, which checks request signatures), on 127.0.0.1,
+ * keeping objects under `directory`. Used when no S3 endpoint is configured: the demo and tests talk
+ * to it with the same minio client code as to MinIO.
+ */
+export async function startEmbeddedS3(directory: string, port: number): Promise<EmbeddedS3> {
+  await mkdir(directory, { recursive: true });
+  const { default: S3rver } = await import('@20minutes/s3rver');
+  const server = new S3rver({ address: '127.0.0.1', port, directory: path.resolve(directory), silent: true, vhostBuckets: false });
+  const address = (await server.run()) as AddressInfo;
+  return {
+    endPoint: '127.0.0.1',
+    port: address.port,
+    // s3rver's built-in account; it is only reachable from this machine.
+    accessKey: 'S3RVER',
+    secretKey: 'S3RVER',
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import { contentAddressedKey, decodeEventKey, flightPrefix, parseObjectKey, type RegisteredVia } from '../domain/images.js';
+import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
+import type { Principal } from '../domain/roles.js';
+import type { AuditRepository } from '../repositories/audit.js';
+import type { FlightRepository, FlightRow } from '../repositories/flights.js';
+import type { ImageRepository, ImageRow } from '../repositories/images.js';
+import type { JobQueue } from '../repositories/queue.js';
+import type { ObjectStorage } from '../repositories/storage.js';
+
+export interface UploadRequest {
+  filename: string;
+  sha256: string;
+  sizeBytes: number;
+  contentType: string;
+}
+
+export type UploadTicket =
+  | { filename: string; status: 'upload'; objectKey: string; method: 'PUT'; url: string; headers: Record<string, string>; expiresAt: string }
+  | { filename: string; status: 'already-uploaded'; objectKey: string };
+
+/** One record of a MinIO bucket notification (the S3 event structure). */
+export interface S3EventRecord {
+  eventName: string;
+  s3: { bucket: { name: string }; object: { key: string; size?: number | undefined; eTag?: string | undefined; userMetadata?: Record<string, string> | undefined } };
+}
+
+export interface RegisterOutcome {
+  objectKey: string;
+  outcome: 'registered' | 'already-registered' | 'ignored';
+  imageId?: string;
+  reason?: string;
+}
+
+/**
+ * The three ways photos arrive (API upload, bucket notification, reconciliation) all end in
+ * `registerObject`, which is idempotent: one image row and one job per flight and content.
+ */
+export class IngestService {
+  constructor(
+    private readonly flights: FlightRepository,
+    private readonly images: ImageRepository,
+    private readonly storage: ObjectStorage,
+    private readonly queue: JobQueue,
+    private readonly audit: AuditRepository,
+    private readonly modelSha256: string,
+    private readonly presignTtlSeconds: number,
+    private readonly logger: Logger,
+  ) {}
+
+  async createFlight(principal: Principal, input: { name: string; siteName?: string | undefined; notes?: string | undefined }): Promise<FlightRow> {
+    const flight = await this.flights.create({ ...input, createdBy: principal.tokenId });
+    await this.audit.append({ actor: actorOf(principal), action: 'flight.created', subjectType: 'flight', subjectId: flight.id, detail: { name: input.name } });
+    return flight;
+  }
+
+  async presignUploads(flightId: string, files: UploadRequest[]): Promise<UploadTicket[]> {
+    await this.openFlight(flightId);
+    const expiresAt = new Date(Date.now() + this.presignTtlSeconds * 1000).toISOString();
+    return Promise.all(
+      files.map(async (file): Promise<UploadTicket> => {
+        const objectKey = contentAddressedKey(flightId, file.sha256);
+        if (await this.storage.statOriginal(objectKey)) return { filename: file.filename, status: 'already-uploaded', objectKey };
+        const url = await this.storage.presignedPutOriginal(objectKey, this.presignTtlSeconds);
+        return { filename: file.filename, status: 'upload', objectKey, method: 'PUT', url, headers: { 'Content-Type': file.contentType }, expiresAt };
+      }),
+    );
+  }
+
+  /** Upload through the API: stored content-addressed, so the same bytes twice are one image. */
+  async upload(principal: Principal, flightId: string, filename: string, body: Buffer, contentType: string): Promise<{ image: ImageRow; created: boolean }> {
+    await this.openFlight(flightId);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const objectKey = contentAddressedKey(flightId, sha256);
+    const stored = await this.storage.putOriginalOnce(objectKey, body, contentType);
+    const result = await this.register({ objectKey, sha256, sizeBytes: body.length, etag: stored.object.etag, filename, via: 'api' });
+    if (result.created) {
+      await this.audit.append({ actor: actorOf(principal), action: 'image.uploaded', subjectType: 'image', subjectId: result.image.id, detail: { flightId, filename, sha256, sizeBytes: body.length } });
+    }
+    return result;
+  }
+
+  async completeFlight(principal: Principal, flightId: string): Promise<{ flight: FlightRow; registered: number }> {
+    const flight = await this.flights.get(flightId);
+    if (!flight) throw new NotFoundError(`no flight ${flightId}`);
+    // Presigned uploads may have no notification (the embedded S3 sends none): sweep the prefix.
+    const { registered } = await this.reconcile(flightPrefix(flightId));
+    const completed = await this.flights.complete(flightId);
+    if (flight.status !== 'completed') {
+      await this.audit.append({ actor: actorOf(principal), action: 'flight.completed', subjectType: 'flight', subjectId: flightId, detail: { registeredOnCompletion: registered } });
+    }
+    return { flight: completed!, registered };
+  }
+
+  async handleS3Event(records: S3EventRecord[]): Promise<RegisterOutcome[]> {
+    const outcomes: RegisterOutcome[] = [];
+    for (const record of records) {
+      const objectKey = decodeEventKey(record.s3.object.key);
+      if (!record.eventName.includes('ObjectCreated')) {
+        outcomes.push({ objectKey, outcome: 'ignored', reason: `event ${record.eventName} is not an object creation` });
+      } else if (record.s3.bucket.name !== this.storage.settings.originalsBucket) {
+        outcomes.push({ objectKey, outcome: 'ignored', reason: `bucket ${record.s3.bucket.name} is not the originals bucket` });
+      } else {
+        const meta = record.s3.object.userMetadata ?? {};
+        const filename = meta['X-Amz-Meta-Filename'] ?? meta['x-amz-meta-filename'];
+        outcomes.push(await this.registerStoredObject(objectKey, 's3-event', filename));
+      }
+    }
+    return outcomes;
+  }
+
+  /** Registers every object under `prefix` the database lacks, and re-queues images never queued. */
+  async reconcile(prefix = 'flights/'): Promise<{ listed: number; registered: number; requeued: number; ignored: number }> {
+    const objects = await this.storage.listOriginals(prefix);
+    const known = await this.images.keysUnder(prefix);
+    let registered = 0;
+    let ignored = 0;
+    for (const object of objects) {
+      if (known.has(object.key)) continue;
+      const outcome = await this.registerStoredObject(object.key, 'reconcile', undefined);
+      if (outcome.outcome === 'registered') registered++;
+      if (outcome.outcome === 'ignored') ignored++;
+    }
+    let requeued = 0;
+    for (const image of await this.images.stuckRegistered(prefix)) {
+      await this.enqueue(image);
+      requeued++;
+    }
+    return { listed: objects.length, registered, requeued, ignored };
+  }
+
+  private async registerStoredObject(objectKey: string, via: RegisteredVia, filename: string | undefined): Promise<RegisterOutcome> {
+    const parsed = parseObjectKey(objectKey);
+    if (!parsed) return { objectKey, outcome: 'ignored', reason: 'key is not under flights/<flight id>/' };
+    if (!(await this.flights.get(parsed.flightId))) return { objectKey, outcome: 'ignored', reason: `no flight ${parsed.flightId}` };
+    const stat = await this.storage.statOriginal(objectKey);
+    if (!stat) return { objectKey, outcome: 'ignored', reason: 'object does not exist' };
+    // Content-addressed keys declare their hash (checked again by the worker); others are hashed now.
+    const sha256 = parsed.declaredSha256 ?? createHash('sha256').update(await this.storage.getOriginal(objectKey)).digest('hex');
+    const { image, created } = await this.register({ objectKey, sha256, sizeBytes: stat.size, etag: stat.etag, filename: filename ?? objectKey.split('/').pop(), via });
+    return { objectKey, outcome: created ? 'registered' : 'already-registered', imageId: image.id };
+  }
+
+  private async register(input: { objectKey: string; sha256: string; sizeBytes: number; etag: string | undefined; filename: string | undefined; via: RegisteredVia }) {
+    const parsed = parseObjectKey(input.objectKey);
+    if (!parsed) throw new UnprocessableError(`object key ${input.objectKey} is not under flights/<flight id>/`);
+    const result = await this.images.register({ flightId: parsed.flightId, objectKey: input.objectKey, sha256: input.sha256, sizeBytes: input.sizeBytes, etag: input.etag, originalFilename: input.filename, via: input.via });
+    if (!result.created && input.via === 'api' && input.filename) await this.images.setFilenameIfMissing(result.image.id, input.filename);
+    if (result.created || result.image.status === 'registered') await this.enqueue(result.image);
+    this.logger.debug({ objectKey: input.objectKey, via: input.via, created: result.created, imageId: result.image.id }, 'object registered');
+    return result;
+  }
+
+  private async enqueue(image: ImageRow): Promise<void> {
+    await this.queue.add('detect', { imageId: image.id, flightId: image.flightId, sha256: image.sha256!, modelSha256: this.modelSha256 });
+    await this.images.markQueued(image.id);
+  }
+
+  private async openFlight(flightId: string): Promise<FlightRow> {
+    const flight = await this.flights.get(flightId);
+    if (!flight) throw new NotFoundError(`no flight ${flightId}`);
+    if (flight.status === 'completed') throw new ConflictError(`flight ${flightId} is completed; start a new flight for more photos`);
+    return flight;
+  }
+}
+
+export function actorOf(principal: Principal): string {
+  return `${principal.role}:${principal.name}`;
+}

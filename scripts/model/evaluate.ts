@@ -1,0 +1,136 @@
+/**
+ * Evaluates a hazard model on generated flights the way the pipeline runs it: full frames, tiled at
+ * the model's input size. With --calibrate it first picks per-class default thresholds on the
+ * validation flights and writes them to the manifest (the ONNX file, and so its hash, is unchanged).
+ *
+ *   npm run model:evaluate -- --model models/hazard-v1 --data data/training [--calibrate]
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { decodeRgb, loadModel, type TiledDetector } from '../../pipeline/inference/detector.js';
+import type { FlightGroundTruth } from '../flightgen/flight.js';
+import { atThreshold, chooseThreshold, evaluateClass, type GroundTruthBox, type ScoredBox } from './metrics.js';
+
+const SCORE_FLOOR = 0.05;
+const REAL_DRONE_PHOTOS = ['DJI_Zenmuse_X3.JPG', 'odm_1JI_0064.JPG'];
+
+async function flightsIn(dir: string): Promise<Array<{ dir: string; truth: FlightGroundTruth }>> {
+  if (!existsSync(dir)) return [];
+  const names = (await readdir(dir)).filter((n) => n.startsWith('site-')).sort();
+  return Promise.all(names.map(async (n) => ({ dir: path.join(dir, n), truth: JSON.parse(await readFile(path.join(dir, n, 'flight.json'), 'utf8')) as FlightGroundTruth })));
+}
+
+async function runSplit(detector: TiledDetector, dir: string, label: string) {
+  const flights = await flightsIn(dir);
+  const truths: GroundTruthBox[] = [];
+  const detections: ScoredBox[] = [];
+  const floor = detector.manifest.classes.map(() => SCORE_FLOOR);
+  let photos = 0;
+  const started = performance.now();
+  for (const { dir: flightDir, truth } of flights) {
+    for (const photo of truth.photos) {
+      const image = `${path.basename(flightDir)}/${photo.file}`;
+      for (const h of truth.hazards) {
+        for (const v of h.views) {
+          if (v.photo !== photo.file) continue;
+          truths.push({ image, classIndex: truth.classes.indexOf(h.class), difficult: v.truncated, ...v.box });
+        }
+      }
+      const rgb = await decodeRgb(path.join(flightDir, photo.file));
+      for (const d of await detector.detect(rgb, { thresholds: floor })) detections.push({ image, classIndex: d.classIndex, score: d.score, x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2 });
+      photos++;
+      if (photos % 10 === 0) process.stderr.write(`${label}: ${photos} photos, ${((performance.now() - started) / photos / 1000).toFixed(2)} s each\n`);
+    }
+  }
+  const perClass = detector.manifest.classes.map((_, i) => evaluateClass(i, truths, detections));
+  return { flights: flights.length, photos, perClass };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      model: { type: 'string', default: 'models/hazard-v1' },
+      data: { type: 'string', default: 'data/training' },
+      fixtures: { type: 'string', default: '../shared/fixtures/real/images' },
+      calibrate: { type: 'boolean', default: false },
+      'min-recall': { type: 'string', default: '0.9' },
+    },
+  });
+  const modelDir = values.model!;
+  let detector = await loadModel(modelDir);
+  if (values.calibrate) {
+    const val = await runSplit(detector, path.join(values.data!, 'val'), 'val');
+    if (val.photos === 0) throw new Error(`no validation flights under ${values.data}/val`);
+    const manifestPath = path.join(modelDir, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    manifest.classes.forEach((c: { name: string; threshold: number }, i: number) => {
+      c.threshold = chooseThreshold(val.perClass[i]!, Number(values['min-recall']), 0.1);
+    });
+    await writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+    console.log(`calibrated thresholds on ${val.photos} validation photos: ${manifest.classes.map((c: { name: string; threshold: number }) => `${c.name} ${c.threshold}`).join(', ')}`);
+    await detector.release();
+    detector = await loadModel(modelDir);
+  }
+
+  const test = await runSplit(detector, path.join(values.data!, 'test'), 'test');
+  if (test.photos === 0) throw new Error(`no test flights under ${values.data}/test`);
+  const classes = detector.manifest.classes.map((c, i) => {
+    const m = test.perClass[i]!;
+    const at = atThreshold(m, c.threshold);
+    return { name: c.name, threshold: c.threshold, groundTruth: m.groundTruth, ap50: round(m.ap50), recall: round(at.recall), precision: round(at.precision) };
+  });
+  const map50 = round(classes.reduce((s, c) => s + c.ap50, 0) / classes.length);
+
+  const real: Array<{ file: string; detections: Array<{ className: string; score: number }> }> = [];
+  if (existsSync(values.fixtures!)) {
+    for (const file of REAL_DRONE_PHOTOS) {
+      const p = path.join(values.fixtures!, file);
+      if (!existsSync(p)) continue;
+      const dets = await detector.detect(await decodeRgb(p));
+      real.push({ file, detections: dets.map((d) => ({ className: d.className, score: round(d.score) })) });
+    }
+  } else {
+    console.warn(`skipping real-photo false positives: ${values.fixtures} is absent`);
+  }
+  const metrics = {
+    model: { name: detector.manifest.name, version: detector.manifest.version, sha256: detector.manifest.sha256 },
+    test: { flights: test.flights, photos: test.photos, tiling: detector.manifest.tiling, iouThreshold: 0.5 },
+    map50,
+    classes,
+    realDronePhotos: real.length
+      ? { photos: real.length, falsePositivesPerPhoto: round(real.reduce((s, r) => s + r.detections.length, 0) / real.length), detail: real }
+      : null,
+  };
+  await writeFile(path.join(modelDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+  const table = [
+    `Test: ${test.photos} full ${''}frames from ${test.flights} held-out sites, ${detector.manifest.tiling.tileSize} px tiles, ${Math.round(detector.manifest.tiling.overlap * 100)}% overlap, IoU 0.5.`,
+    '',
+    '| class | threshold | objects | AP50 | recall | precision |',
+    '|---|---|---|---|---|---|',
+    ...classes.map((c) => `| ${c.name} | ${c.threshold} | ${c.groundTruth} | ${c.ap50.toFixed(3)} | ${c.recall.toFixed(3)} | ${c.precision.toFixed(3)} |`),
+    `| **all** | | ${classes.reduce((s, c) => s + c.groundTruth, 0)} | **${map50.toFixed(3)}** | | |`,
+    '',
+    metrics.realDronePhotos
+      ? `Real drone photos (no hazards in them): ${metrics.realDronePhotos.falsePositivesPerPhoto} false positives per photo at the default thresholds (${real.map((r) => `${r.file}: ${r.detections.length ? r.detections.map((d) => `${d.className} ${d.score}`).join(', ') : 'none'}`).join('; ')}).`
+      : 'Real drone photos: not measured (fixtures absent).',
+  ].join('\n');
+  console.log(table);
+  const cardPath = path.join(modelDir, 'README.md');
+  if (existsSync(cardPath)) {
+    const card = await readFile(cardPath, 'utf8');
+    const updated = card.replace(/<!-- metrics:start -->[\s\S]*<!-- metrics:end -->/, `<!-- metrics:start -->\n${table}\n<!-- metrics:end -->`);
+    await writeFile(cardPath, updated);
+  }
+  await detector.release();
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

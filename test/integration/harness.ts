@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { startApi, type RunningApi } from '../../api/server.js';
+import { loadConfig } from '../../pipeline/config.js';
+import type { Role } from '../../pipeline/domain/roles.js';
+import { createLogger } from '../../pipeline/logger.js';
+
+export const POSTGRES_URL = process.env.HAZARDSCOPE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.HAZARDSCOPE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export interface TestApi {
+  api: RunningApi;
+  url: string;
+  tokens: Record<Role, string>;
+  schema: string;
+  prefix: string;
+  dataDir: string;
+  env: Record<string, string>;
+  request(method: string, pathname: string, options?: { token?: string | null; body?: unknown; raw?: Buffer; contentType?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real API on port 0 with its own PostgreSQL schema (or PGlite), queue prefix, S3 directory and
+ * tokens for every role, so tests never see each other's data.
+ */
+export async function startTestApi(options: { database?: 'postgres' | 'pglite'; withWorker?: boolean; env?: Record<string, string> } = {}): Promise<TestApi> {
+  const id = randomBytes(5).toString('hex');
+  const schema = `t_${id}`;
+  const prefix = `hst-${id}`;
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), `hazardscope-${id}-`));
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.HAZARDSCOPE_TEST_LOG_LEVEL ?? 'silent',
+    PORT: '0',
+    DATA_DIR: dataDir,
+    DATABASE_SCHEMA: schema,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    MODEL_DIR: path.join(ROOT, 'models/hazard-v1'),
+    JOB_BACKOFF_MS: '200',
+    INFERENCE_THREADS: '1',
+    ...(options.database === 'pglite' ? {} : { DATABASE_URL: POSTGRES_URL }),
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const api = await startApi(config, createLogger(config.LOG_LEVEL), { withWorker: options.withWorker ?? true });
+  const tokens = {} as Record<Role, string>;
+  for (const role of ['operator', 'reviewer', 'regulator', 'admin'] as const) {
+    tokens[role] = (await api.container.services.tokens.create(`test-${role}`, role, 'test')).token;
+  }
+  const request: TestApi['request'] = async (method, pathname, opts = {}) => {
+    const headers: Record<string, string> = {};
+    const token = opts.token === undefined ? tokens.admin : opts.token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: BodyInit | undefined;
+    if (opts.raw) {
+      body = opts.raw;
+      headers['content-type'] = opts.contentType ?? 'image/jpeg';
+    } else if (opts.body !== undefined) {
+      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+      headers['content-type'] = opts.contentType ?? 'application/json';
+    }
+    const res = await fetch(`${api.url}${pathname}`, { method, headers, body });
+    const type = res.headers.get('content-type') ?? '';
+    const parsed = type.includes('json') ? await res.json() : Buffer.from(await res.arrayBuffer());
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+  return {
+    api,
+    url: api.url,
+    tokens,
+    schema,
+    prefix,
+    dataDir,
+    env,
+    request,
+    async close() {
+      await api.close();
+      await dropTestState(schema, prefix, options.database !== 'pglite');
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function dropTestState(schema: string, prefix: string, postgres: boolean): Promise<void> {
+  if (postgres) {
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  }
+  const redis = new Redis(REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  await redis.quit();
+}
+
+/** Polls until `check` returns a value, or fails with the last state after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
