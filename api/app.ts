@@ -105,10 +105,7 @@ export function createApp(deps: AppDependencies): express.Express {
   });
   app.use(API_PREFIX, router);
   // Probes usually live at the root; same handlers.
-  app.get(['/health', '/ready'], (req, res, next) => {
-    req.url = `${API_PREFIX}${req.path}`;
-    router(req, res, next);
-  });
+  app.get(['/health', '/ready'], (req, res, next) => router(req, res, next));
   app.use(API_PREFIX, (req, res) => sendProblem(res, req, 404, 'Not Found', `no route ${req.method} ${req.originalUrl}`));
 
   // The minimal review page (the full reviewer workstation comes later).

@@ -53,12 +53,16 @@ export const ConfigSchema = z
     MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(80 * 1024 * 1024),
     /** Run the BullMQ workers inside the API process (the demo and single-box installs). */
     RUN_WORKER_IN_API: booleanString.default(false),
-  })
-  .superRefine((c, ctx) => {
-    if (c.S3_ENDPOINT && (!c.S3_ACCESS_KEY || !c.S3_SECRET_KEY)) {
-      ctx.addIssue({ code: 'custom', path: ['S3_ACCESS_KEY'], message: 'S3_ACCESS_KEY and S3_SECRET_KEY are required with S3_ENDPOINT' });
-    }
   });
+
+/** Rules across variables, checked on the raw input so they are reported with the field errors. */
+function crossFieldProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (env.S3_ENDPOINT?.trim() && (!env.S3_ACCESS_KEY || !env.S3_SECRET_KEY)) {
+    problems.push('S3_ACCESS_KEY: S3_ACCESS_KEY and S3_SECRET_KEY are required with S3_ENDPOINT');
+  }
+  return problems;
+}
 
 export type Config = Readonly<z.infer<typeof ConfigSchema> & { dataDir: string }>;
 
@@ -71,9 +75,9 @@ export class ConfigError extends Error {
 
 /** Parses an environment (process.env at the entry points); throws listing every invalid variable. */
 export function loadConfig(env: Record<string, string | undefined>, overrides: Record<string, string> = {}): Config {
-  const parsed = ConfigSchema.safeParse({ ...env, ...overrides });
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
-  }
+  const input = { ...env, ...overrides };
+  const parsed = ConfigSchema.safeParse(input);
+  const problems = [...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`)), ...crossFieldProblems(input)];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({ ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) });
 }

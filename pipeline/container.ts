@@ -147,6 +147,12 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
   }
 }
 
+/** Just the database and the token service: for the CLI, which must not need S3 or Redis. */
+export async function createAdminContainer(config: Config): Promise<{ tokens: TokenService; close(): Promise<void> }> {
+  const database = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite') });
+  return { tokens: new TokenService(new TokenRepository(database.db), new AuditRepository(database.db)), close: () => database.close() };
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);

@@ -15,6 +15,7 @@ export interface DecisionRequest {
 export interface RecordedReview {
   decision: Decision;
   newClass: string | null;
+  reviewerId: string;
 }
 
 export function stateAfter(decision: Decision): DetectionState {
@@ -27,12 +28,14 @@ export function opensCase(decision: Decision): boolean {
 }
 
 /**
- * One decision per detection. Repeating the same decision is a no-op (idempotent retries from a
- * flaky network); a different one is a conflict. Only flagged detections can be decided.
+ * One decision per detection. The same reviewer repeating the same decision is a no-op (a retry
+ * over a flaky network); anything else after a decision is a conflict, so of two reviewers deciding
+ * at once exactly one wins. Only flagged detections can be decided.
  */
 export function checkDecision(
   state: DetectionState,
   existing: RecordedReview | undefined,
+  reviewerId: string,
   request: DecisionRequest,
   knownClasses: readonly string[],
   currentClass: string,
@@ -47,7 +50,7 @@ export function checkDecision(
     throw new UnprocessableError(`newClass is only for relabel`, { field: 'newClass' });
   }
   if (existing) {
-    if (existing.decision === request.decision && (existing.newClass ?? undefined) === request.newClass) return 'already-recorded';
+    if (existing.reviewerId === reviewerId && existing.decision === request.decision && (existing.newClass ?? undefined) === request.newClass) return 'already-recorded';
     throw new ConflictError(`this detection was already decided: ${existing.decision}${existing.newClass ? ` as ${existing.newClass}` : ''}`, {
       decision: existing.decision,
       newClass: existing.newClass,

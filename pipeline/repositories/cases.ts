@@ -43,7 +43,7 @@ export class CaseRepository {
       const [detection] = await tx.select().from(detections).where(eq(detections.id, detectionId)).for('update').limit(1);
       if (!detection) throw new NotFoundError(`no detection ${detectionId}`);
       const [existing] = await tx.select().from(reviews).where(eq(reviews.detectionId, detectionId)).limit(1);
-      const verdict = checkDecision(detection.state as DetectionState, existing, request, knownClasses, detection.className);
+      const verdict = checkDecision(detection.state as DetectionState, existing, reviewer.tokenId, request, knownClasses, detection.className);
       if (verdict === 'already-recorded') {
         const [caseRow] = await tx.select().from(cases).where(eq(cases.detectionId, detectionId)).limit(1);
         return { review: existing!, caseRow, alreadyRecorded: true };

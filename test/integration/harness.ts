@@ -60,7 +60,7 @@ export async function startTestApi(options: { database?: 'postgres' | 'pglite'; 
     if (token) headers.authorization = `Bearer ${token}`;
     let body: BodyInit | undefined;
     if (opts.raw) {
-      body = opts.raw;
+      body = new Uint8Array(opts.raw);
       headers['content-type'] = opts.contentType ?? 'image/jpeg';
     } else if (opts.body !== undefined) {
       body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);

@@ -1,0 +1,69 @@
+/**
+ * hazardscope: administration from the shell.
+ *
+ *   npm run hazardscope -- token create --name alice --role reviewer
+ *   npm run hazardscope -- token list
+ *   npm run hazardscope -- token revoke <id>
+ *
+ * With embedded PGlite (no DATABASE_URL), run token commands while the server is stopped: PGlite
+ * belongs to one process at a time.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../pipeline/config.js';
+import { createAdminContainer } from '../pipeline/container.js';
+import { ROLES, type Role } from '../pipeline/domain/roles.js';
+
+const USAGE = `usage:
+  hazardscope token create --name NAME --role ${ROLES.join('|')}
+  hazardscope token list
+  hazardscope token revoke TOKEN_ID`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' }, role: { type: 'string' }, help: { type: 'boolean' } } });
+  const [group, command, arg] = positionals;
+  if (values.help || group !== 'token' || !command) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const config = loadConfig(process.env);
+  const admin = await createAdminContainer(config);
+  try {
+    switch (command) {
+      case 'create': {
+        const problems: string[] = [];
+        if (!values.name?.trim()) problems.push('--name is required');
+        if (!ROLES.includes(values.role as Role)) problems.push(`--role must be one of ${ROLES.join(', ')}`);
+        if (problems.length) {
+          console.error(problems.map((p) => `error: ${p}`).join('\n'));
+          return 2;
+        }
+        const { id, token } = await admin.tokens.create(values.name!.trim(), values.role as Role, 'cli');
+        console.log(`created ${values.role} token "${values.name}" (id ${id})\n\n  ${token}\n\nIt is shown only now; store it safely.`);
+        return 0;
+      }
+      case 'list':
+        for (const t of await admin.tokens.list()) console.log(`${t.id}  ${t.role.padEnd(9)}  ${t.revokedAt ? 'revoked' : 'active '}  ${t.name}`);
+        return 0;
+      case 'revoke':
+        if (!arg) {
+          console.error('error: give the token id to revoke');
+          return 2;
+        }
+        console.log((await admin.tokens.revoke(arg, 'cli')) ? `revoked ${arg}` : `no active token ${arg}`);
+        return 0;
+      default:
+        console.log(USAGE);
+        return 2;
+    }
+  } finally {
+    await admin.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,192 @@
+/**
+ * npm run demo [-- --once]
+ *
+ * The whole loop on embedded defaults: PGlite and an embedded S3 server under ./data, Redis from
+ * REDIS_URL (or a redis-server started here). Uploads the committed sample flight through the public
+ * API as an operator would, waits for every photo to be processed, prints a summary with tokens and
+ * the review page's address, and keeps serving (or exits with --once).
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { startApi } from '../api/server.js';
+import { ConfigError, loadConfig } from '../pipeline/config.js';
+import { createLogger } from '../pipeline/logger.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const SAMPLE_FLIGHT = path.join(ROOT, 'samples/demo-flight');
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: 1500, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+}
+
+async function portFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/** Redis from REDIS_URL, or one started here when redis-server is installed, or a clear way out. */
+async function ensureRedis(url: string): Promise<{ url: string; child?: ChildProcess }> {
+  if (await redisAnswers(url)) return { url };
+  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    console.error(
+      `Redis is not reachable at ${url}, and redis-server is not installed.\n` +
+        'Install it, then run the demo again:\n' +
+        '  Debian/Ubuntu:  sudo apt-get install -y redis-server\n' +
+        '  macOS:          brew install redis\n' +
+        'or point REDIS_URL at a Redis you have.',
+    );
+    process.exit(3);
+  }
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const started = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 50; i++) {
+    if (await redisAnswers(started)) {
+      console.log(`Started redis-server on port ${port} (no Redis at ${url}).`);
+      return { url: started, child };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  console.error('redis-server did not start');
+  process.exit(3);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { once: { type: 'boolean', default: false } } });
+  const started = performance.now();
+  let env = { LOG_LEVEL: 'warn', RUN_WORKER_IN_API: 'true', ...process.env } as Record<string, string | undefined>;
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  const redis = await ensureRedis(config.REDIS_URL);
+  const port = (await portFree(config.PORT, config.HOST)) ? config.PORT : 0;
+  env = { ...env, REDIS_URL: redis.url, PORT: String(port) };
+  config = loadConfig(env);
+  const logger = createLogger(config.LOG_LEVEL);
+  console.log(`Starting HazardScope (data in ${config.dataDir}, ${config.DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite'}, ${config.S3_ENDPOINT ? config.S3_ENDPOINT : 'embedded S3'})…`);
+  const api = await startApi(config, logger, { withWorker: true });
+  const stopAll = async () => {
+    await api.close();
+    redis.child?.kill();
+  };
+  try {
+    const tokens: Record<string, string> = {};
+    for (const role of ['operator', 'reviewer', 'regulator', 'admin'] as const) {
+      tokens[role] = (await api.container.services.tokens.create(`demo-${role}`, role, 'demo')).token;
+    }
+    const call = async (method: string, pathname: string, token: string, body?: BodyInit, contentType?: string) => {
+      const res = await fetch(`${api.url}/api/v1${pathname}`, { method, headers: { authorization: `Bearer ${token}`, ...(contentType ? { 'content-type': contentType } : {}) }, body });
+      const json = (await res.json()) as Record<string, any>;
+      if (!res.ok) throw new Error(`${method} ${pathname} answered ${res.status}: ${json.detail ?? ''}`);
+      return json;
+    };
+
+    const truth = JSON.parse(await readFile(path.join(SAMPLE_FLIGHT, 'flight.json'), 'utf8')) as { hazards: Array<{ class: string }>; site: { origin: { lat: number; lon: number } } };
+    const photos = (await readdir(SAMPLE_FLIGHT)).filter((f) => /\.jpe?g$/i.test(f)).sort();
+    const flight = await call('POST', '/flights', tokens.operator!, JSON.stringify({ name: `Demo survey ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`, siteName: 'Sample industrial site' }), 'application/json');
+    console.log(`Flight ${flight.id}: uploading ${photos.length} photos as the operator…`);
+    for (const [i, photo] of photos.entries()) {
+      const bytes = await readFile(path.join(SAMPLE_FLIGHT, photo));
+      await call('PUT', `/flights/${flight.id}/images/${encodeURIComponent(photo)}`, tokens.operator!, new Uint8Array(bytes), 'image/jpeg');
+      if (process.stdout.isTTY) process.stdout.write(`\r  uploaded ${i + 1}/${photos.length}`);
+    }
+    await call('POST', `/flights/${flight.id}/complete`, tokens.operator!);
+    process.stdout.write(process.stdout.isTTY ? '\n' : `  uploaded ${photos.length}/${photos.length}\n`);
+
+    let status: Record<string, any>;
+    let lastLine = '';
+    for (;;) {
+      status = await call('GET', `/flights/${flight.id}`, tokens.operator!);
+      const s = status.images;
+      const line = `  processing: ${s.processed} done, ${s.failed} failed, ${s.processing} in progress, ${s.queued + s.registered} waiting`;
+      // Redraw in place on a terminal; print only changes when piped (CI logs).
+      if (process.stdout.isTTY) process.stdout.write(`\r${line}   `);
+      else if (line !== lastLine) process.stdout.write(`${line}\n`);
+      lastLine = line;
+      if (status.done) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    if (process.stdout.isTTY) process.stdout.write('\n');
+    const seconds = (performance.now() - started) / 1000;
+    const flagged = new Map<string, number>();
+    for (const d of status.detections as Array<{ className: string; state: string; count: number }>) {
+      if (d.state === 'flagged') flagged.set(d.className, (flagged.get(d.className) ?? 0) + d.count);
+    }
+    const presentClasses = [...new Set(truth.hazards.map((h) => h.class))].sort();
+    const missing = presentClasses.filter((c) => !flagged.get(c));
+    const line = '─'.repeat(64);
+    console.log(`\n${line}\nHazardScope demo summary\n${line}`);
+    console.log(`Photos processed   ${status.images.processed} of ${status.images.total}${status.images.failed ? `  (${status.images.failed} failed)` : ''}`);
+    console.log(`Time taken         ${seconds.toFixed(1)} s (start-up, upload, detection)`);
+    console.log('Flagged for review (per hazard class; ground truth has these classes present):');
+    for (const c of [...new Set([...presentClasses, ...flagged.keys()])].sort()) {
+      console.log(`  ${c.padEnd(20)} ${String(flagged.get(c) ?? 0).padStart(4)} ${presentClasses.includes(c) ? '' : ' (not in ground truth)'}`);
+    }
+    for (const f of status.failures as Array<{ filename: string; reason: string }>) console.log(`  failed: ${f.filename}: ${f.reason}`);
+    console.log(`\nTokens (shown once; each run creates new ones):`);
+    for (const [role, token] of Object.entries(tokens)) console.log(`  ${role.padEnd(10)} ${token}`);
+    console.log(`\nReview page   ${api.url}/  (paste the reviewer token)`);
+    console.log(`API document  ${api.url}/api/v1/openapi.json`);
+    console.log(line);
+    const ok = status.images.processed === photos.length && missing.length === 0;
+    if (!ok) console.log(missing.length ? `Not flagged although present: ${missing.join(', ')}` : 'Some photos were not processed.');
+    if (values.once) {
+      await stopAll();
+      return ok ? 0 : 1;
+    }
+    console.log('Serving. Press Ctrl+C to stop.');
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await stopAll();
+    return 0;
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

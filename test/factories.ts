@@ -1,0 +1,25 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+export const DEMO_FLIGHT = path.join(ROOT, 'samples/demo-flight');
+
+export async function demoPhoto(name: string): Promise<Buffer> {
+  return readFile(path.join(DEMO_FLIGHT, name));
+}
+
+/** A demo photo scaled down (metadata kept) so integration tests infer over a few tiles only. */
+export async function smallPhoto(name: string, width = 1280): Promise<Buffer> {
+  return sharp(await demoPhoto(name)).resize(width).keepMetadata().jpeg({ quality: 90 }).toBuffer();
+}
+
+/** A JPEG cut short: the header parses, the scan data ends early. */
+export async function truncatedJpeg(): Promise<Buffer> {
+  const full = await smallPhoto('DJI_0003.JPG');
+  return full.subarray(0, Math.floor(full.length / 3));
+}
+
+export function textFile(): Buffer {
+  return Buffer.from('This is a flight log, not a photo.\n');
+}
