@@ -20,6 +20,8 @@ export interface AppDependencies {
   manifest: ModelManifest;
   logger: Logger;
   maxUploadBytes: number;
+  /** Shared secret accepted on the bucket-notification route. */
+  webhookToken?: string | undefined;
   /** Check every response against its schema (tests); off in production for speed. */
   checkResponses: boolean;
 }
@@ -76,7 +78,7 @@ export function createApp(deps: AppDependencies): express.Express {
       contract.body === 'binary'
         ? express.raw({ type: () => true, limit: deps.maxUploadBytes })
         : json;
-    router[contract.method](contract.path, authorize(contract.roles, deps.services.tokens), bodyParser, validate(contract), async (req: Request, res: Response) => {
+    router[contract.method](contract.path, authorize(contract.roles, deps.services.tokens, contract.webhook ? deps.webhookToken : undefined), bodyParser, validate(contract), async (req: Request, res: Response) => {
       const v = req.validated!;
       const result = await handler({
         params: v.params as never,

@@ -16,6 +16,8 @@ export interface RouteContract<
   tags: string[];
   /** Roles allowed to call; 'public' routes need no token (health, readiness, the API document). */
   roles: readonly Role[] | 'public';
+  /** Also accept the shared bucket-notification secret (INGEST_WEBHOOK_TOKEN) on this route. */
+  webhook?: boolean;
   params?: P;
   query?: Q;
   /** JSON body schema, or 'binary' for a raw upload of `binaryTypes`. */

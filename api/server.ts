@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { loadConfig, ConfigError, type Config } from '../pipeline/config.js';
+import type { Config } from '../pipeline/config.js';
+import { closeOnSignals, configOrExit, exitOnFailure } from '../pipeline/entry.js';
 import { type Container, createContainer } from '../pipeline/container.js';
 import { createLogger, type Logger } from '../pipeline/logger.js';
 import { createApp } from './app.js';
@@ -23,6 +24,7 @@ export async function startApi(config: Config, logger: Logger, options: { withWo
     manifest: container.manifest,
     logger: logger.child({ module: 'http' }),
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    webhookToken: config.INGEST_WEBHOOK_TOKEN,
     checkResponses: config.NODE_ENV !== 'production',
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -46,30 +48,10 @@ export async function startApi(config: Config, logger: Logger, options: { withWo
 }
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = configOrExit();
   const logger = createLogger(config.LOG_LEVEL);
   const api = await startApi(config, logger);
-  const shutdown = async (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    await api.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  closeOnSignals(logger, () => api.close());
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+if (import.meta.url === `file://${process.argv[1]}`) main().catch(exitOnFailure);

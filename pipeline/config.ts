@@ -30,6 +30,8 @@ export const ConfigSchema = z
     REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
     QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, dash and underscore only').default('hazardscope'),
     S3_ENDPOINT: optionalUrl,
+    /** Endpoint put into presigned URLs when clients reach S3 under another name than the API does. */
+    S3_PUBLIC_ENDPOINT: optionalUrl,
     S3_ACCESS_KEY: z.string().min(1).optional(),
     S3_SECRET_KEY: z.string().min(1).optional(),
     S3_REGION: z.string().min(1).default('us-east-1'),
@@ -51,6 +53,8 @@ export const ConfigSchema = z
     JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
     MAX_IMAGE_PIXELS: z.coerce.number().int().min(1).default(200_000_000),
     MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(80 * 1024 * 1024),
+    /** Shared secret MinIO sends (Authorization: Bearer …) to the bucket-notification route only. */
+    INGEST_WEBHOOK_TOKEN: z.string().min(24, 'at least 24 characters').optional(),
     /** Run the BullMQ workers inside the API process (the demo and single-box installs). */
     RUN_WORKER_IN_API: booleanString.default(false),
   });

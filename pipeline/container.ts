@@ -73,7 +73,14 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
       storageSettings = { endPoint: embedded.endPoint, port: embedded.port, useSSL: false, accessKey: embedded.accessKey, secretKey: embedded.secretKey };
       logger.info({ port: embedded.port, directory: path.join(config.dataDir, 's3') }, 'embedded S3 server started');
     }
-    const storage = new ObjectStorage({ ...storageSettings, region: config.S3_REGION, originalsBucket: config.S3_BUCKET_ORIGINALS, derivedBucket: config.S3_BUCKET_DERIVED });
+    const publicUrl = config.S3_PUBLIC_ENDPOINT ? new URL(config.S3_PUBLIC_ENDPOINT) : undefined;
+    const storage = new ObjectStorage({
+      ...storageSettings,
+      region: config.S3_REGION,
+      originalsBucket: config.S3_BUCKET_ORIGINALS,
+      derivedBucket: config.S3_BUCKET_DERIVED,
+      publicEndpoint: publicUrl && { endPoint: publicUrl.hostname, port: Number(publicUrl.port || (publicUrl.protocol === 'https:' ? 443 : 80)), useSSL: publicUrl.protocol === 'https:' },
+    });
     await storage.ensureBuckets();
 
     const database = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite') });

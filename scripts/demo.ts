@@ -161,7 +161,7 @@ async function main(): Promise<number> {
     for (const f of status.failures as Array<{ filename: string; reason: string }>) console.log(`  failed: ${f.filename}: ${f.reason}`);
     console.log(`\nTokens (shown once; each run creates new ones):`);
     for (const [role, token] of Object.entries(tokens)) console.log(`  ${role.padEnd(10)} ${token}`);
-    console.log(`\nReview page   ${api.url}/  (paste the reviewer token)`);
+    console.log(`\nReview page   ${api.url}/#token=${tokens.reviewer}`);
     console.log(`API document  ${api.url}/api/v1/openapi.json`);
     console.log(line);
     const ok = status.images.processed === photos.length && missing.length === 0;

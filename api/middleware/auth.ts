@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Principal, Role } from '../../pipeline/domain/roles.js';
 import { UnauthenticatedError } from '../../pipeline/domain/errors.js';
@@ -13,8 +14,16 @@ declare module 'express-serve-static-core' {
   }
 }
 
+const WEBHOOK_PRINCIPAL: Principal = { tokenId: '00000000-0000-0000-0000-000000000000', name: 'bucket-notifications', role: 'operator' };
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
 /** Bearer-token authentication and the route's role check, before anything else runs. */
-export function authorize(roles: readonly Role[] | 'public', tokens: Authenticator) {
+export function authorize(roles: readonly Role[] | 'public', tokens: Authenticator, webhookToken?: string) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     if (roles === 'public') return next();
     const header = req.get('authorization') ?? '';
@@ -23,6 +32,10 @@ export function authorize(roles: readonly Role[] | 'public', tokens: Authenticat
       throw new HttpProblem(401, 'Unauthorized', 'an API token is required: send "Authorization: Bearer <token>"', [{ location: 'header', path: 'authorization', message: 'missing bearer token', code: 'missing_token' }], {
         'WWW-Authenticate': 'Bearer realm="hazardscope"',
       });
+    }
+    if (webhookToken && sameSecret(match[1]!, webhookToken)) {
+      req.principal = WEBHOOK_PRINCIPAL;
+      return next();
     }
     try {
       req.principal = await tokens.authenticate(match[1]!);

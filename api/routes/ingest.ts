@@ -15,6 +15,7 @@ export function ingestRoutes(services: Services) {
         summary: 'MinIO bucket notification webhook (object keys arrive URL-encoded)',
         tags: ['ingest'],
         roles: ['operator', 'admin'],
+        webhook: true,
         body: S3Event,
         responses: { 200: { description: 'What happened to each record', schema: z.object({ results: z.array(Outcome) }) }, ...problemResponses },
       },

@@ -7,7 +7,7 @@ data=${1:-$root/data/training}
 jobs=${JOBS:-$(nproc)}
 mkdir -p "$data"
 specs=()
-for seed in $(seq 1001 1024); do specs+=("train $seed standard 14"); done
+for seed in $(seq 1001 1025); do specs+=("train $seed standard 14"); done
 for seed in $(seq 1101 1108); do specs+=("train $seed small 10"); done
 for seed in $(seq 2001 2004); do specs+=("val $seed standard 12"); done
 for seed in $(seq 3001 3003); do specs+=("test $seed standard 0"); done

@@ -80,12 +80,12 @@ export class ImageRepository {
     await this.db.update(images).set({ originalFilename: filename }).where(and(eq(images.id, id), isNull(images.originalFilename)));
   }
 
-  /** Images registered but never queued (a crash between the insert and the enqueue). */
-  async stuckRegistered(prefix: string): Promise<ImageRow[]> {
+  /** Images not yet finished: never queued (a crash between insert and enqueue), or whose job was lost. */
+  async unfinished(prefix: string): Promise<ImageRow[]> {
     return this.db
       .select()
       .from(images)
-      .where(and(eq(images.status, 'registered'), like(images.objectKey, `${prefix.replace(/[%_\\]/g, '\\$&')}%`)));
+      .where(and(inArray(images.status, ['registered', 'queued', 'processing']), like(images.objectKey, `${prefix.replace(/[%_\\]/g, '\\$&')}%`)));
   }
 
   async setStatus(id: string, status: ImageStatus): Promise<void> {

@@ -19,6 +19,8 @@ export interface StorageSettings {
   region: string;
   originalsBucket: string;
   derivedBucket: string;
+  /** Host clients use for presigned URLs, when it differs from the one the services use. */
+  publicEndpoint?: { endPoint: string; port: number; useSSL: boolean } | undefined;
 }
 
 /**
@@ -27,17 +29,13 @@ export interface StorageSettings {
  */
 export class ObjectStorage {
   private readonly client: Minio.Client;
+  /** Signs URLs for the public host; signing needs no connection (the region is known). */
+  private readonly presigner: Minio.Client;
 
   constructor(readonly settings: StorageSettings) {
-    this.client = new Minio.Client({
-      endPoint: settings.endPoint,
-      port: settings.port,
-      useSSL: settings.useSSL,
-      accessKey: settings.accessKey,
-      secretKey: settings.secretKey,
-      region: settings.region,
-      pathStyle: true,
-    });
+    const common = { accessKey: settings.accessKey, secretKey: settings.secretKey, region: settings.region, pathStyle: true };
+    this.client = new Minio.Client({ endPoint: settings.endPoint, port: settings.port, useSSL: settings.useSSL, ...common });
+    this.presigner = settings.publicEndpoint ? new Minio.Client({ ...settings.publicEndpoint, ...common }) : this.client;
   }
 
   async ensureBuckets(): Promise<void> {
@@ -85,11 +83,11 @@ export class ObjectStorage {
   }
 
   presignedPutOriginal(key: string, ttlSeconds: number): Promise<string> {
-    return this.client.presignedPutObject(this.settings.originalsBucket, key, ttlSeconds);
+    return this.presigner.presignedPutObject(this.settings.originalsBucket, key, ttlSeconds);
   }
 
   presignedGetOriginal(key: string, ttlSeconds: number): Promise<string> {
-    return this.client.presignedGetObject(this.settings.originalsBucket, key, ttlSeconds);
+    return this.presigner.presignedGetObject(this.settings.originalsBucket, key, ttlSeconds);
   }
 
   async getDerived(key: string): Promise<Buffer | undefined> {

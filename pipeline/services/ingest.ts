@@ -110,7 +110,11 @@ export class IngestService {
     return outcomes;
   }
 
-  /** Registers every object under `prefix` the database lacks, and re-queues images never queued. */
+  /**
+   * Registers every object under `prefix` the database lacks, and re-adds the job of every image not
+   * yet finished: adding is idempotent (the job id is deterministic; a live job is left alone and a
+   * finished image is skipped by the worker), so a job lost with Redis is recovered here.
+   */
   async reconcile(prefix = 'flights/'): Promise<{ listed: number; registered: number; requeued: number; ignored: number }> {
     const objects = await this.storage.listOriginals(prefix);
     const known = await this.images.keysUnder(prefix);
@@ -123,7 +127,7 @@ export class IngestService {
       if (outcome.outcome === 'ignored') ignored++;
     }
     let requeued = 0;
-    for (const image of await this.images.stuckRegistered(prefix)) {
+    for (const image of await this.images.unfinished(prefix)) {
       await this.enqueue(image);
       requeued++;
     }

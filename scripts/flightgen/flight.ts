@@ -23,6 +23,8 @@ export interface FlightOptions {
   maxPhotos?: number;
   /** Only plan and label, skip rendering JPEGs (fast ground truth for tests). */
   labelsOnly?: boolean;
+  /** Told how long painting the site and rendering each photo took (benchmarks). */
+  onTiming?: (phase: 'site' | 'photo', milliseconds: number) => void;
 }
 
 export interface PixelBox {
@@ -230,6 +232,7 @@ export async function generateFlight(options: FlightOptions): Promise<FlightGrou
   await writeFile(path.join(options.outDir, 'flight.json'), JSON.stringify(truth, null, 2) + '\n');
   if (options.labelsOnly) return truth;
 
+  const paintStarted = performance.now();
   const world = new WorldRaster(
     Math.ceil((east - west) / worldRes),
     Math.ceil((north - south) / worldRes),
@@ -239,11 +242,13 @@ export async function generateFlight(options: FlightOptions): Promise<FlightGrou
     new NoiseTexture(rng.fork(100)),
   );
   site.paint(world);
+  options.onTiming?.('site', performance.now() - paintStarted);
 
   const lookRng = rng.fork(200);
   const flightGain: [number, number, number] = [lookRng.range(0.95, 1.08), lookRng.range(0.97, 1.05), lookRng.range(0.92, 1.06)];
   const quality = lookRng.int(85, 95);
   for (let i = 0; i < planned.length; i++) {
+    const photoStarted = performance.now();
     const p = planned[i]!;
     const frameRng = rng.fork(300 + i);
     const exposure = frameRng.range(0.96, 1.04);
@@ -280,6 +285,7 @@ export async function generateFlight(options: FlightOptions): Promise<FlightGrou
       flightYawDeg: normaliseYaw(p.yawDeg + frameRng.range(-4, 4)),
     };
     await writeFile(path.join(options.outDir, photos[i]!.file), embedMetadata(jpeg, metadata));
+    options.onTiming?.('photo', performance.now() - photoStarted);
   }
   return truth;
 }

@@ -55,7 +55,8 @@ async function main(): Promise<void> {
       data: { type: 'string', default: 'data/training' },
       fixtures: { type: 'string', default: '../shared/fixtures/real/images' },
       calibrate: { type: 'boolean', default: false },
-      'min-recall': { type: 'string', default: '0.9' },
+      'min-recall': { type: 'string', default: '0.95' },
+      'max-threshold': { type: 'string', default: '0.5' },
     },
   });
   const modelDir = values.model!;
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
     const manifestPath = path.join(modelDir, 'manifest.json');
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
     manifest.classes.forEach((c: { name: string; threshold: number }, i: number) => {
-      c.threshold = chooseThreshold(val.perClass[i]!, Number(values['min-recall']), 0.1);
+      c.threshold = chooseThreshold(val.perClass[i]!, Number(values['min-recall']), 0.1, Number(values['max-threshold']));
     });
     await writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
     console.log(`calibrated thresholds on ${val.photos} validation photos: ${manifest.classes.map((c: { name: string; threshold: number }) => `${c.name} ${c.threshold}`).join(', ')}`);
@@ -79,7 +80,8 @@ async function main(): Promise<void> {
   const classes = detector.manifest.classes.map((c, i) => {
     const m = test.perClass[i]!;
     const at = atThreshold(m, c.threshold);
-    return { name: c.name, threshold: c.threshold, groundTruth: m.groundTruth, ap50: round(m.ap50), recall: round(at.recall), precision: round(at.precision) };
+    const sweep = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].map((t) => ({ threshold: t, ...mapValues(atThreshold(m, t), round) }));
+    return { name: c.name, threshold: c.threshold, groundTruth: m.groundTruth, ap50: round(m.ap50), recall: round(at.recall), precision: round(at.precision), sweep };
   });
   const map50 = round(classes.reduce((s, c) => s + c.ap50, 0) / classes.length);
 
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
   };
   await writeFile(path.join(modelDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   const table = [
-    `Test: ${test.photos} full ${''}frames from ${test.flights} held-out sites, ${detector.manifest.tiling.tileSize} px tiles, ${Math.round(detector.manifest.tiling.overlap * 100)}% overlap, IoU 0.5.`,
+    `Test: ${test.photos} full frames from ${test.flights} held-out sites, ${detector.manifest.tiling.tileSize} px tiles, ${Math.round(detector.manifest.tiling.overlap * 100)}% overlap, IoU 0.5.`,
     '',
     '| class | threshold | objects | AP50 | recall | precision |',
     '|---|---|---|---|---|---|',
@@ -124,6 +126,10 @@ async function main(): Promise<void> {
     await writeFile(cardPath, updated);
   }
   await detector.release();
+}
+
+function mapValues<T extends Record<string, number>>(o: T, f: (n: number) => number): T {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)])) as T;
 }
 
 function round(n: number): number {

@@ -68,5 +68,6 @@ describe('detection metrics', () => {
     expect(chooseThreshold(m, 0.25, 0.05)).toBeCloseTo(0.8);
     expect(chooseThreshold(m, 0.75, 0.05)).toBeCloseTo(0.3);
     expect(chooseThreshold(m, 0.75, 0.5)).toBeCloseTo(0.5);
+    expect(chooseThreshold(m, 0.25, 0.05, 0.6)).toBeCloseTo(0.6);
   });
 });

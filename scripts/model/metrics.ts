@@ -87,9 +87,11 @@ export function atThreshold(metrics: ClassMetrics, threshold: number): { recall:
 
 /**
  * The score threshold a reviewer would want by default: the best F1, lowered if needed so recall
- * reaches `minRecall` (a missed hazard costs more than a rejected false alarm), never below `floor`.
+ * reaches `minRecall` (a missed hazard costs more than a rejected false alarm), never above
+ * `ceiling` (a small validation set makes high-confidence cut-offs fragile on new sites), never
+ * below `floor`.
  */
-export function chooseThreshold(metrics: ClassMetrics, minRecall: number, floor: number): number {
+export function chooseThreshold(metrics: ClassMetrics, minRecall: number, floor: number, ceiling = 1): number {
   let bestF1 = -1;
   let best = 0.5;
   for (const c of metrics.curve) {
@@ -104,5 +106,5 @@ export function chooseThreshold(metrics: ClassMetrics, minRecall: number, floor:
     const reaching = metrics.curve.find((c) => c.recall >= minRecall);
     if (reaching) best = reaching.score;
   }
-  return Math.max(floor, Math.floor(best * 1000) / 1000);
+  return Math.max(floor, Math.min(ceiling, Math.floor(best * 1000) / 1000));
 }

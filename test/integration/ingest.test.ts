@@ -44,8 +44,9 @@ function minioEvent(bucket: string, key: string, size: number) {
 
 describe('ingestion', () => {
   let t: TestApi;
+  const WEBHOOK_TOKEN = 'minio-webhook-secret-for-tests-0123456789';
   beforeAll(async () => {
-    t = await startTestApi();
+    t = await startTestApi({ env: { INGEST_WEBHOOK_TOKEN: WEBHOOK_TOKEN } });
   });
   afterAll(async () => {
     await t?.close();
@@ -127,6 +128,18 @@ describe('ingestion', () => {
     const images = (await t.request('GET', `/api/v1/flights/${flightId}/images`)).body.items;
     expect(images[0].objectKey).toBe(key);
     expect(images[0].sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('when MinIO presents the shared webhook secret, then the notification route accepts it and no other route does', async () => {
+    const flightId = await newFlight(t, 'webhook secret');
+    const bytes = await smallPhoto('DJI_0010.JPG', 640);
+    const key = `flights/${flightId}/DJI_0010.JPG`;
+    await t.api.container.storage.putOriginalOnce(key, bytes, 'image/jpeg');
+    const accepted = await t.request('POST', '/api/v1/ingest/s3-events', { token: WEBHOOK_TOKEN, body: minioEvent('hazardscope-originals', key, bytes.length) });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.results[0].outcome).toBe('registered');
+    expect((await t.request('POST', '/api/v1/flights', { token: WEBHOOK_TOKEN, body: { name: 'nope' } })).status).toBe(401);
+    expect((await t.request('POST', '/api/v1/ingest/s3-events', { token: 'wrong-secret-wrong-secret-wrong', body: minioEvent('hazardscope-originals', key, 1) })).status).toBe(401);
   });
 
   it('when objects are in the bucket without any notification, then reconciliation registers exactly those', async () => {

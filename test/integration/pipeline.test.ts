@@ -14,7 +14,7 @@ describe('end to end on real services (PostgreSQL, Redis, embedded S3, ONNX)', (
     await t?.close();
   });
 
-  it('when an operator uploads photos and completes the flight, then every photo is processed and flagged detections can become a case', async () => {
+  it('when an operator uploads photos and completes the flight, then every photo is processed with its hash, pixel size and capture metadata', async () => {
     const created = await t.request('POST', '/api/v1/flights', { token: t.tokens.operator, body: { name: 'e2e flight', siteName: 'test site' } });
     expect(created.status).toBe(201);
     const flightId = created.body.id as string;
