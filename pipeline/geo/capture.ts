@@ -15,7 +15,10 @@ export interface CaptureRecord {
   model?: string;
   focalLengthMm?: number;
   focalLength35mm?: number;
+  /** ISO 8601; with the camera's UTC offset when the photo records one (OffsetTimeOriginal). */
   takenAt?: string;
+  /** False when the photo gives local time without a zone: takenAt is then local, not UTC. */
+  takenAtHasOffset?: boolean;
   exifWidth?: number;
   exifHeight?: number;
   /** Why metadata could not be read, when it could not. */
@@ -36,7 +39,7 @@ function str(value: unknown): string | undefined {
 export async function readCapture(bytes: Buffer): Promise<CaptureRecord> {
   let tags: Record<string, unknown> | undefined;
   try {
-    tags = await exifr.parse(bytes, { tiff: true, exif: true, gps: true, xmp: true, ifd1: false, interop: false, reviveValues: true });
+    tags = await exifr.parse(bytes, { tiff: true, exif: true, gps: true, xmp: true, ifd1: false, interop: false, reviveValues: false });
   } catch (error) {
     return { error: `metadata unreadable: ${error instanceof Error ? error.message : String(error)}` };
   }
@@ -61,9 +64,22 @@ export async function readCapture(bytes: Buffer): Promise<CaptureRecord> {
   set('model', str(tags.Model));
   set('focalLengthMm', num(tags.FocalLength));
   set('focalLength35mm', num(tags.FocalLengthIn35mmFormat));
-  const taken = tags.DateTimeOriginal;
-  set('takenAt', taken instanceof Date && !Number.isNaN(taken.getTime()) ? taken.toISOString() : str(taken));
+  const taken = exifDateTime(str(tags.DateTimeOriginal), str(tags.OffsetTimeOriginal) ?? str(tags.OffsetTime));
+  set('takenAt', taken?.iso);
+  set('takenAtHasOffset', taken?.hasOffset);
   set('exifWidth', num(tags.ExifImageWidth));
   set('exifHeight', num(tags.ExifImageHeight));
   return record;
+}
+
+/**
+ * EXIF writes local time ("2026:03:07 13:41:00") and, since EXIF 2.31, its offset ("+08:00")
+ * separately. Combined here without guessing a zone: cameras rarely know UTC.
+ */
+export function exifDateTime(local: string | undefined, offset: string | undefined): { iso: string; hasOffset: boolean } | undefined {
+  const m = local && /^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(local);
+  if (!m) return undefined;
+  const base = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}`;
+  const zone = offset && /^[+-]\d{2}:\d{2}$/.test(offset) ? offset : undefined;
+  return zone ? { iso: `${base}${zone}`, hasOffset: true } : { iso: base, hasOffset: false };
 }
