@@ -17,6 +17,15 @@ export interface RunningApi {
 /** Builds the container, optionally the in-process worker, and listens. */
 export async function startApi(config: Config, logger: Logger, options: { withWorker?: boolean } = {}): Promise<RunningApi> {
   const container = await createContainer(config, logger);
+  try {
+    return await listen(container, config, logger, options);
+  } catch (error) {
+    await container.close();
+    throw error;
+  }
+}
+
+async function listen(container: Container, config: Config, logger: Logger, options: { withWorker?: boolean }): Promise<RunningApi> {
   const worker = options.withWorker ?? config.RUN_WORKER_IN_API ? await container.startWorker() : undefined;
   const app = createApp({
     services: container.services,
@@ -40,8 +49,12 @@ export async function startApi(config: Config, logger: Logger, options: { withWo
     url,
     worker,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Give requests in flight a moment, then cut slow uploads off rather than hang shutdown.
+      const grace = setTimeout(() => server.closeAllConnections(), 5000);
+      await closed;
+      clearTimeout(grace);
       await container.close();
     },
   };

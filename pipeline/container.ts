@@ -4,7 +4,7 @@ import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { readManifest } from './inference/detector.js';
 import type { ModelManifest } from './inference/manifest.js';
 import { InferencePool } from './inference/pool.js';
-import { createHandlers } from './jobs/handlers.js';
+import { createFinalFailureHandlers, createHandlers } from './jobs/handlers.js';
 import { startWorkers } from './jobs/worker.js';
 import type { Logger } from './logger.js';
 import { AuditRepository } from './repositories/audit.js';
@@ -134,7 +134,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
       async startWorker() {
         const pool = await InferencePool.start({ modelDir, threads: config.INFERENCE_THREADS, intraOpThreads: config.ORT_THREADS });
         const detection = new DetectionService(images, detections, storage, pool, config.MAX_IMAGE_PIXELS, logger.child({ module: 'detect' }));
-        const workers = startWorkers(createHandlers({ detection }), { connection: redisConnection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockDurationMs: config.JOB_LOCK_MS }, logger.child({ module: 'worker' }));
+        const workers = startWorkers(createHandlers({ detection }), createFinalFailureHandlers({ images }), { connection: redisConnection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockDurationMs: config.JOB_LOCK_MS }, logger.child({ module: 'worker' }));
         logger.info({ threads: pool.size, ortThreads: config.ORT_THREADS, concurrency: config.WORKER_CONCURRENCY, model: `${manifest.name}@${manifest.version}` }, 'worker started');
         const stop = async () => {
           await workers.close();

@@ -65,6 +65,13 @@ export function errorMiddleware(logger: Logger) {
       sendProblem(res, req, 400, 'Bad Request', `the body is not valid JSON: ${bodyError.message ?? ''}`.trim(), { issues: [{ location: 'body', path: '', message: 'invalid JSON', code: 'invalid_json' }] });
       return;
     }
+    // Errors from Express and body-parser that already carry a client-error status (a malformed
+    // percent-encoding in the path, an unsupported charset, an aborted request).
+    const status = (error as { status?: unknown; statusCode?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      sendProblem(res, req, status, status === 415 ? 'Unsupported Media Type' : 'Bad Request', bodyError.message ?? 'the request is invalid');
+      return;
+    }
     logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), url: req.originalUrl }, 'unhandled error');
     sendProblem(res, req, 500, 'Internal Server Error', 'something went wrong on our side; it has been logged');
   };

@@ -26,6 +26,10 @@ export function validate(contract: RouteContract) {
       for (const i of result.error.issues) issues.push({ location, path: i.path.join('.'), message: i.message, code: i.code });
       return undefined;
     };
+    // PostgreSQL cannot store NUL in text; refuse it here rather than fail halfway through a write.
+    for (const [location, value] of [['params', req.params], ['query', req.query], ['body', contract.body === 'binary' ? undefined : req.body]] as const) {
+      for (const path of nulPaths(value, '')) issues.push({ location, path, message: 'text must not contain NUL characters', code: 'invalid_string' });
+    }
     const params = check('params', contract.params, { ...req.params });
     const query = check('query', contract.query ?? emptyStrict(req.query), { ...(req.query as object) });
     let body: unknown;
@@ -49,4 +53,12 @@ export function validate(contract: RouteContract) {
 /** Routes without a query schema accept no query parameters at all. */
 function emptyStrict(query: unknown): z.ZodType | undefined {
   return query && Object.keys(query as object).length > 0 ? ({ safeParse: () => ({ success: false, error: { issues: Object.keys(query as object).map((k) => ({ path: [k], message: 'unknown query parameter', code: 'unrecognized_keys' })) } }) } as unknown as z.ZodType) : undefined;
+}
+
+function nulPaths(value: unknown, path: string): string[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [path] : [];
+  if (value && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => [...(k.includes('\u0000') ? [path] : []), ...nulPaths(v, path ? `${path}.${k}` : k)]);
+  }
+  return [];
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HttpProblem } from '../middleware/problem.js';
 
 export const Uuid = z.uuid();
 export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lower-case hex sha256');
@@ -25,12 +26,13 @@ export function encodeCursor(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
+/** A cursor from a previous page; anything else is a 400 rather than a silent restart at page one. */
 export function decodeCursor<T>(cursor: string | undefined, schema: z.ZodType<T>): T | undefined {
   if (cursor === undefined) return undefined;
   try {
     return schema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
   } catch {
-    return undefined;
+    throw new HttpProblem(400, 'Bad Request', 'the cursor is not one this API gave out', [{ location: 'query', path: 'cursor', message: 'unknown cursor', code: 'invalid_cursor' }]);
   }
 }
 

@@ -30,7 +30,8 @@ export const flights = pgTable('flights', {
   notes: text('notes'),
   status: text('status', { enum: ['open', 'completed'] }).notNull(),
   createdBy: uuid('created_by').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  // Millisecond precision: page cursors carry JavaScript dates, which have no microseconds.
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   completedAt: timestamp('completed_at', { withTimezone: true }),
 });
 
@@ -122,7 +123,8 @@ export const cases = pgTable(
     severity: text('severity').notNull(),
     status: text('status', { enum: ['open', 'closed'] }).notNull(),
     evidence: jsonb('evidence').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    // Millisecond precision: page cursors carry JavaScript dates, which have no microseconds.
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('cases_detection_key').on(t.detectionId), index('cases_status_created').on(t.status, t.createdAt)],
 );

@@ -12,6 +12,7 @@ interface Slot {
   worker: Worker;
   busy: number;
   pending: Map<number, Pending>;
+  alive: boolean;
 }
 
 export interface InferencePoolOptions {
@@ -34,7 +35,7 @@ export class InferencePool {
   static async start(options: InferencePoolOptions): Promise<InferencePool> {
     const entry = new URL(import.meta.url.endsWith('.ts') ? './pool-worker.ts' : './pool-worker.js', import.meta.url).href;
     const bootstrap = new URL('./pool-bootstrap.mjs', import.meta.url);
-    const started = await Promise.all(
+    const results = await Promise.allSettled(
       Array.from({ length: options.threads }, () => {
         const worker = new Worker(bootstrap, { workerData: { entry, modelDir: options.modelDir, intraOpThreads: options.intraOpThreads } });
         return new Promise<{ worker: Worker; manifest: ModelManifest }>((resolve, reject) => {
@@ -52,12 +53,17 @@ export class InferencePool {
           worker.once('error', reject);
         });
       }),
-    ).catch(async (error: unknown) => {
-      throw error;
-    });
+    );
+    const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) {
+      // Do not leave the threads that did start running.
+      await Promise.all(started.map((s) => s.worker.terminate()));
+      throw failure.reason;
+    }
     const pool = new InferencePool(started[0]!.manifest);
     pool.slots = started.map(({ worker }) => {
-      const slot: Slot = { worker, busy: 0, pending: new Map() };
+      const slot: Slot = { worker, busy: 0, pending: new Map(), alive: true };
       worker.on('message', (m: { type: string; id: number; detections?: Detection[]; message?: string }) => {
         const p = slot.pending.get(m.id);
         if (!p) return;
@@ -68,6 +74,8 @@ export class InferencePool {
       });
       worker.on('error', (error) => pool.failAll(slot, error));
       worker.on('exit', (code) => {
+        // A dead thread must never be chosen again: its messages would go nowhere and hang forever.
+        slot.alive = false;
         if (!pool.closed) pool.failAll(slot, new Error(`inference thread exited with code ${code}`));
       });
       return slot;
@@ -82,7 +90,9 @@ export class InferencePool {
   /** `floorFraction` lowers every class threshold by that factor (to keep near misses too). */
   detect(image: RgbImage, options: { floorFraction?: number } = {}): Promise<Detection[]> {
     if (this.closed) return Promise.reject(new Error('inference pool is closed'));
-    const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const alive = this.slots.filter((s) => s.alive);
+    if (alive.length === 0) return Promise.reject(new Error('no inference thread is alive; restart the worker'));
+    const slot = alive.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.nextId++;
     slot.busy++;
     return new Promise<Detection[]>((resolve, reject) => {

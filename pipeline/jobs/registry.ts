@@ -39,6 +39,12 @@ export interface JobContext {
 export type JobHandler<N extends JobName> = (payload: JobPayload<N>, context: JobContext) => Promise<void>;
 export type JobHandlers = { [N in JobName]: JobHandler<N> };
 
+/**
+ * Called once a job has failed for good (retries used up, unrecoverable, or stalled too often), so
+ * the record it works on can say why instead of waiting forever.
+ */
+export type FinalFailureHandlers = { [N in JobName]: (payload: JobPayload<N>, reason: string) => Promise<void> };
+
 /** Checks the handler table against the registry; throws naming every missing or unknown job. */
 export function checkHandlers(handlers: Partial<Record<string, unknown>>): void {
   const known = Object.keys(JOB_DEFINITIONS);

@@ -1,6 +1,6 @@
 import { type Job, type RedisOptions, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from '../logger.js';
-import { checkHandlers, JOB_DEFINITIONS, type JobHandlers, type JobName, QUEUE_NAMES } from './registry.js';
+import { checkHandlers, type FinalFailureHandlers, JOB_DEFINITIONS, type JobHandlers, type JobName, QUEUE_NAMES } from './registry.js';
 
 export interface WorkerSettings {
   connection: RedisOptions;
@@ -13,7 +13,7 @@ export interface WorkerSettings {
  * One BullMQ worker per queue, dispatching by job name to exactly one handler. Payloads are parsed
  * with the registry's schema; a payload that does not parse can never succeed, so it is not retried.
  */
-export function startWorkers(handlers: JobHandlers, settings: WorkerSettings, logger: Logger): { close(): Promise<void>; workers: Worker[] } {
+export function startWorkers(handlers: JobHandlers, onFinalFailure: FinalFailureHandlers, settings: WorkerSettings, logger: Logger): { close(): Promise<void>; workers: Worker[] } {
   checkHandlers(handlers);
   const workers = Object.values(QUEUE_NAMES).map((queue) => {
     const worker = new Worker(
@@ -37,7 +37,17 @@ export function startWorkers(handlers: JobHandlers, settings: WorkerSettings, lo
         maxStalledCount: 3,
       },
     );
-    worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'job failed'));
+    worker.on('failed', (job, error) => {
+      logger.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'job failed');
+      if (!job) return;
+      const final = error instanceof UnrecoverableError || error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+      const name = job.name as JobName;
+      const parsed = JOB_DEFINITIONS[name]?.payload.safeParse(job.data);
+      if (final && parsed?.success) {
+        const record = onFinalFailure[name] as (p: unknown, reason: string) => Promise<void>;
+        record(parsed.data, error.message).catch((e: unknown) => logger.error({ jobId: job.id, err: String(e) }, 'could not record a final job failure'));
+      }
+    });
     worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));
     return worker;
   });

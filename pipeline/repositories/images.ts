@@ -44,6 +44,7 @@ export class ImageRepository {
       .select()
       .from(images)
       .where(and(eq(images.flightId, input.flightId), sql`(${images.objectKey} = ${input.objectKey} OR ${images.sha256} = ${input.sha256})`))
+      .orderBy(sql`(${images.objectKey} = ${input.objectKey}) DESC`)
       .limit(1);
     if (!existing) throw new Error(`image ${input.objectKey} neither inserted nor found`);
     return { image: existing, created: false };
@@ -70,6 +71,14 @@ export class ImageRepository {
 
   async markProcessing(id: string): Promise<void> {
     await this.db.update(images).set({ status: 'processing' }).where(and(eq(images.id, id), inArray(images.status, ['registered', 'queued', 'processing'])));
+  }
+
+  /** Records a failure unless the image already finished (a late report must not undo a result). */
+  async markFailedIfUnfinished(id: string, reason: string): Promise<void> {
+    await this.db
+      .update(images)
+      .set({ status: 'failed', failureReason: reason, processedAt: new Date() })
+      .where(and(eq(images.id, id), inArray(images.status, ['registered', 'queued', 'processing'])));
   }
 
   async markFailed(id: string, reason: string): Promise<void> {

@@ -96,7 +96,13 @@ export class IngestService {
   async handleS3Event(records: S3EventRecord[]): Promise<RegisterOutcome[]> {
     const outcomes: RegisterOutcome[] = [];
     for (const record of records) {
-      const objectKey = decodeEventKey(record.s3.object.key);
+      let objectKey: string;
+      try {
+        objectKey = decodeEventKey(record.s3.object.key);
+      } catch {
+        outcomes.push({ objectKey: record.s3.object.key, outcome: 'ignored', reason: 'the key is not valid URL encoding' });
+        continue;
+      }
       if (!record.eventName.includes('ObjectCreated')) {
         outcomes.push({ objectKey, outcome: 'ignored', reason: `event ${record.eventName} is not an object creation` });
       } else if (record.s3.bucket.name !== this.storage.settings.originalsBucket) {

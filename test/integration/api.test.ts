@@ -37,6 +37,20 @@ describe('API contract: validation, tokens and roles', () => {
     expect(res.body.issues.map((i: { location: string }) => i.location)).toEqual(['query', 'query']);
   });
 
+  it('when text holds a NUL, a path has broken percent-encoding or a cursor is forged, then 400 and nothing is created', async () => {
+    const before = await flightCount();
+    const nul = await t.request('POST', '/api/v1/flights', { token: t.tokens.operator, body: { name: 'bad\u0000name' } });
+    expect(nul.status).toBe(400);
+    expect(nul.body.issues[0]).toMatchObject({ location: 'body', path: 'name' });
+    const encoding = await t.request('GET', '/api/v1/flights/%ZZ');
+    expect(encoding.status).toBe(400);
+    expect(encoding.headers.get('content-type')).toContain('application/problem+json');
+    const cursor = await t.request('GET', '/api/v1/flights?cursor=bm90LWEtY3Vyc29y');
+    expect(cursor.status).toBe(400);
+    expect(cursor.body.issues[0].path).toBe('cursor');
+    expect(await flightCount()).toBe(before);
+  });
+
   it('when the token is missing or unknown, then 401 problem+json with WWW-Authenticate', async () => {
     const missing = await t.request('POST', '/api/v1/flights', { token: null, body: { name: 'x' } });
     expect(missing.status).toBe(401);

@@ -125,7 +125,13 @@ describe('ingestion', () => {
     const res = await t.request('POST', '/api/v1/ingest/s3-events', { token: t.tokens.operator, body: minioEvent('hazardscope-originals', key, bytes.length) });
     expect(res.status).toBe(200);
     expect(res.body.results[0]).toMatchObject({ objectKey: key, outcome: 'registered' });
+    const broken = minioEvent('hazardscope-originals', key, bytes.length);
+    broken.Records[0]!.s3.object.key = `flights/${flightId}/bad%ZZkey.JPG`;
+    const ignored = await t.request('POST', '/api/v1/ingest/s3-events', { token: t.tokens.operator, body: broken });
+    expect(ignored.status).toBe(200);
+    expect(ignored.body.results[0]).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('URL encoding') });
     const images = (await t.request('GET', `/api/v1/flights/${flightId}/images`)).body.items;
+    expect(images).toHaveLength(1);
     expect(images[0].objectKey).toBe(key);
     expect(images[0].sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
   });

@@ -16,7 +16,8 @@ CREATE TABLE flights (
   notes text,
   status text NOT NULL CHECK (status IN ('open', 'completed')),
   created_by uuid NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now(),
+  -- Millisecond precision: page cursors carry JavaScript dates, which have no microseconds.
+  created_at timestamptz(3) NOT NULL DEFAULT now(),
   completed_at timestamptz
 );
 
@@ -87,7 +88,7 @@ CREATE TABLE cases (
   severity text NOT NULL,
   status text NOT NULL CHECK (status IN ('open', 'closed')),
   evidence jsonb NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now()
+  created_at timestamptz(3) NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX cases_detection_key ON cases (detection_id);
 CREATE INDEX cases_status_created ON cases (status, created_at);
