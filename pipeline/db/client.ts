@@ -97,11 +97,6 @@ async function migrate(run: RunSql, schemaName: string): Promise<void> {
   }
 }
 
-/** Rows of a drizzle `execute` result, whichever driver produced it. */
-export function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[];
-  return ((result as { rows?: T[] }).rows ?? []) as T[];
-}
 
 function hash32(text: string): number {
   let h = 0x811c9dc5;

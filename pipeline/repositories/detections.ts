@@ -94,13 +94,6 @@ export class DetectionRepository {
     return this.db.select().from(detections).where(eq(detections.imageId, imageId)).orderBy(detections.ordinal);
   }
 
-  async countForImage(imageId: string, modelSha256: string): Promise<number> {
-    const [row] = await this.db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(detections)
-      .where(and(eq(detections.imageId, imageId), eq(detections.modelSha256, modelSha256)));
-    return row?.n ?? 0;
-  }
 
   /** Flagged detections awaiting a decision, best score first, keyset-paginated on (score, id). */
   async reviewQueue(options: { flightId?: string | undefined; limit: number; after?: { score: number; id: string } | undefined }): Promise<ReviewQueueItem[]> {

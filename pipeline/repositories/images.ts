@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, isNull, like, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { images } from '../db/schema.js';
-import type { ImageStatus, RegisteredVia } from '../domain/images.js';
+import type { RegisteredVia } from '../domain/images.js';
 
 export type ImageRow = typeof images.$inferSelect;
 
@@ -97,7 +97,4 @@ export class ImageRepository {
       .where(and(inArray(images.status, ['registered', 'queued', 'processing']), like(images.objectKey, `${prefix.replace(/[%_\\]/g, '\\$&')}%`)));
   }
 
-  async setStatus(id: string, status: ImageStatus): Promise<void> {
-    await this.db.update(images).set({ status }).where(eq(images.id, id));
-  }
 }

@@ -33,7 +33,7 @@ export class DetectionService {
     private readonly logger: Logger,
   ) {}
 
-  async process(payload: JobPayload<'detect'>, attempt: { number: number; final: boolean }): Promise<'processed' | 'skipped'> {
+  async process(payload: JobPayload<'detect'>): Promise<'processed' | 'skipped'> {
     const { manifest } = this.detector;
     const image = await this.images.get(payload.imageId);
     if (!image) throw new UnrecoverableError(`image ${payload.imageId} no longer exists`);
@@ -45,7 +45,7 @@ export class DetectionService {
     try {
       bytes = await this.storage.getOriginal(image.objectKey);
     } catch (error) {
-      return this.transient(image.id, `could not read the original from storage: ${messageOf(error)}`, attempt.final, error);
+      throw transient(`could not read the original from storage: ${messageOf(error)}`, error);
     }
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (sha256 !== image.sha256) {
@@ -62,7 +62,7 @@ export class DetectionService {
     try {
       found = await this.detector.detect(rgb, { floorFraction: STORE_FLOOR_FRACTION });
     } catch (error) {
-      return this.transient(image.id, `inference failed: ${messageOf(error)}`, attempt.final, error);
+      throw transient(`inference failed: ${messageOf(error)}`, error);
     }
     const byName = new Map(manifest.classes.map((c) => [c.name, c]));
     const rows: NewDetection[] = found.map((d) => {
@@ -95,11 +95,14 @@ export class DetectionService {
     throw new UnrecoverableError(reason);
   }
 
-  /** Transient faults retry with backoff; the last attempt records its reason before failing. */
-  private async transient(imageId: string, reason: string, final: boolean, cause: unknown): Promise<never> {
-    if (final) await this.images.markFailed(imageId, `${reason} (gave up after retries)`);
-    throw cause instanceof Error ? cause : new Error(reason);
-  }
+}
+
+/**
+ * Transient faults retry with backoff. When retries run out, the worker's final-failure handler
+ * records this message on the image.
+ */
+function transient(reason: string, cause: unknown): Error {
+  return new Error(reason, { cause });
 }
 
 function messageOf(error: unknown): string {
