@@ -3,7 +3,7 @@ import path from 'node:path';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Readiness, Services } from '../pipeline/container.js';
-import type { ModelManifest } from '../pipeline/inference/manifest.js';
+import type { ModelCard } from '../pipeline/inference/load.js';
 import type { Logger } from '../pipeline/logger.js';
 import { type Route, route } from './contract.js';
 import { authorize } from './middleware/auth.js';
@@ -17,7 +17,7 @@ import { reviewRoutes } from './routes/review.js';
 export interface AppDependencies {
   services: Services;
   readiness: Readiness;
-  manifest: ModelManifest;
+  model: ModelCard;
   logger: Logger;
   maxUploadBytes: number;
   /** Shared secret accepted on the bucket-notification route. */
@@ -63,9 +63,20 @@ export function createApp(deps: AppDependencies): express.Express {
         summary: 'The detection model in use: name, version, sha256, classes and thresholds',
         tags: ['system'],
         roles: ['operator', 'reviewer', 'regulator', 'admin'],
-        responses: { 200: { description: 'Model manifest', schema: z.record(z.string(), z.unknown()) } },
+        responses: {
+          200: {
+            description: 'The model card',
+            schema: z.object({
+              name: z.string(),
+              version: z.string(),
+              file: z.string(),
+              sha256: z.string(),
+              classes: z.array(z.object({ name: z.string(), hazardCode: z.string().nullable(), severity: z.enum(['major', 'general']).nullable(), threshold: z.number() })),
+            }),
+          },
+        },
       },
-      async () => ({ status: 200, body: deps.manifest }),
+      async () => ({ status: 200, body: deps.model }),
     ),
   ];
   const routes = [...systemRoutes, ...flightRoutes(deps.services), ...reviewRoutes(deps.services), ...ingestRoutes(deps.services)];

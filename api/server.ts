@@ -30,7 +30,7 @@ async function listen(container: Container, config: Config, logger: Logger, opti
   const app = createApp({
     services: container.services,
     readiness: container.readiness,
-    manifest: container.manifest,
+    model: container.model,
     logger: logger.child({ module: 'http' }),
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     webhookToken: config.INGEST_WEBHOOK_TOKEN,

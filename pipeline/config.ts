@@ -41,10 +41,14 @@ export const ConfigSchema = z
     EMBEDDED_S3_PORT: z.coerce.number().int().min(0).max(65535).default(0),
     PRESIGN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(900),
     MODEL_DIR: z.string().min(1).default('models/hazard-v1'),
-    /** Inference worker threads; each holds one ONNX session. */
-    INFERENCE_THREADS: z.coerce.number().int().min(1).max(64).default(Math.max(1, Math.floor(cores / 2))),
+    /**
+     * Inference worker threads, each with one ONNX session; any thread takes any tile, so one per
+     * core keeps every core busy with single-threaded sessions (measured faster per tile than fewer
+     * sessions with more intra-op threads: `npm run bench:detector -- --threads 1 --ort-threads 2`).
+     */
+    INFERENCE_THREADS: z.coerce.number().int().min(1).max(64).default(cores),
     /** ONNX Runtime intra-op threads per session. */
-    ORT_THREADS: z.coerce.number().int().min(1).max(64).default(Math.max(1, Math.floor(cores / Math.max(1, Math.floor(cores / 2))))),
+    ORT_THREADS: z.coerce.number().int().min(1).max(64).default(1),
     /** Images a worker process handles at once (decode of the next overlaps inference of the current). */
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import type { Config } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
-import { readManifest } from './inference/detector.js';
-import type { ModelManifest } from './inference/manifest.js';
+import { hazardClassesOf, type ModelCard, readModelCard } from './inference/load.js';
 import { InferencePool } from './inference/pool.js';
 import { createFinalFailureHandlers, createHandlers } from './jobs/handlers.js';
 import { startWorkers } from './jobs/worker.js';
@@ -39,7 +38,7 @@ export interface Readiness {
 export interface Container {
   config: Config;
   logger: Logger;
-  manifest: ModelManifest;
+  model: ModelCard;
   services: Services;
   readiness: Readiness;
   storage: ObjectStorage;
@@ -54,7 +53,8 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
   const closers: Array<() => Promise<void>> = [];
   try {
     const modelDir = path.resolve(config.MODEL_DIR);
-    const manifest = await readManifest(modelDir);
+    const model = await readModelCard(modelDir);
+    const hazardClasses = hazardClassesOf(model);
 
     let embedded: EmbeddedS3 | undefined;
     let storageSettings;
@@ -99,10 +99,10 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
     const tokens = new TokenRepository(db);
 
     const services: Services = {
-      ingest: new IngestService(flights, images, storage, queue, audit, manifest.sha256, config.PRESIGN_TTL_SECONDS, logger.child({ module: 'ingest' })),
+      ingest: new IngestService(flights, images, storage, queue, audit, model.sha256, config.PRESIGN_TTL_SECONDS, logger.child({ module: 'ingest' })),
       flights: new FlightQueryService(flights, images, detections),
       images: new ImageService(images, detections, storage, config.PRESIGN_TTL_SECONDS),
-      review: new ReviewService(detections, cases, manifest),
+      review: new ReviewService(detections, cases, hazardClasses),
       cases: new CaseQueryService(cases),
       tokens: new TokenService(tokens, audit),
     };
@@ -126,16 +126,20 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
     const container: Container = {
       config,
       logger,
-      manifest,
+      model,
       services,
       readiness,
       storage,
       database,
       async startWorker() {
         const pool = await InferencePool.start({ modelDir, threads: config.INFERENCE_THREADS, intraOpThreads: config.ORT_THREADS });
-        const detection = new DetectionService(images, detections, storage, pool, config.MAX_IMAGE_PIXELS, logger.child({ module: 'detect' }));
+        if (pool.spec.sha256 !== model.sha256) {
+          await pool.close();
+          throw new Error(`model file changed while starting: ${pool.spec.sha256} is not ${model.sha256}`);
+        }
+        const detection = new DetectionService(images, detections, storage, pool, hazardClasses, config.MAX_IMAGE_PIXELS, logger.child({ module: 'detect' }));
         const workers = startWorkers(createHandlers({ detection }), createFinalFailureHandlers({ images }), { connection: redisConnection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockDurationMs: config.JOB_LOCK_MS }, logger.child({ module: 'worker' }));
-        logger.info({ threads: pool.size, ortThreads: config.ORT_THREADS, concurrency: config.WORKER_CONCURRENCY, model: `${manifest.name}@${manifest.version}` }, 'worker started');
+        logger.info({ threads: pool.size, ortThreads: config.ORT_THREADS, concurrency: config.WORKER_CONCURRENCY, model: `${model.name}@${model.version}` }, 'worker started');
         const stop = async () => {
           await workers.close();
           await pool.close();

@@ -4,6 +4,7 @@
  *   npm run hazardscope -- token create --name alice --role reviewer
  *   npm run hazardscope -- token list
  *   npm run hazardscope -- token revoke <id>
+ *   npm run hazardscope -- detect <image|folder> [--model DIR] [--no-tile] [--json] [--annotate DIR]
  *
  * With embedded PGlite (no DATABASE_URL), run token commands while the server is stopped: PGlite
  * belongs to one process at a time.
@@ -12,13 +13,16 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../pipeline/config.js';
 import { createAdminContainer } from '../pipeline/container.js';
 import { ROLES, type Role } from '../pipeline/domain/roles.js';
+import { DETECT_USAGE, runDetect } from './detect-command.js';
 
 const USAGE = `usage:
   hazardscope token create --name NAME --role ${ROLES.join('|')}
   hazardscope token list
-  hazardscope token revoke TOKEN_ID`;
+  hazardscope token revoke TOKEN_ID
+${DETECT_USAGE.replace(/^usage:\n/, '')}`;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'detect') return runDetect(argv.slice(1), loadConfig(process.env).MODEL_DIR);
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' }, role: { type: 'string' }, help: { type: 'boolean' } } });
   const [group, command, arg] = positionals;
   if (values.help || group !== 'token' || !command) {

@@ -1,38 +1,38 @@
 /**
- * Runs inside a worker thread: holds one ONNX session and answers detect requests, so
- * InferenceSession.run never blocks the main event loop.
+ * Runs inside a worker thread: holds one ONNX session and runs batches of views of shared photos,
+ * so InferenceSession.run never blocks the main event loop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadModel } from './detector.js';
+import type { DecodedPhoto } from './engine.js';
+import { loadModel } from './load.js';
+import type { SharedImage, ViewTask } from './pool.js';
 
-interface Request {
-  id: number;
-  data: Uint8Array;
-  width: number;
-  height: number;
-  floorFraction: number | undefined;
-}
-
-const { modelDir, intraOpThreads } = workerData as { modelDir: string; intraOpThreads: number };
+const { modelDir, intraOpThreads, batch } = workerData as { modelDir: string; intraOpThreads: number; batch?: number };
 const port = parentPort;
 if (!port) throw new Error('pool-worker must run in a worker thread');
 
-const ready = loadModel(modelDir, { intraOpThreads });
+const ready = loadModel(modelDir, { intraOpThreads, ...(batch ? { batch } : {}) });
 ready.then(
-  (detector) => port.postMessage({ type: 'ready', manifest: detector.manifest }),
+  (runner) => port.postMessage({ type: 'ready', spec: runner.spec, batchSize: runner.batchSize }),
   (error: unknown) => port.postMessage({ type: 'load-error', message: error instanceof Error ? error.message : String(error) }),
 );
 
-port.on('message', (request: Request) => {
-  ready
-    .then((detector) =>
-      detector.detect(
-        { data: request.data, width: request.width, height: request.height },
-        request.floorFraction === undefined ? {} : { thresholds: detector.manifest.classes.map((c) => c.threshold * request.floorFraction!) },
-      ),
-    )
+const view = (image: SharedImage | undefined) => (image ? { data: new Uint8Array(image.buffer), width: image.width, height: image.height } : undefined);
+
+// One task at a time: the runner reuses its tensor buffer between batches.
+let previous: Promise<unknown> = ready;
+port.on('message', (task: ViewTask) => {
+  previous = previous
+    .catch(() => undefined)
+    .then(() => ready)
+    .then((runner) => {
+      const full = view(task.full);
+      const frame = view(task.frame);
+      const photo: DecodedPhoto = { width: task.width, height: task.height, ...(full ? { full } : {}), ...(frame ? { frame } : {}) };
+      return runner.runViews(photo, task.views, task.thresholds);
+    })
     .then(
-      (detections) => port.postMessage({ type: 'result', id: request.id, detections }),
-      (error: unknown) => port.postMessage({ type: 'error', id: request.id, message: error instanceof Error ? error.message : String(error) }),
+      (found) => port.postMessage({ type: 'result', id: task.id, found }),
+      (error: unknown) => port.postMessage({ type: 'error', id: task.id, message: error instanceof Error ? error.message : String(error) }),
     );
 });

@@ -1,49 +1,83 @@
 import { Worker } from 'node:worker_threads';
-import type { Detection } from './detector.js';
-import type { ModelManifest } from './manifest.js';
+import { type DecodedPhoto, type Detection, mergeViews } from './engine.js';
+import { type DetectOptions, type PhotoDetector, thresholdsFor, viewsFor } from './detector.js';
+import type { ModelSpec } from './manifest.js';
+import type { RawDetection } from './postprocess.js';
 import type { RgbImage } from './preprocess.js';
+import type { View } from './tiling.js';
 
-interface Pending {
-  resolve: (d: Detection[]) => void;
-  reject: (e: Error) => void;
+/** Pixels in shared memory: every thread reads the same photo without a copy per tile. */
+export interface SharedImage {
+  buffer: SharedArrayBuffer;
+  width: number;
+  height: number;
+}
+
+export interface ViewTask {
+  id: number;
+  width: number;
+  height: number;
+  full?: SharedImage;
+  frame?: SharedImage;
+  views: View[];
+  thresholds: number[];
+}
+
+interface QueuedTask {
+  task: ViewTask;
+  resolve: (found: RawDetection[]) => void;
+  reject: (error: Error) => void;
 }
 
 interface Slot {
   worker: Worker;
-  busy: number;
-  pending: Map<number, Pending>;
+  /** Sent and not yet answered; the thread runs them one after another. */
+  sent: Map<number, QueuedTask>;
   alive: boolean;
 }
+
+/**
+ * Tasks sent ahead to each thread, so it starts the next one as soon as it finishes the last
+ * without waiting for the main thread to hand it over (which may be busy decoding or merging).
+ */
+const TASKS_AHEAD = 2;
 
 export interface InferencePoolOptions {
   modelDir: string;
   threads: number;
   intraOpThreads: number;
+  /** Tiles per session.run instead of the manifest's (for measuring). */
+  batch?: number;
 }
 
 /**
- * A fixed pool of worker threads, each with its own ONNX session. Requests go to the least busy
- * thread; pixel buffers are transferred, not copied.
+ * A fixed pool of worker threads, each with its own ONNX session (InferenceSession.run blocks the
+ * thread that calls it). A photo is split into batches of views that any idle thread takes, so one
+ * photo's tiles use every core and the next photo's decode overlaps the current one's inference.
  */
-export class InferencePool {
+export class InferencePool implements PhotoDetector {
   private slots: Slot[] = [];
+  private readonly queue: QueuedTask[] = [];
   private nextId = 1;
   private closed = false;
 
-  private constructor(readonly manifest: ModelManifest) {}
+  private constructor(
+    readonly spec: ModelSpec,
+    private readonly batchSize: number,
+  ) {}
 
   static async start(options: InferencePoolOptions): Promise<InferencePool> {
     const entry = new URL(import.meta.url.endsWith('.ts') ? './pool-worker.ts' : './pool-worker.js', import.meta.url).href;
     const bootstrap = new URL('./pool-bootstrap.mjs', import.meta.url);
     const results = await Promise.allSettled(
       Array.from({ length: options.threads }, () => {
-        const worker = new Worker(bootstrap, { workerData: { entry, modelDir: options.modelDir, intraOpThreads: options.intraOpThreads } });
-        return new Promise<{ worker: Worker; manifest: ModelManifest }>((resolve, reject) => {
-          const onMessage = (m: { type: string; manifest?: ModelManifest; message?: string }) => {
+        const worker = new Worker(bootstrap, { workerData: { entry, modelDir: options.modelDir, intraOpThreads: options.intraOpThreads, batch: options.batch } });
+        return new Promise<{ worker: Worker; spec: ModelSpec; batchSize: number }>((resolve, reject) => {
+          const onMessage = (m: { type: string; spec?: ModelSpec; batchSize?: number; message?: string }) => {
             if (m.type === 'ready') {
               worker.off('error', reject);
               worker.off('message', onMessage);
-              resolve({ worker, manifest: m.manifest! });
+              resolve({ worker, spec: m.spec!, batchSize: m.batchSize! });
             } else if (m.type === 'load-error') {
               void worker.terminate();
               reject(new Error(m.message));
@@ -61,23 +95,19 @@ export class InferencePool {
       await Promise.all(started.map((s) => s.worker.terminate()));
       throw failure.reason;
     }
-    const pool = new InferencePool(started[0]!.manifest);
+    const pool = new InferencePool(started[0]!.spec, started[0]!.batchSize);
     pool.slots = started.map(({ worker }) => {
-      const slot: Slot = { worker, busy: 0, pending: new Map(), alive: true };
-      worker.on('message', (m: { type: string; id: number; detections?: Detection[]; message?: string }) => {
-        const p = slot.pending.get(m.id);
-        if (!p) return;
-        slot.pending.delete(m.id);
-        slot.busy--;
-        if (m.type === 'result') p.resolve(m.detections!);
-        else p.reject(new Error(m.message));
+      const slot: Slot = { worker, sent: new Map(), alive: true };
+      worker.on('message', (m: { type: string; id: number; found?: RawDetection[]; message?: string }) => {
+        const current = slot.sent.get(m.id);
+        if (!current) return;
+        slot.sent.delete(m.id);
+        if (m.type === 'result') current.resolve(m.found!);
+        else current.reject(new Error(m.message));
+        pool.dispatch();
       });
-      worker.on('error', (error) => pool.failAll(slot, error));
-      worker.on('exit', (code) => {
-        // A dead thread must never be chosen again: its messages would go nowhere and hang forever.
-        slot.alive = false;
-        if (!pool.closed) pool.failAll(slot, new Error(`inference thread exited with code ${code}`));
-      });
+      worker.on('error', (error) => pool.fail(slot, error));
+      worker.on('exit', (code) => pool.fail(slot, new Error(`inference thread exited with code ${code}`)));
       return slot;
     });
     return pool;
@@ -87,31 +117,59 @@ export class InferencePool {
     return this.slots.length;
   }
 
-  /** `floorFraction` lowers every class threshold by that factor (to keep near misses too). */
-  detect(image: RgbImage, options: { floorFraction?: number } = {}): Promise<Detection[]> {
-    if (this.closed) return Promise.reject(new Error('inference pool is closed'));
-    const alive = this.slots.filter((s) => s.alive);
-    if (alive.length === 0) return Promise.reject(new Error('no inference thread is alive; restart the worker'));
-    const slot = alive.reduce((a, b) => (b.busy < a.busy ? b : a));
-    const id = this.nextId++;
-    slot.busy++;
-    return new Promise<Detection[]>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
-      const data = new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
-      // Transfer only when the view owns its whole buffer (Node pools small Buffers).
-      const transfer = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? [data.buffer as ArrayBuffer] : [];
-      slot.worker.postMessage({ id, data, width: image.width, height: image.height, floorFraction: options.floorFraction }, transfer);
+  async detect(photo: DecodedPhoto, options: DetectOptions = {}): Promise<Detection[]> {
+    if (this.closed) throw new Error('inference pool is closed');
+    const views = viewsFor(this.spec, photo, options);
+    const thresholds = thresholdsFor(this.spec, options);
+    const shared = { width: photo.width, height: photo.height, ...(photo.full ? { full: share(photo.full) } : {}), ...(photo.frame ? { frame: share(photo.frame) } : {}) };
+    const batches: View[][] = [];
+    for (let i = 0; i < views.length; i += this.batchSize) batches.push(views.slice(i, i + this.batchSize));
+    const found = await Promise.all(batches.map((batch) => this.enqueue({ id: this.nextId++, ...shared, views: batch, thresholds })));
+    return mergeViews(found.flat(), this.spec, views.length);
+  }
+
+  private enqueue(task: ViewTask): Promise<RawDetection[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ task, resolve, reject });
+      this.dispatch();
     });
   }
 
-  private failAll(slot: Slot, error: Error): void {
-    for (const p of slot.pending.values()) p.reject(error);
-    slot.pending.clear();
-    slot.busy = 0;
+  private dispatch(): void {
+    const alive = this.slots.filter((s) => s.alive);
+    if (alive.length === 0) {
+      for (const queued of this.queue.splice(0)) queued.reject(new Error('no inference thread is alive; restart the worker'));
+      return;
+    }
+    // Fill every thread to one task first, then to the look-ahead, so no thread idles while another queues two.
+    for (let depth = 1; depth <= TASKS_AHEAD; depth++) {
+      for (const slot of alive) {
+        if (slot.sent.size >= depth || this.queue.length === 0) continue;
+        const next = this.queue.shift()!;
+        slot.sent.set(next.task.id, next);
+        slot.worker.postMessage(next.task);
+      }
+    }
+  }
+
+  /** A dead thread is never chosen again; its task fails (the job retries) and the rest go on. */
+  private fail(slot: Slot, error: Error): void {
+    if (this.closed) return;
+    slot.alive = false;
+    for (const task of slot.sent.values()) task.reject(error);
+    slot.sent.clear();
+    this.dispatch();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const queued of this.queue.splice(0)) queued.reject(new Error('inference pool is closed'));
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
+}
+
+function share(image: RgbImage): SharedImage {
+  const buffer = new SharedArrayBuffer(image.data.byteLength);
+  new Uint8Array(buffer).set(image.data);
+  return { buffer, width: image.width, height: image.height };
 }

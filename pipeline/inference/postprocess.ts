@@ -1,4 +1,4 @@
-/** Pure post-processing: output decoding, NMS and box bookkeeping. No I/O. */
+/** Pure post-processing: overlap measures, suppression and merging of candidate boxes. No I/O. */
 
 export interface Box {
   x1: number;
@@ -10,40 +10,6 @@ export interface Box {
 export interface RawDetection extends Box {
   classIndex: number;
   score: number;
-}
-
-/**
- * Decodes one image of an Ultralytics v8 head, [4 + nc, anchors] row-major (cx, cy, w, h in input
- * pixels, then class scores). Only candidates above their class threshold are materialised, so the
- * cost is one pass over the scores plus work proportional to the candidates.
- */
-export function decodeYoloV8(
-  output: Float32Array,
-  anchors: number,
-  numClasses: number,
-  thresholds: readonly number[],
-  offset = 0,
-): RawDetection[] {
-  const detections: RawDetection[] = [];
-  const minThreshold = Math.min(...thresholds);
-  for (let a = 0; a < anchors; a++) {
-    let best = -1;
-    let bestScore = minThreshold;
-    for (let c = 0; c < numClasses; c++) {
-      const s = output[offset + (4 + c) * anchors + a]!;
-      if (s >= bestScore && s >= thresholds[c]!) {
-        best = c;
-        bestScore = s;
-      }
-    }
-    if (best < 0) continue;
-    const cx = output[offset + a]!;
-    const cy = output[offset + anchors + a]!;
-    const w = output[offset + 2 * anchors + a]!;
-    const h = output[offset + 3 * anchors + a]!;
-    detections.push({ x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, classIndex: best, score: bestScore });
-  }
-  return detections;
 }
 
 export function iou(a: Box, b: Box): number {
@@ -64,6 +30,8 @@ export function intersectionOverSmaller(a: Box, b: Box): number {
 
 export type OverlapMetric = 'iou' | 'ios';
 
+const measures: Record<OverlapMetric, (a: Box, b: Box) => number> = { iou, ios: intersectionOverSmaller };
+
 /** Class-wise greedy non-maximum suppression; keeps at most `maxDetections`, best first. */
 export function nonMaxSuppression<T extends RawDetection>(
   detections: readonly T[],
@@ -71,17 +39,56 @@ export function nonMaxSuppression<T extends RawDetection>(
   maxDetections = Infinity,
   metric: OverlapMetric = 'iou',
 ): T[] {
-  const overlap = metric === 'iou' ? iou : intersectionOverSmaller;
+  return greedy(detections, threshold, maxDetections, metric, (best) => best);
+}
+
+/**
+ * Class-wise greedy non-maximum merging (as in SAHI): the best box absorbs every same-class box that
+ * overlaps it beyond the threshold and grows to their union, keeping the best score. Suits objects
+ * cut in pieces by tile edges, where suppression would keep only the largest piece.
+ */
+export function nonMaxMerge<T extends RawDetection>(
+  detections: readonly T[],
+  threshold: number,
+  maxDetections = Infinity,
+  metric: OverlapMetric = 'ios',
+): T[] {
+  return greedy(detections, threshold, maxDetections, metric, (best, absorbed) => {
+    if (absorbed.length === 0) return best;
+    const merged = { ...best };
+    for (const d of absorbed) {
+      merged.x1 = Math.min(merged.x1, d.x1);
+      merged.y1 = Math.min(merged.y1, d.y1);
+      merged.x2 = Math.max(merged.x2, d.x2);
+      merged.y2 = Math.max(merged.y2, d.y2);
+    }
+    return merged;
+  });
+}
+
+function greedy<T extends RawDetection>(
+  detections: readonly T[],
+  threshold: number,
+  maxDetections: number,
+  metric: OverlapMetric,
+  combine: (best: T, absorbed: T[]) => T,
+): T[] {
+  const overlap = measures[metric];
   const sorted = [...detections].sort((a, b) => b.score - a.score);
   const kept: T[] = [];
-  const suppressed = new Uint8Array(sorted.length);
+  const taken = new Uint8Array(sorted.length);
   for (let i = 0; i < sorted.length && kept.length < maxDetections; i++) {
-    if (suppressed[i]) continue;
-    const d = sorted[i]!;
-    kept.push(d);
+    if (taken[i]) continue;
+    const best = sorted[i]!;
+    const absorbed: T[] = [];
     for (let j = i + 1; j < sorted.length; j++) {
-      if (!suppressed[j] && sorted[j]!.classIndex === d.classIndex && overlap(d, sorted[j]!) > threshold) suppressed[j] = 1;
+      const other = sorted[j]!;
+      if (!taken[j] && other.classIndex === best.classIndex && overlap(best, other) > threshold) {
+        taken[j] = 1;
+        absorbed.push(other);
+      }
     }
+    kept.push(combine(best, absorbed));
   }
   return kept;
 }

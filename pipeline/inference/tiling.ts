@@ -1,10 +1,15 @@
-/** Tile grids over a large photo. Pure. */
+/** Which parts of a photo go through the model: tiles, the whole frame, or both. Pure. */
+import type { ModelInput, ModelTiling } from './manifest.js';
+import { type Placement, placeInInput, type Rect } from './preprocess.js';
 
-export interface Tile {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
+export type Tile = Rect;
+
+/** One pass through the model: a region of the photo and where it lands in the input. */
+export interface View {
+  region: Rect;
+  place: Placement;
+  /** The whole photo, which may come from a frame decoded at reduced size. */
+  wholeFrame: boolean;
 }
 
 /**
@@ -25,4 +30,26 @@ function axisStarts(length: number, size: number, overlap: number): number[] {
   const count = Math.ceil((length - size) / (size * (1 - overlap))) + 1;
   const step = (length - size) / (count - 1);
   return Array.from({ length: count }, (_, i) => Math.round(i * step));
+}
+
+export interface ViewOptions {
+  /** Cut the photo into tiles (when it is larger than one); false runs the whole frame only. */
+  tiled: boolean;
+  /** Add a whole-frame pass to the tiles, for objects larger than a tile; default from the manifest. */
+  fullFrame?: boolean;
+  tileSize?: number;
+  overlap?: number;
+}
+
+export function planViews(width: number, height: number, input: ModelInput, tiling: ModelTiling, options: ViewOptions): View[] {
+  const whole: View = { region: { x: 0, y: 0, width, height }, place: placeInInput(width, height, input), wholeFrame: true };
+  const tileSize = options.tileSize ?? tiling.tileSize;
+  if (!options.tiled || (width <= tileSize && height <= tileSize)) return [whole];
+  const views: View[] = tileGrid(width, height, tileSize, options.overlap ?? tiling.overlap).map((region) => ({
+    region,
+    place: placeInInput(region.width, region.height, input),
+    wholeFrame: false,
+  }));
+  if (options.fullFrame ?? tiling.fullFrame) views.push(whole);
+  return views;
 }

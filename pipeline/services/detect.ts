@@ -1,20 +1,14 @@
 import { createHash } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
 import { readCapture } from '../geo/capture.js';
-import type { Detection } from '../inference/detector.js';
-import { decodeRgb } from '../inference/detector.js';
-import type { ModelManifest } from '../inference/manifest.js';
-import type { RgbImage } from '../inference/preprocess.js';
+import { decodePhoto, UndecodableImageError } from '../inference/decode.js';
+import { decodePlanFor, type DecodedPhoto, type Detection, type PhotoDetector } from '../inference/detector.js';
+import type { HazardClass } from '../inference/load.js';
 import type { Logger } from '../logger.js';
 import type { DetectionRepository, NewDetection } from '../repositories/detections.js';
 import type { ImageRepository } from '../repositories/images.js';
 import type { ObjectStorage } from '../repositories/storage.js';
 import type { JobPayload } from '../jobs/registry.js';
-
-export interface Detector {
-  readonly manifest: ModelManifest;
-  detect(image: RgbImage, options?: { floorFraction?: number }): Promise<Detection[]>;
-}
 
 /**
  * Below-threshold detections are kept too (for audits and threshold tuning), down to this fraction
@@ -28,13 +22,14 @@ export class DetectionService {
     private readonly images: ImageRepository,
     private readonly detections: DetectionRepository,
     private readonly storage: ObjectStorage,
-    private readonly detector: Detector,
+    private readonly detector: PhotoDetector,
+    private readonly hazardClasses: readonly HazardClass[],
     private readonly maxImagePixels: number,
     private readonly logger: Logger,
   ) {}
 
   async process(payload: JobPayload<'detect'>): Promise<'processed' | 'skipped'> {
-    const { manifest } = this.detector;
+    const { spec } = this.detector;
     const image = await this.images.get(payload.imageId);
     if (!image) throw new UnrecoverableError(`image ${payload.imageId} no longer exists`);
     // A redelivered or re-added job for finished work does nothing (results are already stored).
@@ -52,21 +47,24 @@ export class DetectionService {
       return this.unrecoverable(image.id, `content sha256 ${sha256} does not match the registered ${image.sha256}`);
     }
     const capture = await readCapture(bytes);
-    let rgb: RgbImage;
+    let photo: DecodedPhoto;
     try {
-      rgb = await decodeRgb(bytes, this.maxImagePixels);
+      photo = await decodePhoto(bytes, decodePlanFor(spec, {}), this.maxImagePixels);
     } catch (error) {
-      return this.unrecoverable(image.id, `not a decodable image: ${messageOf(error)}`);
+      if (error instanceof UndecodableImageError) return this.unrecoverable(image.id, `not a decodable image: ${messageOf(error)}`);
+      throw transient(`decoding failed: ${messageOf(error)}`, error);
     }
     let found: Detection[];
     try {
-      found = await this.detector.detect(rgb, { floorFraction: STORE_FLOOR_FRACTION });
+      found = await this.detector.detect(photo, { floorFraction: STORE_FLOOR_FRACTION });
     } catch (error) {
       throw transient(`inference failed: ${messageOf(error)}`, error);
     }
-    const byName = new Map(manifest.classes.map((c) => [c.name, c]));
-    const rows: NewDetection[] = found.map((d) => {
-      const cls = byName.get(d.className)!;
+    // Classes that flag no hazard (a general-purpose model's "car") are not kept.
+    const byName = new Map(this.hazardClasses.map((c) => [c.name, c]));
+    const rows: NewDetection[] = found.flatMap((d) => {
+      const cls = byName.get(d.className);
+      if (!cls) return [];
       return {
         className: d.className,
         hazardCode: cls.hazardCode,
@@ -82,8 +80,8 @@ export class DetectionService {
     });
     await this.detections.storeResults(
       image.id,
-      { name: manifest.name, version: manifest.version, sha256: manifest.sha256 },
-      { sha256, sizeBytes: bytes.length, width: rgb.width, height: rgb.height, capture: { ...capture } },
+      { name: spec.name, version: spec.version, sha256: spec.sha256 },
+      { sha256, sizeBytes: bytes.length, width: photo.width, height: photo.height, capture: { ...capture } },
       rows,
     );
     this.logger.info({ imageId: image.id, detections: rows.length, flagged: rows.filter((r) => r.state === 'flagged').length }, 'image processed');

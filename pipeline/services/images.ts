@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { NotFoundError } from '../domain/errors.js';
+import { boxesOverlaySvg } from '../imaging/overlay.js';
 import type { DetectionRepository, DetectionRow } from '../repositories/detections.js';
 import type { ImageRepository, ImageRow } from '../repositories/images.js';
 import type { ObjectStorage } from '../repositories/storage.js';
@@ -44,24 +45,10 @@ export class ImageService {
     const scale = Math.min(1, PREVIEW_WIDTH / image.width);
     const width = Math.round(image.width * scale);
     const height = Math.round(image.height * scale);
-    const stroke = Math.max(2, Math.round(width / 400));
-    const rects = shown
-      .map((d) => {
-        const colour = STATE_COLOURS[d.state] ?? '#ffffff';
-        const x = d.x1 * scale;
-        const y = d.y1 * scale;
-        const label = `${d.className} ${d.score.toFixed(2)}`;
-        return `<rect x="${x}" y="${y}" width="${(d.x2 - d.x1) * scale}" height="${(d.y2 - d.y1) * scale}" fill="none" stroke="${colour}" stroke-width="${stroke}"/>` +
-          `<text x="${x}" y="${Math.max(12, y - 4)}" font-family="sans-serif" font-size="${stroke * 7}" fill="${colour}" stroke="#000" stroke-width="0.6">${escapeXml(label)}</text>`;
-      })
-      .join('');
-    const overlay = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${rects}</svg>`);
+    const boxes = shown.map((d) => ({ x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2, label: `${d.className} ${d.score.toFixed(2)}`, colour: STATE_COLOURS[d.state] ?? '#ffffff' }));
+    const overlay = Buffer.from(boxesOverlaySvg(width, height, boxes, scale));
     const preview = await sharp(original).rotate().resize(width, height).composite([{ input: overlay, top: 0, left: 0 }]).jpeg({ quality: 85 }).toBuffer();
     await this.storage.putDerived(key, preview, 'image/jpeg');
     return preview;
   }
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -1,7 +1,7 @@
 import type { DecisionRequest } from '../domain/review.js';
 import type { Principal } from '../domain/roles.js';
 import { NotFoundError } from '../domain/errors.js';
-import type { ModelManifest } from '../inference/manifest.js';
+import type { HazardClass } from '../inference/load.js';
 import type { CaseRepository, CaseRow, ReviewRow } from '../repositories/cases.js';
 import type { DetectionRepository, ReviewQueueItem } from '../repositories/detections.js';
 
@@ -15,7 +15,7 @@ export class ReviewService {
   constructor(
     private readonly detections: DetectionRepository,
     private readonly cases: CaseRepository,
-    private readonly manifest: ModelManifest,
+    private readonly classes: readonly HazardClass[],
   ) {}
 
   async queue(options: { flightId?: string | undefined; limit: number; after?: Cursor | undefined }): Promise<{ items: ReviewQueueItem[]; next: Cursor | undefined }> {
@@ -27,7 +27,7 @@ export class ReviewService {
 
   async decide(detectionId: string, reviewer: Principal, request: DecisionRequest): Promise<{ review: ReviewRow; caseRow: CaseRow | undefined; alreadyRecorded: boolean }> {
     if (!(await this.detections.get(detectionId))) throw new NotFoundError(`no detection ${detectionId}`);
-    const classes = this.manifest.classes;
+    const classes = this.classes;
     return this.cases.decide(detectionId, reviewer, request, classes.map((c) => c.name), (name) => {
       const cls = classes.find((c) => c.name === name)!;
       return { hazardCode: cls.hazardCode, severity: cls.severity };

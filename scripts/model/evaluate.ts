@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeRgb, loadModel, type TiledDetector } from '../../pipeline/inference/detector.js';
+import { decodePhoto } from '../../pipeline/inference/decode.js';
+import { Detector } from '../../pipeline/inference/detector.js';
 import type { FlightGroundTruth } from '../flightgen/flight.js';
 import { atThreshold, chooseThreshold, evaluateClass, type GroundTruthBox, type ScoredBox } from './metrics.js';
 
@@ -22,11 +23,11 @@ async function flightsIn(dir: string): Promise<Array<{ dir: string; truth: Fligh
   return Promise.all(names.map(async (n) => ({ dir: path.join(dir, n), truth: JSON.parse(await readFile(path.join(dir, n, 'flight.json'), 'utf8')) as FlightGroundTruth })));
 }
 
-async function runSplit(detector: TiledDetector, dir: string, label: string) {
+async function runSplit(detector: Detector, dir: string, label: string) {
   const flights = await flightsIn(dir);
   const truths: GroundTruthBox[] = [];
   const detections: ScoredBox[] = [];
-  const floor = detector.manifest.classes.map(() => SCORE_FLOOR);
+  const floor = detector.spec.classes.map(() => SCORE_FLOOR);
   let photos = 0;
   const started = performance.now();
   for (const { dir: flightDir, truth } of flights) {
@@ -38,13 +39,13 @@ async function runSplit(detector: TiledDetector, dir: string, label: string) {
           truths.push({ image, classIndex: truth.classes.indexOf(h.class), difficult: v.truncated, ...v.box });
         }
       }
-      const rgb = await decodeRgb(path.join(flightDir, photo.file));
+      const rgb = await decodePhoto(path.join(flightDir, photo.file), { full: true });
       for (const d of await detector.detect(rgb, { thresholds: floor })) detections.push({ image, classIndex: d.classIndex, score: d.score, x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2 });
       photos++;
       if (photos % 10 === 0) process.stderr.write(`${label}: ${photos} photos, ${((performance.now() - started) / photos / 1000).toFixed(2)} s each\n`);
     }
   }
-  const perClass = detector.manifest.classes.map((_, i) => evaluateClass(i, truths, detections));
+  const perClass = detector.spec.classes.map((_, i) => evaluateClass(i, truths, detections));
   return { flights: flights.length, photos, perClass };
 }
 
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
     },
   });
   const modelDir = values.model!;
-  let detector = await loadModel(modelDir);
+  let detector = await Detector.open(modelDir);
   if (values.calibrate) {
     const val = await runSplit(detector, path.join(values.data!, 'val'), 'val');
     if (val.photos === 0) throw new Error(`no validation flights under ${values.data}/val`);
@@ -72,12 +73,12 @@ async function main(): Promise<void> {
     await writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
     console.log(`calibrated thresholds on ${val.photos} validation photos: ${manifest.classes.map((c: { name: string; threshold: number }) => `${c.name} ${c.threshold}`).join(', ')}`);
     await detector.release();
-    detector = await loadModel(modelDir);
+    detector = await Detector.open(modelDir);
   }
 
   const test = await runSplit(detector, path.join(values.data!, 'test'), 'test');
   if (test.photos === 0) throw new Error(`no test flights under ${values.data}/test`);
-  const classes = detector.manifest.classes.map((c, i) => {
+  const classes = detector.spec.classes.map((c, i) => {
     const m = test.perClass[i]!;
     const at = atThreshold(m, c.threshold);
     const sweep = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].map((t) => ({ threshold: t, ...mapValues(atThreshold(m, t), round) }));
@@ -90,15 +91,15 @@ async function main(): Promise<void> {
     for (const file of REAL_DRONE_PHOTOS) {
       const p = path.join(values.fixtures!, file);
       if (!existsSync(p)) continue;
-      const dets = await detector.detect(await decodeRgb(p));
+      const dets = await detector.detect(await decodePhoto(p, { full: true }));
       real.push({ file, detections: dets.map((d) => ({ className: d.className, score: round(d.score) })) });
     }
   } else {
     console.warn(`skipping real-photo false positives: ${values.fixtures} is absent`);
   }
   const metrics = {
-    model: { name: detector.manifest.name, version: detector.manifest.version, sha256: detector.manifest.sha256 },
-    test: { flights: test.flights, photos: test.photos, tiling: detector.manifest.tiling, iouThreshold: 0.5 },
+    model: { name: detector.spec.name, version: detector.spec.version, sha256: detector.spec.sha256 },
+    test: { flights: test.flights, photos: test.photos, tiling: detector.spec.tiling, iouThreshold: 0.5 },
     map50,
     classes,
     realDronePhotos: real.length
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
   };
   await writeFile(path.join(modelDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   const table = [
-    `Test: ${test.photos} full frames from ${test.flights} held-out sites, ${detector.manifest.tiling.tileSize} px tiles, ${Math.round(detector.manifest.tiling.overlap * 100)}% overlap, IoU 0.5.`,
+    `Test: ${test.photos} full frames from ${test.flights} held-out sites, ${detector.spec.tiling.tileSize} px tiles, ${Math.round(detector.spec.tiling.overlap * 100)}% overlap, IoU 0.5.`,
     '',
     '| class | threshold | objects | AP50 | recall | precision |',
     '|---|---|---|---|---|---|',
