@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { ModelRunner } from './engine.js';
 import { FORMAT_CONVENTIONS, type OutputLayout, recogniseLayout, UnknownLayoutError } from './formats.js';
 import { type ModelClass, type ModelFormat, type ModelInput, type ModelManifest, ModelManifestSchema, type ModelSpec, type Provenance } from './manifest.js';
@@ -148,7 +148,9 @@ export async function readModelCard(source: string): Promise<ModelCard> {
 export async function loadModel(source: string, settings: SessionSettings = {}): Promise<ModelRunner> {
   const model = await locate(source);
   const { manifest, info, filePath } = model;
-  let session: ort.InferenceSession;
+  // Loaded here, not at the top: the API reads model cards without ever opening a session.
+  const ort = await import('onnxruntime-node');
+  let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(model.bytes, {
       graphOptimizationLevel: 'all',
@@ -160,7 +162,7 @@ export async function loadModel(source: string, settings: SessionSettings = {}):
     throw new ModelLoadError(`model file ${filePath} cannot be opened by ONNX Runtime: ${(error as Error).message}`);
   }
   try {
-    return await resolveAndCheck(model, session, settings);
+    return await resolveAndCheck(model, ort, session, settings);
   } catch (error) {
     await session.release();
     if (error instanceof ModelLoadError) throw error;
@@ -168,7 +170,7 @@ export async function loadModel(source: string, settings: SessionSettings = {}):
   }
 }
 
-async function resolveAndCheck(model: LocatedModel, session: ort.InferenceSession, settings: SessionSettings): Promise<ModelRunner> {
+async function resolveAndCheck(model: LocatedModel, ort: typeof Ort, session: Ort.InferenceSession, settings: SessionSettings): Promise<ModelRunner> {
   const { manifest, info, filePath } = model;
   const provenance: Record<string, Provenance> = {};
   const inputMeta = session.inputMetadata.find((m) => m.name === (manifest.input?.name ?? session.inputNames[0]));

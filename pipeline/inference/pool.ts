@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { type DecodedPhoto, type Detection, mergeViews } from './engine.js';
 import { type DetectOptions, type PhotoDetector, thresholdsFor, viewsFor } from './detector.js';
+import { ModelLoadError } from './load.js';
 import type { ModelSpec } from './manifest.js';
 import type { RawDetection } from './postprocess.js';
 import type { RgbImage } from './preprocess.js';
@@ -80,7 +81,7 @@ export class InferencePool implements PhotoDetector {
               resolve({ worker, spec: m.spec!, batchSize: m.batchSize! });
             } else if (m.type === 'load-error') {
               void worker.terminate();
-              reject(new Error(m.message));
+              reject(new ModelLoadError(m.message));
             }
           };
           worker.on('message', onMessage);

@@ -1,0 +1,52 @@
+import type { Worker } from 'node:worker_threads';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodePhoto } from '../../pipeline/inference/decode.js';
+import { Detector } from '../../pipeline/inference/detector.js';
+import { InferencePool } from '../../pipeline/inference/pool.js';
+import { ROOT, smallPhoto } from '../factories.js';
+
+const MODEL = path.join(ROOT, 'models/hazard-v1');
+
+describe('inference pool', () => {
+  let pool: InferencePool;
+  let inProcess: Detector;
+  beforeAll(async () => {
+    [pool, inProcess] = await Promise.all([InferencePool.start({ modelDir: MODEL, threads: 2, intraOpThreads: 1 }), Detector.open(MODEL, { intraOpThreads: 1 })]);
+  });
+  afterAll(async () => {
+    await Promise.all([pool?.close(), inProcess?.release()]);
+  });
+
+  it('when a photo is tiled across two threads, then the detections equal those of the detector in one thread', async () => {
+    const photo = await decodePhoto(await smallPhoto('DJI_0003.JPG', 2000), { full: true });
+    const spread = await pool.detect(photo, { floorFraction: 0.5 });
+    const single = await inProcess.detect(photo, { floorFraction: 0.5 });
+    expect(spread.length).toBeGreaterThan(0);
+    expect(spread).toHaveLength(single.length);
+    spread.forEach((d, i) => {
+      expect(d.className).toBe(single[i]!.className);
+      expect(d.score).toBeCloseTo(single[i]!.score, 5);
+      expect([d.x1, d.y1, d.x2, d.y2]).toEqual([single[i]!.x1, single[i]!.y1, single[i]!.x2, single[i]!.y2]);
+    });
+  });
+
+  it('when the whole frame is decoded at reduced size, then it finds what the full decode finds in the whole-frame pass', async () => {
+    const bytes = await smallPhoto('DJI_0005.JPG', 4000);
+    const reduced = await pool.detect(await decodePhoto(bytes, { full: false, frameFor: pool.spec.input }), { tiled: false, floorFraction: 0.5 });
+    const full = await pool.detect(await decodePhoto(bytes, { full: true }), { tiled: false, floorFraction: 0.5 });
+    // Different resampling (JPEG shrink-on-load against bilinear) moves scores a little, not what is found.
+    const strong = (ds: typeof full) => ds.filter((d) => d.score >= 0.5).map((d) => d.className).sort();
+    expect(strong(reduced)).toEqual(strong(full));
+  });
+
+  it('when an inference thread dies, then later photos go to the thread still alive, and with none alive the pool says so', async () => {
+    const photo = await decodePhoto(await smallPhoto('DJI_0003.JPG', 1280), { full: true });
+    const expected = await pool.detect(photo);
+    const slots = (pool as unknown as { slots: Array<{ worker: Worker }> }).slots;
+    await slots[0]!.worker.terminate();
+    for (let i = 0; i < 3; i++) expect(await pool.detect(photo)).toEqual(expected);
+    await slots[1]!.worker.terminate();
+    await expect(pool.detect(photo)).rejects.toThrow(/no inference thread is alive/);
+  });
+});
