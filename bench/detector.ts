@@ -5,14 +5,14 @@
  *   (c) tiled inference on a 4000×2250 drone photo, against session.run alone on prepared tiles
  *       with the same batch size and threads;
  *   the work-bound for (b): cores ÷ (CPU seconds of decoding + CPU seconds of session.run, each alone);
- *   the Python OpenCV DNN reference (Ultralytics' OpenCV example) on the same photos, when Debian's
- *   python3-opencv is installed; and peak RSS while 20 MP photos go through the default pool.
+ *   and the Python OpenCV DNN reference (Ultralytics' OpenCV example) on the same photos, when
+ *   Debian's python3-opencv is installed. Memory of a worker on 20 MP photos: `npm run bench:memory`.
  *
  *   npm run bench:detector [-- --model models/hazard-v1 --threads N --ort-threads N --passes 20]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,7 +36,6 @@ const { values } = parseArgs({
     passes: { type: 'string', default: '20' },
     fixtures: { type: 'string', default: path.resolve(root, '../shared/fixtures/real/images') },
     python: { type: 'string', default: '/usr/bin/python3' },
-    'skip-memory': { type: 'boolean', default: false },
     'in-flight': { type: 'string' },
     batch: { type: 'string' },
   },
@@ -178,28 +177,5 @@ if (probe.status !== 0) {
     console.log(
       `OpenCV ${parsed.opencv} DNN reference (${parsed.threads} threads): ${parsed.imagesPerSecond.toFixed(2)} img/s, p50 ${ms(parsed.p50Ms!)} ms, p95 ${ms(parsed.p95Ms!)} ms; engine (b) ÷ reference = ${(bPerSecond / parsed.imagesPerSecond).toFixed(2)}×`,
     );
-  }
-}
-
-// Memory: 20 MP photos through the default pool, as many at once as a worker takes jobs.
-if (!values['skip-memory']) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-20mp-'));
-  try {
-    const big = path.join(dir, '20mp.jpg');
-    await writeFile(big, await sharp(tiledPhoto).resize(5472, 3648, { fit: 'fill' }).jpeg({ quality: 92 }).toBuffer());
-    const memoryPool = await InferencePool.start({ modelDir, threads: defaults.INFERENCE_THREADS, intraOpThreads: defaults.ORT_THREADS });
-    let peak = process.memoryUsage().rss;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 25);
-    const count = defaults.WORKER_CONCURRENCY * 2;
-    started = performance.now();
-    await detectMany(memoryPool, Array.from({ length: count }, () => big), { inFlight: defaults.WORKER_CONCURRENCY, floorFraction: 0.5 });
-    clearInterval(sampler);
-    peak = Math.max(peak, process.memoryUsage().rss);
-    await memoryPool.close();
-    console.log(
-      `memory: ${count} photos of 5472×3648 (20 MP), ${defaults.WORKER_CONCURRENCY} at a time, pool ${defaults.INFERENCE_THREADS} × ${defaults.ORT_THREADS}: peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-    );
-  } finally {
-    await rm(dir, { recursive: true, force: true });
   }
 }
