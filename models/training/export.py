@@ -1,6 +1,10 @@
 """Exports trained weights to ONNX in the Ultralytics v8 layout, with Ultralytics-style metadata.
 
     python3 models/training/export.py --weights RUN/best.pt --out models/hazard-v1 --version 1.0.0
+
+The traced graph goes through freeze_shapes.py, so the anchor grid and every other shape-derived
+value are constants (as in an Ultralytics export) and OpenCV DNN can load the model; the batch
+axis stays dynamic.
 """
 import argparse
 import datetime
@@ -11,6 +15,7 @@ from pathlib import Path
 import onnx
 import torch
 
+import freeze_shapes
 from model import Detector, ExportWrapper
 from train import CLASSES
 
@@ -45,7 +50,7 @@ def main():
         wrapper, dummy, str(onnx_path), opset_version=17, input_names=["images"], output_names=["output0"],
         dynamic_axes={"images": {0: "batch"}, "output0": {0: "batch"}}, do_constant_folding=True,
     )
-    m = onnx.load(str(onnx_path))
+    m = freeze_shapes.freeze(onnx.load(str(onnx_path)), imgsz=args.imgsz)
     meta = {
         "description": "HazardScope hazard detector v1 (synthetic industrial survey flights)",
         "author": "HazardScope",
@@ -74,13 +79,15 @@ def main():
         "version": args.version,
         "file": "model.onnx",
         "sha256": sha,
-        "format": "ultralytics-v8",
+        "format": "yolov8",
+        "boxes": "pixels",
         "input": {"name": "images", "width": args.imgsz, "height": args.imgsz, "channelOrder": "RGB", "scale": 1 / 255,
                   "letterbox": "centre", "padValue": 114, "dynamicBatch": True},
         "classes": [{"name": c, "hazardCode": HAZARDS[c][0], "severity": HAZARDS[c][1], "threshold": old_thresholds.get(c, 0.3)}
                     for c in CLASSES],
         "nms": {"iou": 0.5, "maxDetections": 300},
-        "tiling": {"tileSize": args.imgsz, "overlap": 0.2, "fullFrame": False, "merge": "nms", "mergeMetric": "ios", "mergeThreshold": 0.6},
+        "tiling": {"tileSize": args.imgsz, "overlap": 0.2, "fullFrame": False, "merge": "nms", "mergeMetric": "ios", "mergeThreshold": 0.6,
+                   "batch": 1},
         "training": {"parameters": sum(p.numel() for p in model.parameters())},
     }
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
