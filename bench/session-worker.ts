@@ -21,17 +21,20 @@ for (const file of photos) {
     const group = views.slice(i, i + batch);
     const data = new Float32Array(group.length * plane);
     group.forEach((view, slot) => writeViewTensor(photo.full!, view.region, view.place, input, data, slot));
-    if (group.length === batch) prepared.push(data);
+    prepared.push(data);
   }
 }
 await runner.runPrepared(prepared[0]!, batch);
 parentPort!.postMessage({ type: 'ready', batches: prepared.length });
 parentPort!.on('message', async (m: { runs: number }) => {
   const times: number[] = [];
+  let items = 0;
   for (let i = 0; i < m.runs; i++) {
+    const data = prepared[i % prepared.length]!;
     const t = performance.now();
-    await runner.runPrepared(prepared[i % prepared.length]!, batch);
+    await runner.runPrepared(data, data.length / plane);
+    items += data.length / plane;
     times.push(performance.now() - t);
   }
-  parentPort!.postMessage({ type: 'done', times });
+  parentPort!.postMessage({ type: 'done', times, items });
 });

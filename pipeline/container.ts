@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Config } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { hazardClassesOf, type ModelCard, readModelCard } from './inference/load.js';
+import { tuneDecodingForThroughput } from './inference/decode.js';
 import { InferencePool } from './inference/pool.js';
 import { createFinalFailureHandlers, createHandlers } from './jobs/handlers.js';
 import { startWorkers } from './jobs/worker.js';
@@ -132,6 +133,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
       storage,
       database,
       async startWorker() {
+        tuneDecodingForThroughput();
         const pool = await InferencePool.start({ modelDir, threads: config.INFERENCE_THREADS, intraOpThreads: config.ORT_THREADS });
         if (pool.spec.sha256 !== model.sha256) {
           await pool.close();

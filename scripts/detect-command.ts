@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { boxesOverlaySvg, classColour } from '../pipeline/imaging/overlay.js';
+import { tuneDecodingForThroughput } from '../pipeline/inference/decode.js';
 import type { DetectOptions } from '../pipeline/inference/detector.js';
 import { ModelLoadError } from '../pipeline/inference/load.js';
 import type { ModelSpec } from '../pipeline/inference/manifest.js';
@@ -87,6 +88,7 @@ export async function runDetect(argv: string[], defaultModel: string): Promise<n
     return 2;
   }
 
+  tuneDecodingForThroughput();
   let pool: InferencePool;
   try {
     pool = await InferencePool.start({ modelDir: path.resolve(values.model ?? defaultModel), threads, intraOpThreads: 1 });
@@ -113,7 +115,8 @@ export async function runDetect(argv: string[], defaultModel: string): Promise<n
   try {
     const results = await detectMany(pool, photos, {
       ...options,
-      inFlight: threads + 1,
+      // One tiled photo already fills every thread; more in flight would only hold more pixels.
+      inFlight: options.tiled === false ? threads + 1 : 2,
       onResult: (result, index) => printer(index, result),
       onError: (file, error, index) => {
         failures.push({ file, error: error.message });
@@ -153,7 +156,7 @@ function inOrder<T>(emit: (value: T) => void): (index: number, value: T | undefi
 }
 
 function describeModel(spec: ModelSpec): string {
-  const tiling = `tiles of ${spec.tiling.tileSize} px at ${Math.round(spec.tiling.overlap * 100)}% overlap, merged by ${spec.tiling.merge}/${spec.tiling.mergeMetric}`;
+  const tiling = `tiles of ${spec.tiling.tileWidth}×${spec.tiling.tileHeight} px at ${Math.round(spec.tiling.overlap * 100)}% overlap, merged by ${spec.tiling.merge}/${spec.tiling.mergeMetric}`;
   return `model ${spec.name} ${spec.version} (${spec.format}, ${spec.boxes} boxes, input ${spec.input.width}×${spec.input.height} ${spec.input.channelOrder}, ${spec.classes.length} classes; ${tiling})`;
 }
 

@@ -8,11 +8,16 @@ import type { DecodedPhoto } from './engine.js';
 import type { ModelInput } from './manifest.js';
 import { placeInInput, type RgbImage } from './preprocess.js';
 
-// Photos are decoded several at a time while inference threads hold the cores: libvips' own
-// per-image thread pool only adds contention there (measured: 53 ms CPU for a 9 MP JPEG with one
-// thread, 66 ms with two), and its operation cache never hits on a stream of distinct photos.
-sharp.concurrency(1);
-sharp.cache(false);
+/**
+ * For processes that decode photo after photo while inference threads hold the cores (the worker,
+ * the detect CLI, benchmarks): libvips' own per-image thread pool only adds contention there
+ * (measured: 53 ms CPU for a 9 MP JPEG with one thread, 66 ms with two), and its operation cache
+ * never hits on a stream of distinct photos. Process-wide, so the API alone does not call it.
+ */
+export function tuneDecodingForThroughput(): void {
+  sharp.concurrency(1);
+  sharp.cache(false);
+}
 
 export class UndecodableImageError extends Error {}
 

@@ -33,7 +33,10 @@ export function thresholdsFor(spec: ModelSpec, options: DetectOptions): number[]
     if (options.thresholds.length !== spec.classes.length) throw new Error(`${options.thresholds.length} thresholds for ${spec.classes.length} classes`);
     return [...options.thresholds];
   }
-  return spec.classes.map((c) => c.threshold * (options.floorFraction ?? 1));
+  const fraction = options.floorFraction ?? 1;
+  // Zero would make every anchor a candidate and the greedy merge quadratic in them.
+  if (!(fraction > 0 && fraction <= 1)) throw new Error(`floorFraction must be in (0, 1], not ${fraction}`);
+  return spec.classes.map((c) => c.threshold * fraction);
 }
 
 export function viewsFor(spec: ModelSpec, photo: { width: number; height: number }, options: DetectOptions): View[] {

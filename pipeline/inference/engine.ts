@@ -26,6 +26,8 @@ export interface Detection extends RawDetection {
 
 export class ModelRunner {
   private batchTensor: Float32Array | undefined;
+  /** Calls run one after another: the batch tensor is reused, and ORT reads it after run() returns. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly spec: ModelSpec,
@@ -40,7 +42,13 @@ export class ModelRunner {
   }
 
   /** Runs the views and returns candidates in photo pixels, each view already suppressed on its own. */
-  async runViews(photo: DecodedPhoto, views: readonly View[], thresholds: readonly number[]): Promise<RawDetection[]> {
+  runViews(photo: DecodedPhoto, views: readonly View[], thresholds: readonly number[]): Promise<RawDetection[]> {
+    const run = this.queue.then(() => this.runViewsNow(photo, views, thresholds));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runViewsNow(photo: DecodedPhoto, views: readonly View[], thresholds: readonly number[]): Promise<RawDetection[]> {
     const found: RawDetection[] = [];
     for (let i = 0; i < views.length; i += this.batchSize) {
       const batch = views.slice(i, i + this.batchSize);
@@ -87,7 +95,9 @@ export class ModelRunner {
     return nonMaxSuppression(candidates, this.spec.nms.iou, this.spec.nms.maxDetections);
   }
 
+  /** Releases the session once the runs already asked for have finished. */
   async release(): Promise<void> {
+    await this.queue;
     await this.session.release();
   }
 }

@@ -57,7 +57,16 @@ async function locate(source: string): Promise<LocatedModel> {
   const dir = isDir ? source : path.dirname(source);
   let manifest: ModelManifest = {};
   const manifestPath = path.join(dir, 'manifest.json');
-  if (isDir && existsSync(manifestPath)) {
+  // An .onnx file beside a manifest that names it is that model: its hazard codes and thresholds apply.
+  const describesFile = async () => {
+    try {
+      const declared = (JSON.parse(await readFile(manifestPath, 'utf8')) as { file?: unknown }).file ?? 'model.onnx';
+      return declared === path.basename(source);
+    } catch {
+      return false;
+    }
+  };
+  if (existsSync(manifestPath) && (isDir || (await describesFile()))) {
     let json: unknown;
     try {
       json = JSON.parse(await readFile(manifestPath, 'utf8'));
@@ -97,7 +106,13 @@ async function locate(source: string): Promise<LocatedModel> {
 function card(model: LocatedModel, numClasses?: number): ModelCard & { provenance: Record<string, Provenance> } {
   const { manifest, info, sha256, filePath } = model;
   const provenance: Record<string, Provenance> = {};
-  const names = manifest.classes?.map((c) => c.name) ?? (info.metadata.names ? parseClassNames(info.metadata.names) : undefined);
+  const embedded = info.metadata.names ? parseClassNames(info.metadata.names) : undefined;
+  const declared = manifest.classes?.map((c) => c.name);
+  if (declared && embedded && declared.join('\u0000') !== embedded.join('\u0000')) {
+    // A reordered list would attach every hazard code to the wrong class.
+    throw new ModelLoadError(`model ${filePath}: manifest classes [${declared.join(', ')}] differ from the names in the ONNX file [${embedded.join(', ')}]`);
+  }
+  const names = declared ?? embedded;
   provenance.classes = manifest.classes ? 'manifest' : names ? 'onnx' : 'convention';
   const classNames = names ?? (numClasses === undefined ? undefined : Array.from({ length: numClasses }, (_, i) => `class_${i}`));
   if (!classNames) throw new ModelLoadError(`model ${filePath} names no classes: list them in manifest.json "classes"`);
@@ -164,7 +179,7 @@ export async function loadModel(source: string, settings: SessionSettings = {}):
   try {
     return await resolveAndCheck(model, ort, session, settings);
   } catch (error) {
-    await session.release();
+    await session.release().catch(() => undefined);
     if (error instanceof ModelLoadError) throw error;
     throw new ModelLoadError(`model ${filePath} refused: ${(error as Error).message}`);
   }
@@ -189,8 +204,14 @@ async function resolveAndCheck(model: LocatedModel, ort: typeof Ort, session: Or
   };
   const height = size('height', shape[2], imgsz[0]);
   const width = size('width', shape[3], imgsz[1] ?? imgsz[0]);
-  const dynamicBatch = manifest.input?.dynamicBatch ?? fixed(shape[0]) === undefined;
-  const strides = manifest.strides ?? FORMAT_CONVENTIONS.yolox.strides;
+  const sessionBatch = fixed(shape[0]);
+  if (manifest.input?.dynamicBatch && sessionBatch !== undefined) {
+    throw new ModelLoadError(`model ${filePath}: manifest says the batch axis is dynamic, but the model's input is fixed at batch ${sessionBatch}`);
+  }
+  const dynamicBatch = manifest.input?.dynamicBatch ?? sessionBatch === undefined;
+  // Ultralytics writes the largest stride (32, or 64 for P6 models); the pyramid starts at 8.
+  const maxStride = info.metadata.stride ? parseIntList(info.metadata.stride)[0] : undefined;
+  const strides = manifest.strides ?? (maxStride && maxStride >= 8 ? stridesUpTo(maxStride) : FORMAT_CONVENTIONS.yolox.strides);
   const namesCount = manifest.classes?.length ?? (info.metadata.names ? parseClassNames(info.metadata.names).length : undefined);
 
   const inputFor = (format: ModelFormat): ModelInput => {
@@ -223,12 +244,12 @@ async function resolveAndCheck(model: LocatedModel, ort: typeof Ort, session: Or
   const outputs: Array<{ label: string; data: Float32Array }> = [];
   for (const probe of probes) outputs.push({ label: probe.label, data: layout.format === guess && probe === probes[0] ? first.data : (await run(input, probe.image)).data });
 
-  const boxes = manifest.boxes ?? detectBoxUnits(outputs[1]!.data, layout);
+  const boxes = manifest.boxes ?? detectBoxUnits(outputs.map((o) => o.data), layout);
   provenance.boxes = manifest.boxes ? 'manifest' : 'probe';
-  const problems = inspectProbeOutputs(outputs, layout, boxes, { width, height }, strides);
+  const described = card(model, layout.numClasses || undefined);
+  const problems = inspectProbeOutputs(outputs, layout, boxes, { width, height }, strides, described.classes.length);
   if (problems.length > 0) throw new ModelLoadError(`model ${filePath} refused by the load check: ${problems.join('; ')}`);
 
-  const described = card(model, layout.numClasses);
   if (layout.format === 'end2end' && described.classes.length === 0) throw new ModelLoadError(`model ${filePath} is end-to-end and names no classes`);
   if (layout.format !== 'end2end' && described.classes.length !== layout.numClasses) {
     throw new ModelLoadError(`model ${filePath} names ${described.classes.length} classes but its output has ${layout.numClasses}`);
@@ -245,11 +266,23 @@ async function resolveAndCheck(model: LocatedModel, ort: typeof Ort, session: Or
     outputName,
     classes: described.classes,
     nms: { iou: manifest.nms?.iou ?? convention.nmsIou, maxDetections: manifest.nms?.maxDetections ?? convention.maxDetections },
-    tiling: { ...TILING_DEFAULTS, ...stripUndefined(manifest.tiling ?? {}), tileSize: manifest.tiling?.tileSize ?? Math.max(width, height), ...(settings.batch ? { batch: settings.batch } : {}) },
+    tiling: {
+      ...TILING_DEFAULTS,
+      ...stripUndefined({ ...(manifest.tiling ?? {}), tileSize: undefined }),
+      tileWidth: manifest.tiling?.tileSize ?? width,
+      tileHeight: manifest.tiling?.tileSize ?? height,
+      ...(settings.batch ? { batch: settings.batch } : {}),
+    },
     strides,
     provenance: { ...described.provenance, ...provenance },
   };
   return new ModelRunner(spec, { ...layout, numClasses: spec.classes.length }, session, ort.Tensor);
+}
+
+function stridesUpTo(maxStride: number): number[] {
+  const strides: number[] = [];
+  for (let s = 8; s <= maxStride; s *= 2) strides.push(s);
+  return strides;
 }
 
 function stripUndefined<T extends object>(value: T): { [K in keyof T]-?: Exclude<T[K], undefined> } {

@@ -43,7 +43,7 @@ export const ManifestInputSchema = z
 
 export const ManifestTilingSchema = z
   .object({
-    /** Tile edge in photo pixels; defaults to the model input, so tiles go in unscaled. */
+    /** Square tiles of this edge in photo pixels; by default tiles are the model input's size, so they go in unscaled. */
     tileSize: z.number().int().min(32),
     overlap: z.number().min(0).max(0.9),
     /** Also run the whole frame letterboxed to the input size, for objects larger than a tile. */
@@ -105,7 +105,8 @@ export interface ModelInput {
 }
 
 export interface ModelTiling {
-  tileSize: number;
+  tileWidth: number;
+  tileHeight: number;
   overlap: number;
   fullFrame: boolean;
   merge: 'nms' | 'nmm';

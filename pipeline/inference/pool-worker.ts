@@ -19,12 +19,15 @@ ready.then(
 
 const view = (image: SharedImage | undefined) => (image ? { data: new Uint8Array(image.buffer), width: image.width, height: image.height } : undefined);
 
-// One task at a time: the runner reuses its tensor buffer between batches.
-let previous: Promise<unknown> = ready;
-port.on('message', (task: ViewTask) => {
-  previous = previous
-    .catch(() => undefined)
-    .then(() => ready)
+port.on('message', (message: ViewTask | { type: 'close' }) => {
+  if ('type' in message) {
+    // Finish what was sent, release the session, then end the thread: terminating a thread inside
+    // session.run aborts the whole process.
+    void ready.then((runner) => runner.release().catch(() => undefined)).finally(() => port.close());
+    return;
+  }
+  const task = message;
+  ready
     .then((runner) => {
       const full = view(task.full);
       const frame = view(task.frame);

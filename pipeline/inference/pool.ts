@@ -62,30 +62,38 @@ export class InferencePool implements PhotoDetector {
   private nextId = 1;
   private closed = false;
 
-  private constructor(
-    readonly spec: ModelSpec,
-    private readonly batchSize: number,
-  ) {}
+  private resolvedSpec: ModelSpec | undefined;
+  private batchSize = 1;
+
+  get spec(): ModelSpec {
+    if (!this.resolvedSpec) throw new Error('inference pool has not started');
+    return this.resolvedSpec;
+  }
+
+  private constructor() {}
 
   static async start(options: InferencePoolOptions): Promise<InferencePool> {
     const entry = new URL(import.meta.url.endsWith('.ts') ? './pool-worker.ts' : './pool-worker.js', import.meta.url).href;
     const bootstrap = new URL('./pool-bootstrap.mjs', import.meta.url);
+    const pool = new InferencePool();
     const results = await Promise.allSettled(
       Array.from({ length: options.threads }, () => {
         const worker = new Worker(bootstrap, { workerData: { entry, modelDir: options.modelDir, intraOpThreads: options.intraOpThreads, batch: options.batch } });
-        return new Promise<{ worker: Worker; spec: ModelSpec; batchSize: number }>((resolve, reject) => {
-          const onMessage = (m: { type: string; spec?: ModelSpec; batchSize?: number; message?: string }) => {
+        const slot: Slot = { worker, sent: new Map(), alive: true };
+        // Listeners go on before anything can happen, so no error or exit is ever unhandled.
+        return new Promise<{ slot: Slot; spec: ModelSpec; batchSize: number }>((resolve, reject) => {
+          let started = false;
+          worker.on('message', (m: { type: string; id?: number; spec?: ModelSpec; batchSize?: number; found?: RawDetection[]; message?: string }) => {
             if (m.type === 'ready') {
-              worker.off('error', reject);
-              worker.off('message', onMessage);
-              resolve({ worker, spec: m.spec!, batchSize: m.batchSize! });
+              started = true;
+              resolve({ slot, spec: m.spec!, batchSize: m.batchSize! });
             } else if (m.type === 'load-error') {
-              void worker.terminate();
               reject(new ModelLoadError(m.message));
-            }
-          };
-          worker.on('message', onMessage);
-          worker.once('error', reject);
+              void worker.terminate();
+            } else pool.settle(slot, m as { type: string; id: number; found?: RawDetection[]; message?: string });
+          });
+          worker.on('error', (error) => (started ? pool.fail(slot, error) : reject(error)));
+          worker.on('exit', (code) => (started ? pool.fail(slot, new Error(`inference thread exited with code ${code}`)) : reject(new Error(`inference thread exited with code ${code} while loading the model`))));
         });
       }),
     );
@@ -93,25 +101,23 @@ export class InferencePool implements PhotoDetector {
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) {
       // Do not leave the threads that did start running.
-      await Promise.all(started.map((s) => s.worker.terminate()));
+      pool.closed = true;
+      await Promise.all(started.map((s) => s.slot.worker.terminate()));
       throw failure.reason;
     }
-    const pool = new InferencePool(started[0]!.spec, started[0]!.batchSize);
-    pool.slots = started.map(({ worker }) => {
-      const slot: Slot = { worker, sent: new Map(), alive: true };
-      worker.on('message', (m: { type: string; id: number; found?: RawDetection[]; message?: string }) => {
-        const current = slot.sent.get(m.id);
-        if (!current) return;
-        slot.sent.delete(m.id);
-        if (m.type === 'result') current.resolve(m.found!);
-        else current.reject(new Error(m.message));
-        pool.dispatch();
-      });
-      worker.on('error', (error) => pool.fail(slot, error));
-      worker.on('exit', (code) => pool.fail(slot, new Error(`inference thread exited with code ${code}`)));
-      return slot;
-    });
+    pool.resolvedSpec = started[0]!.spec;
+    pool.batchSize = started[0]!.batchSize;
+    pool.slots = started.map((s) => s.slot);
     return pool;
+  }
+
+  private settle(slot: Slot, m: { type: string; id: number; found?: RawDetection[]; message?: string }): void {
+    const task = slot.sent.get(m.id);
+    if (!task) return;
+    slot.sent.delete(m.id);
+    if (m.type === 'result') task.resolve(m.found!);
+    else task.reject(new Error(m.message));
+    this.dispatch();
   }
 
   get size(): number {
@@ -155,17 +161,33 @@ export class InferencePool implements PhotoDetector {
 
   /** A dead thread is never chosen again; its task fails (the job retries) and the rest go on. */
   private fail(slot: Slot, error: Error): void {
-    if (this.closed) return;
     slot.alive = false;
+    if (this.closed) return;
     for (const task of slot.sent.values()) task.reject(error);
     slot.sent.clear();
     this.dispatch();
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops taking work, lets every thread finish what it was sent, release its session and exit;
+   * a thread that does not exit within the grace period is terminated.
+   */
+  async close(graceMs = 30_000): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     for (const queued of this.queue.splice(0)) queued.reject(new Error('inference pool is closed'));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        if (!slot.alive) return;
+        const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
+        slot.worker.postMessage({ type: 'close' });
+        const timer = setTimeout(() => void slot.worker.terminate(), graceMs);
+        await exited;
+        clearTimeout(timer);
+        for (const task of slot.sent.values()) task.reject(new Error('inference pool is closed'));
+        slot.sent.clear();
+      }),
+    );
   }
 }
 

@@ -35,7 +35,7 @@ function probes(grey: Float32Array, noise = grey, shapes = grey) {
   ];
 }
 
-const inspect = (outputs: ReturnType<typeof probes>, boxes: 'pixels' | 'normalised' = 'pixels') => inspectProbeOutputs(outputs, layout, boxes, input, strides);
+const inspect = (outputs: ReturnType<typeof probes>, boxes: 'pixels' | 'normalised' = 'pixels') => inspectProbeOutputs(outputs, layout, boxes, input, strides, layout.numClasses);
 
 describe('inspectProbeOutputs', () => {
   it('when the outputs look like a working detector, then there are no problems', () => {
@@ -110,7 +110,7 @@ describe('inspectProbeOutputs', () => {
 
 describe('detectBoxUnits', () => {
   it('when yolov8 boxes are in input pixels, then it says pixels', () => {
-    expect(detectBoxUnits(yolov8Output(healthyAnchors), layout)).toBe('pixels');
+    expect(detectBoxUnits([yolov8Output(healthyAnchors)], layout)).toBe('pixels');
   });
 
   it('when every yolov8 box stays within 0..1, even one reaching the right edge, then it says normalised', () => {
@@ -120,30 +120,36 @@ describe('detectBoxUnits', () => {
       { box: [0.1, 0.9, 0.1, 0.1], scores: [0, 0] },
       { box: [0, 0, 0, 0], scores: [0, 0] },
     ]);
-    expect(detectBoxUnits(out, layout)).toBe('normalised');
+    expect(detectBoxUnits([out], layout)).toBe('normalised');
   });
 
   const end2end: OutputLayout = { format: 'end2end', numClasses: 2, candidates: 3, perImage: 18 };
 
   it('when end-to-end corners are in pixels, then it says pixels', () => {
     const out = new Float32Array([10, 20, 300, 200, 0.9, 0, 5, 5, 40, 40, 0.5, 1, 0, 0, 0, 0, 0, 0]);
-    expect(detectBoxUnits(out, end2end)).toBe('pixels');
+    expect(detectBoxUnits([out], end2end)).toBe('pixels');
+  });
+
+  it('when unused end-to-end slots are zero-padded, then only scoring slots decide, over every probe', () => {
+    const empty = new Float32Array(18);
+    const scoring = new Float32Array([0, 0, 0, 0, 0, 0, 12, 30, 200, 90, 0.7, 1, 0, 0, 0, 0, 0, 0]);
+    expect(detectBoxUnits([empty, scoring], end2end)).toBe('pixels');
   });
 
   it('when end-to-end corners are all at most 1, then it says normalised', () => {
     const out = new Float32Array([0.1, 0.2, 0.5, 0.6, 0.9, 0, 0.5, 0.5, 1, 1, 0.5, 1, 0, 0, 0, 0, 0, 0]);
-    expect(detectBoxUnits(out, end2end)).toBe('normalised');
+    expect(detectBoxUnits([out], end2end)).toBe('normalised');
   });
 
   it('when yolov5 rows hold pixel or fractional boxes, then it tells them apart', () => {
     const yolov5: OutputLayout = { format: 'yolov5', numClasses: 1, candidates: 2, perImage: 12 };
-    expect(detectBoxUnits(new Float32Array([100, 100, 20, 20, 0.9, 1, 5, 5, 2, 2, 0.1, 1]), yolov5)).toBe('pixels');
-    expect(detectBoxUnits(new Float32Array([0.5, 0.5, 0.2, 0.2, 0.9, 1, 0.1, 0.1, 0.1, 0.1, 0.1, 1]), yolov5)).toBe('normalised');
+    expect(detectBoxUnits([new Float32Array([100, 100, 20, 20, 0.9, 1, 5, 5, 2, 2, 0.1, 1])], yolov5)).toBe('pixels');
+    expect(detectBoxUnits([new Float32Array([0.5, 0.5, 0.2, 0.2, 0.9, 1, 0.1, 0.1, 0.1, 0.1, 0.1, 1])], yolov5)).toBe('normalised');
   });
 
   it('when the layout is a yolox raw grid, then it says pixels whatever the values', () => {
     const yolox: OutputLayout = { format: 'yolox', numClasses: 1, candidates: 1, perImage: 6 };
-    expect(detectBoxUnits(new Float32Array([0.1, 0.1, 0.1, 0.1, 0.5, 0.5]), yolox)).toBe('pixels');
+    expect(detectBoxUnits([new Float32Array([0.1, 0.1, 0.1, 0.1, 0.5, 0.5])], yolox)).toBe('pixels');
   });
 });
 
@@ -168,5 +174,18 @@ describe('probeImages', () => {
     expect(grey!.image.data.every((v) => v === 128)).toBe(true);
     expect(new Set(noise!.image.data).size).toBeGreaterThan(100);
     expect(new Set(shapes!.image.data).size).toBeGreaterThan(5);
+  });
+});
+
+describe('end-to-end class indices', () => {
+  const end2end: OutputLayout = { format: 'end2end', numClasses: 2, candidates: 2, perImage: 12 };
+  const run = (data: number[]) => inspectProbeOutputs([{ label: 'shapes', data: new Float32Array(data) }], end2end, 'pixels', input, strides, 2);
+
+  it('when a scoring slot names a class the model does not have, then the model is refused naming it', () => {
+    expect(run([10, 10, 50, 50, 0.8, 0, 10, 10, 60, 60, 0.6, 7])[0]).toMatch(/gives class 7, but the model names 2 classes/);
+  });
+
+  it('when only slots without a score carry a stray class, then nothing is wrong', () => {
+    expect(run([10, 10, 50, 50, 0.8, 1, 0, 0, 0, 0, 0, 99])).toEqual([]);
   });
 });

@@ -55,21 +55,23 @@ function shapes(width: number, height: number): Uint8Array {
 }
 
 /**
- * Whether box coordinates are input pixels or 0..1 fractions: every anchor or slot predicts some
- * box, and in pixels their right edges reach far beyond 1 across a 640 px input.
+ * Whether box coordinates are input pixels or 0..1 fractions. Every anchor of a grid head predicts
+ * some box, and in pixels their right edges reach far beyond 1 across the input; end-to-end heads
+ * may pad unused slots with zeros, so only slots with a score count there, over every probe.
  */
-export function detectBoxUnits(output: Float32Array, layout: OutputLayout): 'pixels' | 'normalised' {
+export function detectBoxUnits(outputs: readonly Float32Array[], layout: OutputLayout): 'pixels' | 'normalised' {
   if (layout.format === 'yolox') return 'pixels';
   let largest = -Infinity;
   const n = layout.candidates;
-  for (let a = 0; a < n; a++) {
-    const x =
-      layout.format === 'yolov8'
-        ? output[a]! + output[2 * n + a]! / 2
-        : layout.format === 'yolov5'
-          ? output[a * (5 + layout.numClasses)]! + output[a * (5 + layout.numClasses) + 2]! / 2
-          : output[a * 6 + 2]!;
-    if (x > largest) largest = x;
+  for (const output of outputs) {
+    for (let a = 0; a < n; a++) {
+      let x: number;
+      if (layout.format === 'yolov8') x = output[a]! + output[2 * n + a]! / 2;
+      else if (layout.format === 'yolov5') x = output[a * (5 + layout.numClasses)]! + output[a * (5 + layout.numClasses) + 2]! / 2;
+      else if (output[a * 6 + 4]! > SCORE_EPSILON) x = output[a * 6 + 2]!;
+      else continue;
+      if (x > largest) largest = x;
+    }
   }
   return largest <= 1.5 ? 'normalised' : 'pixels';
 }
@@ -84,6 +86,7 @@ export function inspectProbeOutputs(
   boxes: 'pixels' | 'normalised',
   input: { width: number; height: number },
   strides: readonly number[],
+  numClasses: number,
 ): string[] {
   const problems: string[] = [];
   for (const { label, data } of outputs) {
@@ -91,8 +94,12 @@ export function inspectProbeOutputs(
     if (bad >= 0) problems.push(`its output holds ${data[bad]} at index ${bad} on the ${label} probe`);
   }
   if (problems.length > 0) return problems;
+  if (layout.format === 'end2end') {
+    const stray = endToEndClassOutOfRange(outputs, layout.candidates, numClasses);
+    if (stray !== undefined) problems.push(`its end-to-end output gives class ${stray}, but the model names ${numClasses} classes (0 to ${numClasses - 1})`);
+  }
 
-  const thresholds = new Array<number>(Math.max(1, layout.numClasses)).fill(SCORE_EPSILON);
+  const thresholds = new Array<number>(Math.max(1, numClasses)).fill(SCORE_EPSILON);
   const candidates: RawDetection[] = outputs.flatMap(({ data }) => decodeOutput(data, 0, { layout, boxes, input, strides, thresholds }));
   if (candidates.length === 0) {
     problems.push(
@@ -100,7 +107,8 @@ export function inspectProbeOutputs(
     );
     return problems;
   }
-  const maxScore = Math.max(...candidates.map((c) => c.score));
+  let maxScore = 0;
+  for (const c of candidates) if (c.score > maxScore) maxScore = c.score;
   if (maxScore > 1 + 1e-3) problems.push(`class scores reach ${maxScore.toFixed(3)}, above 1: the export seems to lack the final sigmoid`);
 
   const top = candidates.sort((a, b) => b.score - a.score).slice(0, TOP);
@@ -115,4 +123,16 @@ export function inspectProbeOutputs(
     problems.push(`its boxes are degenerate: its ${top.length} best boxes on the probes are all the same box`);
   }
   return problems;
+}
+
+/** A class index of a scoring end-to-end slot that is not a whole number below `numClasses`. */
+function endToEndClassOutOfRange(outputs: ReadonlyArray<{ data: Float32Array }>, slots: number, numClasses: number): number | undefined {
+  for (const { data } of outputs) {
+    for (let k = 0; k < slots; k++) {
+      if (!(data[k * 6 + 4]! > SCORE_EPSILON)) continue;
+      const cls = data[k * 6 + 5]!;
+      if (!Number.isInteger(cls) || cls < 0 || cls >= numClasses) return cls;
+    }
+  }
+  return undefined;
 }

@@ -4,7 +4,7 @@ import type { Placement } from './preprocess.js';
 import { planViews, type Tile, tileGrid } from './tiling.js';
 
 const input: ModelInput = { name: 'images', width: 640, height: 640, channelOrder: 'RGB', scale: 1 / 255, letterbox: 'centre', padValue: 114, dynamicBatch: true };
-const tiling: ModelTiling = { tileSize: 640, overlap: 0.2, fullFrame: true, merge: 'nmm', mergeMetric: 'ios', mergeThreshold: 0.5, batch: 8 };
+const tiling: ModelTiling = { tileWidth: 640, tileHeight: 640, overlap: 0.2, fullFrame: true, merge: 'nmm', mergeMetric: 'ios', mergeThreshold: 0.5, batch: 8 };
 
 const columns = (tiles: Tile[]) => [...new Set(tiles.map((t) => t.x))];
 const rows = (tiles: Tile[]) => [...new Set(tiles.map((t) => t.y))];
@@ -126,5 +126,19 @@ describe('planViews', () => {
       { x: 1, y: 0, width: 640, height: 400 },
     ]);
     expect(views[0]!.place).toEqual({ offsetX: 0, offsetY: 120, width: 640, height: 400 });
+  });
+});
+
+describe('tiles for a non-square model input', () => {
+  const wide: ModelInput = { ...input, width: 640, height: 384 };
+
+  it('when the model input is 640×384, then the tiles are 640×384 and go in unscaled, without padding', () => {
+    const views = planViews(2000, 1500, wide, { ...tiling, tileWidth: 640, tileHeight: 384, fullFrame: false }, { tiled: true });
+    expect(views.length).toBeGreaterThan(1);
+    for (const v of views) {
+      expect([v.region.width, v.region.height]).toEqual([640, 384]);
+      expect(v.place).toEqual({ offsetX: 0, offsetY: 0, width: 640, height: 384 });
+    }
+    expect(Math.max(...views.map((v) => v.region.y + v.region.height))).toBe(1500);
   });
 });

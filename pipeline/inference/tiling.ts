@@ -13,15 +13,17 @@ export interface View {
 }
 
 /**
- * Tiles of `size` covering the image with at least `overlap` (fraction) between neighbours. The
- * last tile in a row or column is moved back to end at the image edge rather than hanging over it,
- * so only images smaller than a tile need padding.
+ * Tiles of `size` (square, or width × height) covering the image with at least `overlap`
+ * (fraction) between neighbours. The last tile in a row or column is moved back to end at the image
+ * edge rather than hanging over it, so only images smaller than a tile need padding.
  */
-export function tileGrid(imageWidth: number, imageHeight: number, size: number, overlap: number): Tile[] {
-  const xs = axisStarts(imageWidth, size, overlap);
-  const ys = axisStarts(imageHeight, size, overlap);
+export function tileGrid(imageWidth: number, imageHeight: number, size: number | { width: number; height: number }, overlap: number): Tile[] {
+  const tileWidth = typeof size === 'number' ? size : size.width;
+  const tileHeight = typeof size === 'number' ? size : size.height;
+  const xs = axisStarts(imageWidth, tileWidth, overlap);
+  const ys = axisStarts(imageHeight, tileHeight, overlap);
   const tiles: Tile[] = [];
-  for (const y of ys) for (const x of xs) tiles.push({ x, y, width: Math.min(size, imageWidth), height: Math.min(size, imageHeight) });
+  for (const y of ys) for (const x of xs) tiles.push({ x, y, width: Math.min(tileWidth, imageWidth), height: Math.min(tileHeight, imageHeight) });
   return tiles;
 }
 
@@ -37,15 +39,16 @@ export interface ViewOptions {
   tiled: boolean;
   /** Add a whole-frame pass to the tiles, for objects larger than a tile; default from the manifest. */
   fullFrame?: boolean;
+  /** Square tiles of this edge instead of the manifest's. */
   tileSize?: number;
   overlap?: number;
 }
 
 export function planViews(width: number, height: number, input: ModelInput, tiling: ModelTiling, options: ViewOptions): View[] {
   const whole: View = { region: { x: 0, y: 0, width, height }, place: placeInInput(width, height, input), wholeFrame: true };
-  const tileSize = options.tileSize ?? tiling.tileSize;
-  if (!options.tiled || (width <= tileSize && height <= tileSize)) return [whole];
-  const views: View[] = tileGrid(width, height, tileSize, options.overlap ?? tiling.overlap).map((region) => ({
+  const tile = options.tileSize ? { width: options.tileSize, height: options.tileSize } : { width: tiling.tileWidth, height: tiling.tileHeight };
+  if (!options.tiled || (width <= tile.width && height <= tile.height)) return [whole];
+  const views: View[] = tileGrid(width, height, tile, options.overlap ?? tiling.overlap).map((region) => ({
     region,
     place: placeInInput(region.width, region.height, input),
     wholeFrame: false,

@@ -54,14 +54,19 @@ export class DetectionService {
       if (error instanceof UndecodableImageError) return this.unrecoverable(image.id, `not a decodable image: ${messageOf(error)}`);
       throw transient(`decoding failed: ${messageOf(error)}`, error);
     }
+    // Classes that flag no hazard (a general-purpose model's "car") are not even decoded, so they
+    // cannot take the places of hazards among the detections kept per tile and per photo.
+    const byName = new Map(this.hazardClasses.map((c) => [c.name, c]));
+    const thresholds = spec.classes.map((c) => {
+      const hazard = byName.get(c.name);
+      return hazard ? hazard.threshold * STORE_FLOOR_FRACTION : Number.POSITIVE_INFINITY;
+    });
     let found: Detection[];
     try {
-      found = await this.detector.detect(photo, { floorFraction: STORE_FLOOR_FRACTION });
+      found = await this.detector.detect(photo, { thresholds });
     } catch (error) {
       throw transient(`inference failed: ${messageOf(error)}`, error);
     }
-    // Classes that flag no hazard (a general-purpose model's "car") are not kept.
-    const byName = new Map(this.hazardClasses.map((c) => [c.name, c]));
     const rows: NewDetection[] = found.flatMap((d) => {
       const cls = byName.get(d.className);
       if (!cls) return [];

@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   };
   await writeFile(path.join(modelDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   const table = [
-    `Test: ${test.photos} full frames from ${test.flights} held-out sites, ${detector.spec.tiling.tileSize} px tiles, ${Math.round(detector.spec.tiling.overlap * 100)}% overlap, IoU 0.5.`,
+    `Test: ${test.photos} full frames from ${test.flights} held-out sites, ${detector.spec.tiling.tileWidth}×${detector.spec.tiling.tileHeight} px tiles, ${Math.round(detector.spec.tiling.overlap * 100)}% overlap, IoU 0.5.`,
     '',
     '| class | threshold | objects | AP50 | recall | precision |',
     '|---|---|---|---|---|---|',

@@ -40,6 +40,15 @@ describe('inference pool', () => {
     expect(strong(reduced)).toEqual(strong(full));
   });
 
+  it('when one detector is asked about several photos at once, then each gets its own detections', async () => {
+    const photos = await Promise.all(['DJI_0003.JPG', 'DJI_0005.JPG', 'DJI_0008.JPG'].map(async (f) => decodePhoto(await smallPhoto(f, 1280), { full: true })));
+    const oneByOne = [];
+    for (const photo of photos) oneByOne.push(await inProcess.detect(photo, { floorFraction: 0.5 }));
+    const atOnce = await Promise.all(photos.map((photo) => inProcess.detect(photo, { floorFraction: 0.5 })));
+    expect(atOnce).toEqual(oneByOne);
+    expect(new Set(oneByOne.map((d) => d.length)).size).toBeGreaterThan(1);
+  });
+
   it('when an inference thread dies, then later photos go to the thread still alive, and with none alive the pool says so', async () => {
     const photo = await decodePhoto(await smallPhoto('DJI_0003.JPG', 1280), { full: true });
     const expected = await pool.detect(photo);
@@ -48,5 +57,21 @@ describe('inference pool', () => {
     for (let i = 0; i < 3; i++) expect(await pool.detect(photo)).toEqual(expected);
     await slots[1]!.worker.terminate();
     await expect(pool.detect(photo)).rejects.toThrow(/no inference thread is alive/);
+  });
+});
+
+describe('closing the inference pool', () => {
+  it('when the pool is closed while a photo is in its threads, then the photo settles and the process lives on', async () => {
+    const pool = await InferencePool.start({ modelDir: MODEL, threads: 2, intraOpThreads: 1 });
+    const photo = await decodePhoto(await smallPhoto('DJI_0003.JPG', 4000), { full: true });
+    const pending = pool.detect(photo).then(
+      (found) => ({ settled: 'resolved', count: found.length }),
+      (error: Error) => ({ settled: 'rejected', message: error.message }),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    await pool.close();
+    const outcome = await pending;
+    expect(outcome).toMatchObject(outcome.settled === 'rejected' ? { message: 'inference pool is closed' } : { settled: 'resolved' });
+    await expect(pool.detect(photo)).rejects.toThrow(/closed/);
   });
 });

@@ -67,6 +67,25 @@ describe('loading a model directory', () => {
     }
   });
 
+  it('when the manifest lists the classes in another order than the ONNX file names them, then loading is refused', async () => {
+    const classes = [...(manifest.classes as Array<{ name: string }>)];
+    [classes[0], classes[1]] = [classes[1]!, classes[0]!];
+    const dir = await modelDir('swapped', { ...manifest, classes });
+    await expect(Detector.open(dir)).rejects.toThrow(/manifest classes \[smoke, fire, .*\] differ from the names in the ONNX file \[fire, smoke, /);
+  });
+
+  it('when the .onnx file is given and a manifest beside it names that file, then the manifest applies', async () => {
+    const dir = await modelDir('sibling', manifest);
+    const detector = await Detector.open(path.join(dir, 'model.onnx'));
+    try {
+      expect(detector.spec.name).toBe('hazard-v1');
+      expect(detector.spec.classes.map((c) => c.hazardCode)).toEqual((manifest.classes as Array<{ hazardCode: string }>).map((c) => c.hazardCode));
+      expect(detector.spec.provenance.classes).toBe('manifest');
+    } finally {
+      await detector.release();
+    }
+  });
+
   it('when no class maps to a hazard, then the pipeline refuses the model and says what to add', async () => {
     const card = await readModelCard(await modelDir('unmapped', undefined));
     expect(card.classes.every((c) => c.hazardCode === null)).toBe(true);
