@@ -2,7 +2,7 @@
  * The detector as callers see it: a decoded photo in, detections in photo pixels out. `Detector`
  * runs in the calling thread (scripts, tests); `InferencePool` has the same face over worker threads.
  */
-import type { DecodePlan } from './decode.js';
+import { type DecodePlan, decodePhoto } from './decode.js';
 import { type DecodedPhoto, type Detection, mergeViews, type ModelRunner } from './engine.js';
 import { loadModel, type SessionSettings } from './load.js';
 import type { ModelSpec } from './manifest.js';
@@ -23,9 +23,18 @@ export interface DetectOptions {
   floorFraction?: number;
 }
 
+export interface PhotoResultCore {
+  /** Upright size of the photo, the space of the boxes. */
+  width: number;
+  height: number;
+  detections: Detection[];
+}
+
 export interface PhotoDetector {
   readonly spec: ModelSpec;
   detect(photo: DecodedPhoto, options?: DetectOptions): Promise<Detection[]>;
+  /** From the encoded file: decodes only what the views need (shrink-on-load for the whole frame). */
+  detectEncoded(bytes: Uint8Array, options?: DetectOptions, limitInputPixels?: number): Promise<PhotoResultCore>;
 }
 
 export function thresholdsFor(spec: ModelSpec, options: DetectOptions): number[] {
@@ -68,6 +77,11 @@ export class Detector implements PhotoDetector {
     const views = viewsFor(this.spec, photo, options);
     const candidates = await this.runner.runViews(photo, views, thresholdsFor(this.spec, options));
     return mergeViews(candidates, this.spec, views.length);
+  }
+
+  async detectEncoded(bytes: Uint8Array, options: DetectOptions = {}, limitInputPixels?: number): Promise<PhotoResultCore> {
+    const photo = await decodePhoto(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), decodePlanFor(this.spec, options), limitInputPixels);
+    return { width: photo.width, height: photo.height, detections: await this.detect(photo, options) };
   }
 
   async release(): Promise<void> {

@@ -3,9 +3,11 @@
  * so InferenceSession.run never blocks the main event loop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { DecodedPhoto } from './engine.js';
+import { decodePhoto, UndecodableImageError } from './decode.js';
+import { decodePlanFor, type PhotoResultCore, thresholdsFor, viewsFor } from './detector.js';
+import { type DecodedPhoto, mergeViews, type ModelRunner } from './engine.js';
 import { loadModel } from './load.js';
-import type { SharedImage, ViewTask } from './pool.js';
+import type { EncodedTask, SharedImage, ViewTask } from './pool.js';
 
 const { modelDir, intraOpThreads, batch } = workerData as { modelDir: string; intraOpThreads: number; batch?: number };
 const port = parentPort;
@@ -19,7 +21,7 @@ ready.then(
 
 const view = (image: SharedImage | undefined) => (image ? { data: new Uint8Array(image.buffer), width: image.width, height: image.height } : undefined);
 
-port.on('message', (message: ViewTask | { type: 'close' }) => {
+port.on('message', (message: ViewTask | EncodedTask | { type: 'close' }) => {
   if ('type' in message) {
     // Finish what was sent, release the session, then end the thread: terminating a thread inside
     // session.run aborts the whole process.
@@ -28,14 +30,24 @@ port.on('message', (message: ViewTask | { type: 'close' }) => {
   }
   const task = message;
   ready
-    .then((runner) => {
-      const full = view(task.full);
-      const frame = view(task.frame);
-      const photo: DecodedPhoto = { width: task.width, height: task.height, ...(full ? { full } : {}), ...(frame ? { frame } : {}) };
-      return runner.runViews(photo, task.views, task.thresholds);
-    })
+    .then((runner): Promise<unknown> => (task.kind === 'encoded' ? detectEncoded(runner, task) : runner.runViews(photoOf(task), task.views, task.thresholds)))
     .then(
-      (found) => port.postMessage({ type: 'result', id: task.id, found }),
-      (error: unknown) => port.postMessage({ type: 'error', id: task.id, message: error instanceof Error ? error.message : String(error) }),
+      (result) => port.postMessage({ type: 'result', id: task.id, result }),
+      (error: unknown) =>
+        port.postMessage({ type: 'error', id: task.id, message: error instanceof Error ? error.message : String(error), undecodable: error instanceof UndecodableImageError }),
     );
 });
+
+function photoOf(task: ViewTask): DecodedPhoto {
+  const full = view(task.full);
+  const frame = view(task.frame);
+  return { width: task.width, height: task.height, ...(full ? { full } : {}), ...(frame ? { frame } : {}) };
+}
+
+async function detectEncoded(runner: ModelRunner, task: EncodedTask): Promise<PhotoResultCore> {
+  const { spec } = runner;
+  const photo = await decodePhoto(Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength), decodePlanFor(spec, task.options), task.limitInputPixels);
+  const views = viewsFor(spec, photo, task.options);
+  const found = await runner.runViews(photo, views, thresholdsFor(spec, task.options));
+  return { width: photo.width, height: photo.height, detections: mergeViews(found, spec, views.length) };
+}

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { type DecodedPhoto, type Detection, mergeViews } from './engine.js';
-import { type DetectOptions, type PhotoDetector, thresholdsFor, viewsFor } from './detector.js';
+import { decodePhoto, UndecodableImageError } from './decode.js';
+import { decodePlanFor, type DetectOptions, type PhotoDetector, type PhotoResultCore, thresholdsFor, viewsFor } from './detector.js';
 import { ModelLoadError } from './load.js';
 import type { ModelSpec } from './manifest.js';
 import type { RawDetection } from './postprocess.js';
@@ -15,6 +16,7 @@ export interface SharedImage {
 }
 
 export interface ViewTask {
+  kind: 'views';
   id: number;
   width: number;
   height: number;
@@ -24,10 +26,23 @@ export interface ViewTask {
   thresholds: number[];
 }
 
+/**
+ * A whole-frame photo still encoded: the thread that takes it decodes it too, so decoding and
+ * inference of different photos run side by side on every core with no hand-over between threads.
+ */
+export interface EncodedTask {
+  kind: 'encoded';
+  id: number;
+  bytes: Uint8Array;
+  options: DetectOptions;
+  limitInputPixels: number | undefined;
+}
+
 interface QueuedTask {
-  task: ViewTask;
-  resolve: (found: RawDetection[]) => void;
+  task: ViewTask | EncodedTask;
+  resolve: (value: never) => void;
   reject: (error: Error) => void;
+  transfer: ArrayBuffer[];
 }
 
 interface Slot {
@@ -90,7 +105,7 @@ export class InferencePool implements PhotoDetector {
             } else if (m.type === 'load-error') {
               reject(new ModelLoadError(m.message));
               void worker.terminate();
-            } else pool.settle(slot, m as { type: string; id: number; found?: RawDetection[]; message?: string });
+            } else pool.settle(slot, m as never);
           });
           worker.on('error', (error) => (started ? pool.fail(slot, error) : reject(error)));
           worker.on('exit', (code) => (started ? pool.fail(slot, new Error(`inference thread exited with code ${code}`)) : reject(new Error(`inference thread exited with code ${code} while loading the model`))));
@@ -111,12 +126,12 @@ export class InferencePool implements PhotoDetector {
     return pool;
   }
 
-  private settle(slot: Slot, m: { type: string; id: number; found?: RawDetection[]; message?: string }): void {
+  private settle(slot: Slot, m: { type: string; id: number; result?: never; message?: string; undecodable?: boolean }): void {
     const task = slot.sent.get(m.id);
     if (!task) return;
     slot.sent.delete(m.id);
-    if (m.type === 'result') task.resolve(m.found!);
-    else task.reject(new Error(m.message));
+    if (m.type === 'result') task.resolve(m.result!);
+    else task.reject(m.undecodable ? new UndecodableImageError(m.message) : new Error(m.message));
     this.dispatch();
   }
 
@@ -131,13 +146,26 @@ export class InferencePool implements PhotoDetector {
     const shared = { width: photo.width, height: photo.height, ...(photo.full ? { full: share(photo.full) } : {}), ...(photo.frame ? { frame: share(photo.frame) } : {}) };
     const batches: View[][] = [];
     for (let i = 0; i < views.length; i += this.batchSize) batches.push(views.slice(i, i + this.batchSize));
-    const found = await Promise.all(batches.map((batch) => this.enqueue({ id: this.nextId++, ...shared, views: batch, thresholds })));
+    const found = await Promise.all(batches.map((batch) => this.enqueue<RawDetection[]>({ kind: 'views', id: this.nextId++, ...shared, views: batch, thresholds })));
     return mergeViews(found.flat(), this.spec, views.length);
   }
 
-  private enqueue(task: ViewTask): Promise<RawDetection[]> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ task, resolve, reject });
+  async detectEncoded(bytes: Uint8Array, options: DetectOptions = {}, limitInputPixels?: number): Promise<PhotoResultCore> {
+    if (this.closed) throw new Error('inference pool is closed');
+    if (options.tiled === false) {
+      thresholdsFor(this.spec, options); // reject bad options here, not in a thread
+      // Copied, not shared: the thread owns it and Node may pool small Buffers.
+      const copy = new Uint8Array(bytes);
+      return this.enqueue<PhotoResultCore>({ kind: 'encoded', id: this.nextId++, bytes: copy, options, limitInputPixels }, [copy.buffer as ArrayBuffer]);
+    }
+    // Tiles go to every thread, so the full-resolution pixels are decoded here and shared.
+    const photo = await decodePhoto(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), decodePlanFor(this.spec, options), limitInputPixels);
+    return { width: photo.width, height: photo.height, detections: await this.detect(photo, options) };
+  }
+
+  private enqueue<T>(task: ViewTask | EncodedTask, transfer: ArrayBuffer[] = []): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ task, resolve: resolve as (value: never) => void, reject, transfer });
       this.dispatch();
     });
   }
@@ -154,7 +182,7 @@ export class InferencePool implements PhotoDetector {
         if (slot.sent.size >= depth || this.queue.length === 0) continue;
         const next = this.queue.shift()!;
         slot.sent.set(next.task.id, next);
-        slot.worker.postMessage(next.task);
+        slot.worker.postMessage(next.task, next.transfer);
       }
     }
   }

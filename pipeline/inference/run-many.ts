@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { decodePhoto } from './decode.js';
-import { decodePlanFor, type Detection, type DetectOptions, type PhotoDetector } from './detector.js';
+import type { Detection, DetectOptions, PhotoDetector } from './detector.js';
 
 export interface PhotoResult {
   source: string;
@@ -25,7 +24,6 @@ export interface RunManyOptions extends DetectOptions {
  */
 export async function detectMany(detector: PhotoDetector, sources: readonly string[], options: RunManyOptions): Promise<Array<PhotoResult | undefined>> {
   const { inFlight, limitInputPixels, onResult, onError, ...detectOptions } = options;
-  const plan = decodePlanFor(detector.spec, detectOptions);
   const results: Array<PhotoResult | undefined> = new Array(sources.length);
   let next = 0;
   const lane = async () => {
@@ -35,9 +33,8 @@ export async function detectMany(detector: PhotoDetector, sources: readonly stri
       const started = performance.now();
       try {
         // Read once: the header and the pixels are then parsed from memory, not the disk twice.
-        const photo = await decodePhoto(await readFile(source), plan, limitInputPixels);
-        const detections = await detector.detect(photo, detectOptions);
-        const result = { source, width: photo.width, height: photo.height, detections, latencyMs: performance.now() - started };
+        const { width, height, detections } = await detector.detectEncoded(await readFile(source), detectOptions, limitInputPixels);
+        const result = { source, width, height, detections, latencyMs: performance.now() - started };
         results[index] = result;
         onResult?.(result, index);
       } catch (error) {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
 import { readCapture } from '../geo/capture.js';
-import { decodePhoto, UndecodableImageError } from '../inference/decode.js';
-import { decodePlanFor, type DecodedPhoto, type Detection, type PhotoDetector } from '../inference/detector.js';
+import { UndecodableImageError } from '../inference/decode.js';
+import type { PhotoDetector, PhotoResultCore } from '../inference/detector.js';
 import type { HazardClass } from '../inference/load.js';
 import type { Logger } from '../logger.js';
 import type { DetectionRepository, NewDetection } from '../repositories/detections.js';
@@ -47,13 +47,6 @@ export class DetectionService {
       return this.unrecoverable(image.id, `content sha256 ${sha256} does not match the registered ${image.sha256}`);
     }
     const capture = await readCapture(bytes);
-    let photo: DecodedPhoto;
-    try {
-      photo = await decodePhoto(bytes, decodePlanFor(spec, {}), this.maxImagePixels);
-    } catch (error) {
-      if (error instanceof UndecodableImageError) return this.unrecoverable(image.id, `not a decodable image: ${messageOf(error)}`);
-      throw transient(`decoding failed: ${messageOf(error)}`, error);
-    }
     // Classes that flag no hazard (a general-purpose model's "car") are not even decoded, so they
     // cannot take the places of hazards among the detections kept per tile and per photo.
     const byName = new Map(this.hazardClasses.map((c) => [c.name, c]));
@@ -61,12 +54,14 @@ export class DetectionService {
       const hazard = byName.get(c.name);
       return hazard ? hazard.threshold * STORE_FLOOR_FRACTION : Number.POSITIVE_INFINITY;
     });
-    let found: Detection[];
+    let photo: PhotoResultCore;
     try {
-      found = await this.detector.detect(photo, { thresholds });
+      photo = await this.detector.detectEncoded(bytes, { thresholds }, this.maxImagePixels);
     } catch (error) {
+      if (error instanceof UndecodableImageError) return this.unrecoverable(image.id, `not a decodable image: ${messageOf(error)}`);
       throw transient(`inference failed: ${messageOf(error)}`, error);
     }
+    const found = photo.detections;
     const rows: NewDetection[] = found.flatMap((d) => {
       const cls = byName.get(d.className);
       if (!cls) return [];

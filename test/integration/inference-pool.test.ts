@@ -1,10 +1,10 @@
 import type { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodePhoto } from '../../pipeline/inference/decode.js';
+import { decodePhoto, UndecodableImageError } from '../../pipeline/inference/decode.js';
 import { Detector } from '../../pipeline/inference/detector.js';
 import { InferencePool } from '../../pipeline/inference/pool.js';
-import { ROOT, smallPhoto } from '../factories.js';
+import { ROOT, smallPhoto, textFile } from '../factories.js';
 
 const MODEL = path.join(ROOT, 'models/hazard-v1');
 
@@ -32,12 +32,26 @@ describe('inference pool', () => {
   });
 
   it('when the whole frame is decoded at reduced size, then it finds what the full decode finds in the whole-frame pass', async () => {
-    const bytes = await smallPhoto('DJI_0005.JPG', 4000);
+    const bytes = await smallPhoto('DJI_0010.JPG', 4000);
     const reduced = await pool.detect(await decodePhoto(bytes, { full: false, frameFor: pool.spec.input }), { tiled: false, floorFraction: 0.5 });
     const full = await pool.detect(await decodePhoto(bytes, { full: true }), { tiled: false, floorFraction: 0.5 });
     // Different resampling (JPEG shrink-on-load against bilinear) moves scores a little, not what is found.
     const strong = (ds: typeof full) => ds.filter((d) => d.score >= 0.5).map((d) => d.className).sort();
+    expect(strong(full).length).toBeGreaterThan(0);
     expect(strong(reduced)).toEqual(strong(full));
+  });
+
+  it('when whole-frame photos are decoded inside the threads, then they find what the detector in this thread finds', async () => {
+    const bytes = await smallPhoto('DJI_0010.JPG', 4000);
+    const inThreads = await pool.detectEncoded(bytes, { tiled: false, floorFraction: 0.5 });
+    const here = await inProcess.detectEncoded(bytes, { tiled: false, floorFraction: 0.5 });
+    expect(inThreads.detections.length).toBeGreaterThan(0);
+    expect(inThreads).toEqual(here);
+  });
+
+  it('when a file is not an image, then the thread that took it says it is undecodable', async () => {
+    await expect(pool.detectEncoded(textFile(), { tiled: false })).rejects.toBeInstanceOf(UndecodableImageError);
+    await expect(pool.detectEncoded(textFile())).rejects.toBeInstanceOf(UndecodableImageError);
   });
 
   it('when one detector is asked about several photos at once, then each gets its own detections', async () => {
