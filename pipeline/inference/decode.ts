@@ -6,6 +6,7 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { DecodedPhoto } from './engine.js';
 import type { ModelInput } from './manifest.js';
+import { readJpegHeader } from './jpeg-header.js';
 import { placeInInput, type RgbImage } from './preprocess.js';
 
 /**
@@ -30,6 +31,11 @@ export interface DecodePlan {
 
 /** Upright size from the header alone: orientations 5–8 turn the photo a quarter. */
 export async function photoSize(source: Buffer | string, limitInputPixels: number): Promise<{ width: number; height: number }> {
+  const header = typeof source === 'string' ? undefined : readJpegHeader(source);
+  if (header) {
+    if (header.width * header.height > limitInputPixels) throw new UndecodableImageError(`image is ${header.width}×${header.height}, above the limit of ${limitInputPixels} pixels`);
+    return header.orientation >= 5 ? { width: header.height, height: header.width } : { width: header.width, height: header.height };
+  }
   let meta: Metadata;
   try {
     meta = await sharp(source, { limitInputPixels }).metadata();
