@@ -3,11 +3,9 @@
  * so InferenceSession.run never blocks the main event loop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodePhoto, UndecodableImageError } from './decode.js';
-import { decodePlanFor, type PhotoResultCore, thresholdsFor, viewsFor } from './detector.js';
-import { type DecodedPhoto, mergeViews, type ModelRunner } from './engine.js';
+import type { DecodedPhoto } from './engine.js';
 import { loadModel } from './load.js';
-import type { EncodedTask, SharedImage, ViewTask } from './pool.js';
+import type { SharedImage, ViewTask } from './pool.js';
 
 const { modelDir, intraOpThreads, batch } = workerData as { modelDir: string; intraOpThreads: number; batch?: number };
 const port = parentPort;
@@ -21,7 +19,7 @@ ready.then(
 
 const view = (image: SharedImage | undefined) => (image ? { data: new Uint8Array(image.buffer), width: image.width, height: image.height } : undefined);
 
-port.on('message', (message: ViewTask | EncodedTask | { type: 'close' }) => {
+port.on('message', (message: ViewTask | { type: 'close' }) => {
   if ('type' in message) {
     // Finish what was sent, release the session, then end the thread: terminating a thread inside
     // session.run aborts the whole process.
@@ -30,24 +28,14 @@ port.on('message', (message: ViewTask | EncodedTask | { type: 'close' }) => {
   }
   const task = message;
   ready
-    .then((runner): Promise<unknown> => (task.kind === 'encoded' ? detectEncoded(runner, task) : runner.runViews(photoOf(task), task.views, task.thresholds)))
+    .then((runner) => {
+      const full = view(task.full);
+      const frame = view(task.frame);
+      const photo: DecodedPhoto = { width: task.width, height: task.height, ...(full ? { full } : {}), ...(frame ? { frame } : {}) };
+      return runner.runViews(photo, task.views, task.thresholds);
+    })
     .then(
       (result) => port.postMessage({ type: 'result', id: task.id, result }),
-      (error: unknown) =>
-        port.postMessage({ type: 'error', id: task.id, message: error instanceof Error ? error.message : String(error), undecodable: error instanceof UndecodableImageError }),
+      (error: unknown) => port.postMessage({ type: 'error', id: task.id, message: error instanceof Error ? error.message : String(error) }),
     );
 });
-
-function photoOf(task: ViewTask): DecodedPhoto {
-  const full = view(task.full);
-  const frame = view(task.frame);
-  return { width: task.width, height: task.height, ...(full ? { full } : {}), ...(frame ? { frame } : {}) };
-}
-
-async function detectEncoded(runner: ModelRunner, task: EncodedTask): Promise<PhotoResultCore> {
-  const { spec } = runner;
-  const photo = await decodePhoto(Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength), decodePlanFor(spec, task.options), task.limitInputPixels);
-  const views = viewsFor(spec, photo, task.options);
-  const found = await runner.runViews(photo, views, thresholdsFor(spec, task.options));
-  return { width: photo.width, height: photo.height, detections: mergeViews(found, spec, views.length) };
-}
