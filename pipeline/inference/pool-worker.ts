@@ -2,14 +2,25 @@
  * Runs inside a worker thread: holds one ONNX session and runs batches of views of shared photos,
  * so InferenceSession.run never blocks the main event loop.
  */
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DecodedPhoto } from './engine.js';
 import { loadModel } from './load.js';
 import type { SharedImage, ViewTask } from './pool.js';
 
+const INFERENCE_NICENESS = 10;
+
 const { modelDir, intraOpThreads, batch } = workerData as { modelDir: string; intraOpThreads: number; batch?: number };
 const port = parentPort;
 if (!port) throw new Error('pool-worker must run in a worker thread');
+
+// On Linux a thread has its own nice value, and 0 means this thread. Inference yields to the
+// process's other threads: the decode lanes that feed it, and the event loop serving HTTP.
+try {
+  os.setPriority(0, INFERENCE_NICENESS);
+} catch {
+  // Not permitted or not supported: run at normal priority.
+}
 
 const ready = loadModel(modelDir, { intraOpThreads, ...(batch ? { batch } : {}) });
 ready.then(

@@ -1,8 +1,8 @@
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type DecodedPhoto, type Detection, mergeViews } from './engine.js';
 import { decodePhoto } from './decode.js';
 import { decodePlanFor, type DetectOptions, type PhotoDetector, type PhotoResultCore, thresholdsFor, viewsFor } from './detector.js';
-import { Lanes } from './lanes.js';
 import { ModelLoadError } from './load.js';
 import type { ModelSpec } from './manifest.js';
 import type { RawDetection } from './postprocess.js';
@@ -51,8 +51,8 @@ export interface InferencePoolOptions {
   intraOpThreads: number;
   /** Tiles per session.run instead of the manifest's (for measuring). */
   batch?: number;
-  /** Photos decoded at once by detectEncoded; default half the threads, at least one. */
-  decodeLanes?: number;
+  /** Cores to keep busy, shared by decoding photos and inference threads; default all of them. */
+  cores?: number;
 }
 
 /**
@@ -74,12 +74,16 @@ export class InferencePool implements PhotoDetector {
     return this.resolvedSpec;
   }
 
-  private constructor(private readonly decodeLanes: Lanes) {}
+  /** Photos being decoded by detectEncoded right now; they count against the cores. */
+  private decoding = 0;
+  private readonly decodesWaiting: Array<() => void> = [];
+
+  private constructor(private readonly cores: number) {}
 
   static async start(options: InferencePoolOptions): Promise<InferencePool> {
     const entry = new URL(import.meta.url.endsWith('.ts') ? './pool-worker.ts' : './pool-worker.js', import.meta.url).href;
     const bootstrap = new URL('./pool-bootstrap.mjs', import.meta.url);
-    const pool = new InferencePool(new Lanes(options.decodeLanes ?? Math.max(1, Math.floor(options.threads / 2))));
+    const pool = new InferencePool(options.cores ?? os.availableParallelism());
     const results = await Promise.allSettled(
       Array.from({ length: options.threads }, () => {
         const worker = new Worker(bootstrap, { workerData: { entry, modelDir: options.modelDir, intraOpThreads: options.intraOpThreads, batch: options.batch } });
@@ -140,14 +144,24 @@ export class InferencePool implements PhotoDetector {
   }
 
   /**
-   * Decodes here, in at most `decodeLanes` photos at a time, then detects. Decodes running side by
-   * side slow each other (two at once did 12% less work per CPU second than one here), so they get
-   * a share of the cores while the inference threads hold the rest; the pixels are then shared
-   * with every thread.
+   * Decodes here, then detects. Decoding and inference share the cores: a decode starts when a
+   * core is free of both (threads at work plus decodes under way), inference first. More runnable
+   * threads than cores only makes them take turns and evict each other's caches (two decodes side
+   * by side did 12% less work per CPU second here than one).
    */
   async detectEncoded(bytes: Uint8Array, options: DetectOptions = {}, limitInputPixels?: number): Promise<PhotoResultCore> {
     if (this.closed) throw new Error('inference pool is closed');
-    const photo = await this.decodeLanes.run(() => decodePhoto(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), decodePlanFor(this.spec, options), limitInputPixels));
+    await new Promise<void>((resolve) => {
+      this.decodesWaiting.push(resolve);
+      this.dispatch();
+    });
+    let photo: DecodedPhoto;
+    try {
+      photo = await decodePhoto(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), decodePlanFor(this.spec, options), limitInputPixels);
+    } finally {
+      this.decoding--;
+      this.dispatch();
+    }
     return { width: photo.width, height: photo.height, detections: await this.detect(photo, options) };
   }
 
@@ -162,16 +176,33 @@ export class InferencePool implements PhotoDetector {
     const alive = this.slots.filter((s) => s.alive);
     if (alive.length === 0) {
       for (const queued of this.queue.splice(0)) queued.reject(new Error('no inference thread is alive; restart the worker'));
+      // Decoding goes on; the detect that follows fails with the same reason.
+      while (this.decodesWaiting.length > 0) {
+        this.decoding++;
+        this.decodesWaiting.shift()!();
+      }
       return;
     }
-    // Fill every thread to one task first, then to the look-ahead, so no thread idles while another queues two.
+    // Threads at work plus photos being decoded stay within the cores; inference goes first (it
+    // frees pixels), and something always runs.
+    let working = alive.filter((s) => s.sent.size > 0).length;
+    const budget = Math.max(1, this.cores - this.decoding);
+    // Fill threads to one task first, then to the look-ahead, so no thread idles while another queues two.
     for (let depth = 1; depth <= TASKS_AHEAD; depth++) {
       for (const slot of alive) {
         if (slot.sent.size >= depth || this.queue.length === 0) continue;
+        if (slot.sent.size === 0) {
+          if (working >= budget) continue;
+          working++;
+        }
         const next = this.queue.shift()!;
         slot.sent.set(next.task.id, next);
         slot.worker.postMessage(next.task);
       }
+    }
+    while (this.decodesWaiting.length > 0 && (working + this.decoding < this.cores || (working === 0 && this.decoding === 0))) {
+      this.decoding++;
+      this.decodesWaiting.shift()!();
     }
   }
 
@@ -192,6 +223,8 @@ export class InferencePool implements PhotoDetector {
     if (this.closed) return;
     this.closed = true;
     for (const queued of this.queue.splice(0)) queued.reject(new Error('inference pool is closed'));
+    // Waiting decodes go ahead and then find the pool closed.
+    for (const start of this.decodesWaiting.splice(0)) start();
     await Promise.all(
       this.slots.map(async (slot) => {
         if (!slot.alive) return;
