@@ -110,7 +110,7 @@ const runner = await loadModel(modelDir, { intraOpThreads: ortThreads, ...batchO
 const { spec } = runner;
 const framePlan = { full: false, frameFor: spec.input };
 const photoBytes = await Promise.all(photos.map((p) => readFile(p)));
-const cpuSamples = Math.max(40, photos.length * passes);
+const cpuSamples = Math.max(80, photos.length * passes);
 const decodeCpu = await cpuSecondsEach(cpuSamples, (i) => decodePhoto(photoBytes[i % photos.length]!, framePlan));
 // session.run on the same photos' whole frames, prepared beforehand.
 const prepared = await Promise.all(
@@ -133,7 +133,7 @@ const aWhole = await sessionAlone(1, runsPerThread, photos, false);
 const pool = await InferencePool.start({ modelDir, threads, intraOpThreads: ortThreads, ...batchOverride });
 // In memory, as the pipeline has photos from object storage, and as decoding was measured alone.
 const inMemory = photos.map((p, i) => ({ name: path.basename(p), bytes: photoBytes[i]! }));
-const wholeSources = Array.from({ length: Math.max(80, photos.length * passes) }, (_, i) => inMemory[i % photos.length]!);
+const wholeSources = Array.from({ length: Math.max(160, photos.length * passes) }, (_, i) => inMemory[i % photos.length]!);
 // Warm every thread before timing: a session's first runs are slow.
 await detectMany(pool, Array.from({ length: threads * 4 }, (_, i) => photos[i % photos.length]!), { inFlight, tiled: false });
 let started = performance.now();
