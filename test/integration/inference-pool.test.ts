@@ -54,6 +54,21 @@ describe('inference pool', () => {
     await expect(pool.detectEncoded(textFile())).rejects.toBeInstanceOf(UndecodableImageError);
   });
 
+  it('when the batch axis is dynamic and tiles go four to a session.run, then the detections equal those of one tile at a time', async () => {
+    const batched = await Detector.open(MODEL, { intraOpThreads: 1, batch: 4 });
+    try {
+      expect(batched.spec.input.dynamicBatch).toBe(true);
+      const photo = await decodePhoto(await smallPhoto('DJI_0010.JPG', 2400), { full: true });
+      const four = await batched.detect(photo, { floorFraction: 0.5 });
+      const one = await inProcess.detect(photo, { floorFraction: 0.5 });
+      expect(four.length).toBeGreaterThan(0);
+      expect(four.map((d) => [d.className, d.x1, d.y1, d.x2, d.y2])).toEqual(one.map((d) => [d.className, d.x1, d.y1, d.x2, d.y2]));
+      four.forEach((d, i) => expect(d.score).toBeCloseTo(one[i]!.score, 4));
+    } finally {
+      await batched.release();
+    }
+  });
+
   it('when one detector is asked about several photos at once, then each gets its own detections', async () => {
     const photos = await Promise.all(['DJI_0003.JPG', 'DJI_0005.JPG', 'DJI_0008.JPG'].map(async (f) => decodePhoto(await smallPhoto(f, 1280), { full: true })));
     const oneByOne = [];
