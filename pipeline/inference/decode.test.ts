@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodePhoto, decodeRgb, photoSize, UndecodableImageError } from './decode.js';
+import { decodePhoto, photoSize, UndecodableImageError } from './decode.js';
 import type { ModelInput } from './manifest.js';
 import type { RgbImage } from './preprocess.js';
 
@@ -168,15 +168,5 @@ describe('decodePhoto, reduced frame', () => {
     const photo = await decodePhoto(await storedJpeg(8), { full: true, frameFor: input16 });
     expect(photo.frame).toBeUndefined();
     expectUpright(photo.full!, UW, UH);
-  });
-});
-
-describe('decodeRgb', () => {
-  it.each(ORIENTATIONS)('when the EXIF orientation is %i, then the pixels come back upright', async (n) => {
-    expectUpright(await decodeRgb(await storedJpeg(n)), UW, UH);
-  });
-
-  it('when the buffer is not an image, then UndecodableImageError is thrown', async () => {
-    await expect(decodeRgb(Buffer.from([0xff, 0xd8, 0xff, 0x00, 0x01]))).rejects.toThrow(UndecodableImageError);
   });
 });

@@ -58,11 +58,6 @@ export async function decodePhoto(source: Buffer | string, plan: DecodePlan, lim
   return { ...size, ...(full ? { full } : {}), ...(frame ? { frame } : {}) };
 }
 
-/** Full-resolution decode, as the preview and the evaluation need it. */
-export async function decodeRgb(source: Buffer | string, limitInputPixels = 100_000_000): Promise<RgbImage> {
-  return toRgb(sharp(source, { limitInputPixels, sequentialRead: true }).rotate());
-}
-
 async function toRgb(pipeline: Sharp): Promise<RgbImage> {
   try {
     const { data, info } = await pipeline.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
