@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exifDateTime, readCapture } from './capture.js';
+import { exifDateTime, readCapture, readDjiMakerNote, withPixelSize } from './capture.js';
 
 const DEMO = path.resolve(import.meta.dirname, '../../samples/demo-flight');
 
@@ -26,5 +26,30 @@ describe('capture metadata', () => {
   it('when the bytes are not an image, then the record says why instead of throwing', async () => {
     const capture = await readCapture(Buffer.from('plain text'));
     expect(capture.latitude).toBeUndefined();
+  });
+
+  it('when a DJI maker note holds float angles, then they are read, rounded off their float32 noise', () => {
+    const entries: Array<[number, number]> = [[0x06, -3.6], [0x07, 3.1], [0x09, -89.9], [0x0a, 3.8], [0x0b, 0]];
+    const note = new Uint8Array(2 + (entries.length + 1) * 12);
+    const view = new DataView(note.buffer);
+    view.setUint16(0, entries.length + 1, true);
+    // An ASCII entry first ("DJI"), which the reader must skip.
+    view.setUint16(2, 0x01, true);
+    view.setUint16(4, 2, true);
+    view.setUint32(6, 4, true);
+    entries.forEach(([tag, value], i) => {
+      const at = 2 + (i + 1) * 12;
+      view.setUint16(at, tag, true);
+      view.setUint16(at + 2, 11, true);
+      view.setUint32(at + 4, 1, true);
+      view.setFloat32(at + 8, value, true);
+    });
+    expect(readDjiMakerNote(note)).toEqual({ pitch: -3.6, yaw: 3.1, cameraPitch: -89.9, cameraYaw: 3.8, cameraRoll: 0 });
+    expect(readDjiMakerNote(new Uint8Array([5, 0, 1]))).toEqual({});
+  });
+
+  it('when the pixel size is added, then it is recorded as coming from the pixels beside the EXIF size', () => {
+    const record = withPixelSize({ exifWidth: 1800, exifHeight: 2400, sources: { exifWidth: 'exif', exifHeight: 'exif' } }, 2400, 1800);
+    expect(record).toMatchObject({ exifWidth: 1800, pixelWidth: 2400, pixelHeight: 1800, sources: { exifWidth: 'exif', pixelWidth: 'pixels' } });
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
-import { readCapture } from '../geo/capture.js';
+import { readCapture, withPixelSize } from '../geo/capture.js';
 import { UndecodableImageError } from '../inference/decode.js';
 import type { PhotoDetector, PhotoResultCore } from '../inference/detector.js';
 import type { HazardClass } from '../inference/load.js';
@@ -81,7 +81,7 @@ export class DetectionService {
     await this.detections.storeResults(
       image.id,
       { name: spec.name, version: spec.version, sha256: spec.sha256 },
-      { sha256, sizeBytes: bytes.length, width: photo.width, height: photo.height, capture: { ...capture } },
+      { sha256, sizeBytes: bytes.length, width: photo.width, height: photo.height, capture: { ...withPixelSize(capture, photo.width, photo.height) } },
       rows,
     );
     this.logger.info({ imageId: image.id, detections: rows.length, flagged: rows.filter((r) => r.state === 'flagged').length }, 'image processed');
