@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { mergeIntoFindings, type PlacedDetection } from './findings.js';
+
+let next = 0;
+const det = (className: string, east: number, north: number, over: Partial<PlacedDetection> = {}): PlacedDetection => ({
+  id: `d${next++}`,
+  className,
+  score: 0.8,
+  imageId: `img${next}`,
+  east,
+  north,
+  errorM: 0.4,
+  extent: { minEast: east - 0.5, minNorth: north - 0.5, maxEast: east + 0.5, maxNorth: north + 0.5 },
+  offCentre: 0.3,
+  gsdM: 0.016,
+  ...over,
+});
+
+describe('merging detections into findings', () => {
+  it('when the same hazard is seen in five photos with small position errors, then it is one finding with five views', () => {
+    const views = [0, 1, 2, 3, 4].map((i) => det('blocked_exit', 10 + i * 0.1, 20 - i * 0.1));
+    const findings = mergeIntoFindings(views);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.views).toHaveLength(5);
+    expect(findings[0]!.east).toBeCloseTo(10.2, 6);
+    expect(findings[0]!.errorM).toBeCloseTo(0.4 / Math.sqrt(5), 6);
+  });
+
+  it('when two hazards of the same class stand 3 m apart at 60 m, then they stay two findings', () => {
+    const findings = mergeIntoFindings([det('no_helmet', 0, 0), det('no_helmet', 0.2, 0.1), det('no_helmet', 3, 0), det('no_helmet', 3.1, -0.2)]);
+    expect(findings).toHaveLength(2);
+    expect(findings.map((f) => f.views.length)).toEqual([2, 2]);
+  });
+
+  it('when hazards of different classes share a spot, then each class keeps its own finding', () => {
+    expect(mergeIntoFindings([det('fire', 5, 5), det('smoke', 5, 5)])).toHaveLength(2);
+  });
+
+  it('when a view cut at the photo edge lies inside a whole view, then they merge although their centres differ', () => {
+    const whole = det('unguarded_edge', 0, 0, { extent: { minEast: -5, minNorth: -0.5, maxEast: 5, maxNorth: 0.5 } });
+    const cut = det('unguarded_edge', 3.5, 0, { score: 0.6, extent: { minEast: 2, minNorth: -0.5, maxEast: 5, maxNorth: 0.5 } });
+    const findings = mergeIntoFindings([whole, cut]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.views[0]!.id).toBe(whole.id);
+  });
+
+  it('when errors are large, then the gate widens with them', () => {
+    const loose = { errorM: 2 };
+    expect(mergeIntoFindings([det('fire', 0, 0, loose), det('fire', 6, 0, loose)])).toHaveLength(1);
+    expect(mergeIntoFindings([det('fire', 0, 0), det('fire', 6, 0)])).toHaveLength(2);
+  });
+
+  it('when views are ranked, then a central, sharp view beats a slightly higher score at the photo corner', () => {
+    const corner = det('drums_outside_bund', 0, 0, { score: 0.85, offCentre: 1 });
+    const central = det('drums_outside_bund', 0.1, 0, { score: 0.8, offCentre: 0.1 });
+    const coarse = det('drums_outside_bund', 0.1, 0.1, { score: 0.8, offCentre: 0.1, gsdM: 0.032 });
+    expect(mergeIntoFindings([corner, central, coarse])[0]!.views.map((v) => v.id)).toEqual([central.id, corner.id, coarse.id]);
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * One finding per hazard: a survey flight photographs each spot 5–10 times, and the reviewer should
+ * see one blocked exit once, with its best views, not eight detections. Pure.
+ */
+
+/** A detection placed on the ground, in metres on the flight's local tangent plane. */
+export interface PlacedDetection {
+  id: string;
+  className: string;
+  score: number;
+  imageId: string;
+  east: number;
+  north: number;
+  /** Horizontal error of the ground point, 1 sigma, metres. */
+  errorM: number;
+  /** The box's ground extent, axis-aligned on the plane. */
+  extent: { minEast: number; minNorth: number; maxEast: number; maxNorth: number };
+  /** Distance of the box centre from the photo centre, 0 (centre) to 1 (corner). */
+  offCentre: number;
+  /** Ground resolution of the photo at the box, metres per pixel. */
+  gsdM: number;
+}
+
+export interface FindingDraft {
+  className: string;
+  east: number;
+  north: number;
+  errorM: number;
+  /** Every view, best first. */
+  views: PlacedDetection[];
+}
+
+export interface MergeRules {
+  /** Two positions are the same place within this many combined sigmas. */
+  gateSigmas: number;
+  /** A cut-off view lies inside a whole one: merged when this share of the smaller ground box overlaps. */
+  extentOverlap: number;
+}
+
+export const DEFAULT_MERGE_RULES: MergeRules = { gateSigmas: 2.5, extentOverlap: 0.5 };
+
+/**
+ * How good a view is as evidence: its score, discounted towards the photo's edge (where objects are
+ * cut off and lenses blur) and for coarser ground resolution than the finest view of the finding.
+ */
+export function viewMerit(view: PlacedDetection, finestGsdM: number): number {
+  return view.score * (1 - 0.5 * Math.min(1, view.offCentre)) * Math.min(1, finestGsdM / view.gsdM);
+}
+
+/**
+ * Greedy, best detections first: each joins the finding of its class whose position lies within
+ * the gate set by both errors, or whose ground extent it overlaps (a view cut at the photo edge);
+ * otherwise it starts a finding. Positions are inverse-variance means of the members.
+ */
+export function mergeIntoFindings(detections: readonly PlacedDetection[], rules: MergeRules = DEFAULT_MERGE_RULES): FindingDraft[] {
+  const findings: Array<FindingDraft & { weight: number; sumEast: number; sumNorth: number }> = [];
+  const ordered = [...detections].sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+  for (const d of ordered) {
+    let home: (typeof findings)[number] | undefined;
+    let homeDistance = Infinity;
+    for (const f of findings) {
+      if (f.className !== d.className) continue;
+      const distance = Math.hypot(f.east - d.east, f.north - d.north);
+      const gate = rules.gateSigmas * Math.hypot(f.errorM, d.errorM);
+      const overlapping = f.views.some((v) => overlapOfSmaller(v.extent, d.extent) >= rules.extentOverlap);
+      if ((distance <= gate || overlapping) && distance < homeDistance) {
+        home = f;
+        homeDistance = distance;
+      }
+    }
+    const weight = 1 / (d.errorM * d.errorM);
+    if (!home) {
+      findings.push({ className: d.className, east: d.east, north: d.north, errorM: d.errorM, views: [d], weight, sumEast: d.east * weight, sumNorth: d.north * weight });
+      continue;
+    }
+    home.views.push(d);
+    home.weight += weight;
+    home.sumEast += d.east * weight;
+    home.sumNorth += d.north * weight;
+    home.east = home.sumEast / home.weight;
+    home.north = home.sumNorth / home.weight;
+    home.errorM = 1 / Math.sqrt(home.weight);
+  }
+  return findings.map(({ className, east, north, errorM, views }) => {
+    const finest = Math.min(...views.map((v) => v.gsdM));
+    const ranked = [...views].sort((a, b) => viewMerit(b, finest) - viewMerit(a, finest) || a.id.localeCompare(b.id));
+    return { className, east, north, errorM, views: ranked };
+  });
+}
+
+function overlapOfSmaller(a: PlacedDetection['extent'], b: PlacedDetection['extent']): number {
+  const w = Math.min(a.maxEast, b.maxEast) - Math.max(a.minEast, b.minEast);
+  const h = Math.min(a.maxNorth, b.maxNorth) - Math.max(a.minNorth, b.minNorth);
+  if (w <= 0 || h <= 0) return 0;
+  const area = (e: PlacedDetection['extent']) => (e.maxEast - e.minEast) * (e.maxNorth - e.minNorth);
+  const smaller = Math.min(area(a), area(b));
+  return smaller > 0 ? (w * h) / smaller : 0;
+}

@@ -1,0 +1,137 @@
+/**
+ * Geo-referencing and finding merge against the samples generator's ground truth: generates survey
+ * flights at a fixed height, runs the default model over every photo as the worker does, places
+ * each detection on the ground from the photo's own EXIF/XMP, merges them into findings, and prints
+ *   - RMS distance of true detections' ground points (whole views) from the true hazard positions,
+ *   - the share of true hazards that map to exactly one finding,
+ *   - the share of findings that duplicate another one's hazard.
+ *
+ *   npm run geo:evaluate [-- --flights 3 --seed 5001 --altitude 60 --site standard --model models/hazard-v1]
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { mergeIntoFindings, type PlacedDetection } from '../../pipeline/domain/findings.js';
+import { readCapture, withPixelSize } from '../../pipeline/geo/capture.js';
+import { projectorFor } from '../../pipeline/geo/projection.js';
+import { LocalTangentPlane } from '../../pipeline/geo/wgs84.js';
+import { tuneDecodingForThroughput } from '../../pipeline/inference/decode.js';
+import { InferencePool } from '../../pipeline/inference/pool.js';
+import { iou, intersectionOverSmaller } from '../../pipeline/inference/postprocess.js';
+import { detectMany } from '../../pipeline/inference/run-many.js';
+import { type FlightGroundTruth, generateFlight } from '../flightgen/flight.js';
+import type { SiteSize } from '../flightgen/site.js';
+
+const { values } = parseArgs({
+  options: {
+    flights: { type: 'string', default: '3' },
+    seed: { type: 'string', default: '5001' },
+    altitude: { type: 'string', default: '60' },
+    site: { type: 'string', default: 'standard' },
+    model: { type: 'string', default: 'models/hazard-v1' },
+  },
+});
+
+tuneDecodingForThroughput();
+const work = await mkdtemp(path.join(os.tmpdir(), 'geo-evaluate-'));
+const pool = await InferencePool.start({ modelDir: path.resolve(values.model!), threads: os.availableParallelism(), intraOpThreads: 1 });
+const totals = { trueDetections: 0, squaredError: 0, hazards: 0, detectedHazards: 0, exactlyOne: 0, findings: 0, duplicates: 0, falseFindings: 0 };
+const started = performance.now();
+try {
+  for (let f = 0; f < Number(values.flights); f++) {
+    const seed = Number(values.seed) + f;
+    const dir = path.join(work, `flight-${seed}`);
+    const truth: FlightGroundTruth = await generateFlight({ seed, outDir: dir, altitudeM: Number(values.altitude), site: values.site as SiteSize });
+    const plane = new LocalTangentPlane(truth.site.origin);
+    const hazards = truth.hazards.map((h) => ({ ...h, at: plane.toEastNorth(h.position) }));
+    const placed: Array<PlacedDetection & { hazard?: string; whole: boolean }> = [];
+    const sources = await Promise.all(truth.photos.map(async (p) => ({ name: p.file, bytes: await readFile(path.join(dir, p.file)) })));
+    const results = await detectMany(pool, sources, { inFlight: 2 });
+    for (const [i, result] of results.entries()) {
+      if (!result) continue;
+      const capture = withPixelSize(await readCapture(sources[i]!.bytes), result.width, result.height);
+      const projector = projectorFor(capture, result.width, result.height);
+      if ('reason' in projector) throw new Error(`${result.source}: ${projector.reason}`);
+      const flagged = result.detections.filter((d) => d.score >= pool.spec.classes[d.classIndex]!.threshold);
+      for (const [k, d] of flagged.entries()) {
+        const point = projector.boxToGeo(d, false);
+        const corners = [projector.pixelToGround(d.x1, d.y1), projector.pixelToGround(d.x2, d.y1), projector.pixelToGround(d.x2, d.y2), projector.pixelToGround(d.x1, d.y2)];
+        if (!point || corners.some((c) => !c)) continue;
+        const ground = plane.toEastNorth(point);
+        // Corner offsets are relative to the camera; shift them into the flight's plane.
+        const camera = plane.toEastNorth(projector.pose.position);
+        const es = corners.map((c) => c!.east + camera.east);
+        const ns = corners.map((c) => c!.north + camera.north);
+        const centreX = (d.x1 + d.x2) / 2 - result.width / 2;
+        const centreY = (d.y1 + d.y2) / 2 - result.height / 2;
+        const view = truth.hazards
+          .flatMap((h) => h.views.filter((v) => v.photo === result.source).map((v) => ({ h, v })))
+          .filter(({ h }) => h.class === d.className)
+          .map(({ h, v }) => ({ h, v, overlap: v.truncated ? intersectionOverSmaller(d, v.box) : iou(d, v.box) }))
+          .filter((m) => m.overlap >= (m.v.truncated ? 0.6 : 0.5))
+          .sort((a, b) => b.overlap - a.overlap)[0];
+        placed.push({
+          id: `${result.source}#${k}`,
+          className: d.className,
+          score: d.score,
+          imageId: result.source,
+          east: ground.east,
+          north: ground.north,
+          errorM: point.errorM,
+          extent: { minEast: Math.min(...es), minNorth: Math.min(...ns), maxEast: Math.max(...es), maxNorth: Math.max(...ns) },
+          offCentre: Math.hypot(centreX, centreY) / Math.hypot(result.width / 2, result.height / 2),
+          gsdM: projector.pose.heightM / projector.intrinsics.focalPx,
+          ...(view ? { hazard: view.h.id, whole: !view.v.truncated } : { whole: false }),
+        });
+      }
+    }
+    let trueDetections = 0;
+    let squaredError = 0;
+    for (const p of placed) {
+      if (!p.hazard || !p.whole) continue;
+      const h = hazards.find((x) => x.id === p.hazard)!;
+      squaredError += (p.east - h.at.east) ** 2 + (p.north - h.at.north) ** 2;
+      trueDetections++;
+    }
+    const findings = mergeIntoFindings(placed).map((finding) => {
+      const votes = new Map<string, number>();
+      for (const v of finding.views as typeof placed) if (v.hazard) votes.set(v.hazard, (votes.get(v.hazard) ?? 0) + 1);
+      const hazard = [...votes.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+      return { ...finding, hazard };
+    });
+    const detected = new Set(placed.filter((p) => p.hazard).map((p) => p.hazard!));
+    let exactlyOne = 0;
+    for (const id of detected) {
+      const containing = findings.filter((fi) => (fi.views as typeof placed).some((v) => v.hazard === id));
+      if (containing.length === 1) exactlyOne++;
+    }
+    const perHazard = new Map<string, number>();
+    for (const fi of findings) if (fi.hazard) perHazard.set(fi.hazard, (perHazard.get(fi.hazard) ?? 0) + 1);
+    const duplicates = [...perHazard.values()].reduce((n, c) => n + c - 1, 0);
+    const falseFindings = findings.filter((fi) => !fi.hazard).length;
+    console.log(
+      `flight seed ${seed}: ${truth.photos.length} photos, ${truth.hazards.length} hazards (${detected.size} detected), ${placed.length} flagged detections → ${findings.length} findings; ` +
+        `RMS ${Math.sqrt(squaredError / Math.max(1, trueDetections)).toFixed(3)} m over ${trueDetections} whole true views; exactly one finding ${exactlyOne}/${detected.size}; duplicates ${duplicates}; false findings ${falseFindings}`,
+    );
+    Object.assign(totals, {
+      trueDetections: totals.trueDetections + trueDetections,
+      squaredError: totals.squaredError + squaredError,
+      hazards: totals.hazards + truth.hazards.length,
+      detectedHazards: totals.detectedHazards + detected.size,
+      exactlyOne: totals.exactlyOne + exactlyOne,
+      findings: totals.findings + findings.length,
+      duplicates: totals.duplicates + duplicates,
+      falseFindings: totals.falseFindings + falseFindings,
+    });
+  }
+  const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
+  console.log('');
+  console.log(`${values.flights} flights at ${values.altitude} m (${values.site} sites), ${((performance.now() - started) / 1000).toFixed(0)} s:`);
+  console.log(`  ground points of true detections (whole views): RMS ${Math.sqrt(totals.squaredError / Math.max(1, totals.trueDetections)).toFixed(3)} m over ${totals.trueDetections}`);
+  console.log(`  true hazards mapping to exactly one finding: ${totals.exactlyOne}/${totals.detectedHazards} detected = ${pct(totals.exactlyOne, totals.detectedHazards)} (${totals.detectedHazards}/${totals.hazards} hazards detected at all)`);
+  console.log(`  findings duplicating another's hazard: ${totals.duplicates}/${totals.findings} = ${pct(totals.duplicates, totals.findings)}; findings matching no hazard: ${totals.falseFindings}`);
+} finally {
+  await pool.close();
+  await rm(work, { recursive: true, force: true });
+}
