@@ -14,6 +14,7 @@ import { FlightRepository } from './repositories/flights.js';
 import { ImageRepository } from './repositories/images.js';
 import { JobQueue } from './repositories/queue.js';
 import { type EmbeddedS3, ObjectStorage, startEmbeddedS3 } from './repositories/storage.js';
+import { SiteRepository } from './repositories/sites.js';
 import { TokenRepository } from './repositories/tokens.js';
 import { CaseQueryService } from './services/cases.js';
 import { DetectionService } from './services/detect.js';
@@ -21,6 +22,7 @@ import { FlightQueryService } from './services/flights.js';
 import { ImageService } from './services/images.js';
 import { IngestService } from './services/ingest.js';
 import { ReviewService } from './services/review.js';
+import { SiteService } from './services/sites.js';
 import { TokenService } from './services/tokens.js';
 
 export interface Services {
@@ -30,6 +32,7 @@ export interface Services {
   review: ReviewService;
   cases: CaseQueryService;
   tokens: TokenService;
+  sites: SiteService;
 }
 
 export interface Readiness {
@@ -98,6 +101,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
     const detections = new DetectionRepository(db, audit);
     const cases = new CaseRepository(db, audit);
     const tokens = new TokenRepository(db);
+    const sites = new SiteRepository(db);
 
     const services: Services = {
       ingest: new IngestService(flights, images, storage, queue, audit, model.sha256, config.PRESIGN_TTL_SECONDS, logger.child({ module: 'ingest' })),
@@ -106,6 +110,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
       review: new ReviewService(detections, cases, hazardClasses),
       cases: new CaseQueryService(cases),
       tokens: new TokenService(tokens, audit),
+      sites: new SiteService(sites, audit),
     };
 
     const readiness: Readiness = {

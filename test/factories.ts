@@ -23,3 +23,15 @@ export async function truncatedJpeg(): Promise<Buffer> {
 export function textFile(): Buffer {
   return Buffer.from('This is a flight log, not a photo.\n');
 }
+
+/** A valid unified social credit code, distinct per `n` (the check character computed by the domain rule). */
+export async function creditCode(n: number): Promise<string> {
+  const { creditCodeCheckCharacter } = await import('../pipeline/domain/sites.js');
+  const first17 = `91410100${String(n).padStart(9, '0')}`;
+  return first17 + creditCodeCheckCharacter(first17);
+}
+
+/** A square site outline (GeoJSON Polygon, [lon, lat]) of `sizeDeg` with its south-west corner at (lon, lat). */
+export function squareSite(lon: number, lat: number, sizeDeg: number): { type: 'Polygon'; coordinates: Array<Array<[number, number]>> } {
+  return { type: 'Polygon', coordinates: [[[lon, lat], [lon + sizeDeg, lat], [lon + sizeDeg, lat + sizeDeg], [lon, lat + sizeDeg], [lon, lat]]] };
+}

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { IMAGE_STATUSES } from '../domain/images.js';
 import { DECISIONS, DETECTION_STATES } from '../domain/review.js';
 import { ROLES } from '../domain/roles.js';
-import { bigserial, index, integer, jsonb, pgTable, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * One schema for PostgreSQL and PGlite. Tables are unqualified: the connection's search_path picks
@@ -50,6 +50,10 @@ export const images = pgTable(
     width: integer('width'),
     height: integer('height'),
     capture: jsonb('capture'),
+    /** Ground footprint as a closed ring of {lat, lon}, when the photo could be projected. */
+    footprint: jsonb('footprint'),
+    /** Why the photo could not be placed on the ground, when it could not. */
+    geoReason: text('geo_reason'),
     status: text('status', { enum: IMAGE_STATUSES }).notNull(),
     failureReason: text('failure_reason'),
     duplicateOf: uuid('duplicate_of'),
@@ -87,6 +91,10 @@ export const detections = pgTable(
     x2: real('x2').notNull(),
     y2: real('y2').notNull(),
     state: text('state', { enum: DETECTION_STATES }).notNull(),
+    groundLat: doublePrecision('ground_lat'),
+    groundLon: doublePrecision('ground_lon'),
+    groundErrorM: real('ground_error_m'),
+    siteId: uuid('site_id').references(() => sites.id),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('detections_image_model_ordinal').on(t.imageId, t.modelSha256, t.ordinal), index('detections_state').on(t.state, t.createdAt)],
@@ -140,3 +148,36 @@ export const auditLog = pgTable('audit_log', {
 });
 
 export const schema = { apiTokens, flights, images, detections, reviews, cases, auditLog };
+
+/** PostgreSQL's geometric types, passed as their text form ("((x,y),...)", "(x1,y1),(x2,y2)"). */
+const polygon = customType<{ data: string }>({ dataType: () => 'polygon' });
+const box = customType<{ data: string }>({ dataType: () => 'box' });
+
+export const sites = pgTable(
+  'sites',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    creditCode: text('credit_code').notNull(),
+    industry: text('industry').notNull(),
+    regionCode: text('region_code').notNull(),
+    contact: jsonb('contact').notNull().default(sql`'{}'::jsonb`),
+    geometry: jsonb('geometry').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('sites_credit_code').on(t.creditCode), index('sites_region_created').on(t.regionCode, t.createdAt, t.id)],
+);
+
+export const siteParts = pgTable(
+  'site_parts',
+  {
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+    part: integer('part').notNull(),
+    hole: boolean('hole').notNull(),
+    outline: polygon('outline').notNull(),
+    bounds: box('bounds').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.siteId, t.part] }), index('site_parts_bounds').using('gist', t.bounds)],
+);

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import type { Services } from '../../pipeline/container.js';
+import type { SiteGeometry } from '../../pipeline/domain/sites.js';
+import { route } from '../contract.js';
+import { Cursor, decodeCursor, encodeCursor, Limit, problemResponses, Timestamp, Uuid } from '../schemas/common.js';
+import { Site, SiteFeature, SiteImport, SiteRef, toSite } from '../schemas/sites.js';
+
+const SiteCursor = z.object({ createdAt: Timestamp, id: Uuid });
+const READERS = ['reviewer', 'regulator', 'admin'] as const;
+const toNewSite = (f: z.infer<typeof SiteFeature>) => ({ ...f.properties, geometry: f.geometry as SiteGeometry });
+
+export function siteRoutes(services: Services) {
+  return [
+    route(
+      {
+        method: 'post',
+        path: '/sites',
+        summary: 'Register a site (enterprise) with its outline, as a GeoJSON Feature',
+        tags: ['sites'],
+        roles: ['admin'],
+        body: SiteFeature,
+        responses: { 201: { description: 'Registered', schema: Site }, 409: { description: 'Credit code already registered' }, ...problemResponses },
+      },
+      async ({ body, principal }) => ({ status: 201, body: toSite((await services.sites.import(principal!, [toNewSite(body)]))[0]!) }),
+    ),
+    route(
+      {
+        method: 'post',
+        path: '/sites/import',
+        summary: 'Register many sites from a GeoJSON FeatureCollection: all of them or, on any problem, none',
+        tags: ['sites'],
+        roles: ['admin'],
+        body: SiteImport,
+        responses: { 201: { description: 'Imported', schema: z.object({ imported: z.number().int(), ids: z.array(Uuid) }) }, 409: { description: 'Some credit codes already registered' }, ...problemResponses },
+      },
+      async ({ body, principal }) => {
+        const created = await services.sites.import(principal!, body.features.map(toNewSite));
+        return { status: 201, body: { imported: created.length, ids: created.map((s) => s.id) } };
+      },
+    ),
+    route(
+      {
+        method: 'get',
+        path: '/sites',
+        summary: 'List sites, optionally within a province, city or county code prefix',
+        tags: ['sites'],
+        roles: READERS,
+        query: z.object({ region: z.string().regex(/^\d{2}(\d{2}(\d{2})?)?$/, 'a 2-, 4- or 6-digit region code prefix').optional(), limit: Limit, cursor: Cursor.optional() }).strict(),
+        responses: { 200: { description: 'A page of sites', schema: z.object({ items: z.array(Site), nextCursor: z.string().nullable() }) }, ...problemResponses },
+      },
+      async ({ query }) => {
+        const after = decodeCursor(query.cursor, SiteCursor);
+        const rows = await services.sites.list({ regionPrefix: query.region, limit: query.limit + 1, after: after && { createdAt: new Date(after.createdAt), id: after.id } });
+        const items = rows.slice(0, query.limit);
+        const last = items.at(-1);
+        return { status: 200, body: { items: items.map(toSite), nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null } };
+      },
+    ),
+    route(
+      {
+        method: 'get',
+        path: '/sites/attribution',
+        summary: 'The site whose outline contains a WGS-84 point (the smallest, where outlines nest), or null',
+        tags: ['sites'],
+        roles: READERS,
+        query: z.object({ lat: z.coerce.number().min(-90).max(90), lon: z.coerce.number().min(-180).max(180) }).strict(),
+        responses: { 200: { description: 'The attributed site, or null for unattributed', schema: z.object({ site: SiteRef.nullable() }) }, ...problemResponses },
+      },
+      async ({ query }) => ({ status: 200, body: { site: (await services.sites.attribute(query.lat, query.lon)) ?? null } }),
+    ),
+    route(
+      {
+        method: 'get',
+        path: '/sites/:siteId',
+        summary: 'One site',
+        tags: ['sites'],
+        roles: READERS,
+        params: z.object({ siteId: Uuid }).strict(),
+        responses: { 200: { description: 'The site', schema: Site }, 404: { description: 'No such site' }, ...problemResponses },
+      },
+      async ({ params }) => ({ status: 200, body: toSite(await services.sites.get(params.siteId)) }),
+    ),
+  ];
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { creditCodeProblem, geometryProblems, regionCodes, siteParts } from './sites.js';
+
+describe('unified social credit codes', () => {
+  it('when a published code is checked, then it is valid', () => {
+    expect(creditCodeProblem('91350100M000100Y43')).toBeUndefined();
+  });
+
+  it('when the check character, length or alphabet is wrong, then the problem says which', () => {
+    expect(creditCodeProblem('91350100M000100Y44')).toMatch(/check character is "4", expected "3"/);
+    expect(creditCodeProblem('91350100M000100Y4')).toMatch(/17 characters/);
+    expect(creditCodeProblem('91350100I000100Y43')).toMatch(/character 9 \("I"\)/);
+  });
+});
+
+describe('site outlines', () => {
+  const square: Array<[number, number]> = [[113.77, 34.81], [113.771, 34.81], [113.771, 34.811], [113.77, 34.811]];
+
+  it('when a polygon has a hole, then the parts are its closed outer ring and the hole', () => {
+    const hole: Array<[number, number]> = [[113.7703, 34.8103], [113.7706, 34.8103], [113.7706, 34.8106], [113.7703, 34.8103]];
+    const parts = siteParts({ type: 'Polygon', coordinates: [square, hole] });
+    expect(parts.map((p) => p.hole)).toEqual([false, true]);
+    expect(parts[0]!.ring.at(-1)).toEqual(square[0]);
+  });
+
+  it('when rings are degenerate or coordinates are swapped, then each problem names its place', () => {
+    expect(geometryProblems({ type: 'MultiPolygon', coordinates: [[square], [[[1, 2], [1, 2], [1, 2]]]] })).toEqual(['coordinates[1][0]: a ring needs at least 3 distinct points']);
+    expect(geometryProblems({ type: 'Polygon', coordinates: [[[34.81, 113.77], [34.82, 113.77], [34.82, 113.78]]] })[0]).toMatch(/coordinates\[0\]\[0\]: \[34.81, 113.77\] is not a WGS-84/);
+  });
+
+  it('when a county code is split, then province and city codes come out', () => {
+    expect(regionCodes('410105')).toEqual({ province: '410000', city: '410100', county: '410105' });
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * Sites: the enterprises a finding can be attributed to. Pure rules for their identifiers and
+ * outlines.
+ */
+
+// GB 32100-2015: 18 characters from this set, the last a check character over the first 17.
+const CREDIT_CODE_CHARSET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const CREDIT_CODE_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+/** Why a unified social credit code is invalid, or undefined when it is valid. */
+export function creditCodeProblem(code: string): string | undefined {
+  if (code.length !== 18) return `has ${code.length} characters, not 18`;
+  const values = [...code].map((c) => CREDIT_CODE_CHARSET.indexOf(c));
+  const bad = values.findIndex((v) => v < 0);
+  if (bad >= 0) return `character ${bad + 1} ("${code[bad]}") is not one of ${CREDIT_CODE_CHARSET}`;
+  const expected = creditCodeCheckCharacter(code.slice(0, 17));
+  if (code[17] !== expected) return `check character is "${code[17]}", expected "${expected}"`;
+  return undefined;
+}
+
+/** The check character for the first 17 characters of a credit code (all from the code's alphabet). */
+export function creditCodeCheckCharacter(first17: string): string {
+  const sum = CREDIT_CODE_WEIGHTS.reduce((s, w, i) => s + w * CREDIT_CODE_CHARSET.indexOf(first17[i]!), 0);
+  return CREDIT_CODE_CHARSET[(31 - (sum % 31)) % 31]!;
+}
+
+/** The province, city and county codes of a six-digit administrative division code (GB/T 2260). */
+export function regionCodes(code: string): { province: string; city: string; county: string } {
+  return { province: `${code.slice(0, 2)}0000`, city: `${code.slice(0, 4)}00`, county: code };
+}
+
+export type Ring = Array<[number, number]>;
+
+/** A site's outline: GeoJSON Polygon or MultiPolygon coordinates, [lon, lat], WGS-84. */
+export type SiteGeometry = { type: 'Polygon'; coordinates: Ring[] } | { type: 'MultiPolygon'; coordinates: Ring[][] };
+
+export interface SitePart {
+  ring: Ring;
+  hole: boolean;
+}
+
+/** Every ring of the geometry, outer rings and holes, closed. */
+export function siteParts(geometry: SiteGeometry): SitePart[] {
+  const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+  return polygons.flatMap((rings) => rings.map((ring, i) => ({ ring: closed(ring), hole: i > 0 })));
+}
+
+function closed(ring: Ring): Ring {
+  const [first, last] = [ring[0]!, ring.at(-1)!];
+  return first[0] === last[0] && first[1] === last[1] ? ring : [...ring, first];
+}
+
+/** Problems with a geometry's rings (too few points, out-of-range coordinates), as paths and messages. */
+export function geometryProblems(geometry: SiteGeometry): string[] {
+  const problems: string[] = [];
+  const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+  polygons.forEach((rings, p) =>
+    rings.forEach((ring, r) => {
+      const at = geometry.type === 'Polygon' ? `coordinates[${r}]` : `coordinates[${p}][${r}]`;
+      const distinct = new Set(ring.map(([lon, lat]) => `${lon},${lat}`));
+      if (distinct.size < 3) problems.push(`${at}: a ring needs at least 3 distinct points`);
+      ring.forEach(([lon, lat], i) => {
+        if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) problems.push(`${at}[${i}]: [${lon}, ${lat}] is not a WGS-84 [longitude, latitude]`);
+      });
+    }),
+  );
+  return problems;
+}

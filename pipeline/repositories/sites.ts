@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { siteParts, sites } from '../db/schema.js';
+import { type Ring, type SiteGeometry, siteParts as partsOf } from '../domain/sites.js';
+
+export type SiteRow = typeof sites.$inferSelect;
+
+export interface NewSite {
+  name: string;
+  creditCode: string;
+  industry: string;
+  regionCode: string;
+  contact: Record<string, unknown>;
+  geometry: SiteGeometry;
+}
+
+export interface SiteRef {
+  id: string;
+  name: string;
+  creditCode: string;
+  regionCode: string;
+}
+
+/** PostgreSQL geometric literals: x is longitude, y latitude. */
+const polygonLiteral = (ring: Ring) => `(${ring.map(([lon, lat]) => `(${lon},${lat})`).join(',')})`;
+function boxLiteral(ring: Ring): string {
+  const lons = ring.map((p) => p[0]);
+  const lats = ring.map((p) => p[1]);
+  return `(${Math.max(...lons)},${Math.max(...lats)}),(${Math.min(...lons)},${Math.min(...lats)})`;
+}
+
+export class SiteRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Inserts all or none; credit codes already present are reported, nothing is written. */
+  async insertMany(input: readonly NewSite[]): Promise<{ created: SiteRow[]; existing: string[] }> {
+    return this.db.transaction(async (tx) => {
+      const codes = input.map((s) => s.creditCode);
+      const taken = codes.length ? await tx.select({ code: sites.creditCode }).from(sites).where(inArray(sites.creditCode, codes)) : [];
+      if (taken.length > 0) return { created: [], existing: taken.map((t) => t.code) };
+      const created: SiteRow[] = [];
+      // Batches keep each statement's parameter count well under PostgreSQL's limit.
+      for (let i = 0; i < input.length; i += 500) {
+        const batch = input.slice(i, i + 500).map((s) => ({ ...s, id: randomUUID() }));
+        created.push(...(await tx.insert(sites).values(batch).returning()));
+        const parts = batch.flatMap((s) => partsOf(s.geometry).map((p, part) => ({ siteId: s.id, part, hole: p.hole, outline: polygonLiteral(p.ring), bounds: boxLiteral(p.ring) })));
+        for (let j = 0; j < parts.length; j += 1000) await tx.insert(siteParts).values(parts.slice(j, j + 1000));
+      }
+      return { created, existing: [] };
+    });
+  }
+
+  async get(id: string): Promise<SiteRow | undefined> {
+    const [row] = await this.db.select().from(sites).where(eq(sites.id, id)).limit(1);
+    return row;
+  }
+
+  /** Oldest first within a region prefix (province "41", city "4101" or county "410105"). */
+  async list(options: { regionPrefix?: string | undefined; limit: number; after?: { createdAt: Date; id: string } | undefined }): Promise<SiteRow[]> {
+    const where = and(
+      options.regionPrefix ? sql`${sites.regionCode} LIKE ${`${options.regionPrefix}%`}` : undefined,
+      options.after ? sql`(${sites.createdAt}, ${sites.id}) > (${options.after.createdAt.toISOString()}::timestamptz, ${options.after.id}::uuid)` : undefined,
+    );
+    return this.db.select().from(sites).where(where).orderBy(asc(sites.createdAt), asc(sites.id)).limit(options.limit);
+  }
+
+  /**
+   * The site whose outline contains the point, the smallest when outlines nest (a workshop inside
+   * an industrial park), or undefined. The box index finds candidates; holes exclude.
+   */
+  async attribute(lat: number, lon: number): Promise<SiteRef | undefined> {
+    const point = sql`${`(${lon},${lat})`}::point`;
+    const [row] = await this.db
+      .select({ id: sites.id, name: sites.name, creditCode: sites.creditCode, regionCode: sites.regionCode })
+      .from(siteParts)
+      .innerJoin(sites, eq(sites.id, siteParts.siteId))
+      .where(
+        and(
+          eq(siteParts.hole, false),
+          sql`${siteParts.bounds} && box(${point}, ${point})`,
+          sql`${siteParts.outline} @> ${point}`,
+          sql`NOT EXISTS (SELECT 1 FROM site_parts h WHERE h.site_id = ${siteParts.siteId} AND h.hole AND h.bounds && box(${point}, ${point}) AND h.outline @> ${point})`,
+        ),
+      )
+      .orderBy(sql`area(${siteParts.bounds})`, asc(sites.id))
+      .limit(1);
+    return row;
+  }
+}
