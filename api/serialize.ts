@@ -17,6 +17,8 @@ export const toImage = (i: ImageRow) => ({
   width: i.width,
   height: i.height,
   capture: (i.capture as Record<string, unknown> | null) ?? null,
+  footprint: (i.footprint as Array<{ lat: number; lon: number }> | null) ?? null,
+  geoReason: i.geoReason,
   status: i.status,
   failureReason: i.failureReason,
   registeredVia: i.registeredVia,
@@ -34,6 +36,8 @@ export const toDetection = (d: DetectionRow) => ({
   threshold: d.threshold,
   box: [d.x1, d.y1, d.x2, d.y2] as [number, number, number, number],
   state: d.state,
+  ground: d.groundLat !== null && d.groundLon !== null ? { lat: d.groundLat, lon: d.groundLon, errorM: d.groundErrorM ?? 0 } : null,
+  siteId: d.siteId,
   model: { name: d.modelName, version: d.modelVersion, sha256: d.modelSha256 },
   createdAt: d.createdAt.toISOString(),
 });

@@ -144,7 +144,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
           await pool.close();
           throw new Error(`model file changed while starting: ${pool.spec.sha256} is not ${model.sha256}`);
         }
-        const detection = new DetectionService(images, detections, storage, pool, hazardClasses, config.MAX_IMAGE_PIXELS, logger.child({ module: 'detect' }));
+        const detection = new DetectionService(images, detections, storage, pool, hazardClasses, sites, config.MAX_IMAGE_PIXELS, logger.child({ module: 'detect' }));
         const workers = startWorkers(createHandlers({ detection }), createFinalFailureHandlers({ images }), { connection: redisConnection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockDurationMs: config.JOB_LOCK_MS }, logger.child({ module: 'worker' }));
         logger.info({ threads: pool.size, ortThreads: config.ORT_THREADS, concurrency: config.WORKER_CONCURRENCY, model: `${model.name}@${model.version}` }, 'worker started');
         const stop = async () => {

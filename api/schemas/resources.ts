@@ -41,6 +41,8 @@ export const Image = z.object({
   width: z.number().int().nullable(),
   height: z.number().int().nullable(),
   capture: Capture.nullable(),
+  footprint: z.array(z.object({ lat: z.number(), lon: z.number() })).nullable().describe('Ground footprint, a closed WGS-84 ring'),
+  geoReason: z.string().nullable().describe('Why the photo could not be placed on the ground'),
   status: z.enum(IMAGE_STATUSES),
   failureReason: z.string().nullable(),
   registeredVia: z.string(),
@@ -58,6 +60,11 @@ export const Detection = z.object({
   threshold: z.number(),
   box: z.tuple([z.number(), z.number(), z.number(), z.number()]).describe('x1, y1, x2, y2 in original-image pixels'),
   state: z.enum(DETECTION_STATES),
+  ground: z
+    .object({ lat: z.number(), lon: z.number(), errorM: z.number().describe('horizontal error, 1 sigma, metres') })
+    .nullable()
+    .describe('Where the detection lies on the ground (WGS-84), when its photo could be placed'),
+  siteId: Uuid.nullable().describe('The site whose outline contains the ground point; null when unattributed'),
   model: z.object({ name: z.string(), version: z.string(), sha256: Sha256 }),
   createdAt: Timestamp,
 });

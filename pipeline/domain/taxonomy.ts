@@ -15,6 +15,13 @@ export type HazardClassV1 = (typeof HAZARD_CLASSES_V1)[number];
 
 export type Severity = 'major' | 'general';
 
+/**
+ * Classes whose box stands on the ground where it is: seen at an angle, the foot of the box (its
+ * bottom centre) marks the place, not its middle, which lies behind it. Others (edges, openings)
+ * are placed at the box centre.
+ */
+export const STANDING_CLASSES: ReadonlySet<string> = new Set(['fire', 'smoke', 'blocked_exit', 'no_helmet', 'drums_outside_bund']);
+
 export interface HazardDefinition {
   readonly code: string;
   readonly severity: Severity;

@@ -24,6 +24,10 @@ export interface NewDetection {
   x2: number;
   y2: number;
   state: DetectionState;
+  groundLat: number | null;
+  groundLon: number | null;
+  groundErrorM: number | null;
+  siteId: string | null;
 }
 
 export interface ImageFacts {
@@ -32,6 +36,9 @@ export interface ImageFacts {
   width: number;
   height: number;
   capture: Record<string, unknown>;
+  /** Ground footprint ring, or why the photo could not be placed on the ground. */
+  footprint: Array<{ lat: number; lon: number }> | null;
+  geoReason: string | null;
 }
 
 export interface ReviewQueueItem {
@@ -75,7 +82,7 @@ export class DetectionRepository {
       }
       await tx
         .update(images)
-        .set({ status: 'processed', sha256: facts.sha256, sizeBytes: facts.sizeBytes, width: facts.width, height: facts.height, capture: facts.capture, processedAt: new Date(), failureReason: null })
+        .set({ status: 'processed', sha256: facts.sha256, sizeBytes: facts.sizeBytes, width: facts.width, height: facts.height, capture: facts.capture, footprint: facts.footprint, geoReason: facts.geoReason, processedAt: new Date(), failureReason: null })
         .where(eq(images.id, imageId));
       await this.audit.append(
         { actor: 'worker', action: 'image.processed', subjectType: 'image', subjectId: imageId, detail: { model: model.name, version: model.version, detections: found.length, flagged: found.filter((d) => d.state === 'flagged').length } },

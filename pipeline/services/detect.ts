@@ -1,13 +1,21 @@
 import { createHash } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
+import { STANDING_CLASSES } from '../domain/taxonomy.js';
 import { readCapture, withPixelSize } from '../geo/capture.js';
+import { projectorFor } from '../geo/projection.js';
 import { UndecodableImageError } from '../inference/decode.js';
 import type { PhotoDetector, PhotoResultCore } from '../inference/detector.js';
 import type { HazardClass } from '../inference/load.js';
 import type { Logger } from '../logger.js';
 import type { DetectionRepository, NewDetection } from '../repositories/detections.js';
 import type { ImageRepository } from '../repositories/images.js';
+import type { SiteRef } from '../repositories/sites.js';
 import type { ObjectStorage } from '../repositories/storage.js';
+
+/** Which site contains a ground point. */
+export interface SiteAttribution {
+  attribute(lat: number, lon: number): Promise<SiteRef | undefined>;
+}
 import type { JobPayload } from '../jobs/registry.js';
 
 /**
@@ -24,6 +32,7 @@ export class DetectionService {
     private readonly storage: ObjectStorage,
     private readonly detector: PhotoDetector,
     private readonly hazardClasses: readonly HazardClass[],
+    private readonly sites: SiteAttribution,
     private readonly maxImagePixels: number,
     private readonly logger: Logger,
   ) {}
@@ -62,10 +71,22 @@ export class DetectionService {
       throw transient(`inference failed: ${messageOf(error)}`, error);
     }
     const found = photo.detections;
-    const rows: NewDetection[] = found.flatMap((d) => {
+    const placed = withPixelSize(capture, photo.width, photo.height);
+    // Photos without the metadata to place them still go to review; the reason is kept.
+    const projector = projectorFor(placed, photo.width, photo.height);
+    const geo = 'reason' in projector ? undefined : projector;
+    const rows: NewDetection[] = [];
+    for (const d of found) {
       const cls = byName.get(d.className);
-      if (!cls) return [];
-      return {
+      if (!cls) continue;
+      const ground = geo?.boxToGeo(d, STANDING_CLASSES.has(d.className));
+      let site: SiteRef | undefined;
+      try {
+        site = ground && (await this.sites.attribute(ground.lat, ground.lon));
+      } catch (error) {
+        throw transient(`site attribution failed: ${messageOf(error)}`, error);
+      }
+      rows.push({
         className: d.className,
         hazardCode: cls.hazardCode,
         severity: cls.severity,
@@ -76,12 +97,24 @@ export class DetectionService {
         x2: d.x2,
         y2: d.y2,
         state: d.score >= cls.threshold ? 'flagged' : 'below_threshold',
-      };
-    });
+        groundLat: ground?.lat ?? null,
+        groundLon: ground?.lon ?? null,
+        groundErrorM: ground?.errorM ?? null,
+        siteId: site?.id ?? null,
+      });
+    }
     await this.detections.storeResults(
       image.id,
       { name: spec.name, version: spec.version, sha256: spec.sha256 },
-      { sha256, sizeBytes: bytes.length, width: photo.width, height: photo.height, capture: { ...withPixelSize(capture, photo.width, photo.height) } },
+      {
+        sha256,
+        sizeBytes: bytes.length,
+        width: photo.width,
+        height: photo.height,
+        capture: { ...placed },
+        footprint: geo?.footprint() ?? null,
+        geoReason: 'reason' in projector ? projector.reason : null,
+      },
       rows,
     );
     this.logger.info({ imageId: image.id, detections: rows.length, flagged: rows.filter((r) => r.state === 'flagged').length }, 'image processed');

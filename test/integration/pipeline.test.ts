@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { creditCode, squareSite } from '../factories.js';
 import { ROOT, startTestApi, type TestApi, waitFor } from './harness.js';
 
 const SAMPLES = path.join(ROOT, 'samples/demo-flight');
@@ -15,6 +16,14 @@ describe('end to end on real services (PostgreSQL, Redis, embedded S3, ONNX)', (
   });
 
   it('when an operator uploads photos and completes the flight, then every photo is processed with its hash, pixel size and capture metadata', async () => {
+    // The enterprise whose yard the demo flight covers: its outline contains the whole site.
+    const truth = JSON.parse(await readFile(path.join(SAMPLES, 'flight.json'), 'utf8')) as { site: { origin: { lat: number; lon: number } } };
+    const { lat, lon } = truth.site.origin;
+    const site = await t.request('POST', '/api/v1/sites', {
+      token: t.tokens.admin,
+      body: { type: 'Feature', properties: { name: 'Demo Chemicals Ltd', creditCode: await creditCode(42), industry: 'chemicals', regionCode: '410105' }, geometry: squareSite(lon - 0.002, lat - 0.002, 0.004) },
+    });
+    expect(site.status).toBe(201);
     const created = await t.request('POST', '/api/v1/flights', { token: t.tokens.operator, body: { name: 'e2e flight', siteName: 'test site' } });
     expect(created.status).toBe(201);
     const flightId = created.body.id as string;
@@ -39,5 +48,20 @@ describe('end to end on real services (PostgreSQL, Redis, embedded S3, ONNX)', (
     expect(first.capture.latitude).toBeGreaterThan(0);
     expect(first.capture.relativeAltitudeM).toBe(60);
     expect([first.width, first.height]).toEqual([4000, 3000]);
+
+    // Placed on the ground: a footprint per photo, and each detection's ground point in the site.
+    let placed = 0;
+    for (const image of images.body.items) {
+      expect(image.geoReason).toBeNull();
+      expect(image.footprint.length).toBeGreaterThanOrEqual(5);
+      const detail = await t.request('GET', `/api/v1/images/${image.id}`, { token: t.tokens.reviewer });
+      for (const d of detail.body.detections) {
+        expect(d.ground.errorM).toBeGreaterThan(0);
+        expect(Math.abs(d.ground.lat - lat)).toBeLessThan(0.002);
+        expect(d.siteId).toBe(site.body.id);
+        placed++;
+      }
+    }
+    expect(placed).toBeGreaterThan(0);
   });
 });
