@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Services } from '../../pipeline/container.js';
 import { ACCEPTED_CONTENT_TYPES } from '../../pipeline/domain/images.js';
 import { route } from '../contract.js';
-import { Cursor, decodeCursor, encodeCursor, Limit, problemResponses, Timestamp, Uuid } from '../schemas/common.js';
+import { Crs, Cursor, decodeCursor, encodeCursor, GEOJSON_TYPE, GeoJsonCollection, Limit, problemResponses, Timestamp, Uuid } from '../schemas/common.js';
 import { CreateFlight, Flight, FlightStatus, Image, UploadRequest, UploadTicket } from '../schemas/resources.js';
 import { toFlight, toImage } from '../serialize.js';
 
@@ -56,6 +56,19 @@ export function flightRoutes(services: Services) {
         const s = await services.flights.status(params.flightId);
         return { status: 200, body: { ...s, flight: toFlight(s.flight) } };
       },
+    ),
+    route(
+      {
+        method: 'get',
+        path: '/flights/:flightId/geojson',
+        summary: 'The flight on a map: photo footprints, the track, and detections placed on the ground (GeoJSON)',
+        tags: ['flights', 'geo'],
+        roles: ALL_ROLES,
+        params: FlightParams,
+        query: z.object({ crs: Crs }).strict(),
+        responses: { 200: { description: 'FeatureCollection', schema: GeoJsonCollection, contentType: GEOJSON_TYPE }, 404: { description: 'No such flight' }, ...problemResponses },
+      },
+      async ({ params, query }) => ({ status: 200, headers: { 'content-type': GEOJSON_TYPE }, body: await services.flights.geojson(params.flightId, { crs: query.crs }) }),
     ),
     route(
       {

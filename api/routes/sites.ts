@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Services } from '../../pipeline/container.js';
 import type { SiteGeometry } from '../../pipeline/domain/sites.js';
 import { route } from '../contract.js';
-import { Cursor, decodeCursor, encodeCursor, Limit, problemResponses, Timestamp, Uuid } from '../schemas/common.js';
+import { Crs, Cursor, decodeCursor, encodeCursor, GEOJSON_TYPE, GeoJsonCollection, Limit, problemResponses, Timestamp, Uuid } from '../schemas/common.js';
 import { Site, SiteFeature, SiteImport, SiteRef, toSite } from '../schemas/sites.js';
 
 const SiteCursor = z.object({ createdAt: Timestamp, id: Uuid });
@@ -55,6 +55,18 @@ export function siteRoutes(services: Services) {
         const last = items.at(-1);
         return { status: 200, body: { items: items.map(toSite), nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null } };
       },
+    ),
+    route(
+      {
+        method: 'get',
+        path: '/sites/geojson',
+        summary: 'Site outlines as GeoJSON, optionally within a region code prefix',
+        tags: ['sites', 'geo'],
+        roles: READERS,
+        query: z.object({ region: z.string().regex(/^\d{2}(\d{2}(\d{2})?)?$/, 'a 2-, 4- or 6-digit region code prefix').optional(), crs: Crs, limit: z.coerce.number().int().min(1).max(5000).default(1000) }).strict(),
+        responses: { 200: { description: 'FeatureCollection', schema: GeoJsonCollection, contentType: GEOJSON_TYPE }, ...problemResponses },
+      },
+      async ({ query }) => ({ status: 200, headers: { 'content-type': GEOJSON_TYPE }, body: await services.sites.geojson({ regionPrefix: query.region, limit: query.limit }, { crs: query.crs }) }),
     ),
     route(
       {

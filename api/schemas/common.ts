@@ -37,3 +37,17 @@ export function decodeCursor<T>(cursor: string | undefined, schema: z.ZodType<T>
 }
 
 export const Timestamp = z.iso.datetime({ offset: true });
+
+/** Coordinates out: WGS-84 as RFC 7946 says, or GCJ-02 for Chinese base maps (AMap, Tencent). */
+export const Crs = z.enum(['wgs84', 'gcj02']).default('wgs84');
+
+export const GeoJsonCollection = z
+  .object({
+    type: z.literal('FeatureCollection'),
+    coordinateSystem: z.literal('GCJ-02').optional().describe('Present only when coordinates were converted for Chinese base maps'),
+    bbox: z.array(z.number()).length(4).optional(),
+    features: z.array(z.object({ type: z.literal('Feature'), geometry: z.record(z.string(), z.unknown()), properties: z.record(z.string(), z.unknown()).nullable() })),
+  })
+  .describe('RFC 7946 GeoJSON');
+
+export const GEOJSON_TYPE = 'application/geo+json';

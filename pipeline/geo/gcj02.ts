@@ -14,9 +14,9 @@
  * not the inversion, bounds the accuracy).
  *
  * Outside mainland China the maps use WGS-84 and points are returned unchanged. "Outside" is the
- * usual rough bounding box, so Hong Kong, Macau and Taiwan (inside the box) are shifted although
- * their maps mostly are not, and a strip of neighbouring countries inside the box is shifted too:
- * approximate by design, correct for mainland survey sites.
+ * usual rough bounding box (72.004–137.8347°E, 0.8293–55.8271°N), not the border: Hong Kong, Macau
+ * and Taiwan are inside it and shifted, and so are neighbours such as Korea, Mongolia, Vietnam and
+ * Singapore. Approximate by design; correct for mainland survey sites, which is what it is for.
  */
 import type { LatLon } from './wgs84.js';
 

@@ -102,6 +102,17 @@ export class DetectionRepository {
   }
 
 
+  /** Detections of a flight placed on the ground, except those below their threshold. */
+  async groundedForFlight(flightId: string): Promise<DetectionRow[]> {
+    const rows = await this.db
+      .select({ detection: detections })
+      .from(detections)
+      .innerJoin(images, eq(images.id, detections.imageId))
+      .where(and(eq(images.flightId, flightId), sql`${detections.state} <> 'below_threshold'`, sql`${detections.groundLat} IS NOT NULL`))
+      .orderBy(detections.imageId, detections.ordinal);
+    return rows.map((r) => r.detection);
+  }
+
   /** Flagged detections awaiting a decision, best score first, keyset-paginated on (score, id). */
   async reviewQueue(options: { flightId?: string | undefined; limit: number; after?: { score: number; id: string } | undefined }): Promise<ReviewQueueItem[]> {
     const conditions = [eq(detections.state, 'flagged')];

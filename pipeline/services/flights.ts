@@ -3,6 +3,8 @@ import { IMAGE_STATUSES, type ImageStatus } from '../domain/images.js';
 import type { DetectionRepository } from '../repositories/detections.js';
 import type { FlightRepository, FlightRow } from '../repositories/flights.js';
 import type { ImageRepository, ImageRow } from '../repositories/images.js';
+import { type Feature, type FeatureCollection, featureCollection, type GeoJsonOptions, lineFeature, pointFeature, polygonFeature } from '../geo/geojson.js';
+import type { LatLon } from '../geo/wgs84.js';
 
 export interface FlightStatus {
   flight: FlightRow;
@@ -38,6 +40,31 @@ export class FlightQueryService {
       failures: await this.flights.failures(flightId),
       detections: await this.detections.countsByState(flightId),
     };
+  }
+
+  /**
+   * A flight on the map: each photo's footprint, the track through the photo positions in the
+   * order they were taken, and the detections placed on the ground (RFC 7946 GeoJSON).
+   */
+  async geojson(flightId: string, options: GeoJsonOptions): Promise<FeatureCollection> {
+    const images = await this.images(flightId);
+    const features: Feature[] = [];
+    const taken = images
+      .filter((i) => i.status === 'processed')
+      .map((i) => ({ image: i, capture: (i.capture ?? {}) as { latitude?: number; longitude?: number; takenAt?: string } }))
+      .sort((a, b) => (a.capture.takenAt ?? '').localeCompare(b.capture.takenAt ?? '') || (a.image.originalFilename ?? '').localeCompare(b.image.originalFilename ?? ''));
+    for (const { image } of taken) {
+      const ring = image.footprint as LatLon[] | null;
+      if (ring && ring.length >= 4) features.push(polygonFeature(ring, { kind: 'footprint', imageId: image.id, filename: image.originalFilename }, options));
+    }
+    const track = taken.flatMap(({ capture }) => (capture.latitude !== undefined && capture.longitude !== undefined ? [{ lat: capture.latitude, lon: capture.longitude }] : []));
+    if (new Set(track.map((p) => `${p.lat},${p.lon}`)).size >= 2) features.push(lineFeature(track, { kind: 'track', flightId }, options));
+    for (const d of await this.detections.groundedForFlight(flightId)) {
+      features.push(
+        pointFeature({ lat: d.groundLat!, lon: d.groundLon! }, { kind: 'detection', detectionId: d.id, imageId: d.imageId, className: d.className, hazardCode: d.hazardCode, severity: d.severity, score: d.score, state: d.state, errorM: d.groundErrorM, siteId: d.siteId }, options),
+      );
+    }
+    return featureCollection(features, options);
   }
 
   async images(flightId: string): Promise<ImageRow[]> {

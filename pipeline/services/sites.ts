@@ -2,6 +2,9 @@ import type { Principal } from '../domain/roles.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import type { AuditRepository } from '../repositories/audit.js';
 import type { NewSite, SiteRef, SiteRepository, SiteRow } from '../repositories/sites.js';
+import type { Ring, SiteGeometry } from '../domain/sites.js';
+import { type FeatureCollection, featureCollection, type GeoJsonOptions, multiPolygonFeature, polygonFeature } from '../geo/geojson.js';
+import type { LatLon } from '../geo/wgs84.js';
 
 /** The enterprises findings are attributed to. */
 export class SiteService {
@@ -28,6 +31,22 @@ export class SiteService {
 
   list(options: Parameters<SiteRepository['list']>[0]): Promise<SiteRow[]> {
     return this.sites.list(options);
+  }
+
+  /** Sites as GeoJSON features, with their outlines and identifying properties. */
+  async geojson(options: { regionPrefix?: string | undefined; limit: number }, geo: GeoJsonOptions): Promise<FeatureCollection> {
+    const rows = await this.sites.list({ regionPrefix: options.regionPrefix, limit: options.limit });
+    return featureCollection(
+      rows.map((s) => {
+        const geometry = s.geometry as SiteGeometry;
+        const toRing = (ring: Ring): LatLon[] => ring.map(([lon, lat]) => ({ lat, lon }));
+        const properties = { kind: 'site', siteId: s.id, name: s.name, creditCode: s.creditCode, industry: s.industry, regionCode: s.regionCode };
+        return geometry.type === 'Polygon'
+          ? polygonFeature(geometry.coordinates.map(toRing), properties, geo)
+          : multiPolygonFeature(geometry.coordinates.map((rings) => rings.map(toRing)), properties, geo);
+      }),
+      geo,
+    );
   }
 
   attribute(lat: number, lon: number): Promise<SiteRef | undefined> {

@@ -51,6 +51,7 @@ describe('end to end on real services (PostgreSQL, Redis, embedded S3, ONNX)', (
 
     // Placed on the ground: a footprint per photo, and each detection's ground point in the site.
     let placed = 0;
+    let flaggedPlaced = 0;
     for (const image of images.body.items) {
       expect(image.geoReason).toBeNull();
       expect(image.footprint.length).toBeGreaterThanOrEqual(5);
@@ -60,8 +61,26 @@ describe('end to end on real services (PostgreSQL, Redis, embedded S3, ONNX)', (
         expect(Math.abs(d.ground.lat - lat)).toBeLessThan(0.002);
         expect(d.siteId).toBe(site.body.id);
         placed++;
+        if (d.state !== 'below_threshold') flaggedPlaced++;
       }
     }
     expect(placed).toBeGreaterThan(0);
+
+    // The same on a map, in WGS-84 and in GCJ-02 for Chinese base maps.
+    const map = await t.request('GET', `/api/v1/flights/${flightId}/geojson`, { token: t.tokens.regulator });
+    expect(map.status).toBe(200);
+    expect(map.headers.get('content-type')).toContain('application/geo+json');
+    const kinds = map.body.features.map((f: { properties: { kind: string } }) => f.properties.kind);
+    expect(kinds.filter((k: string) => k === 'footprint')).toHaveLength(2);
+    expect(kinds.filter((k: string) => k === 'track')).toHaveLength(1);
+    // Below-threshold detections are kept for audits but not drawn.
+    expect(kinds.filter((k: string) => k === 'detection')).toHaveLength(flaggedPlaced);
+    expect(map.body.coordinateSystem).toBeUndefined();
+    const mars = await t.request('GET', `/api/v1/flights/${flightId}/geojson?crs=gcj02`, { token: t.tokens.regulator });
+    expect(mars.body.coordinateSystem).toBe('GCJ-02');
+    const [lon84, lat84] = map.body.features[0].geometry.coordinates[0][0];
+    const [lon02, lat02] = mars.body.features[0].geometry.coordinates[0][0];
+    // GCJ-02 moves points in China by a few hundred metres.
+    expect(Math.hypot((lon02 - lon84) * 91_000, (lat02 - lat84) * 111_000)).toBeGreaterThan(100);
   });
 });

@@ -76,6 +76,20 @@ describe('sites: registration, import and attribution', () => {
     expect((await t.request('GET', '/api/v1/sites?region=11', { token: t.tokens.regulator })).body.items.map((s: { name: string }) => s.name)).toEqual(['Site 8']);
   });
 
+  it('when sites are asked for as GeoJSON, then outlines come with their holes, exterior counterclockwise', async () => {
+    const res = await t.request('GET', '/api/v1/sites/geojson?region=41', { token: t.tokens.regulator });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/geo+json');
+    const park = res.body.features.find((f: { properties: { name: string } }) => f.properties.name === 'Site 2');
+    expect(park.geometry.type).toBe('Polygon');
+    expect(park.geometry.coordinates).toHaveLength(2);
+    const ring = park.geometry.coordinates[0] as Array<[number, number]>;
+    let twiceArea = 0;
+    for (let i = 0; i + 1 < ring.length; i++) twiceArea += ring[i]![0] * ring[i + 1]![1] - ring[i + 1]![0] * ring[i]![1];
+    expect(twiceArea).toBeGreaterThan(0);
+    expect(res.body.bbox).toHaveLength(4);
+  });
+
   it('when an operator tries to register a site, then 403', async () => {
     expect((await t.request('POST', '/api/v1/sites', { token: t.tokens.operator, body: await feature(9, squareSite(113.5, 34.5, 0.001)) })).status).toBe(403);
   });
