@@ -12,6 +12,7 @@ import { validate } from './middleware/validate.js';
 import { buildOpenApi } from './openapi.js';
 import { flightRoutes } from './routes/flights.js';
 import { ingestRoutes } from './routes/ingest.js';
+import { findingRoutes } from './routes/findings.js';
 import { siteRoutes } from './routes/sites.js';
 import { reviewRoutes } from './routes/review.js';
 
@@ -80,7 +81,7 @@ export function createApp(deps: AppDependencies): express.Express {
       async () => ({ status: 200, body: deps.model }),
     ),
   ];
-  const routes = [...systemRoutes, ...flightRoutes(deps.services), ...reviewRoutes(deps.services), ...ingestRoutes(deps.services), ...siteRoutes(deps.services)];
+  const routes = [...systemRoutes, ...flightRoutes(deps.services), ...reviewRoutes(deps.services), ...ingestRoutes(deps.services), ...siteRoutes(deps.services), ...findingRoutes(deps.services)];
   const openapi = buildOpenApi(routes, { version: '0.1.0' });
 
   const router = express.Router();

@@ -1,6 +1,7 @@
 import type { CaseRow, ReviewRow } from '../pipeline/repositories/cases.js';
 import type { DetectionRow } from '../pipeline/repositories/detections.js';
 import type { FlightRow } from '../pipeline/repositories/flights.js';
+import type { FindingWithViews } from '../pipeline/services/findings.js';
 import type { ImageRow } from '../pipeline/repositories/images.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -55,4 +56,19 @@ export const toCase = (c: CaseRow) => ({
   status: c.status,
   createdAt: c.createdAt.toISOString(),
   evidence: c.evidence as Record<string, unknown>,
+});
+
+export const toFinding = (f: FindingWithViews) => ({
+  id: f.id,
+  flightId: f.flightId,
+  className: f.className,
+  hazardCode: f.hazardCode,
+  severity: f.severity,
+  position: f.lat !== null && f.lon !== null ? { lat: f.lat, lon: f.lon, errorM: f.errorM ?? 0 } : null,
+  siteId: f.siteId,
+  recurringOf: f.recurringOf,
+  bestScore: f.bestScore,
+  viewCount: f.viewCount,
+  views: f.views.map((v) => ({ rank: v.rank, merit: v.merit, detection: toDetection(v.detection) })),
+  createdAt: f.createdAt.toISOString(),
 });

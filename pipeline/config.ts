@@ -51,6 +51,8 @@ export const ConfigSchema = z
     ORT_THREADS: z.coerce.number().int().min(1).max(64).default(1),
     /** Images a worker process handles at once (decode of the next overlaps inference of the current). */
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+    /** A finding at a site is marked recurring when the same hazard was found there within this many days. */
+    FINDING_RECURRENCE_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
     JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(2000),
     /** How long a job lock lives without renewal before BullMQ treats the job as stalled. */

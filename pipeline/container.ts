@@ -14,6 +14,7 @@ import { FlightRepository } from './repositories/flights.js';
 import { ImageRepository } from './repositories/images.js';
 import { JobQueue } from './repositories/queue.js';
 import { type EmbeddedS3, ObjectStorage, startEmbeddedS3 } from './repositories/storage.js';
+import { FindingRepository } from './repositories/findings.js';
 import { SiteRepository } from './repositories/sites.js';
 import { TokenRepository } from './repositories/tokens.js';
 import { CaseQueryService } from './services/cases.js';
@@ -22,6 +23,8 @@ import { FlightQueryService } from './services/flights.js';
 import { ImageService } from './services/images.js';
 import { IngestService } from './services/ingest.js';
 import { ReviewService } from './services/review.js';
+import { FindingsScheduler } from './services/findings-scheduler.js';
+import { FindingsService } from './services/findings.js';
 import { SiteService } from './services/sites.js';
 import { TokenService } from './services/tokens.js';
 
@@ -33,6 +36,7 @@ export interface Services {
   cases: CaseQueryService;
   tokens: TokenService;
   sites: SiteService;
+  findings: FindingsService;
 }
 
 export interface Readiness {
@@ -102,15 +106,19 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
     const cases = new CaseRepository(db, audit);
     const tokens = new TokenRepository(db);
     const sites = new SiteRepository(db);
+    const findingRepository = new FindingRepository(db);
+    const settlement = new FindingsScheduler(flights, queue);
+    const findings = new FindingsService(findingRepository, sites, config.FINDING_RECURRENCE_DAYS, logger.child({ module: 'findings' }));
 
     const services: Services = {
-      ingest: new IngestService(flights, images, storage, queue, audit, model.sha256, config.PRESIGN_TTL_SECONDS, logger.child({ module: 'ingest' })),
-      flights: new FlightQueryService(flights, images, detections),
+      ingest: new IngestService(flights, images, storage, queue, audit, settlement, model.sha256, config.PRESIGN_TTL_SECONDS, logger.child({ module: 'ingest' })),
+      flights: new FlightQueryService(flights, images, detections, findingRepository),
       images: new ImageService(images, detections, storage, config.PRESIGN_TTL_SECONDS),
       review: new ReviewService(detections, cases, hazardClasses),
       cases: new CaseQueryService(cases),
       tokens: new TokenService(tokens, audit),
       sites: new SiteService(sites, audit),
+      findings,
     };
 
     const readiness: Readiness = {
@@ -144,8 +152,8 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
           await pool.close();
           throw new Error(`model file changed while starting: ${pool.spec.sha256} is not ${model.sha256}`);
         }
-        const detection = new DetectionService(images, detections, storage, pool, hazardClasses, sites, config.MAX_IMAGE_PIXELS, logger.child({ module: 'detect' }));
-        const workers = startWorkers(createHandlers({ detection }), createFinalFailureHandlers({ images }), { connection: redisConnection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockDurationMs: config.JOB_LOCK_MS }, logger.child({ module: 'worker' }));
+        const detection = new DetectionService(images, detections, storage, pool, hazardClasses, sites, settlement, config.MAX_IMAGE_PIXELS, logger.child({ module: 'detect' }));
+        const workers = startWorkers(createHandlers({ detection, findings }), createFinalFailureHandlers({ images, settlement, logger: logger.child({ module: 'worker' }) }), { connection: redisConnection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockDurationMs: config.JOB_LOCK_MS }, logger.child({ module: 'worker' }));
         logger.info({ threads: pool.size, ortThreads: config.ORT_THREADS, concurrency: config.WORKER_CONCURRENCY, model: `${model.name}@${model.version}` }, 'worker started');
         const stop = async () => {
           await workers.close();

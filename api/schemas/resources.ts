@@ -139,3 +139,18 @@ export const S3Event = z.looseObject({
     )
     .min(1),
 });
+
+export const Finding = z.object({
+  id: Uuid,
+  flightId: Uuid,
+  className: z.string(),
+  hazardCode: z.string(),
+  severity: z.string(),
+  position: z.object({ lat: z.number(), lon: z.number(), errorM: z.number() }).nullable().describe('WGS-84; null when its photos could not be placed on the ground'),
+  siteId: Uuid.nullable(),
+  recurringOf: Uuid.nullable().describe('The earlier finding of the same hazard at the same site, within the recurrence window'),
+  bestScore: z.number(),
+  viewCount: z.number().int(),
+  views: z.array(z.object({ rank: z.number().int(), merit: z.number(), detection: Detection })).describe('Every photo showing it, best evidence first'),
+  createdAt: Timestamp,
+});

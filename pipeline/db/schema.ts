@@ -181,3 +181,43 @@ export const siteParts = pgTable(
   },
   (t) => [primaryKey({ columns: [t.siteId, t.part] }), index('site_parts_bounds').using('gist', t.bounds)],
 );
+
+export const findings = pgTable(
+  'findings',
+  {
+    id: uuid('id').primaryKey(),
+    flightId: uuid('flight_id')
+      .notNull()
+      .references(() => flights.id),
+    className: text('class_name').notNull(),
+    hazardCode: text('hazard_code').notNull(),
+    severity: text('severity').notNull(),
+    lat: doublePrecision('lat'),
+    lon: doublePrecision('lon'),
+    errorM: real('error_m'),
+    siteId: uuid('site_id').references(() => sites.id),
+    bestDetectionId: uuid('best_detection_id')
+      .notNull()
+      .references(() => detections.id),
+    bestScore: real('best_score').notNull(),
+    viewCount: integer('view_count').notNull(),
+    recurringOf: uuid('recurring_of'),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [index('findings_flight_score').on(t.flightId, t.bestScore, t.id), index('findings_site_hazard_created').on(t.siteId, t.hazardCode, t.createdAt)],
+);
+
+export const findingViews = pgTable(
+  'finding_views',
+  {
+    findingId: uuid('finding_id')
+      .notNull()
+      .references(() => findings.id),
+    detectionId: uuid('detection_id')
+      .notNull()
+      .references(() => detections.id),
+    rank: integer('rank').notNull(),
+    merit: real('merit').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.findingId, t.detectionId] }), uniqueIndex('finding_views_detection').on(t.detectionId)],
+);

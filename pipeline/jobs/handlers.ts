@@ -1,20 +1,32 @@
 import type { ImageRepository } from '../repositories/images.js';
 import type { DetectionService } from '../services/detect.js';
+import type { FlightSettlement } from '../services/findings-scheduler.js';
+import type { FindingsService } from '../services/findings.js';
+import type { Logger } from '../logger.js';
 import type { FinalFailureHandlers, JobHandlers } from './registry.js';
 
 /** Exactly one handler per registered job; start-up checks the table against the registry. */
-export function createHandlers(services: { detection: DetectionService }): JobHandlers {
+export function createHandlers(services: { detection: DetectionService; findings: FindingsService }): JobHandlers {
   return {
     detect: async (payload) => {
       await services.detection.process(payload);
     },
+    mergeFindings: async (payload) => {
+      await services.findings.mergeFlight(payload.flightId);
+    },
   };
 }
 
-export function createFinalFailureHandlers(repositories: { images: ImageRepository }): FinalFailureHandlers {
+export function createFinalFailureHandlers(dependencies: { images: ImageRepository; settlement: FlightSettlement; logger: Logger }): FinalFailureHandlers {
   return {
     detect: async (payload, reason) => {
-      await repositories.images.markFailedIfUnfinished(payload.imageId, `processing failed for good: ${reason}`);
+      await dependencies.images.markFailedIfUnfinished(payload.imageId, `processing failed for good: ${reason}`);
+      // A failed photo settles too: the flight's findings must not wait for it.
+      await dependencies.settlement.imageSettled(payload.flightId);
+    },
+    mergeFindings: async (payload, reason) => {
+      // Nothing to mark: the detections stay, and reviewing them needs the merge; say so loudly.
+      dependencies.logger.error({ flightId: payload.flightId, reason }, 'merging findings failed for good; re-run it with POST /api/v1/flights/{id}/findings/merge');
     },
   };
 }

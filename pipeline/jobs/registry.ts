@@ -4,7 +4,7 @@ import { z } from 'zod';
  * Every queue and job the system runs: its payload schema and its deterministic id. Handlers are
  * registered against this (see handlers.ts); start-up fails if a job has none or two.
  */
-export const QUEUE_NAMES = { detection: 'detection' } as const;
+export const QUEUE_NAMES = { detection: 'detection', findings: 'findings' } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
@@ -15,6 +15,12 @@ export const JOB_DEFINITIONS = {
     payload: z.object({ imageId: z.uuid(), flightId: z.uuid(), sha256, modelSha256: sha256 }).strict(),
     /** One job per flight, image content and model: re-registering the same bytes adds nothing. */
     jobId: (p: { flightId: string; sha256: string; modelSha256: string }) => `detect_${p.flightId}_${p.sha256}_${p.modelSha256.slice(0, 16)}`,
+  },
+  mergeFindings: {
+    queue: QUEUE_NAMES.findings,
+    payload: z.object({ flightId: z.uuid() }).strict(),
+    /** One merge per flight: photos finishing together queue it once. */
+    jobId: (p: { flightId: string }) => `findings_${p.flightId}`,
   },
 } as const;
 

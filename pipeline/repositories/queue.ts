@@ -24,7 +24,7 @@ export class JobQueue {
   async add<N extends JobName>(name: N, payload: JobPayload<N>): Promise<{ jobId: string }> {
     const definition = JOB_DEFINITIONS[name];
     const data = definition.payload.parse(payload);
-    const jobId = definition.jobId(data);
+    const jobId = (definition.jobId as (p: JobPayload<N>) => string)(data as JobPayload<N>);
     await this.queue(definition.queue).add(name, data, {
       jobId,
       attempts: this.settings.attempts,

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import type { DetectionRepository, NewDetection } from '../repositories/detections.js';
 import type { ImageRepository } from '../repositories/images.js';
 import type { SiteRef } from '../repositories/sites.js';
+import type { FlightSettlement } from './findings-scheduler.js';
 import type { ObjectStorage } from '../repositories/storage.js';
 
 /** Which site contains a ground point. */
@@ -33,6 +34,7 @@ export class DetectionService {
     private readonly detector: PhotoDetector,
     private readonly hazardClasses: readonly HazardClass[],
     private readonly sites: SiteAttribution,
+    private readonly settlement: FlightSettlement,
     private readonly maxImagePixels: number,
     private readonly logger: Logger,
   ) {}
@@ -42,7 +44,11 @@ export class DetectionService {
     const image = await this.images.get(payload.imageId);
     if (!image) throw new UnrecoverableError(`image ${payload.imageId} no longer exists`);
     // A redelivered or re-added job for finished work does nothing (results are already stored).
-    if (image.status === 'processed' || image.status === 'failed' || image.status === 'duplicate') return 'skipped';
+    if (image.status === 'processed' || image.status === 'failed' || image.status === 'duplicate') {
+      // A job that stored its results but died before telling the flight tells it now.
+      await this.settlement.imageSettled(payload.flightId);
+      return 'skipped';
+    }
     await this.images.markProcessing(image.id);
 
     let bytes: Buffer;
@@ -117,6 +123,11 @@ export class DetectionService {
       },
       rows,
     );
+    try {
+      await this.settlement.imageSettled(payload.flightId);
+    } catch (error) {
+      throw transient(`could not queue the flight's findings: ${messageOf(error)}`, error);
+    }
     this.logger.info({ imageId: image.id, detections: rows.length, flagged: rows.filter((r) => r.state === 'flagged').length }, 'image processed');
     return 'processed';
   }

@@ -1,6 +1,7 @@
 import { NotFoundError } from '../domain/errors.js';
 import { IMAGE_STATUSES, type ImageStatus } from '../domain/images.js';
 import type { DetectionRepository } from '../repositories/detections.js';
+import type { FindingRepository } from '../repositories/findings.js';
 import type { FlightRepository, FlightRow } from '../repositories/flights.js';
 import type { ImageRepository, ImageRow } from '../repositories/images.js';
 import { type Feature, type FeatureCollection, featureCollection, type GeoJsonOptions, lineFeature, pointFeature, polygonFeature } from '../geo/geojson.js';
@@ -20,6 +21,7 @@ export class FlightQueryService {
     private readonly flights: FlightRepository,
     private readonly imageRepository: ImageRepository,
     private readonly detections: DetectionRepository,
+    private readonly findings: FindingRepository,
   ) {}
 
   async list(limit: number, before?: { createdAt: Date; id: string }): Promise<FlightRow[]> {
@@ -44,7 +46,8 @@ export class FlightQueryService {
 
   /**
    * A flight on the map: each photo's footprint, the track through the photo positions in the
-   * order they were taken, and the detections placed on the ground (RFC 7946 GeoJSON).
+   * order they were taken, the detections placed on the ground and the findings they merged into
+ * (RFC 7946 GeoJSON).
    */
   async geojson(flightId: string, options: GeoJsonOptions): Promise<FeatureCollection> {
     const images = await this.images(flightId);
@@ -62,6 +65,12 @@ export class FlightQueryService {
     for (const d of await this.detections.groundedForFlight(flightId)) {
       features.push(
         pointFeature({ lat: d.groundLat!, lon: d.groundLon! }, { kind: 'detection', detectionId: d.id, imageId: d.imageId, className: d.className, hazardCode: d.hazardCode, severity: d.severity, score: d.score, state: d.state, errorM: d.groundErrorM, siteId: d.siteId }, options),
+      );
+    }
+    for (const f of await this.findings.listForFlight(flightId)) {
+      if (f.lat === null || f.lon === null) continue;
+      features.push(
+        pointFeature({ lat: f.lat, lon: f.lon }, { kind: 'finding', findingId: f.id, className: f.className, hazardCode: f.hazardCode, severity: f.severity, bestScore: f.bestScore, views: f.viewCount, errorM: f.errorM, siteId: f.siteId, recurringOf: f.recurringOf }, options),
       );
     }
     return featureCollection(features, options);

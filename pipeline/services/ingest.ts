@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { FlightSettlement } from './findings-scheduler.js';
 import type { Logger } from '../logger.js';
 import { contentAddressedKey, decodeEventKey, flightPrefix, parseObjectKey, type RegisteredVia } from '../domain/images.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
@@ -44,6 +45,7 @@ export class IngestService {
     private readonly storage: ObjectStorage,
     private readonly queue: JobQueue,
     private readonly audit: AuditRepository,
+    private readonly settlement: FlightSettlement,
     private readonly modelSha256: string,
     private readonly presignTtlSeconds: number,
     private readonly logger: Logger,
@@ -90,6 +92,8 @@ export class IngestService {
     if (flight.status !== 'completed') {
       await this.audit.append({ actor: actorOf(principal), action: 'flight.completed', subjectType: 'flight', subjectId: flightId, detail: { registeredOnCompletion: registered } });
     }
+    // Every photo may already be done: then nothing else would start the merge into findings.
+    await this.settlement.imageSettled(flightId);
     return { flight: completed!, registered };
   }
 

@@ -82,5 +82,22 @@ describe('end to end on real services (PostgreSQL, Redis, embedded S3, ONNX)', (
     const [lon02, lat02] = mars.body.features[0].geometry.coordinates[0][0];
     // GCJ-02 moves points in China by a few hundred metres.
     expect(Math.hypot((lon02 - lon84) * 91_000, (lat02 - lat84) * 111_000)).toBeGreaterThan(100);
+
+    // Once every photo is done, the detections merge into findings, one per hazard.
+    const findings = await waitFor('findings merged', async () => {
+      const res = await t.request('GET', `/api/v1/flights/${flightId}/findings`, { token: t.tokens.reviewer });
+      return res.body.items.length > 0 ? res.body.items : undefined;
+    });
+    const members = findings.flatMap((f: { views: Array<{ detection: { id: string } }> }) => f.views.map((v) => v.detection.id));
+    expect(new Set(members).size).toBe(members.length);
+    expect(members).toHaveLength(flaggedPlaced);
+    expect(findings.length).toBeLessThanOrEqual(flaggedPlaced);
+    for (const f of findings) {
+      expect(f.siteId).toBe(site.body.id);
+      expect(f.position.errorM).toBeGreaterThan(0);
+      expect(f.views[0].rank).toBe(0);
+    }
+    const again = await t.request('POST', `/api/v1/flights/${flightId}/findings/merge`, { token: t.tokens.admin });
+    expect(again.body).toEqual({ created: 0 });
   });
 });

@@ -1,0 +1,134 @@
+import { NotFoundError } from '../domain/errors.js';
+import { mergeIntoFindings, type PlacedDetection, viewMerit } from '../domain/findings.js';
+import type { CaptureRecord } from '../geo/capture.js';
+import { projectorFor } from '../geo/projection.js';
+import { LocalTangentPlane } from '../geo/wgs84.js';
+import type { Logger } from '../logger.js';
+import type { DetectionRow } from '../repositories/detections.js';
+import type { FindingRepository, FindingRow, NewFinding, UnmergedDetection } from '../repositories/findings.js';
+import type { SiteAttribution } from './detect.js';
+
+const DAY_MS = 24 * 3600 * 1000;
+/** An earlier finding is the same hazard when it lies within this many combined sigmas, at least this many metres. */
+const RECURRENCE_GATE_SIGMAS = 3;
+const RECURRENCE_MIN_GATE_M = 5;
+
+export interface FindingWithViews extends FindingRow {
+  views: Array<{ rank: number; merit: number; detection: DetectionRow }>;
+}
+
+/** Turns a flight's detections into findings, one per hazard, once its photos are all settled. */
+export class FindingsService {
+  constructor(
+    private readonly findings: FindingRepository,
+    private readonly sites: SiteAttribution,
+    private readonly recurrenceDays: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Merges the flight's flagged detections that no finding holds yet. Detections placed on the
+   * ground merge by position (domain/findings.ts); those without a position each stay a finding
+   * of their own. Safe to run again: merged detections are never merged twice.
+   */
+  async mergeFlight(flightId: string): Promise<{ created: number }> {
+    const pending = await this.findings.unmerged(flightId);
+    const grounded: Array<{ placed: PlacedDetection; row: UnmergedDetection }> = [];
+    const alone: UnmergedDetection[] = [];
+    let plane: LocalTangentPlane | undefined;
+    for (const row of pending) {
+      const placed = this.place(row, (plane ??= groundOrigin(pending)));
+      if (placed) grounded.push({ placed, row });
+      else alone.push(row);
+    }
+    const byId = new Map(pending.map((p) => [p.detection.id, p.detection]));
+    const drafts: NewFinding[] = [];
+    for (const draft of mergeIntoFindings(grounded.map((g) => g.placed))) {
+      const best = byId.get(draft.views[0]!.id)!;
+      const position = plane!.toLatLon(draft);
+      const finest = Math.min(...draft.views.map((v) => v.gsdM));
+      const site = await this.sites.attribute(position.lat, position.lon);
+      drafts.push({
+        className: draft.className,
+        hazardCode: best.hazardCode,
+        severity: best.severity,
+        lat: position.lat,
+        lon: position.lon,
+        errorM: draft.errorM,
+        siteId: site?.id ?? null,
+        recurringOf: site ? await this.recurrence(flightId, site.id, best.hazardCode, position, draft.errorM) : null,
+        views: draft.views.map((v) => ({ detectionId: v.id, score: v.score, merit: viewMerit(v, finest) })),
+      });
+    }
+    for (const { detection: d } of alone) {
+      drafts.push({ className: d.className, hazardCode: d.hazardCode, severity: d.severity, lat: null, lon: null, errorM: null, siteId: null, recurringOf: null, views: [{ detectionId: d.id, score: d.score, merit: d.score }] });
+    }
+    const created = await this.findings.insert(flightId, drafts);
+    this.logger.info({ flightId, detections: pending.length, findings: created.length, withoutPosition: alone.length }, 'findings merged');
+    return { created: created.length };
+  }
+
+  async forFlight(flightId: string): Promise<FindingWithViews[]> {
+    const rows = await this.findings.listForFlight(flightId);
+    return this.attachViews(rows);
+  }
+
+  async get(id: string): Promise<FindingWithViews> {
+    const row = await this.findings.get(id);
+    if (!row) throw new NotFoundError(`no finding ${id}`);
+    return (await this.attachViews([row]))[0]!;
+  }
+
+  private async attachViews(rows: FindingRow[]): Promise<FindingWithViews[]> {
+    const views = await this.findings.views(rows.map((r) => r.id));
+    return rows.map((r) => ({ ...r, views: views.filter((v) => v.findingId === r.id).map(({ rank, merit, detection }) => ({ rank, merit, detection })) }));
+  }
+
+  /** A detection on the flight's plane with its ground extent and view quality, or undefined without a position. */
+  private place(row: UnmergedDetection, plane: LocalTangentPlane): PlacedDetection | undefined {
+    const d = row.detection;
+    if (d.groundLat === null || d.groundLon === null || !row.width || !row.height || !row.capture) return undefined;
+    const projector = projectorFor(row.capture as unknown as CaptureRecord, row.width, row.height);
+    if ('reason' in projector) return undefined;
+    const camera = plane.toEastNorth(projector.pose.position);
+    const corners = [projector.pixelToGround(d.x1, d.y1), projector.pixelToGround(d.x2, d.y1), projector.pixelToGround(d.x2, d.y2), projector.pixelToGround(d.x1, d.y2)];
+    if (corners.some((c) => !c)) return undefined;
+    const es = corners.map((c) => c!.east + camera.east);
+    const ns = corners.map((c) => c!.north + camera.north);
+    const at = plane.toEastNorth({ lat: d.groundLat, lon: d.groundLon });
+    const dx = (d.x1 + d.x2) / 2 - row.width / 2;
+    const dy = (d.y1 + d.y2) / 2 - row.height / 2;
+    return {
+      id: d.id,
+      className: d.className,
+      score: d.score,
+      imageId: d.imageId,
+      east: at.east,
+      north: at.north,
+      errorM: d.groundErrorM ?? 1,
+      extent: { minEast: Math.min(...es), minNorth: Math.min(...ns), maxEast: Math.max(...es), maxNorth: Math.max(...ns) },
+      offCentre: Math.hypot(dx, dy) / Math.hypot(row.width / 2, row.height / 2),
+      gsdM: projector.pose.heightM / projector.intrinsics.focalPx,
+    };
+  }
+
+  /** The nearest earlier finding of this hazard at this site within the window and the position gate. */
+  private async recurrence(flightId: string, siteId: string, hazardCode: string, at: { lat: number; lon: number }, errorM: number): Promise<string | null> {
+    const since = new Date(Date.now() - this.recurrenceDays * DAY_MS);
+    const plane = new LocalTangentPlane(at);
+    let best: { id: string; distance: number } | undefined;
+    for (const earlier of await this.findings.earlierAtSite(siteId, hazardCode, since, flightId)) {
+      if (earlier.lat === null || earlier.lon === null) continue;
+      const p = plane.toEastNorth({ lat: earlier.lat, lon: earlier.lon });
+      const distance = Math.hypot(p.east, p.north);
+      const gate = Math.max(RECURRENCE_MIN_GATE_M, RECURRENCE_GATE_SIGMAS * Math.hypot(errorM, earlier.errorM ?? errorM));
+      if (distance <= gate && (!best || distance < best.distance)) best = { id: earlier.id, distance };
+    }
+    return best?.id ?? null;
+  }
+}
+
+function groundOrigin(rows: readonly UnmergedDetection[]): LocalTangentPlane {
+  const first = rows.find((r) => r.detection.groundLat !== null && r.detection.groundLon !== null);
+  return new LocalTangentPlane(first ? { lat: first.detection.groundLat!, lon: first.detection.groundLon! } : { lat: 0, lon: 0 });
+}
