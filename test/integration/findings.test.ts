@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { creditCode, squareSite } from '../factories.js';
+import { ROOT, startTestApi, type TestApi, waitFor } from './harness.js';
+
+const SAMPLES = path.join(ROOT, 'samples/demo-flight');
+
+describe('findings across flights', () => {
+  let t: TestApi;
+  beforeAll(async () => {
+    t = await startTestApi();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  async function fly(name: string, files: string[]): Promise<Array<{ id: string; hazardCode: string; recurringOf: string | null; views: unknown[] }>> {
+    const flight = await t.request('POST', '/api/v1/flights', { token: t.tokens.operator, body: { name } });
+    for (const f of files) await t.request('PUT', `/api/v1/flights/${flight.body.id}/images/${f}`, { token: t.tokens.operator, raw: await readFile(path.join(SAMPLES, f)) });
+    await t.request('POST', `/api/v1/flights/${flight.body.id}/complete`, { token: t.tokens.operator });
+    return waitFor(`findings of ${name}`, async () => {
+      const res = await t.request('GET', `/api/v1/flights/${flight.body.id}/findings`, { token: t.tokens.reviewer });
+      return res.body.items.length > 0 ? res.body.items : undefined;
+    });
+  }
+
+  it('when the same site is flown again within the window, then its findings are marked recurring and linked to the earlier ones', async () => {
+    const truth = JSON.parse(await readFile(path.join(SAMPLES, 'flight.json'), 'utf8')) as { site: { origin: { lat: number; lon: number } } };
+    const { lat, lon } = truth.site.origin;
+    const site = await t.request('POST', '/api/v1/sites', {
+      token: t.tokens.admin,
+      body: { type: 'Feature', properties: { name: 'Demo Chemicals Ltd', creditCode: await creditCode(77), industry: 'chemicals', regionCode: '410105' }, geometry: squareSite(lon - 0.002, lat - 0.002, 0.004) },
+    });
+    expect(site.status).toBe(201);
+    const photos = ['DJI_0004.JPG', 'DJI_0005.JPG', 'DJI_0006.JPG'];
+    const first = await fly('first visit', photos);
+    expect(first.every((f) => f.recurringOf === null)).toBe(true);
+    // The same hazard seen from three overlapping photos is one finding, not three.
+    expect(first.some((f) => f.views.length > 1)).toBe(true);
+    const second = await fly('second visit', photos);
+    const firstIds = new Set(first.map((f) => f.id));
+    const recurring = second.filter((f) => f.recurringOf !== null);
+    expect(recurring.length).toBeGreaterThan(0);
+    for (const f of recurring) {
+      expect(firstIds.has(f.recurringOf!)).toBe(true);
+      expect(first.find((e) => e.id === f.recurringOf)!.hazardCode).toBe(f.hazardCode);
+    }
+  });
+});
