@@ -143,6 +143,12 @@ async function main(): Promise<number> {
       await new Promise((r) => setTimeout(r, 500));
     }
     if (process.stdout.isTTY) process.stdout.write('\n');
+    // Detections merge into findings (one per hazard) right after the last photo.
+    let findings: Array<{ className: string; viewCount: number; siteId: string | null }> = [];
+    for (let i = 0; i < 60 && findings.length === 0; i++) {
+      findings = (await call('GET', `/flights/${flight.id}/findings`, tokens.reviewer!)).items;
+      if (findings.length === 0) await new Promise((r) => setTimeout(r, 250));
+    }
     const seconds = (performance.now() - started) / 1000;
     const flagged = new Map<string, number>();
     for (const d of status.detections as Array<{ className: string; state: string; count: number }>) {
@@ -159,6 +165,8 @@ async function main(): Promise<number> {
       console.log(`  ${c.padEnd(20)} ${String(flagged.get(c) ?? 0).padStart(4)} ${presentClasses.includes(c) ? '' : ' (not in ground truth)'}`);
     }
     for (const f of status.failures as Array<{ filename: string; reason: string }>) console.log(`  failed: ${f.filename}: ${f.reason}`);
+    const views = findings.reduce((n, f) => n + f.viewCount, 0);
+    console.log(`Findings           ${findings.length} for review, merged from ${views} flagged detections across overlapping photos (${truth.hazards.length} hazards in ground truth)`);
     console.log(`\nTokens (shown once; each run creates new ones):`);
     for (const [role, token] of Object.entries(tokens)) console.log(`  ${role.padEnd(10)} ${token}`);
     console.log(`\nReview page   ${api.url}/#token=${tokens.reviewer}`);

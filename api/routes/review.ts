@@ -59,14 +59,24 @@ export function reviewRoutes(services: Services) {
       {
         method: 'get',
         path: '/review/queue',
-        summary: 'Flagged detections awaiting a decision, highest score first',
+        summary: 'Findings awaiting a decision, each by its best view, highest score first; deciding the view decides the finding',
         tags: ['review'],
         roles: ['reviewer', 'admin'],
         query: z.object({ flightId: Uuid.optional(), limit: Limit, cursor: Cursor.optional() }).strict(),
         responses: {
           200: {
             description: 'A page of the queue',
-            schema: z.object({ items: z.array(z.object({ detection: Detection, flightId: Uuid, imageFilename: z.string().nullable() })), nextCursor: z.string().nullable() }),
+            schema: z.object({
+              items: z.array(
+                z.object({
+                  detection: Detection,
+                  flightId: Uuid,
+                  imageFilename: z.string().nullable(),
+                  finding: z.object({ id: Uuid, viewCount: z.number().int(), siteId: Uuid.nullable(), recurringOf: Uuid.nullable(), position: z.object({ lat: z.number(), lon: z.number(), errorM: z.number() }).nullable() }),
+                }),
+              ),
+              nextCursor: z.string().nullable(),
+            }),
           },
           ...problemResponses,
         },
@@ -75,7 +85,21 @@ export function reviewRoutes(services: Services) {
         const page = await services.review.queue({ flightId: query.flightId, limit: query.limit, after: decodeCursor(query.cursor, QueueCursor) });
         return {
           status: 200,
-          body: { items: page.items.map((i) => ({ detection: toDetection(i.detection), flightId: i.flightId, imageFilename: i.imageFilename })), nextCursor: page.next ? encodeCursor(page.next) : null },
+          body: {
+            items: page.items.map((i) => ({
+              detection: toDetection(i.detection),
+              flightId: i.flightId,
+              imageFilename: i.imageFilename,
+              finding: {
+                id: i.finding.id,
+                viewCount: i.finding.viewCount,
+                siteId: i.finding.siteId,
+                recurringOf: i.finding.recurringOf,
+                position: i.finding.lat !== null && i.finding.lon !== null ? { lat: i.finding.lat, lon: i.finding.lon, errorM: i.finding.errorM ?? 0 } : null,
+              },
+            })),
+            nextCursor: page.next ? encodeCursor(page.next) : null,
+          },
         };
       },
     ),

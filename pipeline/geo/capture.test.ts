@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exifDateTime, readCapture, readDjiMakerNote, withPixelSize } from './capture.js';
+import { exifDateTime, parseDjiNumber, readCapture, readDjiMakerNote, withPixelSize } from './capture.js';
 
 const DEMO = path.resolve(import.meta.dirname, '../../samples/demo-flight');
 
@@ -51,5 +51,15 @@ describe('capture metadata', () => {
   it('when the pixel size is added, then it is recorded as coming from the pixels beside the EXIF size', () => {
     const record = withPixelSize({ exifWidth: 1800, exifHeight: 2400, sources: { exifWidth: 'exif', exifHeight: 'exif' } }, 2400, 1800);
     expect(record).toMatchObject({ exifWidth: 1800, pixelWidth: 2400, pixelHeight: 1800, sources: { exifWidth: 'exif', pixelWidth: 'pixels' } });
+  });
+
+  it('when DJI writes signed strings, unsigned decimals or blanks, then numbers come out only where there is one', () => {
+    expect(parseDjiNumber('+29.40')).toBe(29.4);
+    expect(parseDjiNumber('-90.00')).toBe(-90);
+    expect(parseDjiNumber('34.400002')).toBeCloseTo(34.400002, 9);
+    expect(parseDjiNumber(' 12 ')).toBe(12);
+    expect(parseDjiNumber('')).toBeUndefined();
+    expect(parseDjiNumber('n/a')).toBeUndefined();
+    expect(parseDjiNumber(Number.NaN)).toBeUndefined();
   });
 });

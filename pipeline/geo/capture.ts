@@ -42,8 +42,12 @@ export interface CaptureRecord {
   error?: string;
 }
 
+/** A number from EXIF/XMP: DJI writes signed strings ("+29.40") and plain decimals ("34.400002"). */
+export function parseDjiNumber(value: unknown): number | undefined {
+  return num(value);
+}
+
 function num(value: unknown): number | undefined {
-  // DJI writes signed strings ("+29.40") and plain decimals ("34.400002"); Number reads both.
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value.trim()))) return Number(value.trim());
   return undefined;

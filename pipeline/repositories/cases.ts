@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, gte, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { cases, detections, images, reviews } from '../db/schema.js';
+import { cases, detections, findingViews, findings, images, reviews } from '../db/schema.js';
 import type { Principal } from '../domain/roles.js';
 import { checkDecision, type DecisionRequest, type DetectionState, opensCase, stateAfter } from '../domain/review.js';
 import { NotFoundError } from '../domain/errors.js';
@@ -53,6 +53,20 @@ export class CaseRepository {
         .values({ id: randomUUID(), detectionId, reviewerId: reviewer.tokenId, reviewerName: reviewer.name, decision: request.decision, newClass: request.newClass ?? null, note: request.note ?? null })
         .returning();
       await tx.update(detections).set({ state: stateAfter(request.decision) }).where(eq(detections.id, detectionId));
+      // A decision on a finding's best view decides the finding: its other views take the same state.
+      const [membership] = await tx.select().from(findingViews).where(eq(findingViews.detectionId, detectionId)).limit(1);
+      const finding = membership && (await tx.select().from(findings).where(eq(findings.id, membership.findingId)).limit(1))[0];
+      const views = finding
+        ? await tx
+            .select({ detection: detections, rank: findingViews.rank, sha256: images.sha256, imageId: images.id })
+            .from(findingViews)
+            .innerJoin(detections, eq(detections.id, findingViews.detectionId))
+            .innerJoin(images, eq(images.id, detections.imageId))
+            .where(eq(findingViews.findingId, finding.id))
+            .orderBy(findingViews.rank)
+        : [];
+      const others = views.filter((v) => v.detection.id !== detectionId && v.detection.state === 'flagged').map((v) => v.detection.id);
+      if (others.length > 0) await tx.update(detections).set({ state: stateAfter(request.decision) }).where(inArray(detections.id, others));
       await this.audit.append(
         { actor: `${reviewer.role}:${reviewer.name}`, action: `detection.${request.decision}`, subjectType: 'detection', subjectId: detectionId, detail: { newClass: request.newClass ?? null, note: request.note ?? null } },
         tx,
@@ -79,6 +93,15 @@ export class CaseRepository {
               model: { name: detection.modelName, version: detection.modelVersion, sha256: detection.modelSha256 },
               review: { id: review!.id, reviewer: reviewer.name, reviewerTokenId: reviewer.tokenId, decision: request.decision, newClass: request.newClass ?? null, note: request.note ?? null, decidedAt: review!.createdAt },
               detectedAt: detection.createdAt,
+              finding: finding
+                ? {
+                    id: finding.id,
+                    position: finding.lat !== null && finding.lon !== null ? { lat: finding.lat, lon: finding.lon, errorM: finding.errorM } : null,
+                    siteId: finding.siteId,
+                    recurringOf: finding.recurringOf,
+                    views: views.map((v) => ({ rank: v.rank, detectionId: v.detection.id, imageId: v.imageId, imageSha256: v.sha256, score: v.detection.score, box: [v.detection.x1, v.detection.y1, v.detection.x2, v.detection.y2] })),
+                  }
+                : null,
             },
           })
           .returning();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { detections, images } from '../db/schema.js';
+import { detections, findingViews, findings, images } from '../db/schema.js';
 import type { DetectionState } from '../domain/review.js';
 import type { AuditRepository } from './audit.js';
 
@@ -47,6 +47,7 @@ export interface ReviewQueueItem {
   imageFilename: string | null;
   imageWidth: number | null;
   imageHeight: number | null;
+  finding: typeof findings.$inferSelect;
 }
 
 export class DetectionRepository {
@@ -113,15 +114,21 @@ export class DetectionRepository {
     return rows.map((r) => r.detection);
   }
 
-  /** Flagged detections awaiting a decision, best score first, keyset-paginated on (score, id). */
+  /**
+   * Findings awaiting a decision, each by its best view, best score first, keyset-paginated on
+   * (score, id). A hazard seen in eight photos is one entry; detections not yet merged into a
+   * finding (their flight is still being processed) wait.
+   */
   async reviewQueue(options: { flightId?: string | undefined; limit: number; after?: { score: number; id: string } | undefined }): Promise<ReviewQueueItem[]> {
-    const conditions = [eq(detections.state, 'flagged')];
+    const conditions = [eq(detections.state, 'flagged'), eq(findingViews.rank, 0)];
     if (options.flightId) conditions.push(eq(images.flightId, options.flightId));
     if (options.after) conditions.push(sql`(${detections.score}, ${detections.id}) < (${options.after.score}::real, ${options.after.id}::uuid)`);
     const rows = await this.db
-      .select({ detection: detections, flightId: images.flightId, imageFilename: images.originalFilename, imageWidth: images.width, imageHeight: images.height })
+      .select({ detection: detections, flightId: images.flightId, imageFilename: images.originalFilename, imageWidth: images.width, imageHeight: images.height, finding: findings })
       .from(detections)
       .innerJoin(images, eq(images.id, detections.imageId))
+      .innerJoin(findingViews, eq(findingViews.detectionId, detections.id))
+      .innerJoin(findings, eq(findings.id, findingViews.findingId))
       .where(and(...conditions))
       .orderBy(desc(detections.score), desc(detections.id))
       .limit(options.limit);

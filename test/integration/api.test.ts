@@ -124,8 +124,12 @@ describe('review decisions and cases', () => {
     }
     await t.request('POST', `/api/v1/flights/${flightId}/complete`, { token: t.tokens.operator });
     await waitFor('processed', async () => ((await t.request('GET', `/api/v1/flights/${flightId}`)).body.done ? true : undefined));
-    const queue = await t.request('GET', `/api/v1/review/queue?flightId=${flightId}&limit=100`, { token: t.tokens.reviewer });
-    flagged = queue.body.items.map((i: { detection: { id: string; className: string } }) => i.detection);
+    // The queue holds findings, so it fills once the flight's detections are merged.
+    const queue = await waitFor('findings in the queue', async () => {
+      const res = await t.request('GET', `/api/v1/review/queue?flightId=${flightId}&limit=100`, { token: t.tokens.reviewer });
+      return res.body.items.length > 0 ? res.body : undefined;
+    });
+    flagged = queue.items.map((i: { detection: { id: string; className: string } }) => i.detection);
   });
   afterAll(async () => {
     await t?.close();

@@ -47,4 +47,22 @@ describe('findings across flights', () => {
       expect(first.find((e) => e.id === f.recurringOf)!.hazardCode).toBe(f.hazardCode);
     }
   });
+
+  it('when a reviewer confirms a finding by its best view, then every view is confirmed, the case names the place, site and views, and it leaves the queue', async () => {
+    const queue = await t.request('GET', '/api/v1/review/queue?limit=200', { token: t.tokens.reviewer });
+    const item = queue.body.items.find((i: { finding: { viewCount: number } }) => i.finding.viewCount > 1);
+    expect(item).toBeDefined();
+    const decided = await t.request('POST', `/api/v1/detections/${item.detection.id}/review`, { token: t.tokens.reviewer, body: { decision: 'confirm' } });
+    expect(decided.status).toBe(201);
+    const evidence = decided.body.case.evidence;
+    expect(evidence.finding.id).toBe(item.finding.id);
+    expect(evidence.finding.views).toHaveLength(item.finding.viewCount);
+    expect(evidence.finding.views.every((v: { imageSha256: string }) => /^[0-9a-f]{64}$/.test(v.imageSha256))).toBe(true);
+    expect(evidence.finding.position.errorM).toBeGreaterThan(0);
+    expect(evidence.finding.siteId).toBe(item.finding.siteId);
+    const finding = await t.request('GET', `/api/v1/findings/${item.finding.id}`, { token: t.tokens.regulator });
+    expect(finding.body.views.map((v: { detection: { state: string } }) => v.detection.state)).toEqual(new Array(item.finding.viewCount).fill('confirmed'));
+    const after = await t.request('GET', '/api/v1/review/queue?limit=200', { token: t.tokens.reviewer });
+    expect(after.body.items.map((i: { finding: { id: string } }) => i.finding.id)).not.toContain(item.finding.id);
+  });
 });
