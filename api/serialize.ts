@@ -37,7 +37,10 @@ export const toDetection = (d: DetectionRow) => ({
   threshold: d.threshold,
   box: [d.x1, d.y1, d.x2, d.y2] as [number, number, number, number],
   state: d.state,
-  ground: d.groundLat !== null && d.groundLon !== null ? { lat: d.groundLat, lon: d.groundLon, errorM: d.groundErrorM ?? 0 } : null,
+  ground:
+    d.groundLat !== null && d.groundLon !== null
+      ? { lat: d.groundLat, lon: d.groundLon, errorM: d.groundErrorM ?? 0, polygon: (d.groundPolygon as Array<{ lat: number; lon: number }> | null) ?? null }
+      : null,
   siteId: d.siteId,
   model: { name: d.modelName, version: d.modelVersion, sha256: d.modelSha256 },
   createdAt: d.createdAt.toISOString(),

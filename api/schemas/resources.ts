@@ -61,7 +61,12 @@ export const Detection = z.object({
   box: z.tuple([z.number(), z.number(), z.number(), z.number()]).describe('x1, y1, x2, y2 in original-image pixels'),
   state: z.enum(DETECTION_STATES),
   ground: z
-    .object({ lat: z.number(), lon: z.number(), errorM: z.number().describe('horizontal error, 1 sigma, metres') })
+    .object({
+      lat: z.number(),
+      lon: z.number(),
+      errorM: z.number().describe('horizontal error, 1 sigma, metres'),
+      polygon: z.array(z.object({ lat: z.number(), lon: z.number() })).nullable().describe('The ground under the box, a closed ring'),
+    })
     .nullable()
     .describe('Where the detection lies on the ground (WGS-84), when its photo could be placed'),
   siteId: Uuid.nullable().describe('The site whose outline contains the ground point; null when unattributed'),

@@ -94,6 +94,8 @@ export const detections = pgTable(
     groundLat: doublePrecision('ground_lat'),
     groundLon: doublePrecision('ground_lon'),
     groundErrorM: real('ground_error_m'),
+    /** The ground under the box: a closed ring of {lat, lon}. */
+    groundPolygon: jsonb('ground_polygon'),
     siteId: uuid('site_id').references(() => sites.id),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { embedMetadata, type PhotoMetadata } from '../../scripts/flightgen/metadata.js';
 import { exifDateTime, parseDjiNumber, readCapture, readDjiMakerNote, withPixelSize } from './capture.js';
 
 const DEMO = path.resolve(import.meta.dirname, '../../samples/demo-flight');
@@ -61,5 +63,18 @@ describe('capture metadata', () => {
     expect(parseDjiNumber('')).toBeUndefined();
     expect(parseDjiNumber('n/a')).toBeUndefined();
     expect(parseDjiNumber(Number.NaN)).toBeUndefined();
+  });
+
+  it('when the GPS altitude is flagged below sea level, then it reads negative and the height still comes from RelativeAltitude', async () => {
+    const plain = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#777' } }).jpeg().toBuffer();
+    const meta: PhotoMetadata = {
+      make: 'DJI', model: 'FC350', software: 'test', dateTimeOriginal: '2017:03:14 14:15:40', offsetTime: '+01:00', focalLengthMm: 3.61, focalLength35mm: 20, fNumber: 2.8, exposureTimeS: 0.002, iso: 100,
+      pixelWidth: 64, pixelHeight: 48, latitude: 50.859049, longitude: 4.678717, absoluteAltitudeM: -116.63, relativeAltitudeM: 29.4,
+      gimbalRollDeg: 0, gimbalPitchDeg: -90, gimbalYawDeg: 46.6, flightRollDeg: 0, flightPitchDeg: 0, flightYawDeg: 44.7,
+    };
+    const capture = await readCapture(embedMetadata(plain, meta));
+    expect(capture.gpsAltitudeM).toBeCloseTo(-116.63, 2);
+    expect(capture.relativeAltitudeM).toBe(29.4);
+    expect(capture.sources).toMatchObject({ gpsAltitudeM: 'gps', relativeAltitudeM: 'xmp' });
   });
 });

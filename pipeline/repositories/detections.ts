@@ -27,6 +27,7 @@ export interface NewDetection {
   groundLat: number | null;
   groundLon: number | null;
   groundErrorM: number | null;
+  groundPolygon: Array<{ lat: number; lon: number }> | null;
   siteId: string | null;
 }
 

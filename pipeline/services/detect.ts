@@ -106,6 +106,7 @@ export class DetectionService {
         groundLat: ground?.lat ?? null,
         groundLon: ground?.lon ?? null,
         groundErrorM: ground?.errorM ?? null,
+        groundPolygon: (ground && geo?.boxToGroundPolygon(d)) ?? null,
         siteId: site?.id ?? null,
       });
     }

@@ -58,6 +58,7 @@ describe('end to end on real services (PostgreSQL, Redis, embedded S3, ONNX)', (
       const detail = await t.request('GET', `/api/v1/images/${image.id}`, { token: t.tokens.reviewer });
       for (const d of detail.body.detections) {
         expect(d.ground.errorM).toBeGreaterThan(0);
+        expect(d.ground.polygon).toHaveLength(5);
         expect(Math.abs(d.ground.lat - lat)).toBeLessThan(0.002);
         expect(d.siteId).toBe(site.body.id);
         placed++;

@@ -30,4 +30,5 @@ ALTER TABLE images ADD COLUMN geo_reason text;
 ALTER TABLE detections ADD COLUMN ground_lat double precision;
 ALTER TABLE detections ADD COLUMN ground_lon double precision;
 ALTER TABLE detections ADD COLUMN ground_error_m real;
+ALTER TABLE detections ADD COLUMN ground_polygon jsonb;
 ALTER TABLE detections ADD COLUMN site_id uuid REFERENCES sites(id);
