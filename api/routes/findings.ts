@@ -32,7 +32,7 @@ export function findingRoutes(services: Services) {
         tags: ['findings'],
         roles: ['admin'],
         params: z.object({ flightId: Uuid }).strict(),
-        responses: { 200: { description: 'Findings created', schema: z.object({ created: z.number().int() }) }, 404: { description: 'No such flight' }, ...problemResponses },
+        responses: { 200: { description: 'Findings created, and detections that joined existing ones', schema: z.object({ created: z.number().int(), joined: z.number().int() }) }, 404: { description: 'No such flight' }, ...problemResponses },
       },
       async ({ params }) => {
         await services.flights.status(params.flightId);

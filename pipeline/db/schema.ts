@@ -177,6 +177,7 @@ export const siteParts = pgTable(
       .notNull()
       .references(() => sites.id, { onDelete: 'cascade' }),
     part: integer('part').notNull(),
+    polygon: integer('polygon').notNull(),
     hole: boolean('hole').notNull(),
     outline: polygon('outline').notNull(),
     bounds: box('bounds').notNull(),

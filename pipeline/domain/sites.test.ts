@@ -19,7 +19,7 @@ describe('site outlines', () => {
   it('when a polygon has a hole, then the parts are its closed outer ring and the hole', () => {
     const hole: Array<[number, number]> = [[113.7703, 34.8103], [113.7706, 34.8103], [113.7706, 34.8106], [113.7703, 34.8103]];
     const parts = siteParts({ type: 'Polygon', coordinates: [square, hole] });
-    expect(parts.map((p) => p.hole)).toEqual([false, true]);
+    expect(parts.map((p) => [p.polygon, p.hole])).toEqual([[0, false], [0, true]]);
     expect(parts[0]!.ring.at(-1)).toEqual(square[0]);
   });
 
@@ -30,5 +30,10 @@ describe('site outlines', () => {
 
   it('when a county code is split, then province and city codes come out', () => {
     expect(regionCodes('410105')).toEqual({ province: '410000', city: '410100', county: '410105' });
+  });
+
+  it('when a ring is a bow tie or a line, then it is refused', () => {
+    expect(geometryProblems({ type: 'Polygon', coordinates: [[[0, 0], [2, 2], [2, 0], [0, 1], [0, 0]]] })).toEqual(['coordinates[0]: the ring crosses itself']);
+    expect(geometryProblems({ type: 'Polygon', coordinates: [[[0, 0], [1, 1], [2, 2], [0, 0]]] })).toEqual(['coordinates[0]: the ring encloses no area (its points lie on a line)']);
   });
 });

@@ -36,13 +36,15 @@ export type SiteGeometry = { type: 'Polygon'; coordinates: Ring[] } | { type: 'M
 
 export interface SitePart {
   ring: Ring;
+  /** Index of the polygon within a MultiPolygon (0 for a Polygon). */
+  polygon: number;
   hole: boolean;
 }
 
 /** Every ring of the geometry, outer rings and holes, closed. */
 export function siteParts(geometry: SiteGeometry): SitePart[] {
   const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
-  return polygons.flatMap((rings) => rings.map((ring, i) => ({ ring: closed(ring), hole: i > 0 })));
+  return polygons.flatMap((rings, polygon) => rings.map((ring, i) => ({ ring: closed(ring), polygon, hole: i > 0 })));
 }
 
 function closed(ring: Ring): Ring {
@@ -59,10 +61,39 @@ export function geometryProblems(geometry: SiteGeometry): string[] {
       const at = geometry.type === 'Polygon' ? `coordinates[${r}]` : `coordinates[${p}][${r}]`;
       const distinct = new Set(ring.map(([lon, lat]) => `${lon},${lat}`));
       if (distinct.size < 3) problems.push(`${at}: a ring needs at least 3 distinct points`);
+      else if (ringArea(ring) === 0) problems.push(`${at}: the ring encloses no area (its points lie on a line)`);
+      else if (ring.length <= SELF_CROSSING_CHECK_LIMIT && crossesItself(closed(ring))) problems.push(`${at}: the ring crosses itself`);
       ring.forEach(([lon, lat], i) => {
         if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) problems.push(`${at}[${i}]: [${lon}, ${lat}] is not a WGS-84 [longitude, latitude]`);
       });
     }),
   );
   return problems;
+}
+
+/** Rings longer than this are not checked for self-crossing (the check is quadratic). */
+const SELF_CROSSING_CHECK_LIMIT = 2000;
+
+function ringArea(ring: Ring): number {
+  let twice = 0;
+  for (let i = 0; i < ring.length; i++) {
+    const [x1, y1] = ring[i]!;
+    const [x2, y2] = ring[(i + 1) % ring.length]!;
+    twice += x1 * y2 - x2 * y1;
+  }
+  return Math.abs(twice) / 2;
+}
+
+/** Whether two non-adjacent edges of a closed ring cross (a bow tie). */
+function crossesItself(ring: Ring): boolean {
+  const n = ring.length - 1;
+  const orient = (a: [number, number], b: [number, number], c: [number, number]) => Math.sign((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]));
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 2; j < n; j++) {
+      if (i === 0 && j === n - 1) continue; // the first and last edges share a point
+      const [a, b, c, d] = [ring[i]!, ring[i + 1]!, ring[j]!, ring[j + 1]!];
+      if (orient(a, b, c) * orient(a, b, d) < 0 && orient(c, d, a) * orient(c, d, b) < 0) return true;
+    }
+  }
+  return false;
 }

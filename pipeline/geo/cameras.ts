@@ -44,8 +44,9 @@ export interface Intrinsics {
 }
 
 /**
- * Focal length in pixels for an image of `width`×`height` (upright pixels). A 16:9 photo from a
- * 4:3 sensor is a crop of its full width, so the sensor width (the long side) sets the scale.
+ * Focal length in pixels for an image of `width`×`height` (upright pixels). A photo whose aspect
+ * differs from the sensor's is a crop of it: 16:9 from a 4:3 sensor keeps the full width, 4:3 from
+ * a 3:2 sensor the full height; the side that spans the sensor sets the scale.
  */
 export function intrinsicsFor(capture: CaptureRecord, width: number, height: number): Intrinsics | { reason: string } {
   const long = Math.max(width, height);
@@ -55,7 +56,11 @@ export function intrinsicsFor(capture: CaptureRecord, width: number, height: num
     const calibratedLong = Math.max(capture.exifWidth, capture.exifHeight ?? 0);
     return { focalPx: (capture.calibratedFocalLengthPx * long) / calibratedLong, width, height, source: 'calibrated' };
   }
-  if (sensor && capture.focalLengthMm) return { focalPx: (capture.focalLengthMm * long) / sensor.widthMm, width, height, source: 'sensor-table' };
+  if (sensor && capture.focalLengthMm) {
+    const short = Math.min(width, height);
+    const pixelsPerMm = Math.max(long / sensor.widthMm, short / sensor.heightMm);
+    return { focalPx: capture.focalLengthMm * pixelsPerMm, width, height, source: 'sensor-table' };
+  }
   if (capture.focalLength35mm) {
     // The 35 mm equivalent matches the diagonal field of view of the sensor's native 4:3 frame.
     const nativeDiagonalPx = Math.hypot(long, (long * 3) / 4);

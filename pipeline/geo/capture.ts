@@ -33,6 +33,8 @@ export interface CaptureRecord {
   /** Size the EXIF claims; may disagree with the pixels (odm_1JI_0064.JPG says 1800×2400 for 2400×1800). */
   exifWidth?: number;
   exifHeight?: number;
+  /** EXIF orientation 1–8 (1 when the pixels are stored upright). */
+  orientation?: number;
   /** Size of the decoded, upright pixels: the one to trust. */
   pixelWidth?: number;
   pixelHeight?: number;
@@ -104,6 +106,7 @@ export async function readCapture(bytes: Buffer): Promise<CaptureRecord> {
   const taken = exifDateTime(str(tags.DateTimeOriginal), str(tags.OffsetTimeOriginal) ?? str(tags.OffsetTime));
   set('takenAt', taken?.iso, 'exif');
   set('takenAtHasOffset', taken?.hasOffset, 'exif');
+  set('orientation', num(tags.Orientation), 'exif');
   set('exifWidth', num(tags.ExifImageWidth), 'exif');
   set('exifHeight', num(tags.ExifImageHeight), 'exif');
   return record;

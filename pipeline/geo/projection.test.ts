@@ -120,4 +120,25 @@ describe('camera pose from capture metadata', () => {
     expect((i as { focalPx: number }).focalPx).toBeCloseTo((24 * 5000) / Math.hypot(36, 24), 6);
     expect(projectorFor({ ...base, relativeAltitudeM: 50, sources: {} }, 4000, 3000)).toEqual({ reason: expect.stringMatching(/no focal length/) });
   });
+
+  it('when a 4:3 photo comes from a 3:2 sensor, then the sensor height sets the scale', () => {
+    // Phantom 4 Pro: 13.2 × 8.8 mm, 8.8 mm lens; its 4:3 photos are 4864 × 3648, the sensor's full height.
+    const i = intrinsicsFor({ model: 'FC6310', focalLengthMm: 8.8, sources: {} }, 4864, 3648) as { focalPx: number };
+    expect(i.focalPx).toBeCloseTo((8.8 * 3648) / 8.8, 6);
+    const wide = intrinsicsFor({ model: 'FC350', focalLengthMm: 3.61, sources: {} }, 4000, 2250) as { focalPx: number };
+    expect(wide.focalPx).toBeCloseTo((3.61 * 4000) / 6.17, 6);
+  });
+
+  it('when the photo carries an EXIF orientation other than upright, then it is not placed, with the reason', () => {
+    expect(poseFrom({ ...base, relativeAltitudeM: 50, orientation: 6 })).toEqual({ reason: expect.stringMatching(/EXIF orientation 6/) });
+  });
+});
+
+describe('camera roll', () => {
+  it('when the camera rolls right by 10° looking obliquely ahead, then the right side of the image sees nearer ground', () => {
+    const p = new GroundProjector(pose({ pitchDeg: -30, rollDeg: 10 }), intrinsics);
+    const left = p.pixelToGround(0, 500)!;
+    const right = p.pixelToGround(2000, 500)!;
+    expect(right.distanceM).toBeLessThan(left.distanceM);
+  });
 });

@@ -40,6 +40,9 @@ const MAX_RANGE_HEIGHTS = 20;
 
 export function poseFrom(capture: CaptureRecord, options: PoseOptions = {}): CameraPose | { reason: string } {
   if (capture.latitude === undefined || capture.longitude === undefined) return { reason: 'no GPS position in the photo' };
+  // Boxes are in upright pixels; a photo turned by its EXIF orientation would need them turned back
+  // to the sensor's frame first. Drone cameras write 1; anything else is refused, not misplaced.
+  if (capture.orientation !== undefined && capture.orientation !== 1) return { reason: `EXIF orientation ${capture.orientation}: photos turned by their orientation tag are not placed on the ground` };
   let heightM = capture.relativeAltitudeM;
   if (heightM === undefined) {
     if (capture.gpsAltitudeM !== undefined && options.takeOffElevationM !== undefined) heightM = capture.gpsAltitudeM - options.takeOffElevationM;
@@ -101,9 +104,9 @@ export class GroundProjector {
     const forward: Vec = [Math.sin(yaw) * Math.cos(pitch), Math.cos(yaw) * Math.cos(pitch), Math.sin(pitch)];
     const right0: Vec = [Math.cos(yaw), -Math.sin(yaw), 0];
     const down0 = cross(forward, right0);
-    // Roll turns the image clockwise about the optical axis.
-    this.right = add(scale(right0, Math.cos(roll)), down0, -Math.sin(roll));
-    this.down = add(scale(down0, Math.cos(roll)), right0, Math.sin(roll));
+    // Positive roll lowers the right side of the image (as aircraft and DJI gimbals count it).
+    this.right = add(scale(right0, Math.cos(roll)), down0, Math.sin(roll));
+    this.down = add(scale(down0, Math.cos(roll)), right0, -Math.sin(roll));
     this.forward = forward;
   }
 

@@ -18,9 +18,12 @@ export const JOB_DEFINITIONS = {
   },
   mergeFindings: {
     queue: QUEUE_NAMES.findings,
-    payload: z.object({ flightId: z.uuid() }).strict(),
-    /** One merge per flight: photos finishing together queue it once. */
-    jobId: (p: { flightId: string }) => `findings_${p.flightId}`,
+    payload: z.object({ flightId: z.uuid(), settled: z.number().int().min(0) }).strict(),
+    /**
+     * One merge per flight and number of settled photos: photos finishing together queue it once,
+     * and a photo settling later (a late upload) queues a new one rather than hitting a kept id.
+     */
+    jobId: (p: { flightId: string; settled: number }) => `findings_${p.flightId}_${p.settled}`,
   },
 } as const;
 

@@ -4,7 +4,7 @@ import type { Database } from '../db/client.js';
 import { cases, detections, findingViews, findings, images, reviews } from '../db/schema.js';
 import type { Principal } from '../domain/roles.js';
 import { checkDecision, type DecisionRequest, type DetectionState, opensCase, stateAfter } from '../domain/review.js';
-import { NotFoundError } from '../domain/errors.js';
+import { ConflictError, NotFoundError } from '../domain/errors.js';
 import type { AuditRepository } from './audit.js';
 
 export type ReviewRow = typeof reviews.$inferSelect;
@@ -40,8 +40,15 @@ export class CaseRepository {
     hazardOf: (className: string) => { hazardCode: string; severity: string },
   ): Promise<{ review: ReviewRow; caseRow: CaseRow | undefined; alreadyRecorded: boolean }> {
     return this.db.transaction(async (tx) => {
+      // The finding is locked before any of its detections, so reviewers deciding views of one
+      // finding queue up on it instead of deadlocking on each other's rows.
+      const [membership] = await tx.select().from(findingViews).where(eq(findingViews.detectionId, detectionId)).limit(1);
+      const [finding] = membership ? await tx.select().from(findings).where(eq(findings.id, membership.findingId)).for('update').limit(1) : [];
       const [detection] = await tx.select().from(detections).where(eq(detections.id, detectionId)).for('update').limit(1);
       if (!detection) throw new NotFoundError(`no detection ${detectionId}`);
+      if (finding && finding.bestDetectionId !== detectionId && detection.state === 'flagged') {
+        throw new ConflictError(`detection ${detectionId} is one view of finding ${finding.id}: decide the finding by its best view ${finding.bestDetectionId}`, { findingId: finding.id, bestDetectionId: finding.bestDetectionId });
+      }
       const [existing] = await tx.select().from(reviews).where(eq(reviews.detectionId, detectionId)).limit(1);
       const verdict = checkDecision(detection.state as DetectionState, existing, reviewer.tokenId, request, knownClasses, detection.className);
       if (verdict === 'already-recorded') {
@@ -54,8 +61,6 @@ export class CaseRepository {
         .returning();
       await tx.update(detections).set({ state: stateAfter(request.decision) }).where(eq(detections.id, detectionId));
       // A decision on a finding's best view decides the finding: its other views take the same state.
-      const [membership] = await tx.select().from(findingViews).where(eq(findingViews.detectionId, detectionId)).limit(1);
-      const finding = membership && (await tx.select().from(findings).where(eq(findings.id, membership.findingId)).limit(1))[0];
       const views = finding
         ? await tx
             .select({ detection: detections, rank: findingViews.rank, sha256: images.sha256, imageId: images.id })

@@ -29,14 +29,14 @@ export interface NewFinding {
 export class FindingRepository {
   constructor(private readonly db: Database) {}
 
-  /** Flagged detections of the flight's processed photos that no finding holds yet. */
+  /** Flagged, undecided detections of the flight's processed photos that no finding holds yet. */
   async unmerged(flightId: string): Promise<UnmergedDetection[]> {
     return this.db
       .select({ detection: detections, capture: images.capture, width: images.width, height: images.height })
       .from(detections)
       .innerJoin(images, eq(images.id, detections.imageId))
       .leftJoin(findingViews, eq(findingViews.detectionId, detections.id))
-      .where(and(eq(images.flightId, flightId), eq(images.status, 'processed'), ne(detections.state, 'below_threshold'), isNull(findingViews.detectionId)))
+      .where(and(eq(images.flightId, flightId), eq(images.status, 'processed'), eq(detections.state, 'flagged'), isNull(findingViews.detectionId)))
       .orderBy(detections.imageId, detections.ordinal) as Promise<UnmergedDetection[]>;
   }
 
@@ -63,6 +63,17 @@ export class FindingRepository {
       const views = drafts.flatMap((d, i) => d.views.map((v, rank) => ({ findingId: rows[i]!.id, detectionId: v.detectionId, rank, merit: v.merit })));
       for (let i = 0; i < views.length; i += 1000) await tx.insert(findingViews).values(views.slice(i, i + 1000));
       return created;
+    });
+  }
+
+  /** Adds views to an existing finding after its current ones (late photos of the same hazard). */
+  async appendViews(findingId: string, views: ReadonlyArray<{ detectionId: string; merit: number }>): Promise<void> {
+    if (views.length === 0) return;
+    await this.db.transaction(async (tx) => {
+      const [row] = await tx.select().from(findings).where(eq(findings.id, findingId)).for('update').limit(1);
+      if (!row) return;
+      await tx.insert(findingViews).values(views.map((v, i) => ({ findingId, detectionId: v.detectionId, rank: row.viewCount + i, merit: v.merit })));
+      await tx.update(findings).set({ viewCount: row.viewCount + views.length }).where(eq(findings.id, findingId));
     });
   }
 

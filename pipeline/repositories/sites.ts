@@ -44,7 +44,7 @@ export class SiteRepository {
       for (let i = 0; i < input.length; i += 500) {
         const batch = input.slice(i, i + 500).map((s) => ({ ...s, id: randomUUID() }));
         created.push(...(await tx.insert(sites).values(batch).returning()));
-        const parts = batch.flatMap((s) => partsOf(s.geometry).map((p, part) => ({ siteId: s.id, part, hole: p.hole, outline: polygonLiteral(p.ring), bounds: boxLiteral(p.ring) })));
+        const parts = batch.flatMap((s) => partsOf(s.geometry).map((p, part) => ({ siteId: s.id, part, polygon: p.polygon, hole: p.hole, outline: polygonLiteral(p.ring), bounds: boxLiteral(p.ring) })));
         for (let j = 0; j < parts.length; j += 1000) await tx.insert(siteParts).values(parts.slice(j, j + 1000));
       }
       return { created, existing: [] };
@@ -80,7 +80,7 @@ export class SiteRepository {
           eq(siteParts.hole, false),
           sql`${siteParts.bounds} && box(${point}, ${point})`,
           sql`${siteParts.outline} @> ${point}`,
-          sql`NOT EXISTS (SELECT 1 FROM site_parts h WHERE h.site_id = ${siteParts.siteId} AND h.hole AND h.bounds && box(${point}, ${point}) AND h.outline @> ${point})`,
+          sql`NOT EXISTS (SELECT 1 FROM site_parts h WHERE h.site_id = ${siteParts.siteId} AND h.polygon = ${siteParts.polygon} AND h.hole AND h.bounds && box(${point}, ${point}) AND h.outline @> ${point})`,
         ),
       )
       .orderBy(sql`area(${siteParts.bounds})`, asc(sites.id))

@@ -22,6 +22,7 @@ export class FindingsScheduler implements FlightSettlement {
     if (!flight || flight.status !== 'completed') return;
     const counts = await this.flights.imageCounts(flightId);
     const pending = (counts.registered ?? 0) + (counts.queued ?? 0) + (counts.processing ?? 0);
-    if (pending === 0) await this.queue.add('mergeFindings', { flightId });
+    const settled = (counts.processed ?? 0) + (counts.failed ?? 0) + (counts.duplicate ?? 0);
+    if (pending === 0) await this.queue.add('mergeFindings', { flightId, settled });
   }
 }

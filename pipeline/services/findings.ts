@@ -9,6 +9,8 @@ import type { FindingRepository, FindingRow, NewFinding, UnmergedDetection } fro
 import type { SiteAttribution } from './detect.js';
 
 const DAY_MS = 24 * 3600 * 1000;
+/** Ids of existing findings standing in the merge as seeds. */
+const SEED = 'finding:';
 /** An earlier finding is the same hazard when it lies within this many combined sigmas, at least this many metres. */
 const RECURRENCE_GATE_SIGMAS = 3;
 const RECURRENCE_MIN_GATE_M = 5;
@@ -31,22 +33,43 @@ export class FindingsService {
    * ground merge by position (domain/findings.ts); those without a position each stay a finding
    * of their own. Safe to run again: merged detections are never merged twice.
    */
-  async mergeFlight(flightId: string): Promise<{ created: number }> {
+  async mergeFlight(flightId: string): Promise<{ created: number; joined: number }> {
     const pending = await this.findings.unmerged(flightId);
-    const grounded: Array<{ placed: PlacedDetection; row: UnmergedDetection }> = [];
+    if (pending.length === 0) return { created: 0, joined: 0 };
+    const plane = groundOrigin(pending);
+    const grounded: PlacedDetection[] = [];
     const alone: UnmergedDetection[] = [];
-    let plane: LocalTangentPlane | undefined;
     for (const row of pending) {
-      const placed = this.place(row, (plane ??= groundOrigin(pending)));
-      if (placed) grounded.push({ placed, row });
+      const placed = this.place(row, plane);
+      if (placed) grounded.push(placed);
       else alone.push(row);
+    }
+    // The flight's findings so far seed the merge, so photos settling late join the hazard they
+    // show instead of starting a second finding of it.
+    const seeds = new Map<string, FindingRow>();
+    for (const f of await this.findings.listForFlight(flightId)) {
+      if (f.lat === null || f.lon === null) continue;
+      const at = plane.toEastNorth({ lat: f.lat, lon: f.lon });
+      const r = Math.max(0.5, f.errorM ?? 0.5);
+      const id = `${SEED}${f.id}`;
+      seeds.set(id, f);
+      grounded.push({ id, className: f.className, score: 2, imageId: '', east: at.east, north: at.north, errorM: f.errorM ?? 1, extent: { minEast: at.east - r, minNorth: at.north - r, maxEast: at.east + r, maxNorth: at.north + r }, offCentre: 0, gsdM: 1 });
     }
     const byId = new Map(pending.map((p) => [p.detection.id, p.detection]));
     const drafts: NewFinding[] = [];
-    for (const draft of mergeIntoFindings(grounded.map((g) => g.placed))) {
-      const best = byId.get(draft.views[0]!.id)!;
-      const position = plane!.toLatLon(draft);
-      const finest = Math.min(...draft.views.map((v) => v.gsdM));
+    let joined = 0;
+    for (const draft of mergeIntoFindings(grounded)) {
+      const seed = draft.views.find((v) => seeds.has(v.id));
+      const views = draft.views.filter((v) => !v.id.startsWith(SEED));
+      if (views.length === 0) continue;
+      const finest = Math.min(...views.map((v) => v.gsdM));
+      if (seed) {
+        await this.findings.appendViews(seeds.get(seed.id)!.id, views.map((v) => ({ detectionId: v.id, merit: viewMerit(v, finest) })));
+        joined += views.length;
+        continue;
+      }
+      const best = byId.get(views[0]!.id)!;
+      const position = plane.toLatLon(draft);
       const site = await this.sites.attribute(position.lat, position.lon);
       drafts.push({
         className: draft.className,
@@ -57,15 +80,15 @@ export class FindingsService {
         errorM: draft.errorM,
         siteId: site?.id ?? null,
         recurringOf: site ? await this.recurrence(flightId, site.id, best.hazardCode, position, draft.errorM) : null,
-        views: draft.views.map((v) => ({ detectionId: v.id, score: v.score, merit: viewMerit(v, finest) })),
+        views: views.map((v) => ({ detectionId: v.id, score: v.score, merit: viewMerit(v, finest) })),
       });
     }
     for (const { detection: d } of alone) {
-      drafts.push({ className: d.className, hazardCode: d.hazardCode, severity: d.severity, lat: null, lon: null, errorM: null, siteId: null, recurringOf: null, views: [{ detectionId: d.id, score: d.score, merit: d.score }] });
+      drafts.push({ className: d.className, hazardCode: d.hazardCode, severity: d.severity, lat: null, lon: null, errorM: null, siteId: d.siteId, recurringOf: null, views: [{ detectionId: d.id, score: d.score, merit: d.score }] });
     }
     const created = await this.findings.insert(flightId, drafts);
-    this.logger.info({ flightId, detections: pending.length, findings: created.length, withoutPosition: alone.length }, 'findings merged');
-    return { created: created.length };
+    this.logger.info({ flightId, detections: pending.length, findings: created.length, joinedExisting: joined, withoutPosition: alone.length }, 'findings merged');
+    return { created: created.length, joined };
   }
 
   async forFlight(flightId: string): Promise<FindingWithViews[]> {
@@ -91,11 +114,14 @@ export class FindingsService {
     const projector = projectorFor(row.capture as unknown as CaptureRecord, row.width, row.height);
     if ('reason' in projector) return undefined;
     const camera = plane.toEastNorth(projector.pose.position);
-    const corners = [projector.pixelToGround(d.x1, d.y1), projector.pixelToGround(d.x2, d.y1), projector.pixelToGround(d.x2, d.y2), projector.pixelToGround(d.x1, d.y2)];
-    if (corners.some((c) => !c)) return undefined;
-    const es = corners.map((c) => c!.east + camera.east);
-    const ns = corners.map((c) => c!.north + camera.north);
     const at = plane.toEastNorth({ lat: d.groundLat, lon: d.groundLon });
+    const corners = [projector.pixelToGround(d.x1, d.y1), projector.pixelToGround(d.x2, d.y1), projector.pixelToGround(d.x2, d.y2), projector.pixelToGround(d.x1, d.y2)];
+    // A standing object seen at an angle may reach above the horizon: its extent is then its
+    // ground point and error rather than a box it does not have on the ground.
+    const reach = Math.max(0.5, d.groundErrorM ?? 0.5);
+    const onGround = corners.every((c) => c !== undefined);
+    const es = onGround ? corners.map((c) => c!.east + camera.east) : [at.east - reach, at.east + reach];
+    const ns = onGround ? corners.map((c) => c!.north + camera.north) : [at.north - reach, at.north + reach];
     const dx = (d.x1 + d.x2) / 2 - row.width / 2;
     const dy = (d.y1 + d.y2) / 2 - row.height / 2;
     return {

@@ -52,6 +52,12 @@ describe('findings across flights', () => {
     const queue = await t.request('GET', '/api/v1/review/queue?limit=200', { token: t.tokens.reviewer });
     const item = queue.body.items.find((i: { finding: { viewCount: number } }) => i.finding.viewCount > 1);
     expect(item).toBeDefined();
+    // Another view of the same hazard cannot be decided on its own: the finding is decided once.
+    const full = await t.request('GET', `/api/v1/findings/${item.finding.id}`, { token: t.tokens.reviewer });
+    const other = full.body.views[1].detection.id;
+    const refused = await t.request('POST', `/api/v1/detections/${other}/review`, { token: t.tokens.reviewer, body: { decision: 'reject' } });
+    expect(refused.status).toBe(409);
+    expect(refused.body.context.bestDetectionId).toBe(item.detection.id);
     const decided = await t.request('POST', `/api/v1/detections/${item.detection.id}/review`, { token: t.tokens.reviewer, body: { decision: 'confirm' } });
     expect(decided.status).toBe(201);
     const evidence = decided.body.case.evidence;

@@ -99,6 +99,6 @@ describe('end to end on real services (PostgreSQL, Redis, embedded S3, ONNX)', (
       expect(f.views[0].rank).toBe(0);
     }
     const again = await t.request('POST', `/api/v1/flights/${flightId}/findings/merge`, { token: t.tokens.admin });
-    expect(again.body).toEqual({ created: 0 });
+    expect(again.body).toEqual({ created: 0, joined: 0 });
   });
 });

@@ -40,6 +40,18 @@ describe('sites: registration, import and attribution', () => {
     expect(await at(34.8165, 113.8165)).toBeNull();
   });
 
+  it('when a MultiPolygon has an island inside a hole of its other polygon, then the island belongs to the site', async () => {
+    const outer = squareSite(114.5, 34.5, 0.01).coordinates[0]!;
+    const hole: Array<[number, number]> = [[114.502, 34.502], [114.508, 34.502], [114.508, 34.508], [114.502, 34.508], [114.502, 34.502]];
+    const island = squareSite(114.504, 34.504, 0.002).coordinates;
+    const res = await t.request('POST', '/api/v1/sites', { token: t.tokens.admin, body: await feature(10, { type: 'MultiPolygon', coordinates: [[outer, hole], island] }) });
+    expect(res.status).toBe(201);
+    const at = async (lat: number, lon: number) => (await t.request('GET', `/api/v1/sites/attribution?lat=${lat}&lon=${lon}`, { token: t.tokens.regulator })).body.site?.name ?? null;
+    expect(await at(34.505, 114.505)).toBe('Site 10');
+    expect(await at(34.5025, 114.5025)).toBeNull();
+    expect(await at(34.501, 114.501)).toBe('Site 10');
+  });
+
   it('when an import has bad codes, swapped coordinates and duplicates, then 400 lists each by its path and nothing is stored', async () => {
     const before = await count();
     const good = await feature(4, squareSite(113.9, 34.9, 0.001));
@@ -66,13 +78,13 @@ describe('sites: registration, import and attribution', () => {
   it('when sites are listed by region prefix and page, then every page continues the last', async () => {
     const other = await feature(8, squareSite(116.3, 39.9, 0.001), { regionCode: '110101' });
     expect((await t.request('POST', '/api/v1/sites', { token: t.tokens.admin, body: other })).status).toBe(201);
-    const henan = await t.request('GET', '/api/v1/sites?region=41&limit=2', { token: t.tokens.regulator });
+    const henan = await t.request('GET', '/api/v1/sites?region=41&limit=3', { token: t.tokens.regulator });
     expect(henan.body.items.every((s: { regionCode: string }) => s.regionCode.startsWith('41'))).toBe(true);
-    const next = await t.request('GET', `/api/v1/sites?region=41&limit=2&cursor=${henan.body.nextCursor}`, { token: t.tokens.regulator });
+    const next = await t.request('GET', `/api/v1/sites?region=41&limit=3&cursor=${henan.body.nextCursor}`, { token: t.tokens.regulator });
     const names = [...henan.body.items, ...next.body.items].map((s: { name: string }) => s.name);
     // Sites imported together share a timestamp; the id breaks the tie, so only the set is fixed.
-    expect(names).toHaveLength(3);
-    expect([...names].sort()).toEqual(['Site 1', 'Site 2', 'Site 3']);
+    expect(names).toHaveLength(4);
+    expect([...names].sort()).toEqual(['Site 1', 'Site 10', 'Site 2', 'Site 3']);
     expect((await t.request('GET', '/api/v1/sites?region=11', { token: t.tokens.regulator })).body.items.map((s: { name: string }) => s.name)).toEqual(['Site 8']);
   });
 

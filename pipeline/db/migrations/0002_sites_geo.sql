@@ -18,6 +18,8 @@ CREATE INDEX sites_region_created ON sites (region_code, created_at, id);
 CREATE TABLE site_parts (
   site_id uuid NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
   part integer NOT NULL,
+  -- Which polygon of a MultiPolygon the ring belongs to: a hole only cuts its own polygon.
+  polygon integer NOT NULL,
   hole boolean NOT NULL,
   outline polygon NOT NULL,
   bounds box NOT NULL,
