@@ -3,7 +3,13 @@ import { creditCodeProblem, geometryProblems, regionCodes, type SiteGeometry } f
 import { Timestamp, Uuid } from './common.js';
 
 /** [longitude, latitude], WGS-84, as GeoJSON (RFC 7946) orders them. */
-const Position = z.tuple([z.number(), z.number()]);
+// RFC 7946 allows an altitude as a third number; outlines are flat, so it is dropped.
+const Position = z
+  .array(z.number())
+  .min(2, 'a position is [longitude, latitude]')
+  .max(3, 'a position is [longitude, latitude] or [longitude, latitude, altitude]')
+  .transform((p): [number, number] => [p[0]!, p[1]!]);
+const BBox = z.array(z.number()).min(4).max(6).optional();
 const Ring = z.array(Position).min(3).max(10_000);
 const Polygon = z.object({ type: z.literal('Polygon'), coordinates: z.array(Ring).min(1).max(100) }).strict();
 const MultiPolygon = z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(Ring).min(1).max(100)).min(1).max(100) }).strict();
@@ -34,10 +40,10 @@ export const SiteProperties = z
   })
   .strict();
 
-export const SiteFeature = z.object({ type: z.literal('Feature'), properties: SiteProperties, geometry: SiteGeometrySchema, id: z.union([z.string(), z.number()]).optional() }).strict();
+export const SiteFeature = z.object({ type: z.literal('Feature'), properties: SiteProperties, geometry: SiteGeometrySchema, id: z.union([z.string(), z.number()]).optional(), bbox: BBox }).strict();
 
 export const SiteImport = z
-  .object({ type: z.literal('FeatureCollection'), features: z.array(SiteFeature).min(1).max(5000) })
+  .object({ type: z.literal('FeatureCollection'), features: z.array(SiteFeature).min(1).max(5000), bbox: BBox })
   .strict()
   .superRefine((collection, ctx) => {
     const seen = new Map<string, number>();

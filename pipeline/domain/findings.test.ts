@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeIntoFindings, type PlacedDetection } from './findings.js';
+import { mergeIntoFindings, type PlacedDetection, withinFlightErrorM } from './findings.js';
 
 let next = 0;
 const det = (className: string, east: number, north: number, over: Partial<PlacedDetection> = {}): PlacedDetection => ({
@@ -55,5 +55,14 @@ describe('merging detections into findings', () => {
     const central = det('drums_outside_bund', 0.1, 0, { score: 0.8, offCentre: 0.1 });
     const coarse = det('drums_outside_bund', 0.1, 0.1, { score: 0.8, offCentre: 0.1, gsdM: 0.032 });
     expect(mergeIntoFindings([corner, central, coarse])[0]!.views.map((v) => v.id)).toEqual([central.id, corner.id, coarse.id]);
+  });
+
+  it('when a flight has no RTK fix, then the shared GNSS offset does not widen the gate: hazards 3 m apart stay apart', () => {
+    // Absolute errors of 1.6 m, 1.5 m of which is the receiver's offset shared by every photo.
+    const errorM = withinFlightErrorM(1.6, 1.5);
+    expect(errorM).toBeLessThan(0.7);
+    expect(mergeIntoFindings([det('no_helmet', 0, 0, { errorM }), det('no_helmet', 0.3, 0.2, { errorM }), det('no_helmet', 3, 0, { errorM })])).toHaveLength(2);
+    // Gated on the absolute error they would have merged.
+    expect(mergeIntoFindings([det('no_helmet', 0, 0, { errorM: 1.6 }), det('no_helmet', 3, 0, { errorM: 1.6 })])).toHaveLength(1);
   });
 });

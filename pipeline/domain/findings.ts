@@ -39,6 +39,18 @@ export interface MergeRules {
 
 export const DEFAULT_MERGE_RULES: MergeRules = { gateSigmas: 2.5, extentOverlap: 0.5 };
 
+/** Photo-to-photo position jitter of a GNSS receiver within a flight, 1 sigma. */
+const GNSS_JITTER_M = 0.3;
+
+/**
+ * The error that separates two views of one hazard within a flight: a detection's absolute error
+ * less the GNSS offset every photo of the flight shares, plus the receiver's jitter between photos.
+ * Gating on the absolute error would merge neighbouring hazards whenever there is no RTK fix.
+ */
+export function withinFlightErrorM(absoluteErrorM: number, positionSigmaM: number): number {
+  return Math.hypot(Math.sqrt(Math.max(0, absoluteErrorM ** 2 - positionSigmaM ** 2)), GNSS_JITTER_M);
+}
+
 /**
  * How good a view is as evidence: its score, discounted towards the photo's edge (where objects are
  * cut off and lenses blur) and for coarser ground resolution than the finest view of the finding.

@@ -35,6 +35,19 @@ export class SiteRepository {
 
   /** Inserts all or none; credit codes already present are reported, nothing is written. */
   async insertMany(input: readonly NewSite[]): Promise<{ created: SiteRow[]; existing: string[] }> {
+    try {
+      return await this.insertAll(input);
+    } catch (error) {
+      // Two imports racing past the check: the unique index decides, and the loser is told which codes.
+      if ((error as { code?: string; cause?: { code?: string } }).code === '23505' || (error as { cause?: { code?: string } }).cause?.code === '23505') {
+        const taken = await this.db.select({ code: sites.creditCode }).from(sites).where(inArray(sites.creditCode, input.map((s) => s.creditCode)));
+        return { created: [], existing: taken.map((t) => t.code) };
+      }
+      throw error;
+    }
+  }
+
+  private async insertAll(input: readonly NewSite[]): Promise<{ created: SiteRow[]; existing: string[] }> {
     return this.db.transaction(async (tx) => {
       const codes = input.map((s) => s.creditCode);
       const taken = codes.length ? await tx.select({ code: sites.creditCode }).from(sites).where(inArray(sites.creditCode, codes)) : [];

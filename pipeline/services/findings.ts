@@ -1,7 +1,7 @@
 import { NotFoundError } from '../domain/errors.js';
-import { mergeIntoFindings, type PlacedDetection, viewMerit } from '../domain/findings.js';
+import { mergeIntoFindings, type PlacedDetection, viewMerit, withinFlightErrorM } from '../domain/findings.js';
 import type { CaptureRecord } from '../geo/capture.js';
-import { projectorFor } from '../geo/projection.js';
+import { poseFrom, projectorFor } from '../geo/projection.js';
 import { LocalTangentPlane } from '../geo/wgs84.js';
 import type { Logger } from '../logger.js';
 import type { DetectionRow } from '../repositories/detections.js';
@@ -11,6 +11,7 @@ import type { SiteAttribution } from './detect.js';
 const DAY_MS = 24 * 3600 * 1000;
 /** Ids of existing findings standing in the merge as seeds. */
 const SEED = 'finding:';
+
 /** An earlier finding is the same hazard when it lies within this many combined sigmas, at least this many metres. */
 const RECURRENCE_GATE_SIGMAS = 3;
 const RECURRENCE_MIN_GATE_M = 5;
@@ -77,7 +78,8 @@ export class FindingsService {
         severity: best.severity,
         lat: position.lat,
         lon: position.lon,
-        errorM: draft.errorM,
+        // Back to an absolute error: the flight's shared GNSS offset applies to the finding too.
+        errorM: Math.hypot(draft.errorM, positionSigma(pending, views[0]!.id)),
         siteId: site?.id ?? null,
         recurringOf: site ? await this.recurrence(flightId, site.id, best.hazardCode, position, draft.errorM) : null,
         views: views.map((v) => ({ detectionId: v.id, score: v.score, merit: viewMerit(v, finest) })),
@@ -131,7 +133,7 @@ export class FindingsService {
       imageId: d.imageId,
       east: at.east,
       north: at.north,
-      errorM: d.groundErrorM ?? 1,
+      errorM: withinFlightErrorM(d.groundErrorM ?? 1, projector.pose.positionSigmaM),
       extent: { minEast: Math.min(...es), minNorth: Math.min(...ns), maxEast: Math.max(...es), maxNorth: Math.max(...ns) },
       offCentre: Math.hypot(dx, dy) / Math.hypot(row.width / 2, row.height / 2),
       gsdM: projector.pose.heightM / projector.intrinsics.focalPx,
@@ -157,4 +159,11 @@ export class FindingsService {
 function groundOrigin(rows: readonly UnmergedDetection[]): LocalTangentPlane {
   const first = rows.find((r) => r.detection.groundLat !== null && r.detection.groundLon !== null);
   return new LocalTangentPlane(first ? { lat: first.detection.groundLat!, lon: first.detection.groundLon! } : { lat: 0, lon: 0 });
+}
+
+/** The GNSS position sigma of the photo a detection came from (its RTK state decides it). */
+function positionSigma(rows: readonly UnmergedDetection[], detectionId: string): number {
+  const row = rows.find((r) => r.detection.id === detectionId);
+  const pose = row?.capture ? poseFrom(row.capture as unknown as CaptureRecord) : undefined;
+  return pose && !('reason' in pose) ? pose.positionSigmaM : 0;
 }

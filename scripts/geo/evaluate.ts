@@ -12,8 +12,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { mergeIntoFindings, type PlacedDetection } from '../../pipeline/domain/findings.js';
-import { readCapture, withPixelSize } from '../../pipeline/geo/capture.js';
+import { mergeIntoFindings, type PlacedDetection, withinFlightErrorM } from '../../pipeline/domain/findings.js';
+import { type CaptureRecord, readCapture, withPixelSize } from '../../pipeline/geo/capture.js';
 import { projectorFor } from '../../pipeline/geo/projection.js';
 import { LocalTangentPlane } from '../../pipeline/geo/wgs84.js';
 import { tuneDecodingForThroughput } from '../../pipeline/inference/decode.js';
@@ -30,6 +30,8 @@ const { values } = parseArgs({
     altitude: { type: 'string', default: '60' },
     site: { type: 'string', default: 'standard' },
     model: { type: 'string', default: 'models/hazard-v1' },
+    /** Replace the generator's exact RTK positions by plain GNSS: a per-flight offset and per-photo jitter. */
+    gnss: { type: 'boolean', default: false },
   },
 });
 
@@ -50,7 +52,8 @@ try {
     const results = await detectMany(pool, sources, { inFlight: 2 });
     for (const [i, result] of results.entries()) {
       if (!result) continue;
-      const capture = withPixelSize(await readCapture(sources[i]!.bytes), result.width, result.height);
+      let capture = withPixelSize(await readCapture(sources[i]!.bytes), result.width, result.height);
+      if (values.gnss) capture = degradeToGnss(capture, seed, i);
       const projector = projectorFor(capture, result.width, result.height);
       if ('reason' in projector) throw new Error(`${result.source}: ${projector.reason}`);
       const flagged = result.detections.filter((d) => d.score >= pool.spec.classes[d.classIndex]!.threshold);
@@ -78,7 +81,7 @@ try {
           imageId: result.source,
           east: ground.east,
           north: ground.north,
-          errorM: point.errorM,
+          errorM: withinFlightErrorM(point.errorM, projector.pose.positionSigmaM),
           extent: { minEast: Math.min(...es), minNorth: Math.min(...ns), maxEast: Math.max(...es), maxNorth: Math.max(...ns) },
           offCentre: Math.hypot(centreX, centreY) / Math.hypot(result.width / 2, result.height / 2),
           gsdM: projector.pose.heightM / projector.intrinsics.focalPx,
@@ -127,11 +130,26 @@ try {
   }
   const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
   console.log('');
-  console.log(`${values.flights} flights at ${values.altitude} m (${values.site} sites), ${((performance.now() - started) / 1000).toFixed(0)} s:`);
+  console.log(`${values.flights} flights at ${values.altitude} m (${values.site} sites, ${values.gnss ? 'plain GNSS: 1.5 m offset per flight, 0.3 m jitter per photo' : 'RTK positions as generated'}), ${((performance.now() - started) / 1000).toFixed(0)} s:`);
   console.log(`  ground points of true detections (whole views): RMS ${Math.sqrt(totals.squaredError / Math.max(1, totals.trueDetections)).toFixed(3)} m over ${totals.trueDetections}`);
   console.log(`  true hazards mapping to exactly one finding: ${totals.exactlyOne}/${totals.detectedHazards} detected = ${pct(totals.exactlyOne, totals.detectedHazards)} (${totals.detectedHazards}/${totals.hazards} hazards detected at all)`);
   console.log(`  findings duplicating another's hazard: ${totals.duplicates}/${totals.findings} = ${pct(totals.duplicates, totals.findings)}; findings matching no hazard: ${totals.falseFindings}`);
 } finally {
   await pool.close();
   await rm(work, { recursive: true, force: true });
+}
+
+/**
+ * A plain GNSS fix instead of RTK: the whole flight shifted 1.5 m in one direction (the receiver's
+ * slowly varying error), each photo jittered by 0.3 m, and no RTK flag, so errors are estimated
+ * as the pipeline would for such a flight. Deterministic per flight seed and photo.
+ */
+function degradeToGnss(capture: CaptureRecord, seed: number, photo: number): CaptureRecord {
+  if (capture.latitude === undefined || capture.longitude === undefined) return capture;
+  const plane = new LocalTangentPlane({ lat: capture.latitude, lon: capture.longitude });
+  const heading = (seed * 137.5 * Math.PI) / 180;
+  const jitter = (k: number) => Math.sin(seed * 12.9898 + photo * 78.233 + k) * 0.3;
+  const moved = plane.toLatLon({ east: 1.5 * Math.sin(heading) + jitter(1), north: 1.5 * Math.cos(heading) + jitter(2) });
+  const { rtkFlag: _, ...rest } = capture;
+  return { ...rest, latitude: moved.lat, longitude: moved.lon, sources: capture.sources };
 }
