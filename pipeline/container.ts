@@ -25,6 +25,7 @@ import { IngestService } from './services/ingest.js';
 import { ReviewService } from './services/review.js';
 import { FindingsScheduler } from './services/findings-scheduler.js';
 import { FindingsService } from './services/findings.js';
+import { AuditService } from './services/audit.js';
 import { SiteService } from './services/sites.js';
 import { TokenService } from './services/tokens.js';
 
@@ -174,9 +175,10 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
 }
 
 /** Just the database and the token service: for the CLI, which must not need S3 or Redis. */
-export async function createAdminContainer(config: Config): Promise<{ tokens: TokenService; close(): Promise<void> }> {
+export async function createAdminContainer(config: Config): Promise<{ tokens: TokenService; audit: AuditService; close(): Promise<void> }> {
   const database = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite') });
-  return { tokens: new TokenService(new TokenRepository(database.db), new AuditRepository(database.db)), close: () => database.close() };
+  const audit = new AuditRepository(database.db);
+  return { tokens: new TokenService(new TokenRepository(database.db), audit), audit: new AuditService(audit), close: () => database.close() };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -4,6 +4,7 @@
  *   npm run hazardscope -- token create --name alice --role reviewer
  *   npm run hazardscope -- token list
  *   npm run hazardscope -- token revoke <id>
+ *   npm run hazardscope -- audit verify
  *   npm run hazardscope -- detect <image|folder> [--model DIR] [--no-tile] [--json] [--annotate DIR]
  *
  * With embedded PGlite (no DATABASE_URL), run token commands while the server is stopped: PGlite
@@ -19,12 +20,14 @@ const USAGE = `usage:
   hazardscope token create --name NAME --role ${ROLES.join('|')}
   hazardscope token list
   hazardscope token revoke TOKEN_ID
+  hazardscope audit verify        check the audit trail's hash chain; exit 1 at the first broken entry
 ${DETECT_USAGE.replace(/^usage:\n/, '')}`;
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'detect') return runDetect(argv.slice(1), loadConfig(process.env).MODEL_DIR);
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' }, role: { type: 'string' }, help: { type: 'boolean' } } });
   const [group, command, arg] = positionals;
+  if (group === 'audit' && command === 'verify') return verifyAudit();
   if (values.help || group !== 'token' || !command) {
     console.log(USAGE);
     return values.help ? 0 : 2;
@@ -59,6 +62,22 @@ async function main(argv: string[]): Promise<number> {
         console.log(USAGE);
         return 2;
     }
+  } finally {
+    await admin.close();
+  }
+}
+
+async function verifyAudit(): Promise<number> {
+  const admin = await createAdminContainer(loadConfig(process.env));
+  try {
+    const { verdict, unchained, headHash } = await admin.audit.verify();
+    const before = unchained ? ` (${unchained} entries precede the chain and are not covered)` : '';
+    if (verdict.ok) {
+      console.log(`audit trail intact: ${verdict.entries} chained entries, head ${headHash}${before}`);
+      return 0;
+    }
+    console.error(`audit trail broken at position ${verdict.position} (entry id ${verdict.entryId}): ${verdict.problem}${before}`);
+    return 1;
   } finally {
     await admin.close();
   }

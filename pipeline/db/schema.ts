@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { IMAGE_STATUSES } from '../domain/images.js';
 import { DECISIONS, DETECTION_STATES } from '../domain/review.js';
 import { ROLES } from '../domain/roles.js';
-import { bigserial, boolean, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * One schema for PostgreSQL and PGlite. Tables are unqualified: the connection's search_path picks
@@ -147,6 +147,15 @@ export const auditLog = pgTable('audit_log', {
   subjectType: text('subject_type').notNull(),
   subjectId: text('subject_id').notNull(),
   detail: jsonb('detail'),
+  prevHash: text('prev_hash'),
+  hash: text('hash'),
+});
+
+export const auditHead = pgTable('audit_head', {
+  id: integer('id').primaryKey(),
+  entries: bigint('entries', { mode: 'number' }).notNull(),
+  lastId: bigint('last_id', { mode: 'number' }),
+  lastHash: text('last_hash').notNull(),
 });
 
 export const schema = { apiTokens, flights, images, detections, reviews, cases, auditLog };

@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
+import { asc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { auditLog } from '../db/schema.js';
+import { auditHead, auditLog } from '../db/schema.js';
+import { type ChainedEntry, chainHash, entryBody } from '../domain/audit-chain.js';
 
 export interface AuditEntry {
   actor: string;
@@ -9,13 +12,44 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
-type Executor = Pick<Database, 'insert'>;
+type Executor = Pick<Database, 'insert' | 'select' | 'update'>;
 
-/** Append-only: the table refuses updates and deletes (a trigger in the migration). */
+export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Append-only (a trigger refuses updates and deletes) and hash-chained: each entry is hashed with
+ * the one before it, under a lock on the chain's head row, in the caller's transaction when given.
+ */
 export class AuditRepository {
   constructor(private readonly db: Database) {}
 
-  async append(entry: AuditEntry, executor: Executor = this.db): Promise<void> {
-    await executor.insert(auditLog).values({ ...entry, detail: entry.detail ?? null });
+  async append(entry: AuditEntry, executor?: Executor): Promise<void> {
+    if (executor) return this.appendIn(executor, entry);
+    await this.db.transaction((tx) => this.appendIn(tx, entry));
+  }
+
+  private async appendIn(tx: Executor, entry: AuditEntry): Promise<void> {
+    // The head row lock orders appends: the chain has exactly one next entry at a time.
+    const [head] = await tx.select().from(auditHead).where(eq(auditHead.id, 1)).for('update');
+    if (!head) throw new Error('audit_head is missing: the audit chain cannot be extended');
+    // Stored as JSON: hash exactly what reads back (dates become strings, undefined disappears).
+    const detail = entry.detail === undefined ? null : (JSON.parse(JSON.stringify(entry.detail)) as Record<string, unknown>);
+    const at = new Date();
+    const body = { at: at.toISOString(), actor: entry.actor, action: entry.action, subjectType: entry.subjectType, subjectId: entry.subjectId, detail };
+    const hash = chainHash(head.lastHash, entryBody(body), sha256Hex);
+    const [row] = await tx.insert(auditLog).values({ ...entry, detail, at, prevHash: head.lastHash, hash }).returning({ id: auditLog.id });
+    await tx.update(auditHead).set({ entries: head.entries + 1, lastId: row!.id, lastHash: hash }).where(eq(auditHead.id, 1));
+  }
+
+  /** The chained entries in order, the count of entries from before the chain, and the head. */
+  async readChain(): Promise<{ entries: ChainedEntry[]; unchained: number; head: { entries: number; lastHash: string } }> {
+    const rows = await this.db.select().from(auditLog).where(isNotNull(auditLog.hash)).orderBy(asc(auditLog.id));
+    const [legacy] = await this.db.select({ n: sql<number>`count(*)::int` }).from(auditLog).where(isNull(auditLog.hash));
+    const [head] = await this.db.select().from(auditHead).where(eq(auditHead.id, 1));
+    return {
+      entries: rows.map((r) => ({ id: r.id, at: r.at.toISOString(), actor: r.actor, action: r.action, subjectType: r.subjectType, subjectId: r.subjectId, detail: r.detail, prevHash: r.prevHash!, hash: r.hash! })),
+      unchained: legacy?.n ?? 0,
+      head: { entries: head?.entries ?? 0, lastHash: head?.lastHash ?? '' },
+    };
   }
 }
