@@ -77,14 +77,19 @@ export class FindingRepository {
     });
   }
 
-  /** Earlier findings of a hazard at a site, from other flights, since a date; newest first. */
+  /**
+   * Earlier findings of a hazard at a site, from other flights, since a date, newest first; those
+   * a reviewer rejected were no hazard and do not count.
+   */
   async earlierAtSite(siteId: string, hazardCode: string, since: Date, excludeFlightId: string): Promise<FindingRow[]> {
-    return this.db
-      .select()
+    const rows = await this.db
+      .select({ finding: findings })
       .from(findings)
-      .where(and(eq(findings.siteId, siteId), eq(findings.hazardCode, hazardCode), gte(findings.createdAt, since), ne(findings.flightId, excludeFlightId)))
+      .innerJoin(detections, eq(detections.id, findings.bestDetectionId))
+      .where(and(eq(findings.siteId, siteId), eq(findings.hazardCode, hazardCode), gte(findings.createdAt, since), ne(findings.flightId, excludeFlightId), ne(detections.state, 'rejected')))
       .orderBy(desc(findings.createdAt))
-      .limit(50);
+      .limit(1000);
+    return rows.map((r) => r.finding);
   }
 
   async listForFlight(flightId: string): Promise<FindingRow[]> {

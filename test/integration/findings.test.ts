@@ -15,7 +15,7 @@ describe('findings across flights', () => {
     await t?.close();
   });
 
-  async function fly(name: string, files: string[]): Promise<Array<{ id: string; hazardCode: string; recurringOf: string | null; views: unknown[] }>> {
+  async function fly(name: string, files: string[]): Promise<Array<{ id: string; hazardCode: string; siteId: string | null; recurringOf: string | null; views: unknown[] }>> {
     const flight = await t.request('POST', '/api/v1/flights', { token: t.tokens.operator, body: { name } });
     for (const f of files) await t.request('PUT', `/api/v1/flights/${flight.body.id}/images/${f}`, { token: t.tokens.operator, raw: await readFile(path.join(SAMPLES, f)) });
     await t.request('POST', `/api/v1/flights/${flight.body.id}/complete`, { token: t.tokens.operator });
@@ -70,5 +70,21 @@ describe('findings across flights', () => {
     expect(finding.body.views.map((v: { detection: { state: string } }) => v.detection.state)).toEqual(new Array(item.finding.viewCount).fill('confirmed'));
     const after = await t.request('GET', '/api/v1/review/queue?limit=200', { token: t.tokens.reviewer });
     expect(after.body.items.map((i: { finding: { id: string } }) => i.finding.id)).not.toContain(item.finding.id);
+  });
+
+  it('when an earlier finding was rejected by a reviewer, then a later one at the same place is not marked recurring because of it', async () => {
+    // The demo site registered in the first test; its findings here are rejected, then the place is flown again.
+    const photos = ['DJI_0010.JPG'];
+    const first = await fly('visit to reject', photos);
+    const queue = await t.request('GET', '/api/v1/review/queue?limit=200', { token: t.tokens.reviewer });
+    for (const f of first) {
+      const item = queue.body.items.find((i: { finding: { id: string } }) => i.finding.id === f.id);
+      if (item) expect((await t.request('POST', `/api/v1/detections/${item.detection.id}/review`, { token: t.tokens.reviewer, body: { decision: 'reject', note: 'not a hazard' } })).status).toBe(201);
+    }
+    const again = await fly('visit after rejection', photos);
+    const rejectedIds = new Set(first.map((f) => f.id));
+    // Attributed to the site (registered by the first test), so recurrence applies at all.
+    expect(first.some((f) => f.siteId !== null)).toBe(true);
+    expect(again.every((f) => f.recurringOf === null || !rejectedIds.has(f.recurringOf))).toBe(true);
   });
 });
