@@ -35,3 +35,13 @@ export async function creditCode(n: number): Promise<string> {
 export function squareSite(lon: number, lat: number, sizeDeg: number): { type: 'Polygon'; coordinates: Array<Array<[number, number]>> } {
   return { type: 'Polygon', coordinates: [[[lon, lat], [lon + sizeDeg, lat], [lon + sizeDeg, lat + sizeDeg], [lon, lat + sizeDeg], [lon, lat]]] };
 }
+
+/** The enterprise whose yard the demo flight covers: a site Feature whose outline contains the whole flight. */
+export async function demoSiteFeature(n: number): Promise<{ feature: object; origin: { lat: number; lon: number } }> {
+  const truth = JSON.parse(await readFile(path.join(DEMO_FLIGHT, 'flight.json'), 'utf8')) as { site: { origin: { lat: number; lon: number } } };
+  const { lat, lon } = truth.site.origin;
+  return {
+    origin: truth.site.origin,
+    feature: { type: 'Feature', properties: { name: 'Demo Chemicals Ltd', creditCode: await creditCode(n), industry: 'chemicals', regionCode: '410105' }, geometry: squareSite(lon - 0.002, lat - 0.002, 0.004) },
+  };
+}

@@ -3,6 +3,7 @@
  * attitude, looking at flat ground at take-off elevation. Rays that do not meet the ground (at or
  * above the horizon, or beyond a sane range) give no point: nothing is invented. Pure.
  */
+import { type PlacedDetection, withinFlightErrorM } from '../domain/findings.js';
 import type { CaptureRecord } from './capture.js';
 import { type Intrinsics, intrinsicsFor } from './cameras.js';
 import { type EastNorth, type LatLon, LocalTangentPlane } from './wgs84.js';
@@ -196,4 +197,35 @@ export function ringAreaM2(ring: readonly LatLon[]): number {
   let twice = 0;
   for (let i = 0; i + 1 < pts.length; i++) twice += pts[i]!.east * pts[i + 1]!.north - pts[i + 1]!.east * pts[i]!.north;
   return Math.abs(twice) / 2;
+}
+
+/**
+ * A detection box placed on a flight's plane for merging: its ground point, its error within the
+ * flight, its ground extent, and what makes it a better or worse view (distance from the photo
+ * centre, ground resolution). A standing object seen at an angle may reach above the horizon: its
+ * extent is then its ground point and error rather than a box it does not have on the ground.
+ */
+export function placeBox(
+  projector: GroundProjector,
+  box: { x1: number; y1: number; x2: number; y2: number },
+  ground: GeoPoint,
+  plane: LocalTangentPlane,
+): Pick<PlacedDetection, 'east' | 'north' | 'errorM' | 'extent' | 'offCentre' | 'gsdM'> {
+  const { width, height, focalPx } = projector.intrinsics;
+  const at = plane.toEastNorth(ground);
+  // Corner offsets are relative to the camera; shift them into the flight's plane.
+  const camera = plane.toEastNorth(projector.pose.position);
+  const corners = [projector.pixelToGround(box.x1, box.y1), projector.pixelToGround(box.x2, box.y1), projector.pixelToGround(box.x2, box.y2), projector.pixelToGround(box.x1, box.y2)];
+  const reach = Math.max(0.5, ground.errorM);
+  const onGround = corners.every((c) => c !== undefined);
+  const es = onGround ? corners.map((c) => c!.east + camera.east) : [at.east - reach, at.east + reach];
+  const ns = onGround ? corners.map((c) => c!.north + camera.north) : [at.north - reach, at.north + reach];
+  return {
+    east: at.east,
+    north: at.north,
+    errorM: withinFlightErrorM(ground.errorM, projector.pose.positionSigmaM),
+    extent: { minEast: Math.min(...es), minNorth: Math.min(...ns), maxEast: Math.max(...es), maxNorth: Math.max(...ns) },
+    offCentre: Math.hypot((box.x1 + box.x2) / 2 - width / 2, (box.y1 + box.y2) / 2 - height / 2) / Math.hypot(width / 2, height / 2),
+    gsdM: projector.pose.heightM / focalPx,
+  };
 }

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../domain/errors.js';
-import { mergeIntoFindings, type PlacedDetection, viewMerit, withinFlightErrorM } from '../domain/findings.js';
+import { mergeIntoFindings, type PlacedDetection, viewMerit } from '../domain/findings.js';
 import type { CaptureRecord } from '../geo/capture.js';
-import { poseFrom, projectorFor } from '../geo/projection.js';
+import { placeBox, poseFrom, projectorFor } from '../geo/projection.js';
 import { LocalTangentPlane } from '../geo/wgs84.js';
 import type { Logger } from '../logger.js';
 import type { DetectionRow } from '../repositories/detections.js';
@@ -115,28 +115,12 @@ export class FindingsService {
     if (d.groundLat === null || d.groundLon === null || !row.width || !row.height || !row.capture) return undefined;
     const projector = projectorFor(row.capture as unknown as CaptureRecord, row.width, row.height);
     if ('reason' in projector) return undefined;
-    const camera = plane.toEastNorth(projector.pose.position);
-    const at = plane.toEastNorth({ lat: d.groundLat, lon: d.groundLon });
-    const corners = [projector.pixelToGround(d.x1, d.y1), projector.pixelToGround(d.x2, d.y1), projector.pixelToGround(d.x2, d.y2), projector.pixelToGround(d.x1, d.y2)];
-    // A standing object seen at an angle may reach above the horizon: its extent is then its
-    // ground point and error rather than a box it does not have on the ground.
-    const reach = Math.max(0.5, d.groundErrorM ?? 0.5);
-    const onGround = corners.every((c) => c !== undefined);
-    const es = onGround ? corners.map((c) => c!.east + camera.east) : [at.east - reach, at.east + reach];
-    const ns = onGround ? corners.map((c) => c!.north + camera.north) : [at.north - reach, at.north + reach];
-    const dx = (d.x1 + d.x2) / 2 - row.width / 2;
-    const dy = (d.y1 + d.y2) / 2 - row.height / 2;
     return {
       id: d.id,
       className: d.className,
       score: d.score,
       imageId: d.imageId,
-      east: at.east,
-      north: at.north,
-      errorM: withinFlightErrorM(d.groundErrorM ?? 1, projector.pose.positionSigmaM),
-      extent: { minEast: Math.min(...es), minNorth: Math.min(...ns), maxEast: Math.max(...es), maxNorth: Math.max(...ns) },
-      offCentre: Math.hypot(dx, dy) / Math.hypot(row.width / 2, row.height / 2),
-      gsdM: projector.pose.heightM / projector.intrinsics.focalPx,
+      ...placeBox(projector, d, { lat: d.groundLat, lon: d.groundLon, errorM: d.groundErrorM ?? 1 }, plane),
     };
   }
 

@@ -12,9 +12,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { mergeIntoFindings, type PlacedDetection, withinFlightErrorM } from '../../pipeline/domain/findings.js';
+import { mergeIntoFindings, type PlacedDetection } from '../../pipeline/domain/findings.js';
+import { STANDING_CLASSES } from '../../pipeline/domain/taxonomy.js';
 import { type CaptureRecord, readCapture, withPixelSize } from '../../pipeline/geo/capture.js';
-import { projectorFor } from '../../pipeline/geo/projection.js';
+import { placeBox, projectorFor } from '../../pipeline/geo/projection.js';
 import { LocalTangentPlane } from '../../pipeline/geo/wgs84.js';
 import { tuneDecodingForThroughput } from '../../pipeline/inference/decode.js';
 import { InferencePool } from '../../pipeline/inference/pool.js';
@@ -58,16 +59,9 @@ try {
       if ('reason' in projector) throw new Error(`${result.source}: ${projector.reason}`);
       const flagged = result.detections.filter((d) => d.score >= pool.spec.classes[d.classIndex]!.threshold);
       for (const [k, d] of flagged.entries()) {
-        const point = projector.boxToGeo(d, false);
-        const corners = [projector.pixelToGround(d.x1, d.y1), projector.pixelToGround(d.x2, d.y1), projector.pixelToGround(d.x2, d.y2), projector.pixelToGround(d.x1, d.y2)];
-        if (!point || corners.some((c) => !c)) continue;
-        const ground = plane.toEastNorth(point);
-        // Corner offsets are relative to the camera; shift them into the flight's plane.
-        const camera = plane.toEastNorth(projector.pose.position);
-        const es = corners.map((c) => c!.east + camera.east);
-        const ns = corners.map((c) => c!.north + camera.north);
-        const centreX = (d.x1 + d.x2) / 2 - result.width / 2;
-        const centreY = (d.y1 + d.y2) / 2 - result.height / 2;
+        // Placed as the worker and the findings merge place them.
+        const point = projector.boxToGeo(d, STANDING_CLASSES.has(d.className));
+        if (!point) continue;
         const view = truth.hazards
           .flatMap((h) => h.views.filter((v) => v.photo === result.source).map((v) => ({ h, v })))
           .filter(({ h }) => h.class === d.className)
@@ -79,12 +73,7 @@ try {
           className: d.className,
           score: d.score,
           imageId: result.source,
-          east: ground.east,
-          north: ground.north,
-          errorM: withinFlightErrorM(point.errorM, projector.pose.positionSigmaM),
-          extent: { minEast: Math.min(...es), minNorth: Math.min(...ns), maxEast: Math.max(...es), maxNorth: Math.max(...ns) },
-          offCentre: Math.hypot(centreX, centreY) / Math.hypot(result.width / 2, result.height / 2),
-          gsdM: projector.pose.heightM / projector.intrinsics.focalPx,
+          ...placeBox(projector, d, point, plane),
           ...(view ? { hazard: view.h.id, whole: !view.v.truncated } : { whole: false }),
         });
       }

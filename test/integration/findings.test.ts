@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { creditCode, squareSite } from '../factories.js';
+import { demoSiteFeature } from '../factories.js';
 import { ROOT, startTestApi, type TestApi, waitFor } from './harness.js';
 
 const SAMPLES = path.join(ROOT, 'samples/demo-flight');
@@ -26,11 +26,10 @@ describe('findings across flights', () => {
   }
 
   it('when the same site is flown again within the window, then its findings are marked recurring and linked to the earlier ones', async () => {
-    const truth = JSON.parse(await readFile(path.join(SAMPLES, 'flight.json'), 'utf8')) as { site: { origin: { lat: number; lon: number } } };
-    const { lat, lon } = truth.site.origin;
+    const demo = await demoSiteFeature(77);
     const site = await t.request('POST', '/api/v1/sites', {
       token: t.tokens.admin,
-      body: { type: 'Feature', properties: { name: 'Demo Chemicals Ltd', creditCode: await creditCode(77), industry: 'chemicals', regionCode: '410105' }, geometry: squareSite(lon - 0.002, lat - 0.002, 0.004) },
+      body: demo.feature,
     });
     expect(site.status).toBe(201);
     const photos = ['DJI_0004.JPG', 'DJI_0005.JPG', 'DJI_0006.JPG'];

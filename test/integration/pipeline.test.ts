@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { creditCode, squareSite } from '../factories.js';
+import { demoSiteFeature } from '../factories.js';
 import { ROOT, startTestApi, type TestApi, waitFor } from './harness.js';
 
 const SAMPLES = path.join(ROOT, 'samples/demo-flight');
@@ -17,11 +17,11 @@ describe('end to end on real services (PostgreSQL, Redis, embedded S3, ONNX)', (
 
   it('when an operator uploads photos and completes the flight, then every photo is processed with its hash, pixel size and capture metadata', async () => {
     // The enterprise whose yard the demo flight covers: its outline contains the whole site.
-    const truth = JSON.parse(await readFile(path.join(SAMPLES, 'flight.json'), 'utf8')) as { site: { origin: { lat: number; lon: number } } };
-    const { lat, lon } = truth.site.origin;
+    const demo = await demoSiteFeature(42);
+    const { lat, lon } = demo.origin;
     const site = await t.request('POST', '/api/v1/sites', {
       token: t.tokens.admin,
-      body: { type: 'Feature', properties: { name: 'Demo Chemicals Ltd', creditCode: await creditCode(42), industry: 'chemicals', regionCode: '410105' }, geometry: squareSite(lon - 0.002, lat - 0.002, 0.004) },
+      body: demo.feature,
     });
     expect(site.status).toBe(201);
     const created = await t.request('POST', '/api/v1/flights', { token: t.tokens.operator, body: { name: 'e2e flight', siteName: 'test site' } });
