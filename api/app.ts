@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -15,6 +17,7 @@ import { ingestRoutes } from './routes/ingest.js';
 import { findingRoutes } from './routes/findings.js';
 import { siteRoutes } from './routes/sites.js';
 import { reviewRoutes } from './routes/review.js';
+import { caseRoutes } from './routes/cases.js';
 
 export interface AppDependencies {
   services: Services;
@@ -80,8 +83,33 @@ export function createApp(deps: AppDependencies): express.Express {
       },
       async () => ({ status: 200, body: deps.model }),
     ),
+    route(
+      {
+        method: 'get',
+        path: '/evidence/keys',
+        summary: 'The public keys evidence bundles are signed with, and their fingerprints (for verify-evidence --key-id)',
+        tags: ['evidence'],
+        roles: 'public',
+        responses: { 200: { description: 'Keys, oldest first', schema: z.object({ keys: z.array(z.object({ keyId: z.string(), publicKeyPem: z.string(), createdAt: z.string() })) }) } },
+      },
+      async () => ({
+        status: 200,
+        body: { keys: (await deps.services.signingKeys.list()).map((k) => ({ keyId: k.keyId, publicKeyPem: spkiPem(k.publicKey), createdAt: k.createdAt.toISOString() })) },
+      }),
+    ),
+    route(
+      {
+        method: 'get',
+        path: '/me',
+        summary: 'Who the token belongs to: name, role, organisation and region',
+        tags: ['system'],
+        roles: ['operator', 'reviewer', 'regulator', 'admin'],
+        responses: { 200: { description: 'The caller', schema: z.object({ name: z.string(), role: z.string(), userId: z.string(), organisationId: z.string(), organisation: z.string(), regionCode: z.string() }) } },
+      },
+      async ({ principal }) => ({ status: 200, body: { name: principal!.name, role: principal!.role, userId: principal!.userId, organisationId: principal!.organisationId, organisation: principal!.organisationName, regionCode: principal!.regionCode } }),
+    ),
   ];
-  const routes = [...systemRoutes, ...flightRoutes(deps.services), ...reviewRoutes(deps.services), ...ingestRoutes(deps.services), ...siteRoutes(deps.services), ...findingRoutes(deps.services)];
+  const routes = [...systemRoutes, ...flightRoutes(deps.services), ...reviewRoutes(deps.services), ...caseRoutes(deps.services), ...ingestRoutes(deps.services), ...siteRoutes(deps.services), ...findingRoutes(deps.services)];
   const openapi = buildOpenApi(routes, { version: '0.1.0' });
 
   const router = express.Router();
@@ -104,6 +132,21 @@ export function createApp(deps: AppDependencies): express.Express {
       if (result.headers) res.set(result.headers);
       if (result.binary) {
         res.status(result.status).type(result.binary.contentType).send(result.binary.data);
+        return;
+      }
+      if (result.stream) {
+        res.status(result.status).type(result.stream.contentType);
+        try {
+          await pipeline(Readable.from(result.stream.chunks), res);
+        } catch (error) {
+          // Headers are gone: all that is left is to cut the download short, so it cannot pass for whole.
+          deps.logger.error({ err: error instanceof Error ? error.message : String(error), url: req.originalUrl }, 'streamed response failed');
+          res.destroy();
+        }
+        return;
+      }
+      if (result.body === undefined && contract.responses[result.status] && !contract.responses[result.status]!.schema) {
+        res.status(result.status).end();
         return;
       }
       if (deps.checkResponses) {
@@ -129,4 +172,8 @@ export function createApp(deps: AppDependencies): express.Express {
   });
   app.use(errorMiddleware(deps.logger));
   return app;
+}
+
+function spkiPem(base64Der: string): string {
+  return `-----BEGIN PUBLIC KEY-----\n${base64Der.match(/.{1,64}/g)!.join('\n')}\n-----END PUBLIC KEY-----\n`;
 }

@@ -41,6 +41,8 @@ export interface HandlerResult {
   body?: unknown;
   /** For non-JSON responses (images). */
   binary?: { data: Buffer; contentType: string };
+  /** For large files made while they are sent (evidence bundles). */
+  stream?: { chunks: AsyncIterable<Buffer>; contentType: string };
   headers?: Record<string, string>;
 }
 

@@ -1,4 +1,11 @@
-import type { CaseRow, ReviewRow } from '../pipeline/repositories/cases.js';
+import { caseReference } from '../pipeline/domain/cases.js';
+import { leaseState } from '../pipeline/domain/review.js';
+import type { Principal } from '../pipeline/domain/roles.js';
+import type { AttachmentRow, CaseEventRow, CaseRow, ReviewRow } from '../pipeline/repositories/cases.js';
+import type { FindingRow } from '../pipeline/repositories/findings.js';
+import type { MissedHazardListing } from '../pipeline/repositories/missed-hazards.js';
+import type { CaseDetail, CaseListItem } from '../pipeline/services/cases.js';
+import type { QueueItem } from '../pipeline/services/review.js';
 import type { DetectionRow } from '../pipeline/repositories/detections.js';
 import type { FlightRow } from '../pipeline/repositories/flights.js';
 import type { FindingWithViews } from '../pipeline/services/findings.js';
@@ -6,7 +13,7 @@ import type { ImageRow } from '../pipeline/repositories/images.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export const toFlight = (f: FlightRow) => ({ id: f.id, name: f.name, siteName: f.siteName, notes: f.notes, status: f.status, createdAt: f.createdAt.toISOString(), completedAt: iso(f.completedAt) });
+export const toFlight = (f: FlightRow) => ({ id: f.id, organisationId: f.organisationId, regionCode: f.regionCode, name: f.name, siteName: f.siteName, notes: f.notes, status: f.status, createdAt: f.createdAt.toISOString(), completedAt: iso(f.completedAt) });
 
 export const toImage = (i: ImageRow) => ({
   id: i.id,
@@ -46,29 +53,118 @@ export const toDetection = (d: DetectionRow) => ({
   createdAt: d.createdAt.toISOString(),
 });
 
-export const toReview = (r: ReviewRow) => ({ id: r.id, detectionId: r.detectionId, reviewer: r.reviewerName, decision: r.decision, newClass: r.newClass, note: r.note, createdAt: r.createdAt.toISOString() });
+export const toReview = (r: ReviewRow) => ({ id: r.id, detectionId: r.detectionId, findingId: r.findingId, reviewer: r.reviewerName, decision: r.decision, newClass: r.newClass, reason: r.reason, note: r.note, createdAt: r.createdAt.toISOString() });
 
-export const toCase = (c: CaseRow) => ({
+const positionOf = (f: { lat: number | null; lon: number | null; errorM: number | null }) => (f.lat !== null && f.lon !== null ? { lat: f.lat, lon: f.lon, errorM: f.errorM ?? 0 } : null);
+
+/** The lease as the caller sees it: nobody, themselves, or someone else until a time. */
+export function leaseOf(f: Pick<FindingRow, 'leaseUserId' | 'leaseHolder' | 'leaseExpiresAt'>, principal: Principal | undefined, now = new Date()) {
+  if (!principal) return null;
+  const state = leaseState({ userId: f.leaseUserId, holder: f.leaseHolder, expiresAt: f.leaseExpiresAt }, principal.userId, now);
+  return state.kind === 'free' ? null : { holder: state.kind === 'mine' ? principal.name : state.holder, expiresAt: state.expiresAt.toISOString(), mine: state.kind === 'mine' };
+}
+
+export const toCase = ({ case: c, site, overdue }: CaseListItem) => ({
   id: c.id,
-  detectionId: c.detectionId,
-  flightId: c.flightId,
-  imageId: c.imageId,
-  className: c.className,
-  hazardCode: c.hazardCode,
-  severity: c.severity,
+  reference: caseReference(c.number),
   status: c.status,
+  overdue,
+  severity: c.severity,
+  hazardCodes: c.hazardCodes,
+  findingsCount: c.findingsCount,
+  site,
+  regionCode: c.regionCode,
+  flightId: c.flightId,
+  position: c.lat !== null && c.lon !== null ? { lat: c.lat, lon: c.lon } : null,
+  dueAt: iso(c.dueAt),
+  dismissalReason: c.dismissalReason,
   createdAt: c.createdAt.toISOString(),
-  evidence: c.evidence as Record<string, unknown>,
+  updatedAt: c.updatedAt.toISOString(),
 });
 
-export const toFinding = (f: FindingWithViews) => ({
+export const toCaseRef = (c: CaseRow) => ({ id: c.id, reference: caseReference(c.number), status: c.status, siteId: c.siteId, findingsCount: c.findingsCount, hazardCodes: c.hazardCodes });
+
+export const toCaseEvent = (e: CaseEventRow) => ({
+  id: e.id,
+  kind: e.kind,
+  fromStatus: e.fromStatus,
+  toStatus: e.toStatus,
+  actor: { name: e.actorName, role: e.actorRole },
+  note: e.note,
+  reason: e.reason,
+  dueAt: iso(e.dueAt),
+  detail: (e.detail as Record<string, unknown> | null) ?? null,
+  at: e.at.toISOString(),
+});
+
+export const toAttachment = (a: AttachmentRow) => ({ id: a.id, filename: a.filename, contentType: a.contentType, sha256: a.sha256, sizeBytes: a.sizeBytes, uploadedBy: a.uploadedByName, createdAt: a.createdAt.toISOString() });
+
+export const toCaseDetail = (d: CaseDetail, principal: Principal | undefined) => ({
+  ...toCase({ case: d.case, site: d.site && { id: d.site.id, name: d.site.name, creditCode: d.site.creditCode, regionCode: d.site.regionCode }, overdue: d.overdue }),
+  next: d.next,
+  siteDetail: d.site ? { id: d.site.id, name: d.site.name, creditCode: d.site.creditCode, industry: d.site.industry, regionCode: d.site.regionCode, contact: d.site.contact as Record<string, unknown> } : null,
+  findings: d.findings.map((f) => ({
+    findingId: f.link.findingId,
+    detectionId: f.link.detectionId,
+    className: f.link.className,
+    hazardCode: f.link.hazardCode,
+    severity: f.link.severity,
+    addedAt: f.link.addedAt.toISOString(),
+    evidence: f.link.evidence as Record<string, unknown>,
+    finding: f.finding ? toFinding({ ...f.finding, views: f.views }, principal) : null,
+  })),
+  reviews: d.reviews.map(toReview),
+  events: d.events.map(toCaseEvent),
+  attachments: d.attachments.map(toAttachment),
+});
+
+export const toQueueItem = (i: QueueItem) => ({
+  finding: {
+    id: i.finding.id,
+    flightId: i.finding.flightId,
+    className: i.finding.className,
+    hazardCode: i.finding.hazardCode,
+    severity: i.finding.severity,
+    bestScore: i.finding.bestScore,
+    viewCount: i.finding.viewCount,
+    siteId: i.finding.siteId,
+    siteName: i.siteName,
+    regionCode: i.finding.regionCode,
+    recurringOf: i.finding.recurringOf,
+    position: positionOf(i.finding),
+    createdAt: i.finding.createdAt.toISOString(),
+  },
+  detection: toDetection(i.detection),
+  image: { id: i.detection.imageId, filename: i.imageFilename, width: i.imageWidth, height: i.imageHeight },
+  lease: i.lease && { holder: i.lease.holder, expiresAt: i.lease.expiresAt.toISOString(), mine: i.lease.mine },
+});
+
+export const toMissedHazard = (m: MissedHazardListing) => ({
+  id: m.id,
+  imageId: m.imageId,
+  flightId: m.flightId,
+  findingId: m.findingId,
+  imageSha256: m.imageSha256,
+  imageSize: m.imageWidth && m.imageHeight ? { width: m.imageWidth, height: m.imageHeight } : null,
+  className: m.className,
+  box: [m.x1, m.y1, m.x2, m.y2] as [number, number, number, number],
+  note: m.note,
+  reviewer: m.reviewerName,
+  createdAt: m.createdAt.toISOString(),
+});
+
+export const toFinding = (f: FindingWithViews, principal: Principal | undefined) => ({
   id: f.id,
   flightId: f.flightId,
   className: f.className,
   hazardCode: f.hazardCode,
   severity: f.severity,
-  position: f.lat !== null && f.lon !== null ? { lat: f.lat, lon: f.lon, errorM: f.errorM ?? 0 } : null,
+  position: positionOf(f),
   siteId: f.siteId,
+  regionCode: f.regionCode,
+  status: f.status,
+  decidedAt: iso(f.decidedAt),
+  lease: leaseOf(f, principal),
   recurringOf: f.recurringOf,
   bestScore: f.bestScore,
   viewCount: f.viewCount,

@@ -19,7 +19,7 @@ const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-health-'));
 const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', REDIS_URL: values.redis, QUEUE_PREFIX: `bench-${Date.now()}`, MODEL_DIR: path.join(root, 'models/hazard-v1') });
 const api = await startApi(config, createLogger('silent'), { withWorker: true });
 try {
-  const token = (await api.container.services.tokens.create('bench', 'operator', 'bench')).token;
+  const token = (await api.container.services.tokens.create({ name: 'bench', role: 'operator' }, 'bench')).token;
   const call = async (method: string, p: string, body?: BodyInit, type?: string) => {
     const res = await fetch(`${api.url}/api/v1${p}`, { method, headers: { authorization: `Bearer ${token}`, ...(type ? { 'content-type': type } : {}) }, body });
     return res.json() as Promise<Record<string, any>>;

@@ -12,6 +12,7 @@ import pg from 'pg';
 import { openDatabase } from '../pipeline/db/client.js';
 import { creditCodeCheckCharacter, type Ring } from '../pipeline/domain/sites.js';
 import { type NewSite, SiteRepository } from '../pipeline/repositories/sites.js';
+import { DEFAULT_ORGANISATION_ID } from '../pipeline/services/tokens.js';
 import { Rng } from '../scripts/flightgen/random.js';
 
 const { values } = parseArgs({
@@ -30,7 +31,7 @@ try {
   const repository = new SiteRepository(database.db);
   let started = performance.now();
   for (let i = 0; i < count; i += 5000) {
-    const batch: NewSite[] = [];
+    const batch: Array<Omit<NewSite, 'organisationId'>> = [];
     for (let j = i; j < Math.min(count, i + 5000); j++) {
       const lon = rng.range(110, 116);
       const lat = rng.range(31, 36);
@@ -45,7 +46,7 @@ try {
       const first17 = `9141${String(j).padStart(13, '0')}`;
       batch.push({ name: `Site ${j}`, creditCode: first17 + creditCodeCheckCharacter(first17), industry: 'manufacturing', regionCode: '410105', contact: {}, geometry: { type: 'Polygon', coordinates: [ring] } });
     }
-    await repository.insertMany(batch);
+    await repository.insertMany(DEFAULT_ORGANISATION_ID, batch);
   }
   await database.exec('ANALYZE sites; ANALYZE site_parts;');
   console.log(`loaded ${count} sites in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -53,13 +54,13 @@ try {
   const times: number[] = [];
   let attributed = 0;
   const queries = Number(values.queries);
-  for (let i = 0; i < 200; i++) await repository.attribute(rng.range(31, 36), rng.range(110, 116));
+  for (let i = 0; i < 200; i++) await repository.attribute(DEFAULT_ORGANISATION_ID, rng.range(31, 36), rng.range(110, 116));
   started = performance.now();
   for (let i = 0; i < queries; i++) {
     // Half the points at a site's centre, half anywhere: both paths of the index.
     const [lon, lat] = i % 2 === 0 ? centres[Math.floor(rng.range(0, centres.length))]! : [rng.range(110, 116), rng.range(31, 36)];
     const t = performance.now();
-    if (await repository.attribute(lat, lon)) attributed++;
+    if (await repository.attribute(DEFAULT_ORGANISATION_ID, lat, lon)) attributed++;
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);

@@ -46,7 +46,7 @@ try {
     env: { ...process.env, ...env, S3_ENDPOINT: `http://${storage.endPoint}:${storage.port}`, S3_ACCESS_KEY: storage.accessKey, S3_SECRET_KEY: storage.secretKey },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const token = (await api.container.services.tokens.create('bench', 'operator', 'bench')).token;
+  const token = (await api.container.services.tokens.create({ name: 'bench', role: 'operator' }, 'bench')).token;
   const call = async (method: string, p: string, body?: BodyInit, type?: string) => {
     const res = await fetch(`${api.url}/api/v1${p}`, { method, headers: { authorization: `Bearer ${token}`, ...(type ? { 'content-type': type } : {}) }, body });
     if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);

@@ -53,6 +53,26 @@ export const ConfigSchema = z
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     /** A finding at a site is marked recurring when the same hazard was found there within this many days. */
     FINDING_RECURRENCE_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    /** How long a reviewer holds the finding they have open; the workstation renews it while it stays open. */
+    REVIEW_LEASE_SECONDS: z.coerce.number().int().min(15).max(3600).default(120),
+    /** Months in case summaries are counted in this IANA time zone. */
+    REPORT_TIME_ZONE: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_+\-/]*$/, 'an IANA time zone name')
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'an IANA time zone this Node.js knows')
+      .default('Asia/Shanghai'),
+    /**
+     * PEM file of the Ed25519 key evidence bundles are signed with. Without it a key is made once
+     * and kept in the database, which anyone with database access could also sign with.
+     */
+    EVIDENCE_SIGNING_KEY_FILE: z.string().min(1).optional(),
     JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
     JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(2000),
     /** How long a job lock lives without renewal before BullMQ treats the job as stalled. */

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
@@ -17,7 +18,12 @@ import { type EmbeddedS3, ObjectStorage, startEmbeddedS3 } from './repositories/
 import { FindingRepository } from './repositories/findings.js';
 import { SiteRepository } from './repositories/sites.js';
 import { TokenRepository } from './repositories/tokens.js';
-import { CaseQueryService } from './services/cases.js';
+import { CaseService } from './services/cases.js';
+import { MissedHazardRepository } from './repositories/missed-hazards.js';
+import { SigningKeyRepository } from './repositories/signing-keys.js';
+import { EvidenceService } from './services/evidence.js';
+import type { SigningKey } from './evidence/signing.js';
+import { OrganisationRepository } from './repositories/organisations.js';
 import { DetectionService } from './services/detect.js';
 import { FlightQueryService } from './services/flights.js';
 import { ImageService } from './services/images.js';
@@ -34,10 +40,12 @@ export interface Services {
   flights: FlightQueryService;
   images: ImageService;
   review: ReviewService;
-  cases: CaseQueryService;
+  cases: CaseService;
   tokens: TokenService;
   sites: SiteService;
   findings: FindingsService;
+  evidence: EvidenceService;
+  signingKeys: SigningKeyRepository;
 }
 
 export interface Readiness {
@@ -106,20 +114,30 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
     const detections = new DetectionRepository(db, audit);
     const cases = new CaseRepository(db, audit);
     const tokens = new TokenRepository(db);
+    const organisations = new OrganisationRepository(db);
+    const missed = new MissedHazardRepository(db, audit);
+    const clock = () => new Date();
+    const signingKeys = new SigningKeyRepository(db);
+    const configuredKey = config.EVIDENCE_SIGNING_KEY_FILE ? await readFile(path.resolve(config.EVIDENCE_SIGNING_KEY_FILE), 'utf8') : undefined;
+    // Checked now, so a bad key file stops start-up instead of the first export.
+    const signingKey: SigningKey = await signingKeys.current(configuredKey);
     const sites = new SiteRepository(db);
     const findingRepository = new FindingRepository(db);
     const settlement = new FindingsScheduler(flights, queue);
+    const caseService = new CaseService(cases, findingRepository, sites, storage, audit, config.REPORT_TIME_ZONE, clock);
     const findings = new FindingsService(findingRepository, sites, config.FINDING_RECURRENCE_DAYS, logger.child({ module: 'findings' }));
 
     const services: Services = {
       ingest: new IngestService(flights, images, storage, queue, audit, settlement, model.sha256, config.PRESIGN_TTL_SECONDS, logger.child({ module: 'ingest' })),
       flights: new FlightQueryService(flights, images, detections, findingRepository),
-      images: new ImageService(images, detections, storage, config.PRESIGN_TTL_SECONDS),
-      review: new ReviewService(detections, cases, hazardClasses),
-      cases: new CaseQueryService(cases),
-      tokens: new TokenService(tokens, audit),
+      images: new ImageService(images, detections, storage, audit, config.PRESIGN_TTL_SECONDS),
+      review: new ReviewService(findingRepository, cases, flights, images, detections, missed, hazardClasses, config.REVIEW_LEASE_SECONDS, clock),
+      cases: caseService,
+      tokens: new TokenService(tokens, organisations, audit),
       sites: new SiteService(sites, audit),
       findings,
+      evidence: new EvidenceService(caseService, images, storage, audit, signingKey, model, clock, logger.child({ module: 'evidence' })),
+      signingKeys,
     };
 
     const readiness: Readiness = {
@@ -178,7 +196,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
 export async function createAdminContainer(config: Config): Promise<{ tokens: TokenService; audit: AuditService; close(): Promise<void> }> {
   const database = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite') });
   const audit = new AuditRepository(database.db);
-  return { tokens: new TokenService(new TokenRepository(database.db), audit), audit: new AuditService(audit), close: () => database.close() };
+  return { tokens: new TokenService(new TokenRepository(database.db), new OrganisationRepository(database.db), audit), audit: new AuditService(audit), close: () => database.close() };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -15,8 +15,10 @@ import { Redis } from 'ioredis';
 import { startApi } from '../api/server.js';
 import { ConfigError, loadConfig } from '../pipeline/config.js';
 import { createLogger } from '../pipeline/logger.js';
+import { demoSiteFeature } from './demo-site.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
+const DEMO_ORGANISATION = 'Zhengzhou Emergency Management Bureau (demo)';
 const SAMPLE_FLIGHT = path.join(ROOT, 'samples/demo-flight');
 
 async function redisAnswers(url: string): Promise<boolean> {
@@ -106,9 +108,13 @@ async function main(): Promise<number> {
     redis.child?.kill();
   };
   try {
+    // One bureau with the jurisdiction of Zhengzhou (4101), one person per role: the operator who
+    // flies cannot review the flight, and regulators do not review.
+    const tokenService = api.container.services.tokens;
+    const organisation = (await tokenService.listOrganisations()).find((o) => o.name === DEMO_ORGANISATION) ?? (await tokenService.createOrganisation(DEMO_ORGANISATION, '4101', 'demo'));
     const tokens: Record<string, string> = {};
-    for (const role of ['operator', 'reviewer', 'regulator', 'admin'] as const) {
-      tokens[role] = (await api.container.services.tokens.create(`demo-${role}`, role, 'demo')).token;
+    for (const [role, name] of [['operator', 'Operator Wang'], ['reviewer', 'Reviewer Li'], ['regulator', 'Inspector Zhang'], ['admin', 'Admin Chen']] as const) {
+      tokens[role] = (await tokenService.create({ name, role, organisation: organisation.id }, 'demo')).token;
     }
     const call = async (method: string, pathname: string, token: string, body?: BodyInit, contentType?: string) => {
       const res = await fetch(`${api.url}/api/v1${pathname}`, { method, headers: { authorization: `Bearer ${token}`, ...(contentType ? { 'content-type': contentType } : {}) }, body });
@@ -116,6 +122,10 @@ async function main(): Promise<number> {
       if (!res.ok) throw new Error(`${method} ${pathname} answered ${res.status}: ${json.detail ?? ''}`);
       return json;
     };
+
+    // The enterprise the flight surveys, so its findings are attributed and cases name it.
+    const site = await fetch(`${api.url}/api/v1/sites`, { method: 'POST', headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json' }, body: JSON.stringify((await demoSiteFeature(1, '郑州示范化工有限公司')).feature) });
+    if (site.status !== 201 && site.status !== 409) throw new Error(`registering the demo site answered ${site.status}: ${await site.text()}`);
 
     const truth = JSON.parse(await readFile(path.join(SAMPLE_FLIGHT, 'flight.json'), 'utf8')) as { hazards: Array<{ class: string }>; site: { origin: { lat: number; lon: number } } };
     const photos = (await readdir(SAMPLE_FLIGHT)).filter((f) => /\.jpe?g$/i.test(f)).sort();

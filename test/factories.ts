@@ -24,24 +24,14 @@ export function textFile(): Buffer {
   return Buffer.from('This is a flight log, not a photo.\n');
 }
 
-/** A valid unified social credit code, distinct per `n` (the check character computed by the domain rule). */
-export async function creditCode(n: number): Promise<string> {
-  const { creditCodeCheckCharacter } = await import('../pipeline/domain/sites.js');
-  const first17 = `91410100${String(n).padStart(9, '0')}`;
-  return first17 + creditCodeCheckCharacter(first17);
-}
+export { squareSite } from '../scripts/demo-site.js';
 
-/** A square site outline (GeoJSON Polygon, [lon, lat]) of `sizeDeg` with its south-west corner at (lon, lat). */
-export function squareSite(lon: number, lat: number, sizeDeg: number): { type: 'Polygon'; coordinates: Array<Array<[number, number]>> } {
-  return { type: 'Polygon', coordinates: [[[lon, lat], [lon + sizeDeg, lat], [lon + sizeDeg, lat + sizeDeg], [lon, lat + sizeDeg], [lon, lat]]] };
+/** A valid unified social credit code, distinct per `n`. */
+export async function creditCode(n: number): Promise<string> {
+  return (await import('../scripts/demo-site.js')).creditCode(n);
 }
 
 /** The enterprise whose yard the demo flight covers: a site Feature whose outline contains the whole flight. */
 export async function demoSiteFeature(n: number): Promise<{ feature: object; origin: { lat: number; lon: number } }> {
-  const truth = JSON.parse(await readFile(path.join(DEMO_FLIGHT, 'flight.json'), 'utf8')) as { site: { origin: { lat: number; lon: number } } };
-  const { lat, lon } = truth.site.origin;
-  return {
-    origin: truth.site.origin,
-    feature: { type: 'Feature', properties: { name: 'Demo Chemicals Ltd', creditCode: await creditCode(n), industry: 'chemicals', regionCode: '410105' }, geometry: squareSite(lon - 0.002, lat - 0.002, 0.004) },
-  };
+  return (await import('../scripts/demo-site.js')).demoSiteFeature(n);
 }

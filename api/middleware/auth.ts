@@ -14,7 +14,12 @@ declare module 'express-serve-static-core' {
   }
 }
 
-const WEBHOOK_PRINCIPAL: Principal = { tokenId: '00000000-0000-0000-0000-000000000000', name: 'bucket-notifications', role: 'operator' };
+/** MinIO's bucket notifications act for the system: they belong to no organisation. */
+const WEBHOOK_PRINCIPAL: Principal = { tokenId: '00000000-0000-0000-0000-000000000000', userId: '00000000-0000-0000-0000-000000000000', name: 'bucket-notifications', role: 'operator', organisationId: '00000000-0000-0000-0000-000000000000', organisationName: 'system', regionCode: '' };
+
+export function isWebhook(principal: Principal): boolean {
+  return principal === WEBHOOK_PRINCIPAL;
+}
 
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);

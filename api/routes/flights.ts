@@ -20,7 +20,7 @@ export function flightRoutes(services: Services) {
         tags: ['flights'],
         roles: ['operator', 'admin'],
         body: CreateFlight,
-        responses: { 201: { description: 'Created', schema: Flight }, ...problemResponses },
+        responses: { 201: { description: 'Created', schema: Flight }, 422: { description: 'A region outside yours' }, ...problemResponses },
       },
       async ({ body, principal }) => ({ status: 201, body: toFlight(await services.ingest.createFlight(principal!, body)) }),
     ),
@@ -34,9 +34,9 @@ export function flightRoutes(services: Services) {
         query: z.object({ limit: Limit, cursor: Cursor.optional() }).strict(),
         responses: { 200: { description: 'A page of flights', schema: z.object({ items: z.array(Flight), nextCursor: z.string().nullable() }) }, ...problemResponses },
       },
-      async ({ query }) => {
+      async ({ query, principal }) => {
         const after = decodeCursor(query.cursor, FlightCursor);
-        const rows = await services.flights.list(query.limit + 1, after && { createdAt: new Date(after.createdAt), id: after.id });
+        const rows = await services.flights.list(principal!, query.limit + 1, after && { createdAt: new Date(after.createdAt), id: after.id });
         const items = rows.slice(0, query.limit);
         const last = items.at(-1);
         return { status: 200, body: { items: items.map(toFlight), nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null } };
@@ -52,8 +52,8 @@ export function flightRoutes(services: Services) {
         params: FlightParams,
         responses: { 200: { description: 'Status', schema: FlightStatus }, 404: { description: 'No such flight' }, ...problemResponses },
       },
-      async ({ params }) => {
-        const s = await services.flights.status(params.flightId);
+      async ({ params, principal }) => {
+        const s = await services.flights.status(principal!, params.flightId);
         return { status: 200, body: { ...s, flight: toFlight(s.flight) } };
       },
     ),
@@ -68,7 +68,7 @@ export function flightRoutes(services: Services) {
         query: z.object({ crs: Crs }).strict(),
         responses: { 200: { description: 'FeatureCollection', schema: GeoJsonCollection, contentType: GEOJSON_TYPE }, 404: { description: 'No such flight' }, ...problemResponses },
       },
-      async ({ params, query }) => ({ status: 200, headers: { 'content-type': GEOJSON_TYPE }, body: await services.flights.geojson(params.flightId, { crs: query.crs }) }),
+      async ({ params, query, principal }) => ({ status: 200, headers: { 'content-type': GEOJSON_TYPE }, body: await services.flights.geojson(principal!, params.flightId, { crs: query.crs }) }),
     ),
     route(
       {
@@ -80,7 +80,7 @@ export function flightRoutes(services: Services) {
         params: FlightParams,
         responses: { 200: { description: 'Images', schema: z.object({ items: z.array(Image) }) }, 404: { description: 'No such flight' }, ...problemResponses },
       },
-      async ({ params }) => ({ status: 200, body: { items: (await services.flights.images(params.flightId)).map(toImage) } }),
+      async ({ params, principal }) => ({ status: 200, body: { items: (await services.flights.images(principal!, params.flightId)).map(toImage) } }),
     ),
     route(
       {
@@ -93,7 +93,7 @@ export function flightRoutes(services: Services) {
         body: UploadRequest,
         responses: { 200: { description: 'One ticket per file', schema: z.object({ uploads: z.array(UploadTicket) }) }, 404: { description: 'No such flight' }, 409: { description: 'Flight completed' }, ...problemResponses },
       },
-      async ({ params, body }) => ({ status: 200, body: { uploads: await services.ingest.presignUploads(params.flightId, body.files) } }),
+      async ({ params, body, principal }) => ({ status: 200, body: { uploads: await services.ingest.presignUploads(principal!, params.flightId, body.files) } }),
     ),
     route(
       {

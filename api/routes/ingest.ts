@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Services } from '../../pipeline/container.js';
+import { scopeOf } from '../../pipeline/domain/scope.js';
 import { route } from '../contract.js';
+import { isWebhook } from '../middleware/auth.js';
 import { problemResponses } from '../schemas/common.js';
 import { S3Event } from '../schemas/resources.js';
 
@@ -19,19 +21,19 @@ export function ingestRoutes(services: Services) {
         body: S3Event,
         responses: { 200: { description: 'What happened to each record', schema: z.object({ results: z.array(Outcome) }) }, ...problemResponses },
       },
-      async ({ body }) => ({ status: 200, body: { results: await services.ingest.handleS3Event(body.Records) } }),
+      async ({ body, principal }) => ({ status: 200, body: { results: await services.ingest.handleS3Event(body.Records, isWebhook(principal!) ? undefined : scopeOf(principal!)) } }),
     ),
     route(
       {
         method: 'post',
         path: '/admin/reconcile',
-        summary: 'List the originals bucket and register any object the database lacks',
+        summary: 'List the originals bucket and register any object of your organisation’s flights the database lacks',
         tags: ['ingest'],
         roles: ['admin'],
         body: z.object({ prefix: z.string().startsWith('flights/').max(200).optional() }).strict(),
         responses: { 200: { description: 'Counts', schema: z.object({ listed: z.number().int(), registered: z.number().int(), requeued: z.number().int(), ignored: z.number().int() }) }, ...problemResponses },
       },
-      async ({ body }) => ({ status: 200, body: await services.ingest.reconcile(body.prefix) }),
+      async ({ body, principal }) => ({ status: 200, body: await services.ingest.reconcile(body.prefix ?? 'flights/', scopeOf(principal!)) }),
     ),
   ];
 }

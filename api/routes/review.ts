@@ -1,13 +1,39 @@
 import { z } from 'zod';
 import type { Services } from '../../pipeline/container.js';
+import type { DecisionOutcome } from '../../pipeline/repositories/cases.js';
 import { route } from '../contract.js';
 import { Cursor, decodeCursor, encodeCursor, Limit, problemResponses, Timestamp, Uuid } from '../schemas/common.js';
-import { Case, Detection, Image, Review, ReviewDecision } from '../schemas/resources.js';
-import { toCase, toDetection, toImage, toReview } from '../serialize.js';
+import { CaseRef, Detection, Image, Lease, MissedHazard, NewMissedHazard, Position, RegionPrefix, Review, ReviewDecision } from '../schemas/resources.js';
+import { toCaseRef, toDetection, toImage, toMissedHazard, toQueueItem, toReview } from '../serialize.js';
 
 const ALL_ROLES = ['operator', 'reviewer', 'regulator', 'admin'] as const;
 const QueueCursor = z.object({ score: z.number(), id: Uuid });
-const CaseCursor = z.object({ createdAt: Timestamp, id: Uuid });
+const MissedCursor = z.object({ createdAt: Timestamp, id: Uuid });
+
+const DecisionResult = z.object({
+  review: Review,
+  findingId: Uuid,
+  findingStatus: z.string(),
+  case: CaseRef.nullable().describe('The case the finding went into, for confirm and relabel'),
+  joinedCase: z.boolean().describe("True when it joined the site's case for the flight instead of opening one"),
+});
+
+const decisionResponses = {
+  201: { description: 'Decision recorded', schema: DecisionResult },
+  200: { description: 'The same decision by the same reviewer was already recorded', schema: DecisionResult },
+  403: { ...problemResponses[403], description: 'You flew this flight or uploaded its photos (separation of duties), or your role may not review' },
+  404: { description: 'No such finding in your organisation and region' },
+  409: { description: 'Already decided differently, held open by another reviewer, or not the best view' },
+  422: { description: 'Unknown class for relabel, or a rejection without a reason' },
+} as const;
+
+const toDecision = (o: DecisionOutcome) => ({
+  review: toReview(o.review),
+  findingId: o.finding.id,
+  findingStatus: o.finding.status,
+  case: o.caseRow ? toCaseRef(o.caseRow) : null,
+  joinedCase: o.joinedCase,
+});
 
 export function reviewRoutes(services: Services) {
   return [
@@ -21,8 +47,8 @@ export function reviewRoutes(services: Services) {
         params: z.object({ imageId: Uuid }).strict(),
         responses: { 200: { description: 'Image', schema: z.object({ image: Image, detections: z.array(Detection) }) }, 404: { description: 'No such image' }, ...problemResponses },
       },
-      async ({ params }) => {
-        const { image, detections } = await services.images.get(params.imageId);
+      async ({ params, principal }) => {
+        const { image, detections } = await services.images.get(principal!, params.imageId);
         return { status: 200, body: { image: toImage(image), detections: detections.map(toDetection) } };
       },
     ),
@@ -30,13 +56,13 @@ export function reviewRoutes(services: Services) {
       {
         method: 'get',
         path: '/images/:imageId/original',
-        summary: 'A short-lived presigned URL for the original photo, exactly as uploaded',
+        summary: 'A short-lived presigned URL for the original photo, exactly as uploaded (each one given out is audited)',
         tags: ['images'],
         roles: ALL_ROLES,
         params: z.object({ imageId: Uuid }).strict(),
         responses: { 200: { description: 'URL', schema: z.object({ url: z.url(), expiresAt: Timestamp }) }, 404: { description: 'No such image' }, ...problemResponses },
       },
-      async ({ params }) => ({ status: 200, body: await services.images.originalUrl(params.imageId) }),
+      async ({ params, principal }) => ({ status: 200, body: await services.images.originalUrl(principal!, params.imageId) }),
     ),
     route(
       {
@@ -49,9 +75,25 @@ export function reviewRoutes(services: Services) {
         query: z.object({ all: z.enum(['true', 'false']).default('false') }).strict(),
         responses: { 200: { description: 'JPEG', contentType: 'image/jpeg' }, 404: { description: 'No such image or not processed' }, ...problemResponses },
       },
-      async ({ params, query }) => ({
+      async ({ params, query, principal }) => ({
         status: 200,
-        binary: { data: await services.images.preview(params.imageId, { includeBelowThreshold: query.all === 'true' }), contentType: 'image/jpeg' },
+        binary: { data: await services.images.preview(principal!, params.imageId, { includeBelowThreshold: query.all === 'true' }), contentType: 'image/jpeg' },
+        headers: { 'Cache-Control': 'private, max-age=60' },
+      }),
+    ),
+    route(
+      {
+        method: 'get',
+        path: '/detections/:detectionId/crop',
+        summary: 'The detection cut out of its photo with some surroundings and its box drawn (at most 640 px a side)',
+        tags: ['images'],
+        roles: ALL_ROLES,
+        params: z.object({ detectionId: Uuid }).strict(),
+        responses: { 200: { description: 'JPEG', contentType: 'image/jpeg' }, 404: { description: 'No such detection' }, ...problemResponses },
+      },
+      async ({ params, principal }) => ({
+        status: 200,
+        binary: { data: await services.images.crop(principal!, params.detectionId), contentType: 'image/jpeg' },
         headers: { 'Cache-Control': 'private, max-age=60' },
       }),
     ),
@@ -59,118 +101,163 @@ export function reviewRoutes(services: Services) {
       {
         method: 'get',
         path: '/review/queue',
-        summary: 'Findings awaiting a decision, each by its best view, highest score first; deciding the view decides the finding',
+        summary: 'Findings awaiting a decision in your organisation and region, highest score first, with counts; findings of flights you flew are left out',
         tags: ['review'],
         roles: ['reviewer', 'admin'],
-        query: z.object({ flightId: Uuid.optional(), limit: Limit, cursor: Cursor.optional() }).strict(),
+        query: z
+          .object({
+            flightId: Uuid.optional(),
+            siteId: Uuid.optional(),
+            hazardCode: z.string().min(1).max(100).optional(),
+            severity: z.enum(['major', 'general']).optional(),
+            minScore: z.coerce.number().min(0).max(1).optional(),
+            region: RegionPrefix.optional(),
+            limit: Limit,
+            cursor: Cursor.optional(),
+          })
+          .strict(),
         responses: {
           200: {
             description: 'A page of the queue',
             schema: z.object({
               items: z.array(
                 z.object({
-                  detection: Detection,
-                  flightId: Uuid,
-                  imageFilename: z.string().nullable(),
-                  finding: z.object({ id: Uuid, viewCount: z.number().int(), siteId: Uuid.nullable(), recurringOf: Uuid.nullable(), position: z.object({ lat: z.number(), lon: z.number(), errorM: z.number() }).nullable() }),
+                  finding: z.object({
+                    id: Uuid,
+                    flightId: Uuid,
+                    className: z.string(),
+                    hazardCode: z.string(),
+                    severity: z.string(),
+                    bestScore: z.number(),
+                    viewCount: z.number().int(),
+                    siteId: Uuid.nullable(),
+                    siteName: z.string().nullable(),
+                    regionCode: z.string(),
+                    recurringOf: Uuid.nullable(),
+                    position: Position.nullable(),
+                    createdAt: Timestamp,
+                  }),
+                  detection: Detection.describe('The best view, which the decision is made on'),
+                  image: z.object({ id: Uuid, filename: z.string().nullable(), width: z.number().int().nullable(), height: z.number().int().nullable() }),
+                  lease: Lease.nullable(),
                 }),
               ),
+              counts: z.object({
+                total: z.number().int().describe('Findings matching every filter'),
+                byHazard: z.array(z.object({ hazardCode: z.string(), className: z.string(), count: z.number().int() })).describe('Under every filter but the hazard'),
+                bySeverity: z.object({ major: z.number().int(), general: z.number().int() }).describe('Under every filter but the severity'),
+              }),
               nextCursor: z.string().nullable(),
             }),
           },
           ...problemResponses,
         },
       },
-      async ({ query }) => {
-        const page = await services.review.queue({ flightId: query.flightId, limit: query.limit, after: decodeCursor(query.cursor, QueueCursor) });
-        return {
-          status: 200,
-          body: {
-            items: page.items.map((i) => ({
-              detection: toDetection(i.detection),
-              flightId: i.flightId,
-              imageFilename: i.imageFilename,
-              finding: {
-                id: i.finding.id,
-                viewCount: i.finding.viewCount,
-                siteId: i.finding.siteId,
-                recurringOf: i.finding.recurringOf,
-                position: i.finding.lat !== null && i.finding.lon !== null ? { lat: i.finding.lat, lon: i.finding.lon, errorM: i.finding.errorM ?? 0 } : null,
-              },
-            })),
-            nextCursor: page.next ? encodeCursor(page.next) : null,
-          },
-        };
+      async ({ query, principal }) => {
+        const page = await services.review.queue(principal!, { ...query, after: decodeCursor(query.cursor, QueueCursor) });
+        return { status: 200, body: { items: page.items.map(toQueueItem), counts: page.counts, nextCursor: page.next ? encodeCursor(page.next) : null } };
+      },
+    ),
+    route(
+      {
+        method: 'post',
+        path: '/findings/:findingId/lease',
+        summary: 'Open a finding for review: hold it for REVIEW_LEASE_SECONDS (renew by calling again) so no one else decides it meanwhile',
+        tags: ['review'],
+        roles: ['reviewer'],
+        params: z.object({ findingId: Uuid }).strict(),
+        responses: {
+          200: { description: 'You hold it until expiresAt', schema: Lease.extend({ findingId: Uuid }) },
+          ...problemResponses,
+          403: { ...problemResponses[403], description: 'You flew this flight or uploaded its photos, or your role may not review' },
+          404: { description: 'No such finding' },
+          409: { description: 'Another reviewer holds it (context names them and until when), or it was decided' },
+        },
+      },
+      async ({ params, principal }) => {
+        const lease = await services.review.lease(principal!, params.findingId);
+        return { status: 200, body: { findingId: lease.findingId, holder: lease.holder, expiresAt: lease.expiresAt.toISOString(), mine: lease.mine } };
+      },
+    ),
+    route(
+      {
+        method: 'delete',
+        path: '/findings/:findingId/lease',
+        summary: 'Give a finding back to the queue (only its holder can)',
+        tags: ['review'],
+        roles: ['reviewer'],
+        params: z.object({ findingId: Uuid }).strict(),
+        responses: { 204: { description: 'Released (or you did not hold it)' }, 404: { description: 'No such finding' }, ...problemResponses },
+      },
+      async ({ params, principal }) => {
+        await services.review.release(principal!, params.findingId);
+        return { status: 204 };
+      },
+    ),
+    route(
+      {
+        method: 'post',
+        path: '/findings/:findingId/decision',
+        summary: 'Confirm, reject (with a reason) or relabel a finding; confirm and relabel put it into a case against its site',
+        tags: ['review'],
+        roles: ['reviewer'],
+        params: z.object({ findingId: Uuid }).strict(),
+        body: ReviewDecision,
+        responses: { ...problemResponses, ...decisionResponses },
+      },
+      async ({ params, body, principal }) => {
+        const outcome = await services.review.decide(principal!, params.findingId, body);
+        return { status: outcome.alreadyRecorded ? 200 : 201, body: toDecision(outcome) };
       },
     ),
     route(
       {
         method: 'post',
         path: '/detections/:detectionId/review',
-        summary: 'Confirm, reject or relabel a flagged detection (one decision each; repeating it is a no-op)',
+        summary: 'Decide the finding whose best view this detection is (the same as POST /findings/{id}/decision)',
         tags: ['review'],
         roles: ['reviewer'],
         params: z.object({ detectionId: Uuid }).strict(),
         body: ReviewDecision,
-        responses: {
-          201: { description: 'Decision recorded', schema: z.object({ review: Review, case: Case.nullable() }) },
-          200: { description: 'The same decision was already recorded', schema: z.object({ review: Review, case: Case.nullable() }) },
-          404: { description: 'No such detection' },
-          409: { description: 'Already decided differently, or not flagged' },
-          422: { description: 'Unknown class for relabel' },
-          ...problemResponses,
-        },
+        responses: { ...problemResponses, ...decisionResponses },
       },
       async ({ params, body, principal }) => {
-        const result = await services.review.decide(params.detectionId, principal!, body);
-        return { status: result.alreadyRecorded ? 200 : 201, body: { review: toReview(result.review), case: result.caseRow ? toCase(result.caseRow) : null } };
+        const outcome = await services.review.decideDetection(principal!, params.detectionId, body);
+        return { status: outcome.alreadyRecorded ? 200 : 201, body: toDecision(outcome) };
+      },
+    ),
+    route(
+      {
+        method: 'post',
+        path: '/images/:imageId/missed-hazards',
+        summary: 'Mark a hazard the model did not find: a box and its class on the photo, kept for retraining',
+        tags: ['review'],
+        roles: ['reviewer'],
+        params: z.object({ imageId: Uuid }).strict(),
+        body: NewMissedHazard,
+        responses: { 201: { description: 'Recorded', schema: MissedHazard }, 404: { description: 'No such image' }, 409: { description: 'Not processed yet' }, 422: { description: 'Unknown class or a box outside the photo' }, ...problemResponses },
+      },
+      async ({ params, body, principal }) => {
+        return { status: 201, body: toMissedHazard(await services.review.markMissed(principal!, params.imageId, body)) };
       },
     ),
     route(
       {
         method: 'get',
-        path: '/cases',
-        summary: 'Enforcement cases, newest first, with filters',
-        tags: ['cases'],
-        roles: ['regulator', 'reviewer', 'admin'],
-        query: z
-          .object({
-            status: z.enum(['open', 'closed']).optional(),
-            hazardCode: z.string().min(1).max(100).optional(),
-            flightId: Uuid.optional(),
-            from: Timestamp.optional(),
-            to: Timestamp.optional(),
-            limit: Limit,
-            cursor: Cursor.optional(),
-          })
-          .strict(),
-        responses: { 200: { description: 'A page of cases', schema: z.object({ items: z.array(Case), nextCursor: z.string().nullable() }) }, ...problemResponses },
+        path: '/missed-hazards',
+        summary: "Hazards reviewers marked that the model missed, oldest first: your organisation's training labels",
+        tags: ['review'],
+        roles: ['reviewer', 'admin'],
+        query: z.object({ flightId: Uuid.optional(), imageId: Uuid.optional(), limit: Limit, cursor: Cursor.optional() }).strict(),
+        responses: { 200: { description: 'A page of marks', schema: z.object({ items: z.array(MissedHazard), nextCursor: z.string().nullable() }) }, ...problemResponses },
       },
-      async ({ query }) => {
-        const before = decodeCursor(query.cursor, CaseCursor);
-        const page = await services.cases.list({
-          status: query.status,
-          hazardCode: query.hazardCode,
-          flightId: query.flightId,
-          from: query.from ? new Date(query.from) : undefined,
-          to: query.to ? new Date(query.to) : undefined,
-          limit: query.limit,
-          before: before && { createdAt: new Date(before.createdAt), id: before.id },
-        });
-        return { status: 200, body: { items: page.items.map(toCase), nextCursor: page.next ? encodeCursor({ createdAt: page.next.createdAt.toISOString(), id: page.next.id }) : null } };
+      async ({ query, principal }) => {
+        const after = decodeCursor(query.cursor, MissedCursor);
+        const rows = await services.review.listMissed(principal!, { flightId: query.flightId, imageId: query.imageId, limit: query.limit + 1, after: after && { createdAt: new Date(after.createdAt), id: after.id } });
+        const items = rows.slice(0, query.limit);
+        const last = items.at(-1);
+        return { status: 200, body: { items: items.map(toMissedHazard), nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null } };
       },
-    ),
-    route(
-      {
-        method: 'get',
-        path: '/cases/:caseId',
-        summary: 'A case with its evidence: image sha256, model version, reviewer, times',
-        tags: ['cases'],
-        roles: ['regulator', 'reviewer', 'admin'],
-        params: z.object({ caseId: Uuid }).strict(),
-        responses: { 200: { description: 'Case', schema: Case }, 404: { description: 'No such case' }, ...problemResponses },
-      },
-      async ({ params }) => ({ status: 200, body: toCase(await services.cases.get(params.caseId)) }),
     ),
   ];
 }

@@ -1,10 +1,16 @@
 import { z } from 'zod';
-import { DECISIONS, DETECTION_STATES } from '../../pipeline/domain/review.js';
+import { CASE_EVENT_KINDS, CASE_STATUSES, DISMISSAL_REASONS } from '../../pipeline/domain/cases.js';
+import { DECISIONS, DETECTION_STATES, FINDING_STATUSES, REJECT_REASONS } from '../../pipeline/domain/review.js';
 import { IMAGE_STATUSES } from '../../pipeline/domain/images.js';
 import { Sha256, Timestamp, Uuid } from './common.js';
 
+/** A GB/T 2260 region code or prefix: province "41", city "4101", county "410105". */
+export const RegionPrefix = z.string().regex(/^\d{2}(\d{2}(\d{2})?)?$/, 'a 2-, 4- or 6-digit region code prefix');
+
 export const Flight = z.object({
   id: Uuid,
+  organisationId: Uuid,
+  regionCode: z.string().describe('Where the flight was flown: a region code or prefix'),
   name: z.string(),
   siteName: z.string().nullable(),
   notes: z.string().nullable(),
@@ -18,6 +24,7 @@ export const CreateFlight = z
     name: z.string().trim().min(1).max(200),
     siteName: z.string().trim().min(1).max(200).optional(),
     notes: z.string().max(4000).optional(),
+    regionCode: RegionPrefix.optional().describe('Where it is flown; your own region by default, and it must lie within it'),
   })
   .strict();
 
@@ -100,7 +107,8 @@ export const UploadTicket = z.discriminatedUnion('status', [
 export const ReviewDecision = z
   .object({
     decision: z.enum(DECISIONS),
-    newClass: z.string().min(1).max(100).optional(),
+    newClass: z.string().min(1).max(100).optional().describe('The right class, for relabel'),
+    reason: z.enum(REJECT_REASONS).optional().describe('Why, for reject ("other" needs a note)'),
     note: z.string().max(2000).optional(),
   })
   .strict();
@@ -108,25 +116,90 @@ export const ReviewDecision = z
 export const Review = z.object({
   id: Uuid,
   detectionId: Uuid,
+  findingId: Uuid.nullable(),
   reviewer: z.string(),
   decision: z.enum(DECISIONS),
   newClass: z.string().nullable(),
+  reason: z.string().nullable(),
   note: z.string().nullable(),
   createdAt: Timestamp,
 });
 
+export const Lease = z.object({ holder: z.string(), expiresAt: Timestamp, mine: z.boolean() }).describe('Who has the finding open for review');
+
+export const Position = z.object({ lat: z.number(), lon: z.number(), errorM: z.number() });
+
+export const SiteSummary = z.object({ id: Uuid, name: z.string(), creditCode: z.string(), regionCode: z.string() });
+
 export const Case = z.object({
   id: Uuid,
-  detectionId: Uuid,
+  reference: z.string().describe('The number people quote, HS-000123'),
+  status: z.enum(CASE_STATUSES),
+  overdue: z.boolean().describe('Rectification is due and its deadline has passed'),
+  severity: z.enum(['major', 'general']).describe('The gravest of its findings'),
+  hazardCodes: z.array(z.string()),
+  findingsCount: z.number().int(),
+  site: SiteSummary.nullable().describe('The liable site; null until one is assigned'),
+  regionCode: z.string(),
   flightId: Uuid,
-  imageId: Uuid,
-  className: z.string(),
-  hazardCode: z.string(),
-  severity: z.string(),
-  status: z.enum(['open', 'closed']),
+  position: z.object({ lat: z.number(), lon: z.number() }).nullable(),
+  dueAt: Timestamp.nullable().describe('Rectification deadline'),
+  dismissalReason: z.string().nullable(),
   createdAt: Timestamp,
-  evidence: z.record(z.string(), z.unknown()),
+  updatedAt: Timestamp,
 });
+
+export const CaseRef = z.object({ id: Uuid, reference: z.string(), status: z.enum(CASE_STATUSES), siteId: Uuid.nullable(), findingsCount: z.number().int(), hazardCodes: z.array(z.string()) });
+
+export const CaseEvent = z.object({
+  id: z.number().int(),
+  kind: z.enum(CASE_EVENT_KINDS),
+  fromStatus: z.string().nullable(),
+  toStatus: z.string().nullable(),
+  actor: z.object({ name: z.string(), role: z.string() }),
+  note: z.string().nullable(),
+  reason: z.string().nullable(),
+  dueAt: Timestamp.nullable(),
+  detail: z.record(z.string(), z.unknown()).nullable(),
+  at: Timestamp,
+});
+
+export const Attachment = z.object({ id: Uuid, filename: z.string(), contentType: z.string(), sha256: Sha256, sizeBytes: z.number().int(), uploadedBy: z.string(), createdAt: Timestamp });
+
+export const CaseTransition = z
+  .object({
+    to: z.enum(CASE_STATUSES),
+    note: z.string().max(4000).optional(),
+    dueAt: Timestamp.optional().describe('The rectification deadline, when moving to rectification_due'),
+    reason: z.enum(DISMISSAL_REASONS).optional().describe('Why, when dismissing'),
+    attachmentIds: z.array(Uuid).max(50).optional().describe("The enterprise's evidence, when moving to rectified"),
+  })
+  .strict();
+
+export const MissedHazard = z.object({
+  id: Uuid,
+  imageId: Uuid,
+  flightId: Uuid,
+  findingId: Uuid.nullable(),
+  imageSha256: Sha256.nullable(),
+  imageSize: z.object({ width: z.number().int(), height: z.number().int() }).nullable(),
+  className: z.string(),
+  box: z.tuple([z.number(), z.number(), z.number(), z.number()]).describe('x1, y1, x2, y2 in original-image pixels'),
+  note: z.string().nullable(),
+  reviewer: z.string(),
+  createdAt: Timestamp,
+});
+
+export const NewMissedHazard = z
+  .object({
+    className: z.string().min(1).max(100),
+    box: z.tuple([z.number(), z.number(), z.number(), z.number()]).describe('x1, y1, x2, y2 in original-image pixels'),
+    note: z.string().max(2000).optional(),
+    findingId: Uuid.optional().describe('The finding the reviewer had open when they saw it'),
+  })
+  .strict();
+
+export { FINDING_STATUSES };
 
 /** MinIO's bucket notification body (webhook target). Extra fields MinIO adds are allowed. */
 export const S3Event = z.looseObject({
@@ -151,11 +224,45 @@ export const Finding = z.object({
   className: z.string(),
   hazardCode: z.string(),
   severity: z.string(),
-  position: z.object({ lat: z.number(), lon: z.number(), errorM: z.number() }).nullable().describe('WGS-84; null when its photos could not be placed on the ground'),
+  position: Position.nullable().describe('WGS-84; null when its photos could not be placed on the ground'),
   siteId: Uuid.nullable(),
+  regionCode: z.string(),
+  status: z.enum(FINDING_STATUSES),
+  decidedAt: Timestamp.nullable(),
+  lease: Lease.nullable(),
   recurringOf: Uuid.nullable().describe('The earlier finding of the same hazard at the same site, within the recurrence window'),
   bestScore: z.number(),
   viewCount: z.number().int(),
   views: z.array(z.object({ rank: z.number().int(), merit: z.number(), detection: Detection })).describe('Every photo showing it, best evidence first'),
   createdAt: Timestamp,
+});
+
+export const CaseDetail = Case.extend({
+  next: z.array(z.enum(CASE_STATUSES)).describe('The statuses it can move to from here'),
+  siteDetail: z.record(z.string(), z.unknown()).nullable().describe('The liable site in full'),
+  findings: z.array(
+    z.object({
+      findingId: Uuid.nullable(),
+      detectionId: Uuid,
+      className: z.string(),
+      hazardCode: z.string(),
+      severity: z.string(),
+      addedAt: Timestamp,
+      evidence: z.record(z.string(), z.unknown()).describe('What the reviewer decided on, frozen at the decision'),
+      finding: Finding.nullable(),
+    }),
+  ),
+  reviews: z.array(Review),
+  events: z.array(CaseEvent),
+  attachments: z.array(Attachment),
+});
+
+export const CaseSummary = z.object({
+  total: z.number().int(),
+  overdue: z.number().int(),
+  byStatus: z.record(z.string(), z.number().int()),
+  byHazard: z.record(z.string(), z.number().int()).describe('Cases holding each hazard (a case with two hazards counts under both)'),
+  byRegion: z.record(z.string(), z.number().int()),
+  byMonth: z.record(z.string(), z.number().int()).describe('By month of filing, YYYY-MM in timeZone'),
+  timeZone: z.string(),
 });

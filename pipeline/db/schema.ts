@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { IMAGE_STATUSES } from '../domain/images.js';
-import { DECISIONS, DETECTION_STATES } from '../domain/review.js';
+import { CASE_EVENT_KINDS, CASE_STATUSES } from '../domain/cases.js';
+import { DECISIONS, DETECTION_STATES, FINDING_STATUSES } from '../domain/review.js';
 import { ROLES } from '../domain/roles.js';
 import { bigint, bigserial, boolean, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
@@ -16,6 +17,9 @@ export const apiTokens = pgTable(
     id: uuid('id').primaryKey(),
     name: text('name').notNull(),
     role: text('role', { enum: ROLES }).notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
     tokenHash: text('token_hash').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
@@ -23,8 +27,40 @@ export const apiTokens = pgTable(
   (t) => [uniqueIndex('api_tokens_token_hash_key').on(t.tokenHash)],
 );
 
+export const organisations = pgTable(
+  'organisations',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    /** The jurisdiction: a 2-, 4- or 6-digit GB/T 2260 prefix; '' is the whole country. */
+    regionCode: text('region_code').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('organisations_name').on(t.name)],
+);
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    name: text('name').notNull(),
+    /** The part of the organisation's jurisdiction this person works in. */
+    regionCode: text('region_code').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('users_organisation_name').on(t.organisationId, t.name)],
+);
+
 export const flights = pgTable('flights', {
   id: uuid('id').primaryKey(),
+  organisationId: uuid('organisation_id')
+    .notNull()
+    .references(() => organisations.id),
+  regionCode: text('region_code').notNull(),
+  createdByUser: uuid('created_by_user').references(() => users.id),
   name: text('name').notNull(),
   siteName: text('site_name'),
   notes: text('notes'),
@@ -58,6 +94,8 @@ export const images = pgTable(
     failureReason: text('failure_reason'),
     duplicateOf: uuid('duplicate_of'),
     registeredVia: text('registered_via', { enum: ['api', 's3-event', 'reconcile'] }).notNull(),
+    /** Who put the photo into the flight; null when it arrived by bucket notification or reconciliation. */
+    uploadedByUser: uuid('uploaded_by_user').references(() => users.id),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     processedAt: timestamp('processed_at', { withTimezone: true }),
   },
@@ -114,6 +152,10 @@ export const reviews = pgTable(
     decision: text('decision', { enum: DECISIONS }).notNull(),
     newClass: text('new_class'),
     note: text('note'),
+    findingId: uuid('finding_id').references(() => findings.id),
+    reviewerUserId: uuid('reviewer_user_id').references(() => users.id),
+    /** Why a finding was rejected (REJECT_REASONS). */
+    reason: text('reason'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('reviews_detection_key').on(t.detectionId)],
@@ -123,21 +165,134 @@ export const cases = pgTable(
   'cases',
   {
     id: uuid('id').primaryKey(),
+    /** The number people quote (HS-000123). */
+    number: bigserial('number', { mode: 'number' }).notNull(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    regionCode: text('region_code').notNull(),
+    siteId: uuid('site_id').references(() => sites.id),
+    flightId: uuid('flight_id')
+      .notNull()
+      .references(() => flights.id),
+    status: text('status', { enum: CASE_STATUSES }).notNull(),
+    /** The gravest of its findings', and every hazard among them. */
+    severity: text('severity', { enum: ['major', 'general'] }).notNull(),
+    hazardCodes: text('hazard_codes').array().notNull(),
+    findingsCount: integer('findings_count').notNull(),
+    lat: doublePrecision('lat'),
+    lon: doublePrecision('lon'),
+    dueAt: timestamp('due_at', { withTimezone: true, precision: 3 }),
+    dismissalReason: text('dismissal_reason'),
+    openedByUser: uuid('opened_by_user').references(() => users.id),
+    // Millisecond precision: page cursors carry JavaScript dates, which have no microseconds.
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('cases_number').on(t.number),
+    index('cases_organisation_created').on(t.organisationId, t.createdAt, t.id),
+    index('cases_organisation_updated').on(t.organisationId, t.updatedAt, t.id),
+    index('cases_organisation_status').on(t.organisationId, t.status, t.createdAt, t.id),
+    index('cases_site').on(t.siteId, t.flightId),
+  ],
+);
+
+export const caseFindings = pgTable(
+  'case_findings',
+  {
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    findingId: uuid('finding_id').references(() => findings.id),
+    /** The view the decision was made on. */
     detectionId: uuid('detection_id')
       .notNull()
       .references(() => detections.id),
-    flightId: uuid('flight_id').notNull(),
-    imageId: uuid('image_id').notNull(),
     className: text('class_name').notNull(),
     hazardCode: text('hazard_code').notNull(),
     severity: text('severity').notNull(),
-    status: text('status', { enum: ['open', 'closed'] }).notNull(),
+    /** What the reviewer decided on, frozen at the decision. */
     evidence: jsonb('evidence').notNull(),
-    // Millisecond precision: page cursors carry JavaScript dates, which have no microseconds.
+    addedAt: timestamp('added_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.caseId, t.detectionId] }), uniqueIndex('case_findings_detection').on(t.detectionId), uniqueIndex('case_findings_finding').on(t.findingId)],
+);
+
+export const caseEvents = pgTable(
+  'case_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    kind: text('kind', { enum: CASE_EVENT_KINDS }).notNull(),
+    fromStatus: text('from_status'),
+    toStatus: text('to_status'),
+    actorUserId: uuid('actor_user_id').references(() => users.id),
+    actorName: text('actor_name').notNull(),
+    actorRole: text('actor_role').notNull(),
+    note: text('note'),
+    reason: text('reason'),
+    dueAt: timestamp('due_at', { withTimezone: true, precision: 3 }),
+    detail: jsonb('detail'),
+    at: timestamp('at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [index('case_events_case').on(t.caseId, t.id)],
+);
+
+export const caseAttachments = pgTable(
+  'case_attachments',
+  {
+    id: uuid('id').primaryKey(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    objectKey: text('object_key').notNull(),
+    filename: text('filename').notNull(),
+    contentType: text('content_type').notNull(),
+    sha256: text('sha256').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    uploadedByUser: uuid('uploaded_by_user').references(() => users.id),
+    uploadedByName: text('uploaded_by_name').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('cases_detection_key').on(t.detectionId), index('cases_status_created').on(t.status, t.createdAt)],
+  (t) => [uniqueIndex('case_attachments_case_sha256').on(t.caseId, t.sha256)],
 );
+
+export const missedHazards = pgTable(
+  'missed_hazards',
+  {
+    id: uuid('id').primaryKey(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    imageId: uuid('image_id')
+      .notNull()
+      .references(() => images.id),
+    findingId: uuid('finding_id').references(() => findings.id),
+    className: text('class_name').notNull(),
+    x1: real('x1').notNull(),
+    y1: real('y1').notNull(),
+    x2: real('x2').notNull(),
+    y2: real('y2').notNull(),
+    note: text('note'),
+    reviewerUserId: uuid('reviewer_user_id')
+      .notNull()
+      .references(() => users.id),
+    reviewerName: text('reviewer_name').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [index('missed_hazards_organisation_created').on(t.organisationId, t.createdAt, t.id), index('missed_hazards_image').on(t.imageId)],
+);
+
+export const signingKeys = pgTable('signing_keys', {
+  /** The key's fingerprint: sha256 of its public key (SPKI DER). */
+  id: text('id').primaryKey(),
+  publicKey: text('public_key').notNull(),
+  privateKey: text('private_key').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});
 
 export const auditLog = pgTable('audit_log', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
@@ -158,7 +313,6 @@ export const auditHead = pgTable('audit_head', {
   lastHash: text('last_hash').notNull(),
 });
 
-export const schema = { apiTokens, flights, images, detections, reviews, cases, auditLog };
 
 /** PostgreSQL's geometric types, passed as their text form ("((x,y),...)", "(x1,y1),(x2,y2)"). */
 const polygon = customType<{ data: string }>({ dataType: () => 'polygon' });
@@ -168,6 +322,9 @@ export const sites = pgTable(
   'sites',
   {
     id: uuid('id').primaryKey(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
     name: text('name').notNull(),
     creditCode: text('credit_code').notNull(),
     industry: text('industry').notNull(),
@@ -176,7 +333,7 @@ export const sites = pgTable(
     geometry: jsonb('geometry').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('sites_credit_code').on(t.creditCode), index('sites_region_created').on(t.regionCode, t.createdAt, t.id)],
+  (t) => [uniqueIndex('sites_organisation_credit_code').on(t.organisationId, t.creditCode), index('sites_organisation_region_created').on(t.organisationId, t.regionCode, t.createdAt, t.id)],
 );
 
 export const siteParts = pgTable(
@@ -214,6 +371,18 @@ export const findings = pgTable(
     bestScore: real('best_score').notNull(),
     viewCount: integer('view_count').notNull(),
     recurringOf: uuid('recurring_of'),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    /** The attributed site's region, or the flight's when there is no site. */
+    regionCode: text('region_code').notNull(),
+    /** Who flew (created) the flight: separation of duties keeps them from deciding it. */
+    flownBy: uuid('flown_by'),
+    status: text('status', { enum: FINDING_STATUSES }).notNull().default('pending'),
+    decidedAt: timestamp('decided_at', { withTimezone: true, precision: 3 }),
+    leaseUserId: uuid('lease_user_id'),
+    leaseHolder: text('lease_holder'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true, precision: 3 }),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [index('findings_flight_score').on(t.flightId, t.bestScore, t.id), index('findings_site_hazard_created').on(t.siteId, t.hazardCode, t.createdAt)],
@@ -233,3 +402,25 @@ export const findingViews = pgTable(
   },
   (t) => [primaryKey({ columns: [t.findingId, t.detectionId] }), uniqueIndex('finding_views_detection').on(t.detectionId)],
 );
+
+export const schema = {
+  organisations,
+  users,
+  apiTokens,
+  flights,
+  images,
+  detections,
+  reviews,
+  sites,
+  siteParts,
+  findings,
+  findingViews,
+  cases,
+  caseFindings,
+  caseEvents,
+  caseAttachments,
+  missedHazards,
+  signingKeys,
+  auditLog,
+  auditHead,
+};

@@ -39,7 +39,14 @@ describe('review decisions', () => {
   });
 
   it('when the decision changes, then it is a conflict', () => {
-    expect(() => checkDecision('confirmed', { decision: 'confirm', newClass: null, reviewerId: 'r1' }, 'r1', { decision: 'reject' }, CLASSES, 'fire')).toThrow(ConflictError);
+    expect(() => checkDecision('confirmed', { decision: 'confirm', newClass: null, reviewerId: 'r1' }, 'r1', { decision: 'reject', reason: 'false_positive' }, CLASSES, 'fire')).toThrow(ConflictError);
+  });
+
+  it('when a rejection gives no reason, or "other" without a note, then it is refused; a reason elsewhere is refused too', () => {
+    expect(() => checkDecision('flagged', undefined, 'r1', { decision: 'reject' }, CLASSES, 'fire')).toThrow(/needs a reason/);
+    expect(() => checkDecision('flagged', undefined, 'r1', { decision: 'reject', reason: 'other' }, CLASSES, 'fire')).toThrow(/note/);
+    expect(checkDecision('flagged', undefined, 'r1', { decision: 'reject', reason: 'other', note: 'a parked tanker, not drums' }, CLASSES, 'fire')).toBe('record');
+    expect(() => checkDecision('flagged', undefined, 'r1', { decision: 'confirm', reason: 'duplicate' }, CLASSES, 'fire')).toThrow(UnprocessableError);
   });
 
   it('when a relabel names no class, an unknown class or the same class, then it is refused', () => {

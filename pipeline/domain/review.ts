@@ -1,4 +1,4 @@
-import { ConflictError, UnprocessableError } from './errors.js';
+import { ConflictError, ForbiddenError, UnprocessableError } from './errors.js';
 
 export const DETECTION_STATES = ['below_threshold', 'flagged', 'confirmed', 'rejected', 'relabelled'] as const;
 export type DetectionState = (typeof DETECTION_STATES)[number];
@@ -6,9 +6,19 @@ export type DetectionState = (typeof DETECTION_STATES)[number];
 export const DECISIONS = ['confirm', 'reject', 'relabel'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
+/** A finding's review state: pending until its best view is decided, then as decided. */
+export const FINDING_STATUSES = ['pending', 'confirmed', 'rejected', 'relabelled'] as const;
+export type FindingStatus = (typeof FINDING_STATUSES)[number];
+
+/** Why a reviewer rejects a finding; "other" needs a note. */
+export const REJECT_REASONS = ['false_positive', 'not_a_violation', 'duplicate', 'unclear_image', 'outside_scope', 'other'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
 export interface DecisionRequest {
   decision: Decision;
   newClass?: string | undefined;
+  /** Required when rejecting. */
+  reason?: RejectReason | undefined;
   note?: string | undefined;
 }
 
@@ -18,7 +28,7 @@ export interface RecordedReview {
   reviewerId: string;
 }
 
-export function stateAfter(decision: Decision): DetectionState {
+export function stateAfter(decision: Decision): DetectionState & FindingStatus {
   return decision === 'confirm' ? 'confirmed' : decision === 'reject' ? 'rejected' : 'relabelled';
 }
 
@@ -49,6 +59,12 @@ export function checkDecision(
   } else if (request.newClass !== undefined) {
     throw new UnprocessableError(`newClass is only for relabel`, { field: 'newClass' });
   }
+  if (request.decision === 'reject') {
+    if (!request.reason) throw new UnprocessableError(`a rejection needs a reason: one of ${REJECT_REASONS.join(', ')}`, { field: 'reason', allowed: REJECT_REASONS });
+    if (request.reason === 'other' && !request.note?.trim()) throw new UnprocessableError('say why in the note when the reason is "other"', { field: 'note' });
+  } else if (request.reason !== undefined) {
+    throw new UnprocessableError('a reason is only given when rejecting', { field: 'reason' });
+  }
   if (existing) {
     if (existing.reviewerId === reviewerId && existing.decision === request.decision && (existing.newClass ?? undefined) === request.newClass) return 'already-recorded';
     throw new ConflictError(`this detection was already decided: ${existing.decision}${existing.newClass ? ` as ${existing.newClass}` : ''}`, {
@@ -58,4 +74,35 @@ export function checkDecision(
   }
   if (state !== 'flagged') throw new ConflictError(`only flagged detections can be reviewed; this one is ${state}`, { state });
   return 'record';
+}
+
+export interface Lease {
+  userId: string | null;
+  holder: string | null;
+  expiresAt: Date | null;
+}
+
+/** Who holds a finding open for review right now: nobody, the caller, or someone else until a time. */
+export function leaseState(lease: Lease, userId: string, now: Date): { kind: 'free' } | { kind: 'mine'; expiresAt: Date } | { kind: 'other'; holder: string; expiresAt: Date } {
+  if (!lease.userId || !lease.expiresAt || lease.expiresAt.getTime() <= now.getTime()) return { kind: 'free' };
+  if (lease.userId === userId) return { kind: 'mine', expiresAt: lease.expiresAt };
+  return { kind: 'other', holder: lease.holder ?? 'another reviewer', expiresAt: lease.expiresAt };
+}
+
+/** A decision or a lease is refused while another reviewer holds the finding. */
+export function checkNotHeldByAnother(lease: Lease, userId: string, now: Date): void {
+  const state = leaseState(lease, userId, now);
+  if (state.kind === 'other') {
+    throw new ConflictError(`${state.holder} has this finding open until ${state.expiresAt.toISOString()}`, { leaseHolder: state.holder, leaseExpiresAt: state.expiresAt.toISOString() });
+  }
+}
+
+/**
+ * Separation of duties: the person who flew a flight, or put any of its photos in, does not decide
+ * its findings.
+ */
+export function checkSeparationOfDuties(reviewerUserId: string, flightPeople: ReadonlyArray<string | null>): void {
+  if (flightPeople.includes(reviewerUserId)) {
+    throw new ForbiddenError('you flew this flight or uploaded its photos: another reviewer must decide its findings');
+  }
 }

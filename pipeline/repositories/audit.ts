@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { asc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { auditHead, auditLog } from '../db/schema.js';
 import { type ChainedEntry, chainHash, entryBody } from '../domain/audit-chain.js';
@@ -41,15 +41,29 @@ export class AuditRepository {
     await tx.update(auditHead).set({ entries: head.entries + 1, lastId: row!.id, lastHash: hash }).where(eq(auditHead.id, 1));
   }
 
+  /** The chained entries about some subjects (by type, their ids), in order, and the chain's head now. */
+  async entriesAbout(subjects: Record<string, readonly string[]>): Promise<{ entries: ChainedEntry[]; head: { entries: number; lastHash: string } }> {
+    const clauses = Object.entries(subjects)
+      .filter(([, ids]) => ids.length > 0)
+      .map(([type, ids]) => and(eq(auditLog.subjectType, type), inArray(auditLog.subjectId, [...ids])));
+    const rows = clauses.length ? await this.db.select().from(auditLog).where(and(isNotNull(auditLog.hash), or(...clauses))).orderBy(asc(auditLog.id)) : [];
+    const [head] = await this.db.select().from(auditHead).where(eq(auditHead.id, 1));
+    return { entries: rows.map(toChained), head: { entries: head?.entries ?? 0, lastHash: head?.lastHash ?? '' } };
+  }
+
   /** The chained entries in order, the count of entries from before the chain, and the head. */
   async readChain(): Promise<{ entries: ChainedEntry[]; unchained: number; head: { entries: number; lastHash: string } }> {
     const rows = await this.db.select().from(auditLog).where(isNotNull(auditLog.hash)).orderBy(asc(auditLog.id));
     const [legacy] = await this.db.select({ n: sql<number>`count(*)::int` }).from(auditLog).where(isNull(auditLog.hash));
     const [head] = await this.db.select().from(auditHead).where(eq(auditHead.id, 1));
     return {
-      entries: rows.map((r) => ({ id: r.id, at: r.at.toISOString(), actor: r.actor, action: r.action, subjectType: r.subjectType, subjectId: r.subjectId, detail: r.detail, prevHash: r.prevHash!, hash: r.hash! })),
+      entries: rows.map(toChained),
       unchained: legacy?.n ?? 0,
       head: { entries: head?.entries ?? 0, lastHash: head?.lastHash ?? '' },
     };
   }
+}
+
+function toChained(r: typeof auditLog.$inferSelect): ChainedEntry {
+  return { id: r.id, at: r.at.toISOString(), actor: r.actor, action: r.action, subjectType: r.subjectType, subjectId: r.subjectId, detail: r.detail, prevHash: r.prevHash!, hash: r.hash! };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { detections, findingViews, findings, images } from '../db/schema.js';
+import { detections, images } from '../db/schema.js';
 import type { DetectionState } from '../domain/review.js';
 import type { AuditRepository } from './audit.js';
 
@@ -40,15 +40,6 @@ export interface ImageFacts {
   /** Ground footprint ring, or why the photo could not be placed on the ground. */
   footprint: Array<{ lat: number; lon: number }> | null;
   geoReason: string | null;
-}
-
-export interface ReviewQueueItem {
-  detection: DetectionRow;
-  flightId: string;
-  imageFilename: string | null;
-  imageWidth: number | null;
-  imageHeight: number | null;
-  finding: typeof findings.$inferSelect;
 }
 
 export class DetectionRepository {
@@ -99,6 +90,11 @@ export class DetectionRepository {
     return row;
   }
 
+  async byIds(ids: readonly string[]): Promise<DetectionRow[]> {
+    if (ids.length === 0) return [];
+    return this.db.select().from(detections).where(inArray(detections.id, [...ids]));
+  }
+
   async forImage(imageId: string): Promise<DetectionRow[]> {
     return this.db.select().from(detections).where(eq(detections.imageId, imageId)).orderBy(detections.ordinal);
   }
@@ -113,27 +109,6 @@ export class DetectionRepository {
       .where(and(eq(images.flightId, flightId), sql`${detections.state} <> 'below_threshold'`, sql`${detections.groundLat} IS NOT NULL`))
       .orderBy(detections.imageId, detections.ordinal);
     return rows.map((r) => r.detection);
-  }
-
-  /**
-   * Findings awaiting a decision, each by its best view, best score first, keyset-paginated on
-   * (score, id). A hazard seen in eight photos is one entry; detections not yet merged into a
-   * finding (their flight is still being processed) wait.
-   */
-  async reviewQueue(options: { flightId?: string | undefined; limit: number; after?: { score: number; id: string } | undefined }): Promise<ReviewQueueItem[]> {
-    const conditions = [eq(detections.state, 'flagged'), eq(findingViews.rank, 0)];
-    if (options.flightId) conditions.push(eq(images.flightId, options.flightId));
-    if (options.after) conditions.push(sql`(${detections.score}, ${detections.id}) < (${options.after.score}::real, ${options.after.id}::uuid)`);
-    const rows = await this.db
-      .select({ detection: detections, flightId: images.flightId, imageFilename: images.originalFilename, imageWidth: images.width, imageHeight: images.height, finding: findings })
-      .from(detections)
-      .innerJoin(images, eq(images.id, detections.imageId))
-      .innerJoin(findingViews, eq(findingViews.detectionId, detections.id))
-      .innerJoin(findings, eq(findings.id, findingViews.findingId))
-      .where(and(...conditions))
-      .orderBy(desc(detections.score), desc(detections.id))
-      .limit(options.limit);
-    return rows;
   }
 
   async countsByState(flightId: string): Promise<Array<{ className: string; state: string; count: number }>> {

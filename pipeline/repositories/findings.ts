@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gte, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { detections, findings, findingViews, images } from '../db/schema.js';
+import { detections, findings, findingViews, flights, images, sites } from '../db/schema.js';
+import type { Scope } from '../domain/scope.js';
 import type { DetectionRow } from './detections.js';
+import { inScopeSql, regionPrefixSql } from './scope-sql.js';
 
 export type FindingRow = typeof findings.$inferSelect;
 
@@ -26,6 +28,40 @@ export interface NewFinding {
   views: Array<{ detectionId: string; score: number; merit: number }>;
 }
 
+export interface QueueFilter {
+  scope: Scope;
+  /** Narrower than the scope's region, when asked for. */
+  regionPrefix: string;
+  /** The caller: findings of flights they flew are not theirs to decide. */
+  excludeFlownBy: string;
+  flightId?: string | undefined;
+  siteId?: string | undefined;
+  hazardCode?: string | undefined;
+  severity?: 'major' | 'general' | undefined;
+  minScore?: number | undefined;
+}
+
+export interface QueueRow {
+  finding: FindingRow;
+  detection: DetectionRow;
+  imageFilename: string | null;
+  imageWidth: number | null;
+  imageHeight: number | null;
+  siteName: string | null;
+}
+
+function queueConditions(filter: QueueFilter): Array<SQL | undefined> {
+  return [
+    eq(findings.organisationId, filter.scope.organisationId),
+    eq(findings.status, 'pending'),
+    regionPrefixSql(findings.regionCode, filter.regionPrefix),
+    sql`${findings.flownBy} IS DISTINCT FROM ${filter.excludeFlownBy}::uuid`,
+    filter.flightId ? eq(findings.flightId, filter.flightId) : undefined,
+    filter.siteId ? eq(findings.siteId, filter.siteId) : undefined,
+    filter.minScore !== undefined ? gte(findings.bestScore, filter.minScore) : undefined,
+  ];
+}
+
 export class FindingRepository {
   constructor(private readonly db: Database) {}
 
@@ -40,10 +76,24 @@ export class FindingRepository {
       .orderBy(detections.imageId, detections.ordinal) as Promise<UnmergedDetection[]>;
   }
 
-  /** Stores findings and their views in one transaction; a detection already merged makes it fail, not duplicate. */
+  /** The organisation a flight belongs to (its findings are attributed to that organisation's sites). */
+  async organisationOfFlight(flightId: string): Promise<string | undefined> {
+    const [row] = await this.db.select({ organisationId: flights.organisationId }).from(flights).where(eq(flights.id, flightId)).limit(1);
+    return row?.organisationId;
+  }
+
+  /**
+   * Stores findings and their views in one transaction; a detection already merged makes it fail,
+   * not duplicate. Each finding takes its flight's organisation and the region of its site (the
+   * flight's own when it has none).
+   */
   async insert(flightId: string, drafts: readonly NewFinding[]): Promise<FindingRow[]> {
     if (drafts.length === 0) return [];
     return this.db.transaction(async (tx) => {
+      const [flight] = await tx.select().from(flights).where(eq(flights.id, flightId)).limit(1);
+      if (!flight) throw new Error(`no flight ${flightId}`);
+      const siteIds = [...new Set(drafts.flatMap((d) => (d.siteId ? [d.siteId] : [])))];
+      const siteRegions = new Map((siteIds.length ? await tx.select({ id: sites.id, regionCode: sites.regionCode }).from(sites).where(inArray(sites.id, siteIds)) : []).map((r) => [r.id, r.regionCode]));
       const rows = drafts.map((d) => ({
         id: randomUUID(),
         flightId,
@@ -58,6 +108,9 @@ export class FindingRepository {
         bestScore: Math.max(...d.views.map((v) => v.score)),
         viewCount: d.views.length,
         recurringOf: d.recurringOf,
+        organisationId: flight.organisationId,
+        regionCode: (d.siteId && siteRegions.get(d.siteId)) || flight.regionCode,
+        flownBy: flight.createdByUser,
       }));
       const created = await tx.insert(findings).values(rows).returning();
       const views = drafts.flatMap((d, i) => d.views.map((v, rank) => ({ findingId: rows[i]!.id, detectionId: v.detectionId, rank, merit: v.merit })));
@@ -99,6 +152,73 @@ export class FindingRepository {
   async get(id: string): Promise<FindingRow | undefined> {
     const [row] = await this.db.select().from(findings).where(eq(findings.id, id)).limit(1);
     return row;
+  }
+
+  /** The finding a detection is a view of. */
+  async ofDetection(detectionId: string): Promise<FindingRow | undefined> {
+    const [row] = await this.db.select({ finding: findings }).from(findingViews).innerJoin(findings, eq(findings.id, findingViews.findingId)).where(eq(findingViews.detectionId, detectionId)).limit(1);
+    return row?.finding;
+  }
+
+  async getInScope(id: string, scope: Scope): Promise<FindingRow | undefined> {
+    const [row] = await this.db.select().from(findings).where(and(eq(findings.id, id), inScopeSql(findings, scope))).limit(1);
+    return row;
+  }
+
+  /**
+   * Pending findings in the caller's reach, best score first, keyset-paginated on (score, id), each
+   * with its best view and that view's photo. Findings of flights the caller flew are left out:
+   * they may not decide them.
+   */
+  async queue(filter: QueueFilter, limit: number, after?: { score: number; id: string }): Promise<QueueRow[]> {
+    const where = and(
+      ...queueConditions(filter),
+      filter.hazardCode ? eq(findings.hazardCode, filter.hazardCode) : undefined,
+      filter.severity ? eq(findings.severity, filter.severity) : undefined,
+      after ? sql`(${findings.bestScore}, ${findings.id}) < (${after.score}::real, ${after.id}::uuid)` : undefined,
+    );
+    return this.db
+      .select({ finding: findings, detection: detections, imageFilename: images.originalFilename, imageWidth: images.width, imageHeight: images.height, siteName: sites.name })
+      .from(findings)
+      .innerJoin(detections, eq(detections.id, findings.bestDetectionId))
+      .innerJoin(images, eq(images.id, detections.imageId))
+      .leftJoin(sites, eq(sites.id, findings.siteId))
+      .where(where)
+      .orderBy(desc(findings.bestScore), desc(findings.id))
+      .limit(limit);
+  }
+
+  /** Pending findings in reach per hazard and severity, under every filter but those two. */
+  async queueFacets(filter: QueueFilter): Promise<Array<{ hazardCode: string; className: string; severity: string; count: number }>> {
+    return this.db
+      .select({ hazardCode: findings.hazardCode, className: findings.className, severity: findings.severity, count: sql<number>`count(*)::int` })
+      .from(findings)
+      .where(and(...queueConditions(filter)))
+      .groupBy(findings.hazardCode, findings.className, findings.severity);
+  }
+
+  /**
+   * Takes or renews the lease on a pending finding unless someone else holds it; returns the row as
+   * it is afterwards (the caller reads who holds it from there).
+   */
+  async takeLease(id: string, user: { id: string; name: string }, until: Date, now: Date): Promise<{ taken: boolean; row: FindingRow | undefined }> {
+    const [taken] = await this.db
+      .update(findings)
+      .set({ leaseUserId: user.id, leaseHolder: user.name, leaseExpiresAt: until })
+      .where(and(eq(findings.id, id), eq(findings.status, 'pending'), or(isNull(findings.leaseUserId), eq(findings.leaseUserId, user.id), sql`${findings.leaseExpiresAt} <= ${now.toISOString()}::timestamptz`)))
+      .returning();
+    if (taken) return { taken: true, row: taken };
+    return { taken: false, row: await this.get(id) };
+  }
+
+  /** Gives a lease back; only its holder can. */
+  async releaseLease(id: string, userId: string): Promise<boolean> {
+    const rows = await this.db
+      .update(findings)
+      .set({ leaseUserId: null, leaseHolder: null, leaseExpiresAt: null })
+      .where(and(eq(findings.id, id), eq(findings.leaseUserId, userId)))
+      .returning({ id: findings.id });
+    return rows.length > 0;
   }
 
   /** The views of findings, best first, with their detections. */

@@ -1,32 +1,52 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { flights, images } from '../db/schema.js';
 import type { ImageStatus } from '../domain/images.js';
+import type { Scope } from '../domain/scope.js';
+import { inScopeSql } from './scope-sql.js';
 
 export type FlightRow = typeof flights.$inferSelect;
 
 export class FlightRepository {
   constructor(private readonly db: Database) {}
 
-  async create(input: { name: string; siteName?: string | undefined; notes?: string | undefined; createdBy: string }): Promise<FlightRow> {
+  async create(input: { name: string; siteName?: string | undefined; notes?: string | undefined; createdBy: string; createdByUser: string; organisationId: string; regionCode: string }): Promise<FlightRow> {
     const [row] = await this.db
       .insert(flights)
-      .values({ id: randomUUID(), name: input.name, siteName: input.siteName ?? null, notes: input.notes ?? null, status: 'open', createdBy: input.createdBy })
+      .values({
+        id: randomUUID(),
+        name: input.name,
+        siteName: input.siteName ?? null,
+        notes: input.notes ?? null,
+        status: 'open',
+        createdBy: input.createdBy,
+        createdByUser: input.createdByUser,
+        organisationId: input.organisationId,
+        regionCode: input.regionCode,
+      })
       .returning();
     return row!;
   }
 
+  /** Any flight, whoever's: for the worker and ingestion, which act for the system. */
   async get(id: string): Promise<FlightRow | undefined> {
     const [row] = await this.db.select().from(flights).where(eq(flights.id, id)).limit(1);
     return row;
   }
 
+  /** The flight when the caller may see it. */
+  async getInScope(id: string, scope: Scope): Promise<FlightRow | undefined> {
+    const [row] = await this.db.select().from(flights).where(and(eq(flights.id, id), inScopeSql(flights, scope))).limit(1);
+    return row;
+  }
+
   /** Newest first; `before` is the created_at/id cursor of the last row of the previous page. */
-  async list(limit: number, before?: { createdAt: Date; id: string }): Promise<FlightRow[]> {
-    const where = before
-      ? sql`(${flights.createdAt}, ${flights.id}) < (${before.createdAt.toISOString()}::timestamptz, ${before.id}::uuid)`
-      : undefined;
+  async list(scope: Scope, limit: number, before?: { createdAt: Date; id: string }): Promise<FlightRow[]> {
+    const where = and(
+      inScopeSql(flights, scope),
+      before ? sql`(${flights.createdAt}, ${flights.id}) < (${before.createdAt.toISOString()}::timestamptz, ${before.id}::uuid)` : undefined,
+    );
     return this.db.select().from(flights).where(where).orderBy(desc(flights.createdAt), desc(flights.id)).limit(limit);
   }
 
@@ -56,5 +76,11 @@ export class FlightRepository {
       .orderBy(images.createdAt)
       .limit(limit);
   }
-}
 
+  /** The people who flew the flight or put photos into it: separation of duties keeps them from deciding it. */
+  async people(flightId: string): Promise<string[]> {
+    const flight = await this.get(flightId);
+    const uploaders = await this.db.selectDistinct({ user: images.uploadedByUser }).from(images).where(and(eq(images.flightId, flightId), isNotNull(images.uploadedByUser)));
+    return [...new Set([flight?.createdByUser ?? null, ...uploaders.map((u) => u.user)].filter((u): u is string => u !== null))];
+  }
+}

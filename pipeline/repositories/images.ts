@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, isNull, like, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { images } from '../db/schema.js';
+import { detections, findings, findingViews, flights, images } from '../db/schema.js';
 import type { RegisteredVia } from '../domain/images.js';
+import type { Scope } from '../domain/scope.js';
+import { inScopeSql } from './scope-sql.js';
 
 export type ImageRow = typeof images.$inferSelect;
 
@@ -14,6 +16,8 @@ export interface RegisterInput {
   etag: string | undefined;
   originalFilename: string | undefined;
   via: RegisteredVia;
+  /** The person who put it in, when known (uploads through the API). */
+  uploadedByUser?: string | undefined;
 }
 
 export class ImageRepository {
@@ -36,6 +40,7 @@ export class ImageRepository {
         originalFilename: input.originalFilename ?? null,
         status: 'registered',
         registeredVia: input.via,
+        uploadedByUser: input.uploadedByUser ?? null,
       })
       .onConflictDoNothing()
       .returning();
@@ -53,6 +58,37 @@ export class ImageRepository {
   async get(id: string): Promise<ImageRow | undefined> {
     const [row] = await this.db.select().from(images).where(eq(images.id, id)).limit(1);
     return row;
+  }
+
+  /**
+   * The image when the caller may see it: its flight is in their scope, or it shows a finding that
+   * is (a county's people see the photos of their sites in a city-wide flight).
+   */
+  async getInScope(id: string, scope: Scope): Promise<ImageRow | undefined> {
+    const [row] = await this.db
+      .select({ image: images })
+      .from(images)
+      .innerJoin(flights, eq(flights.id, images.flightId))
+      .where(
+        and(
+          eq(images.id, id),
+          eq(flights.organisationId, scope.organisationId),
+          sql`(${inScopeSql(flights, scope)} OR EXISTS (SELECT 1 FROM ${detections} JOIN ${findingViews} ON ${findingViews.detectionId} = ${detections.id} JOIN ${findings} ON ${findings.id} = ${findingViews.findingId} WHERE ${detections.imageId} = ${images.id} AND ${inScopeSql(findings, scope)}))`,
+        ),
+      )
+      .limit(1);
+    return row?.image;
+  }
+
+  /** The image and the organisation its flight belongs to (whose sites its detections are attributed to). */
+  async withOrganisation(id: string): Promise<{ image: ImageRow; organisationId: string } | undefined> {
+    const [row] = await this.db.select({ image: images, organisationId: flights.organisationId }).from(images).innerJoin(flights, eq(flights.id, images.flightId)).where(eq(images.id, id)).limit(1);
+    return row;
+  }
+
+  async byIds(ids: readonly string[]): Promise<ImageRow[]> {
+    if (ids.length === 0) return [];
+    return this.db.select().from(images).where(inArray(images.id, [...ids]));
   }
 
   async keysUnder(prefix: string): Promise<Set<string>> {

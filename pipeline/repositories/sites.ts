@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { siteParts, sites } from '../db/schema.js';
+import type { Scope } from '../domain/scope.js';
 import { type Ring, type SiteGeometry, siteParts as partsOf } from '../domain/sites.js';
+import { inScopeSql, regionPrefixSql } from './scope-sql.js';
 
 export type SiteRow = typeof sites.$inferSelect;
 
 export interface NewSite {
+  organisationId: string;
   name: string;
   creditCode: string;
   industry: string;
@@ -33,25 +36,30 @@ function boxLiteral(ring: Ring): string {
 export class SiteRepository {
   constructor(private readonly db: Database) {}
 
-  /** Inserts all or none; credit codes already present are reported, nothing is written. */
-  async insertMany(input: readonly NewSite[]): Promise<{ created: SiteRow[]; existing: string[] }> {
+  /** Inserts all or none of one organisation's sites; credit codes it already has are reported, nothing is written. */
+  async insertMany(organisationId: string, input: readonly Omit<NewSite, 'organisationId'>[]): Promise<{ created: SiteRow[]; existing: string[] }> {
+    const rows = input.map((s) => ({ ...s, organisationId }));
     try {
-      return await this.insertAll(input);
+      return await this.insertAll(organisationId, rows);
     } catch (error) {
       // Two imports racing past the check: the unique index decides, and the loser is told which codes.
       if ((error as { code?: string; cause?: { code?: string } }).code === '23505' || (error as { cause?: { code?: string } }).cause?.code === '23505') {
-        const taken = await this.db.select({ code: sites.creditCode }).from(sites).where(inArray(sites.creditCode, input.map((s) => s.creditCode)));
-        return { created: [], existing: taken.map((t) => t.code) };
+        return { created: [], existing: await this.takenCodes(this.db, organisationId, rows.map((s) => s.creditCode)) };
       }
       throw error;
     }
   }
 
-  private async insertAll(input: readonly NewSite[]): Promise<{ created: SiteRow[]; existing: string[] }> {
+  private async takenCodes(executor: Pick<Database, 'select'>, organisationId: string, codes: string[]): Promise<string[]> {
+    if (codes.length === 0) return [];
+    const taken = await executor.select({ code: sites.creditCode }).from(sites).where(and(eq(sites.organisationId, organisationId), inArray(sites.creditCode, codes)));
+    return taken.map((t) => t.code);
+  }
+
+  private async insertAll(organisationId: string, input: readonly NewSite[]): Promise<{ created: SiteRow[]; existing: string[] }> {
     return this.db.transaction(async (tx) => {
-      const codes = input.map((s) => s.creditCode);
-      const taken = codes.length ? await tx.select({ code: sites.creditCode }).from(sites).where(inArray(sites.creditCode, codes)) : [];
-      if (taken.length > 0) return { created: [], existing: taken.map((t) => t.code) };
+      const taken = await this.takenCodes(tx, organisationId, input.map((s) => s.creditCode));
+      if (taken.length > 0) return { created: [], existing: taken };
       const created: SiteRow[] = [];
       // Batches keep each statement's parameter count well under PostgreSQL's limit.
       for (let i = 0; i < input.length; i += 500) {
@@ -69,20 +77,31 @@ export class SiteRepository {
     return row;
   }
 
-  /** Oldest first within a region prefix (province "41", city "4101" or county "410105"). */
-  async list(options: { regionPrefix?: string | undefined; limit: number; after?: { createdAt: Date; id: string } | undefined }): Promise<SiteRow[]> {
+  async getInScope(id: string, scope: Scope): Promise<SiteRow | undefined> {
+    const [row] = await this.db.select().from(sites).where(and(eq(sites.id, id), inScopeSql(sites, scope))).limit(1);
+    return row;
+  }
+
+  async byIds(ids: readonly string[]): Promise<SiteRow[]> {
+    if (ids.length === 0) return [];
+    return this.db.select().from(sites).where(inArray(sites.id, [...ids]));
+  }
+
+  /** Oldest first within one organisation and a region prefix (province "41", city "4101" or county "410105"). */
+  async list(options: { organisationId: string; regionPrefix: string; limit: number; after?: { createdAt: Date; id: string } | undefined }): Promise<SiteRow[]> {
     const where = and(
-      options.regionPrefix ? sql`${sites.regionCode} LIKE ${`${options.regionPrefix}%`}` : undefined,
+      eq(sites.organisationId, options.organisationId),
+      regionPrefixSql(sites.regionCode, options.regionPrefix),
       options.after ? sql`(${sites.createdAt}, ${sites.id}) > (${options.after.createdAt.toISOString()}::timestamptz, ${options.after.id}::uuid)` : undefined,
     );
     return this.db.select().from(sites).where(where).orderBy(asc(sites.createdAt), asc(sites.id)).limit(options.limit);
   }
 
   /**
-   * The site whose outline contains the point, the smallest when outlines nest (a workshop inside
+   * The organisation's site whose outline contains the point, the smallest when outlines nest (a workshop inside
    * an industrial park), or undefined. The box index finds candidates; holes exclude.
    */
-  async attribute(lat: number, lon: number): Promise<SiteRef | undefined> {
+  async attribute(organisationId: string, lat: number, lon: number): Promise<SiteRef | undefined> {
     const point = sql`${`(${lon},${lat})`}::point`;
     const [row] = await this.db
       .select({ id: sites.id, name: sites.name, creditCode: sites.creditCode, regionCode: sites.regionCode })
@@ -90,6 +109,7 @@ export class SiteRepository {
       .innerJoin(sites, eq(sites.id, siteParts.siteId))
       .where(
         and(
+          eq(sites.organisationId, organisationId),
           eq(siteParts.hole, false),
           sql`${siteParts.bounds} && box(${point}, ${point})`,
           sql`${siteParts.outline} @> ${point}`,

@@ -1,33 +1,47 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { apiTokens } from '../db/schema.js';
+import { apiTokens, organisations, users } from '../db/schema.js';
 import type { Principal, Role } from '../domain/roles.js';
 
-/** API tokens are shown once and stored only as their sha256. */
+export interface TokenListing {
+  id: string;
+  name: string;
+  role: string;
+  organisation: string;
+  regionCode: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+/** API tokens are shown once and stored only as their sha256; each belongs to one person. */
 export class TokenRepository {
   constructor(private readonly db: Database) {}
 
-  async create(name: string, role: Role): Promise<{ id: string; token: string }> {
+  async create(userId: string, name: string, role: Role): Promise<{ id: string; token: string }> {
     const id = randomUUID();
     const token = `hs_${randomBytes(24).toString('base64url')}`;
-    await this.db.insert(apiTokens).values({ id, name, role, tokenHash: hashToken(token) });
+    await this.db.insert(apiTokens).values({ id, name, role, userId, tokenHash: hashToken(token) });
     return { id, token };
   }
 
   async findActive(token: string): Promise<Principal | undefined> {
     const [row] = await this.db
-      .select()
+      .select({ id: apiTokens.id, role: apiTokens.role, userId: users.id, name: users.name, organisationId: users.organisationId, organisationName: organisations.name, regionCode: users.regionCode })
       .from(apiTokens)
+      .innerJoin(users, eq(users.id, apiTokens.userId))
+      .innerJoin(organisations, eq(organisations.id, users.organisationId))
       .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)))
       .limit(1);
-    return row ? { tokenId: row.id, name: row.name, role: row.role as Role } : undefined;
+    return row ? { tokenId: row.id, userId: row.userId, name: row.name, role: row.role as Role, organisationId: row.organisationId, organisationName: row.organisationName, regionCode: row.regionCode } : undefined;
   }
 
-  async list(): Promise<Array<{ id: string; name: string; role: string; createdAt: Date; revokedAt: Date | null }>> {
+  async list(): Promise<TokenListing[]> {
     return this.db
-      .select({ id: apiTokens.id, name: apiTokens.name, role: apiTokens.role, createdAt: apiTokens.createdAt, revokedAt: apiTokens.revokedAt })
+      .select({ id: apiTokens.id, name: users.name, role: apiTokens.role, organisation: organisations.name, regionCode: users.regionCode, createdAt: apiTokens.createdAt, revokedAt: apiTokens.revokedAt })
       .from(apiTokens)
+      .innerJoin(users, eq(users.id, apiTokens.userId))
+      .innerJoin(organisations, eq(organisations.id, users.organisationId))
       .orderBy(apiTokens.createdAt);
   }
 

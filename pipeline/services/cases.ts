@@ -1,19 +1,233 @@
-import { NotFoundError } from '../domain/errors.js';
-import type { CaseFilter, CaseRepository, CaseRow } from '../repositories/cases.js';
+import { createHash } from 'node:crypto';
+import { type CaseStatus, caseReference, type DismissalReason, isOverdue, nextStatuses } from '../domain/cases.js';
+import { CSV_BOM, csvRow } from '../domain/csv.js';
+import { NotFoundError, UnprocessableError } from '../domain/errors.js';
+import type { Principal } from '../domain/roles.js';
+import { narrowRegion, type Scope, scopeOf } from '../domain/scope.js';
+import { type FeatureCollection, featureCollection, type GeoJsonOptions, pointFeature } from '../geo/geojson.js';
+import type { AuditRepository } from '../repositories/audit.js';
+import type { AttachmentRow, CaseEventRow, CaseFilter, CaseFindingRow, CaseKey, CaseListRow, CaseRepository, CaseRow, CaseSort, ReviewRow } from '../repositories/cases.js';
+import type { DetectionRow } from '../repositories/detections.js';
+import type { FindingRepository, FindingRow } from '../repositories/findings.js';
+import type { SiteRepository, SiteRow } from '../repositories/sites.js';
+import type { ObjectStorage } from '../repositories/storage.js';
+import type { Clock } from './review.js';
 
-export class CaseQueryService {
-  constructor(private readonly cases: CaseRepository) {}
+export interface CaseQuery {
+  region?: string | undefined;
+  siteId?: string | undefined;
+  flightId?: string | undefined;
+  hazardCode?: string | undefined;
+  severity?: 'major' | 'general' | undefined;
+  statuses?: readonly CaseStatus[] | undefined;
+  overdue?: boolean | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  bbox?: readonly [number, number, number, number] | undefined;
+  number?: number | undefined;
+}
 
-  async list(filter: CaseFilter): Promise<{ items: CaseRow[]; next: { createdAt: Date; id: string } | undefined }> {
-    const rows = await this.cases.list({ ...filter, limit: filter.limit + 1 });
-    const items = rows.slice(0, filter.limit);
+export interface CaseListItem extends CaseListRow {
+  overdue: boolean;
+}
+
+export interface CaseFindingDetail {
+  link: CaseFindingRow;
+  finding: FindingRow | null;
+  views: Array<{ rank: number; merit: number; detection: DetectionRow }>;
+}
+
+export interface CaseDetail {
+  case: CaseRow;
+  overdue: boolean;
+  next: CaseStatus[];
+  site: SiteRow | null;
+  findings: CaseFindingDetail[];
+  reviews: ReviewRow[];
+  events: CaseEventRow[];
+  attachments: AttachmentRow[];
+}
+
+export const ATTACHMENT_TYPES = ['image/jpeg', 'image/png', 'application/pdf'] as const;
+/** The most rows one export holds; a regulator narrows the filter for more. */
+export const EXPORT_MAX_ROWS = 100_000;
+const EXPORT_PAGE = 1000;
+
+/** Enforcement cases for regulators: lists, the lifecycle, the enterprise's evidence, exports and counts. */
+export class CaseService {
+  constructor(
+    private readonly cases: CaseRepository,
+    private readonly findings: FindingRepository,
+    private readonly sites: SiteRepository,
+    private readonly storage: ObjectStorage,
+    private readonly audit: AuditRepository,
+    private readonly timeZone: string,
+    private readonly now: Clock,
+  ) {}
+
+  async list(principal: Principal, query: CaseQuery, sort: CaseSort, limit: number, after: CaseKey | undefined): Promise<{ items: CaseListItem[]; next: CaseKey | undefined }> {
+    const filter = this.filterFor(principal, query);
+    if (!filter) return { items: [], next: undefined };
+    const now = this.now();
+    const rows = await this.cases.list(filter, sort, limit + 1, after, now);
+    const items = rows.slice(0, limit);
     const last = items.at(-1);
-    return { items, next: rows.length > filter.limit && last ? { createdAt: last.createdAt, id: last.id } : undefined };
+    return {
+      items: items.map((r) => ({ ...r, overdue: isOverdue(r.case.status, r.case.dueAt, now) })),
+      next: rows.length > limit && last ? this.cases.keyOf(last.case, sort) : undefined,
+    };
   }
 
-  async get(id: string): Promise<CaseRow> {
-    const row = await this.cases.get(id);
-    if (!row) throw new NotFoundError(`no case ${id}`);
-    return row;
+  async summary(principal: Principal, query: CaseQuery) {
+    const filter = this.filterFor(principal, query);
+    if (!filter) return { total: 0, overdue: 0, byStatus: {}, byHazard: {}, byRegion: {}, byMonth: {}, timeZone: this.timeZone };
+    return { ...(await this.cases.summary(filter, this.timeZone, this.now())), timeZone: this.timeZone };
   }
+
+  /** A case with its findings, their views, reviews, history and attachments; viewing evidence is audited. */
+  async detail(principal: Principal, caseId: string): Promise<CaseDetail> {
+    const detail = await this.load(scopeOf(principal), caseId);
+    await this.audit.append({ actor: actorOf(principal), action: 'case.viewed', subjectType: 'case', subjectId: caseId, detail: { userId: principal.userId } });
+    return detail;
+  }
+
+  /** The same as detail, without recording a view: for building the evidence bundle, which records its own export. */
+  async load(scope: Scope, caseId: string): Promise<CaseDetail> {
+    const row = await this.cases.get(caseId, scope);
+    if (!row) throw new NotFoundError(`no case ${caseId}`);
+    const [links, events, attachments, site] = await Promise.all([
+      this.cases.findingsOf(caseId),
+      this.cases.eventsOf(caseId),
+      this.cases.attachmentsOf(caseId),
+      row.siteId ? this.sites.get(row.siteId) : Promise.resolve(undefined),
+    ]);
+    const findingIds = links.flatMap((l) => (l.findingId ? [l.findingId] : []));
+    const [findingRows, views] = await Promise.all([Promise.all(findingIds.map((id) => this.findings.get(id))), this.findings.views(findingIds)]);
+    const detectionIds = [...new Set([...links.map((l) => l.detectionId), ...views.map((v) => v.detection.id)])];
+    const now = this.now();
+    return {
+      case: row,
+      overdue: isOverdue(row.status, row.dueAt, now),
+      next: nextStatuses(row.status),
+      site: site ?? null,
+      findings: links.map((link) => ({
+        link,
+        finding: findingRows.find((f) => f?.id === link.findingId) ?? null,
+        views: views.filter((v) => v.findingId === link.findingId).map(({ rank, merit, detection }) => ({ rank, merit, detection })),
+      })),
+      reviews: await this.cases.reviewsOf(detectionIds),
+      events,
+      attachments,
+    };
+  }
+
+  async transition(principal: Principal, caseId: string, request: { to: CaseStatus; note?: string | undefined; dueAt?: Date | undefined; reason?: DismissalReason | undefined; attachmentIds?: readonly string[] | undefined }): Promise<{ item: CaseListItem; event: CaseEventRow }> {
+    const now = this.now();
+    const { caseRow, event } = await this.cases.transition(caseId, scopeOf(principal), principal, { ...request, attachmentCount: request.attachmentIds?.length ?? 0, attachmentIds: request.attachmentIds ?? [] }, now);
+    const site = caseRow.siteId ? await this.sites.get(caseRow.siteId) : undefined;
+    return { item: { case: caseRow, site: site ? { id: site.id, name: site.name, creditCode: site.creditCode, regionCode: site.regionCode } : null, overdue: isOverdue(caseRow.status, caseRow.dueAt, now) }, event };
+  }
+
+  async assignSite(principal: Principal, caseId: string, siteId: string, note: string | undefined): Promise<CaseRow> {
+    const scope = scopeOf(principal);
+    const site = await this.sites.getInScope(siteId, scope);
+    if (!site) throw new UnprocessableError(`no site ${siteId} in your organisation and region`, { field: 'siteId' });
+    return this.cases.assignSite(caseId, scope, principal, site, note, this.now());
+  }
+
+  /** Stores a file the enterprise gave (a photo of the repaired rail, a signed statement), as it came. */
+  async addAttachment(principal: Principal, caseId: string, filename: string, body: Buffer, contentType: string): Promise<{ attachment: AttachmentRow; created: boolean }> {
+    const scope = scopeOf(principal);
+    if (!(await this.cases.get(caseId, scope))) throw new NotFoundError(`no case ${caseId}`);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const objectKey = `cases/${caseId}/attachments/${sha256}`;
+    await this.storage.putOriginalOnce(objectKey, body, contentType);
+    return this.cases.addAttachment(caseId, scope, principal, { objectKey, filename, contentType, sha256, sizeBytes: body.length }, this.now());
+  }
+
+  async attachmentContent(principal: Principal, caseId: string, attachmentId: string): Promise<{ attachment: AttachmentRow; data: Buffer }> {
+    if (!(await this.cases.get(caseId, scopeOf(principal)))) throw new NotFoundError(`no case ${caseId}`);
+    const attachment = await this.cases.attachment(caseId, attachmentId);
+    if (!attachment) throw new NotFoundError(`no attachment ${attachmentId} on case ${caseId}`);
+    const data = await this.storage.getOriginal(attachment.objectKey);
+    await this.audit.append({ actor: actorOf(principal), action: 'case.attachment_viewed', subjectType: 'case', subjectId: caseId, detail: { attachmentId, sha256: attachment.sha256 } });
+    return { attachment, data };
+  }
+
+  /** Every matching case as CSV (newest first), up to EXPORT_MAX_ROWS; the export is audited with what it held. */
+  async exportCsv(principal: Principal, query: CaseQuery): Promise<{ csv: string; rows: number; truncated: boolean }> {
+    const { rows, truncated } = await this.collect(principal, query);
+    const now = this.now();
+    let csv = CSV_BOM + csvRow(['reference', 'id', 'status', 'overdue', 'severity', 'hazards', 'findings', 'site', 'credit_code', 'region_code', 'latitude', 'longitude', 'flight_id', 'filed_at', 'updated_at', 'rectification_due', 'dismissal_reason']);
+    for (const r of rows) {
+      const c = r.case;
+      csv += csvRow([caseReference(c.number), c.id, c.status, isOverdue(c.status, c.dueAt, now), c.severity, c.hazardCodes.join(';'), c.findingsCount, r.site?.name, r.site?.creditCode, c.regionCode, c.lat, c.lon, c.flightId, c.createdAt.toISOString(), c.updatedAt.toISOString(), c.dueAt?.toISOString(), c.dismissalReason]);
+    }
+    await this.recordExport(principal, 'csv', query, rows.length, createHash('sha256').update(csv).digest('hex'));
+    return { csv, rows: rows.length, truncated };
+  }
+
+  /** Matching cases placed on the ground, as RFC 7946 points (cases without a position are left out). */
+  async exportGeoJson(principal: Principal, query: CaseQuery, options: GeoJsonOptions): Promise<{ collection: FeatureCollection; truncated: boolean }> {
+    const { rows, truncated } = await this.collect(principal, query);
+    const now = this.now();
+    const features = rows
+      .filter((r) => r.case.lat !== null && r.case.lon !== null)
+      .map((r) =>
+        pointFeature(
+          { lat: r.case.lat!, lon: r.case.lon! },
+          {
+            kind: 'case',
+            caseId: r.case.id,
+            reference: caseReference(r.case.number),
+            status: r.case.status,
+            overdue: isOverdue(r.case.status, r.case.dueAt, now),
+            severity: r.case.severity,
+            hazards: r.case.hazardCodes,
+            findings: r.case.findingsCount,
+            siteId: r.case.siteId,
+            site: r.site?.name ?? null,
+            regionCode: r.case.regionCode,
+            filedAt: r.case.createdAt.toISOString(),
+            dueAt: r.case.dueAt?.toISOString() ?? null,
+          },
+          options,
+        ),
+      );
+    const collection = featureCollection(features, options);
+    await this.recordExport(principal, 'geojson', query, features.length, createHash('sha256').update(JSON.stringify(collection)).digest('hex'));
+    return { collection, truncated };
+  }
+
+  private async collect(principal: Principal, query: CaseQuery): Promise<{ rows: CaseListRow[]; truncated: boolean }> {
+    const filter = this.filterFor(principal, query);
+    if (!filter) return { rows: [], truncated: false };
+    const now = this.now();
+    const rows: CaseListRow[] = [];
+    let after: CaseKey | undefined;
+    for (;;) {
+      const page = await this.cases.list(filter, '-createdAt', Math.min(EXPORT_PAGE, EXPORT_MAX_ROWS + 1 - rows.length), after, now);
+      rows.push(...page);
+      if (page.length < EXPORT_PAGE || rows.length > EXPORT_MAX_ROWS) break;
+      after = this.cases.keyOf(page.at(-1)!.case, '-createdAt');
+    }
+    const truncated = rows.length > EXPORT_MAX_ROWS;
+    return { rows: rows.slice(0, EXPORT_MAX_ROWS), truncated };
+  }
+
+  private async recordExport(principal: Principal, format: string, query: CaseQuery, rows: number, sha256: string): Promise<void> {
+    const filter = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
+    await this.audit.append({ actor: actorOf(principal), action: 'cases.exported', subjectType: 'organisation', subjectId: principal.organisationId, detail: { format, filter, rows, sha256 } });
+  }
+
+  private filterFor(principal: Principal, query: CaseQuery): CaseFilter | undefined {
+    const scope = scopeOf(principal);
+    const regionPrefix = narrowRegion(scope, query.region);
+    if (regionPrefix === null) return undefined;
+    return { scope, regionPrefix, siteId: query.siteId, flightId: query.flightId, hazardCode: query.hazardCode, severity: query.severity, statuses: query.statuses, overdue: query.overdue, from: query.from, to: query.to, bbox: query.bbox, number: query.number };
+  }
+}
+
+function actorOf(principal: Principal): string {
+  return `${principal.role}:${principal.name}`;
 }

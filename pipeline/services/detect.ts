@@ -13,9 +13,9 @@ import type { SiteRef } from '../repositories/sites.js';
 import type { FlightSettlement } from './findings-scheduler.js';
 import type { ObjectStorage } from '../repositories/storage.js';
 
-/** Which site contains a ground point. */
+/** Which of an organisation's sites contains a ground point. */
 export interface SiteAttribution {
-  attribute(lat: number, lon: number): Promise<SiteRef | undefined>;
+  attribute(organisationId: string, lat: number, lon: number): Promise<SiteRef | undefined>;
 }
 import type { JobPayload } from '../jobs/registry.js';
 
@@ -41,8 +41,9 @@ export class DetectionService {
 
   async process(payload: JobPayload<'detect'>): Promise<'processed' | 'skipped'> {
     const { spec } = this.detector;
-    const image = await this.images.get(payload.imageId);
-    if (!image) throw new UnrecoverableError(`image ${payload.imageId} no longer exists`);
+    const located = await this.images.withOrganisation(payload.imageId);
+    if (!located) throw new UnrecoverableError(`image ${payload.imageId} no longer exists`);
+    const { image, organisationId } = located;
     // A redelivered or re-added job for finished work does nothing (results are already stored).
     if (image.status === 'processed' || image.status === 'failed' || image.status === 'duplicate') {
       // A job that stored its results but died before telling the flight tells it now.
@@ -88,7 +89,7 @@ export class DetectionService {
       const ground = geo?.boxToGeo(d, STANDING_CLASSES.has(d.className));
       let site: SiteRef | undefined;
       try {
-        site = ground && (await this.sites.attribute(ground.lat, ground.lon));
+        site = ground && (await this.sites.attribute(organisationId, ground.lat, ground.lon));
       } catch (error) {
         throw transient(`site attribution failed: ${messageOf(error)}`, error);
       }

@@ -1,4 +1,6 @@
 import { NotFoundError } from '../domain/errors.js';
+import type { Principal } from '../domain/roles.js';
+import { inScope, scopeOf } from '../domain/scope.js';
 import { mergeIntoFindings, type PlacedDetection, viewMerit } from '../domain/findings.js';
 import type { CaptureRecord } from '../geo/capture.js';
 import { placeBox, poseFrom, projectorFor } from '../geo/projection.js';
@@ -37,6 +39,8 @@ export class FindingsService {
   async mergeFlight(flightId: string): Promise<{ created: number; joined: number }> {
     const pending = await this.findings.unmerged(flightId);
     if (pending.length === 0) return { created: 0, joined: 0 };
+    const organisationId = await this.findings.organisationOfFlight(flightId);
+    if (!organisationId) return { created: 0, joined: 0 };
     const plane = groundOrigin(pending);
     const grounded: PlacedDetection[] = [];
     const alone: UnmergedDetection[] = [];
@@ -71,7 +75,7 @@ export class FindingsService {
       }
       const best = byId.get(views[0]!.id)!;
       const position = plane.toLatLon(draft);
-      const site = await this.sites.attribute(position.lat, position.lon);
+      const site = await this.sites.attribute(organisationId, position.lat, position.lon);
       drafts.push({
         className: draft.className,
         hazardCode: best.hazardCode,
@@ -93,13 +97,15 @@ export class FindingsService {
     return { created: created.length, joined };
   }
 
-  async forFlight(flightId: string): Promise<FindingWithViews[]> {
-    const rows = await this.findings.listForFlight(flightId);
+  /** The flight's findings the caller may see (a flight can cross into another region's sites). */
+  async forFlight(principal: Principal, flightId: string): Promise<FindingWithViews[]> {
+    const scope = scopeOf(principal);
+    const rows = (await this.findings.listForFlight(flightId)).filter((f) => inScope(scope, f));
     return this.attachViews(rows);
   }
 
-  async get(id: string): Promise<FindingWithViews> {
-    const row = await this.findings.get(id);
+  async get(principal: Principal, id: string): Promise<FindingWithViews> {
+    const row = await this.findings.getInScope(id, scopeOf(principal));
     if (!row) throw new NotFoundError(`no finding ${id}`);
     return (await this.attachViews([row]))[0]!;
   }

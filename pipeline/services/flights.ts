@@ -1,5 +1,7 @@
 import { NotFoundError } from '../domain/errors.js';
 import { IMAGE_STATUSES, type ImageStatus } from '../domain/images.js';
+import type { Principal } from '../domain/roles.js';
+import { inScope, scopeOf } from '../domain/scope.js';
 import type { DetectionRepository } from '../repositories/detections.js';
 import type { FindingRepository } from '../repositories/findings.js';
 import type { FlightRepository, FlightRow } from '../repositories/flights.js';
@@ -24,12 +26,12 @@ export class FlightQueryService {
     private readonly findings: FindingRepository,
   ) {}
 
-  async list(limit: number, before?: { createdAt: Date; id: string }): Promise<FlightRow[]> {
-    return this.flights.list(limit, before);
+  async list(principal: Principal, limit: number, before?: { createdAt: Date; id: string }): Promise<FlightRow[]> {
+    return this.flights.list(scopeOf(principal), limit, before);
   }
 
-  async status(flightId: string): Promise<FlightStatus> {
-    const flight = await this.flights.get(flightId);
+  async status(principal: Principal, flightId: string): Promise<FlightStatus> {
+    const flight = await this.flights.getInScope(flightId, scopeOf(principal));
     if (!flight) throw new NotFoundError(`no flight ${flightId}`);
     const counts = await this.flights.imageCounts(flightId);
     const images = Object.fromEntries(IMAGE_STATUSES.map((s) => [s, counts[s] ?? 0])) as Record<ImageStatus, number>;
@@ -49,8 +51,8 @@ export class FlightQueryService {
    * order they were taken, the detections placed on the ground and the findings they merged into
  * (RFC 7946 GeoJSON).
    */
-  async geojson(flightId: string, options: GeoJsonOptions): Promise<FeatureCollection> {
-    const images = await this.images(flightId);
+  async geojson(principal: Principal, flightId: string, options: GeoJsonOptions): Promise<FeatureCollection> {
+    const images = await this.images(principal, flightId);
     const features: Feature[] = [];
     const taken = images
       .filter((i) => i.status === 'processed')
@@ -68,7 +70,7 @@ export class FlightQueryService {
       );
     }
     for (const f of await this.findings.listForFlight(flightId)) {
-      if (f.lat === null || f.lon === null) continue;
+      if (f.lat === null || f.lon === null || !inScope(scopeOf(principal), f)) continue;
       features.push(
         pointFeature({ lat: f.lat, lon: f.lon }, { kind: 'finding', findingId: f.id, className: f.className, hazardCode: f.hazardCode, severity: f.severity, bestScore: f.bestScore, views: f.viewCount, errorM: f.errorM, siteId: f.siteId, recurringOf: f.recurringOf }, options),
       );
@@ -76,8 +78,8 @@ export class FlightQueryService {
     return featureCollection(features, options);
   }
 
-  async images(flightId: string): Promise<ImageRow[]> {
-    if (!(await this.flights.get(flightId))) throw new NotFoundError(`no flight ${flightId}`);
+  async images(principal: Principal, flightId: string): Promise<ImageRow[]> {
+    if (!(await this.flights.getInScope(flightId, scopeOf(principal)))) throw new NotFoundError(`no flight ${flightId}`);
     return this.imageRepository.listByFlight(flightId);
   }
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import { contentAddressedKey, decodeEventKey, flightPrefix, parseObjectKey, type RegisteredVia } from '../domain/images.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
 import type { Principal } from '../domain/roles.js';
+import { REGION_PREFIX, regionWithin, type Scope, scopeOf } from '../domain/scope.js';
 import type { AuditRepository } from '../repositories/audit.js';
 import type { FlightRepository, FlightRow } from '../repositories/flights.js';
 import type { ImageRepository, ImageRow } from '../repositories/images.js';
@@ -51,14 +52,19 @@ export class IngestService {
     private readonly logger: Logger,
   ) {}
 
-  async createFlight(principal: Principal, input: { name: string; siteName?: string | undefined; notes?: string | undefined }): Promise<FlightRow> {
-    const flight = await this.flights.create({ ...input, createdBy: principal.tokenId });
-    await this.audit.append({ actor: actorOf(principal), action: 'flight.created', subjectType: 'flight', subjectId: flight.id, detail: { name: input.name } });
+  /** A flight of the caller's organisation, in their region or a part of it (their own by default). */
+  async createFlight(principal: Principal, input: { name: string; siteName?: string | undefined; notes?: string | undefined; regionCode?: string | undefined }): Promise<FlightRow> {
+    const regionCode = input.regionCode ?? principal.regionCode;
+    if (!REGION_PREFIX.test(regionCode) || !regionWithin(regionCode, principal.regionCode)) {
+      throw new UnprocessableError(`region ${regionCode} lies outside yours (${principal.regionCode || 'the whole country'})`, { field: 'regionCode' });
+    }
+    const flight = await this.flights.create({ name: input.name, siteName: input.siteName, notes: input.notes, createdBy: principal.tokenId, createdByUser: principal.userId, organisationId: principal.organisationId, regionCode });
+    await this.audit.append({ actor: actorOf(principal), action: 'flight.created', subjectType: 'flight', subjectId: flight.id, detail: { name: input.name, organisationId: principal.organisationId, regionCode, userId: principal.userId } });
     return flight;
   }
 
-  async presignUploads(flightId: string, files: UploadRequest[]): Promise<UploadTicket[]> {
-    await this.openFlight(flightId);
+  async presignUploads(principal: Principal, flightId: string, files: UploadRequest[]): Promise<UploadTicket[]> {
+    await this.openFlight(flightId, scopeOf(principal));
     const expiresAt = new Date(Date.now() + this.presignTtlSeconds * 1000).toISOString();
     return Promise.all(
       files.map(async (file): Promise<UploadTicket> => {
@@ -72,11 +78,11 @@ export class IngestService {
 
   /** Upload through the API: stored content-addressed, so the same bytes twice are one image. */
   async upload(principal: Principal, flightId: string, filename: string, body: Buffer, contentType: string): Promise<{ image: ImageRow; created: boolean }> {
-    await this.openFlight(flightId);
+    await this.openFlight(flightId, scopeOf(principal));
     const sha256 = createHash('sha256').update(body).digest('hex');
     const objectKey = contentAddressedKey(flightId, sha256);
     const stored = await this.storage.putOriginalOnce(objectKey, body, contentType);
-    const result = await this.register({ objectKey, sha256, sizeBytes: body.length, etag: stored.object.etag, filename, via: 'api' });
+    const result = await this.register({ objectKey, sha256, sizeBytes: body.length, etag: stored.object.etag, filename, via: 'api', uploadedByUser: principal.userId });
     if (result.created) {
       await this.audit.append({ actor: actorOf(principal), action: 'image.uploaded', subjectType: 'image', subjectId: result.image.id, detail: { flightId, filename, sha256, sizeBytes: body.length } });
     }
@@ -84,10 +90,10 @@ export class IngestService {
   }
 
   async completeFlight(principal: Principal, flightId: string): Promise<{ flight: FlightRow; registered: number }> {
-    const flight = await this.flights.get(flightId);
+    const flight = await this.flights.getInScope(flightId, scopeOf(principal));
     if (!flight) throw new NotFoundError(`no flight ${flightId}`);
     // Presigned uploads may have no notification (the embedded S3 sends none): sweep the prefix.
-    const { registered } = await this.reconcile(flightPrefix(flightId));
+    const { registered } = await this.reconcile(flightPrefix(flightId), scopeOf(principal));
     const completed = await this.flights.complete(flightId);
     if (flight.status !== 'completed') {
       await this.audit.append({ actor: actorOf(principal), action: 'flight.completed', subjectType: 'flight', subjectId: flightId, detail: { registeredOnCompletion: registered } });
@@ -97,7 +103,11 @@ export class IngestService {
     return { flight: completed!, registered };
   }
 
-  async handleS3Event(records: S3EventRecord[]): Promise<RegisterOutcome[]> {
+  /**
+   * Bucket notifications. From MinIO itself (the webhook secret) any flight's objects register; a
+   * person posting events reaches only the flights they may see.
+   */
+  async handleS3Event(records: S3EventRecord[], scope: Scope | undefined): Promise<RegisterOutcome[]> {
     const outcomes: RegisterOutcome[] = [];
     for (const record of records) {
       let objectKey: string;
@@ -114,7 +124,7 @@ export class IngestService {
       } else {
         const meta = record.s3.object.userMetadata ?? {};
         const filename = meta['X-Amz-Meta-Filename'] ?? meta['x-amz-meta-filename'];
-        outcomes.push(await this.registerStoredObject(objectKey, 's3-event', filename));
+        outcomes.push(await this.registerStoredObject(objectKey, 's3-event', filename, scope));
       }
     }
     return outcomes;
@@ -125,29 +135,42 @@ export class IngestService {
    * yet finished: adding is idempotent (the job id is deterministic; a live job is left alone and a
    * finished image is skipped by the worker), so a job lost with Redis is recovered here.
    */
-  async reconcile(prefix = 'flights/'): Promise<{ listed: number; registered: number; requeued: number; ignored: number }> {
-    const objects = await this.storage.listOriginals(prefix);
+  async reconcile(prefix: string, scope: Scope): Promise<{ listed: number; registered: number; requeued: number; ignored: number }> {
+    // Only objects of flights the caller may see are listed, let alone registered: another
+    // organisation's uploads are not even counted.
+    const visible = new Map<string, boolean>();
+    const mine = async (flightId: string) => {
+      if (!visible.has(flightId)) visible.set(flightId, (await this.flights.getInScope(flightId, scope)) !== undefined);
+      return visible.get(flightId)!;
+    };
+    const objects = [];
+    for (const object of await this.storage.listOriginals(prefix)) {
+      const parsed = parseObjectKey(object.key);
+      if (!parsed || (await mine(parsed.flightId))) objects.push(object);
+    }
     const known = await this.images.keysUnder(prefix);
     let registered = 0;
     let ignored = 0;
     for (const object of objects) {
       if (known.has(object.key)) continue;
-      const outcome = await this.registerStoredObject(object.key, 'reconcile', undefined);
+      const outcome = await this.registerStoredObject(object.key, 'reconcile', undefined, scope);
       if (outcome.outcome === 'registered') registered++;
       if (outcome.outcome === 'ignored') ignored++;
     }
     let requeued = 0;
     for (const image of await this.images.unfinished(prefix)) {
+      if (!(await mine(image.flightId))) continue;
       await this.enqueue(image);
       requeued++;
     }
     return { listed: objects.length, registered, requeued, ignored };
   }
 
-  private async registerStoredObject(objectKey: string, via: RegisteredVia, filename: string | undefined): Promise<RegisterOutcome> {
+  private async registerStoredObject(objectKey: string, via: RegisteredVia, filename: string | undefined, scope: Scope | undefined): Promise<RegisterOutcome> {
     const parsed = parseObjectKey(objectKey);
     if (!parsed) return { objectKey, outcome: 'ignored', reason: 'key is not under flights/<flight id>/' };
-    if (!(await this.flights.get(parsed.flightId))) return { objectKey, outcome: 'ignored', reason: `no flight ${parsed.flightId}` };
+    const flight = scope ? await this.flights.getInScope(parsed.flightId, scope) : await this.flights.get(parsed.flightId);
+    if (!flight) return { objectKey, outcome: 'ignored', reason: `no flight ${parsed.flightId}` };
     const stat = await this.storage.statOriginal(objectKey);
     if (!stat) return { objectKey, outcome: 'ignored', reason: 'object does not exist' };
     // Content-addressed keys declare their hash (checked again by the worker); others are hashed now.
@@ -156,10 +179,10 @@ export class IngestService {
     return { objectKey, outcome: created ? 'registered' : 'already-registered', imageId: image.id };
   }
 
-  private async register(input: { objectKey: string; sha256: string; sizeBytes: number; etag: string | undefined; filename: string | undefined; via: RegisteredVia }) {
+  private async register(input: { objectKey: string; sha256: string; sizeBytes: number; etag: string | undefined; filename: string | undefined; via: RegisteredVia; uploadedByUser?: string | undefined }) {
     const parsed = parseObjectKey(input.objectKey);
     if (!parsed) throw new UnprocessableError(`object key ${input.objectKey} is not under flights/<flight id>/`);
-    const result = await this.images.register({ flightId: parsed.flightId, objectKey: input.objectKey, sha256: input.sha256, sizeBytes: input.sizeBytes, etag: input.etag, originalFilename: input.filename, via: input.via });
+    const result = await this.images.register({ flightId: parsed.flightId, objectKey: input.objectKey, sha256: input.sha256, sizeBytes: input.sizeBytes, etag: input.etag, originalFilename: input.filename, via: input.via, uploadedByUser: input.uploadedByUser });
     if (!result.created && input.via === 'api' && input.filename) await this.images.setFilenameIfMissing(result.image.id, input.filename);
     if (result.created || result.image.status === 'registered') await this.enqueue(result.image);
     this.logger.debug({ objectKey: input.objectKey, via: input.via, created: result.created, imageId: result.image.id }, 'object registered');
@@ -171,8 +194,8 @@ export class IngestService {
     await this.images.markQueued(image.id);
   }
 
-  private async openFlight(flightId: string): Promise<FlightRow> {
-    const flight = await this.flights.get(flightId);
+  private async openFlight(flightId: string, scope: Scope): Promise<FlightRow> {
+    const flight = await this.flights.getInScope(flightId, scope);
     if (!flight) throw new NotFoundError(`no flight ${flightId}`);
     if (flight.status === 'completed') throw new ConflictError(`flight ${flightId} is completed; start a new flight for more photos`);
     return flight;

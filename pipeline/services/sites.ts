@@ -1,5 +1,6 @@
 import type { Principal } from '../domain/roles.js';
-import { ConflictError, NotFoundError } from '../domain/errors.js';
+import { narrowRegion, regionWithin, scopeOf } from '../domain/scope.js';
+import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
 import type { AuditRepository } from '../repositories/audit.js';
 import type { NewSite, SiteRef, SiteRepository, SiteRow } from '../repositories/sites.js';
 import type { Ring, SiteGeometry } from '../domain/sites.js';
@@ -13,9 +14,16 @@ export class SiteService {
     private readonly audit: AuditRepository,
   ) {}
 
-  /** All or nothing: a credit code already registered stops the whole import, naming every one. */
-  async import(actor: Principal, input: readonly NewSite[]): Promise<SiteRow[]> {
-    const { created, existing } = await this.sites.insertMany(input);
+  /**
+   * All or nothing, into the caller's organisation: a credit code it already has, or a site outside
+   * the caller's region, stops the whole import, naming every one.
+   */
+  async import(actor: Principal, input: readonly Omit<NewSite, 'organisationId'>[]): Promise<SiteRow[]> {
+    const outside = input.flatMap((s, i) => (regionWithin(s.regionCode, actor.regionCode) ? [] : [{ index: i, regionCode: s.regionCode }]));
+    if (outside.length > 0) {
+      throw new UnprocessableError(`${outside.length} of these sites lie outside your region (${actor.regionCode || 'the whole country'}); nothing was imported`, { outside });
+    }
+    const { created, existing } = await this.sites.insertMany(actor.organisationId, input);
     if (existing.length > 0) {
       throw new ConflictError(`${existing.length} of these sites are already registered; nothing was imported`, { existingCreditCodes: existing });
     }
@@ -23,19 +31,21 @@ export class SiteService {
     return created;
   }
 
-  async get(id: string): Promise<SiteRow> {
-    const site = await this.sites.get(id);
+  async get(principal: Principal, id: string): Promise<SiteRow> {
+    const site = await this.sites.getInScope(id, scopeOf(principal));
     if (!site) throw new NotFoundError(`no site ${id}`);
     return site;
   }
 
-  list(options: Parameters<SiteRepository['list']>[0]): Promise<SiteRow[]> {
-    return this.sites.list(options);
+  async list(principal: Principal, options: { regionPrefix?: string | undefined; limit: number; after?: { createdAt: Date; id: string } | undefined }): Promise<SiteRow[]> {
+    const regionPrefix = narrowRegion(scopeOf(principal), options.regionPrefix);
+    if (regionPrefix === null) return [];
+    return this.sites.list({ organisationId: principal.organisationId, regionPrefix, limit: options.limit, after: options.after });
   }
 
   /** Sites as GeoJSON features, with their outlines and identifying properties. */
-  async geojson(options: { regionPrefix?: string | undefined; limit: number }, geo: GeoJsonOptions): Promise<FeatureCollection> {
-    const rows = await this.sites.list({ regionPrefix: options.regionPrefix, limit: options.limit });
+  async geojson(principal: Principal, options: { regionPrefix?: string | undefined; limit: number }, geo: GeoJsonOptions): Promise<FeatureCollection> {
+    const rows = await this.list(principal, { regionPrefix: options.regionPrefix, limit: options.limit });
     return featureCollection(
       rows.map((s) => {
         const geometry = s.geometry as SiteGeometry;
@@ -49,7 +59,9 @@ export class SiteService {
     );
   }
 
-  attribute(lat: number, lon: number): Promise<SiteRef | undefined> {
-    return this.sites.attribute(lat, lon);
+  /** The caller's organisation's site at a point, when it lies in their region. */
+  async attribute(principal: Principal, lat: number, lon: number): Promise<SiteRef | undefined> {
+    const site = await this.sites.attribute(principal.organisationId, lat, lon);
+    return site && regionWithin(site.regionCode, principal.regionCode) ? site : undefined;
   }
 }

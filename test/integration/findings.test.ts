@@ -54,17 +54,19 @@ describe('findings across flights', () => {
     // Another view of the same hazard cannot be decided on its own: the finding is decided once.
     const full = await t.request('GET', `/api/v1/findings/${item.finding.id}`, { token: t.tokens.reviewer });
     const other = full.body.views[1].detection.id;
-    const refused = await t.request('POST', `/api/v1/detections/${other}/review`, { token: t.tokens.reviewer, body: { decision: 'reject' } });
+    const refused = await t.request('POST', `/api/v1/detections/${other}/review`, { token: t.tokens.reviewer, body: { decision: 'reject', reason: 'false_positive' } });
     expect(refused.status).toBe(409);
     expect(refused.body.context.bestDetectionId).toBe(item.detection.id);
     const decided = await t.request('POST', `/api/v1/detections/${item.detection.id}/review`, { token: t.tokens.reviewer, body: { decision: 'confirm' } });
     expect(decided.status).toBe(201);
-    const evidence = decided.body.case.evidence;
+    const detail = await t.request('GET', `/api/v1/cases/${decided.body.case.id}`, { token: t.tokens.regulator });
+    const evidence = detail.body.findings.find((f: { findingId: string }) => f.findingId === item.finding.id).evidence;
     expect(evidence.finding.id).toBe(item.finding.id);
     expect(evidence.finding.views).toHaveLength(item.finding.viewCount);
     expect(evidence.finding.views.every((v: { imageSha256: string }) => /^[0-9a-f]{64}$/.test(v.imageSha256))).toBe(true);
     expect(evidence.finding.position.errorM).toBeGreaterThan(0);
     expect(evidence.finding.siteId).toBe(item.finding.siteId);
+    expect(detail.body.site.id).toBe(item.finding.siteId);
     const finding = await t.request('GET', `/api/v1/findings/${item.finding.id}`, { token: t.tokens.regulator });
     expect(finding.body.views.map((v: { detection: { state: string } }) => v.detection.state)).toEqual(new Array(item.finding.viewCount).fill('confirmed'));
     const after = await t.request('GET', '/api/v1/review/queue?limit=200', { token: t.tokens.reviewer });
@@ -78,7 +80,7 @@ describe('findings across flights', () => {
     const queue = await t.request('GET', '/api/v1/review/queue?limit=200', { token: t.tokens.reviewer });
     for (const f of first) {
       const item = queue.body.items.find((i: { finding: { id: string } }) => i.finding.id === f.id);
-      if (item) expect((await t.request('POST', `/api/v1/detections/${item.detection.id}/review`, { token: t.tokens.reviewer, body: { decision: 'reject', note: 'not a hazard' } })).status).toBe(201);
+      if (item) expect((await t.request('POST', `/api/v1/detections/${item.detection.id}/review`, { token: t.tokens.reviewer, body: { decision: 'reject', reason: 'false_positive', note: 'not a hazard' } })).status).toBe(201);
     }
     const again = await fly('visit after rejection', photos);
     const rejectedIds = new Set(first.map((f) => f.id));

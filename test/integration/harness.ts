@@ -17,6 +17,10 @@ export interface TestApi {
   api: RunningApi;
   url: string;
   tokens: Record<Role, string>;
+  /** The organisation the role tokens belong to. */
+  organisationId: string;
+  /** A token for another person, organisation or region. */
+  token(input: { name: string; role: Role; organisation?: string; regionCode?: string }): Promise<string>;
   schema: string;
   prefix: string;
   dataDir: string;
@@ -50,10 +54,12 @@ export async function startTestApi(options: { database?: 'postgres' | 'pglite'; 
   };
   const config = loadConfig(env);
   const api = await startApi(config, createLogger(config.LOG_LEVEL), { withWorker: options.withWorker ?? true });
+  const tokenService = api.container.services.tokens;
+  const organisation = await tokenService.createOrganisation(`Test organisation ${id}`, '', 'test');
+  const token: TestApi['token'] = async (input) => (await tokenService.create({ organisation: organisation.id, ...input }, 'test')).token;
   const tokens = {} as Record<Role, string>;
-  for (const role of ['operator', 'reviewer', 'regulator', 'admin'] as const) {
-    tokens[role] = (await api.container.services.tokens.create(`test-${role}`, role, 'test')).token;
-  }
+  // One person per role, so separation of duties never stands between them.
+  for (const role of ['operator', 'reviewer', 'regulator', 'admin'] as const) tokens[role] = await token({ name: `test-${role}`, role });
   const request: TestApi['request'] = async (method, pathname, opts = {}) => {
     const headers: Record<string, string> = {};
     const token = opts.token === undefined ? tokens.admin : opts.token;
@@ -75,6 +81,8 @@ export async function startTestApi(options: { database?: 'postgres' | 'pglite'; 
     api,
     url: api.url,
     tokens,
+    organisationId: organisation.id,
+    token,
     schema,
     prefix,
     dataDir,
@@ -119,4 +127,27 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/**
+ * Flies photos of the committed demo flight as the operator (or `token`): creates the flight,
+ * uploads them, completes it and waits until its findings are merged. Returns the flight id and
+ * its findings.
+ */
+export async function flyDemoPhotos(t: TestApi, name: string, photos: readonly string[], options: { token?: string; regionCode?: string } = {}): Promise<{ flightId: string; findings: any[] }> {
+  const { readFile } = await import('node:fs/promises');
+  const token = options.token ?? t.tokens.operator;
+  const flight = await t.request('POST', '/api/v1/flights', { token, body: { name, ...(options.regionCode ? { regionCode: options.regionCode } : {}) } });
+  if (flight.status !== 201) throw new Error(`creating flight ${name} answered ${flight.status}: ${JSON.stringify(flight.body)}`);
+  for (const photo of photos) {
+    const res = await t.request('PUT', `/api/v1/flights/${flight.body.id}/images/${photo}`, { token, raw: await readFile(path.join(ROOT, 'samples/demo-flight', photo)) });
+    if (res.status !== 201 && res.status !== 200) throw new Error(`uploading ${photo} answered ${res.status}`);
+  }
+  await t.request('POST', `/api/v1/flights/${flight.body.id}/complete`, { token });
+  await waitFor(`flight ${name} processed`, async () => ((await t.request('GET', `/api/v1/flights/${flight.body.id}`, { token })).body.done ? true : undefined));
+  const findings = await waitFor(`findings of ${name}`, async () => {
+    const res = await t.request('GET', `/api/v1/flights/${flight.body.id}/findings`, { token });
+    return res.body.items?.length > 0 ? res.body.items : undefined;
+  });
+  return { flightId: flight.body.id, findings };
 }

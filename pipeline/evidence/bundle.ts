@@ -1,0 +1,167 @@
+/**
+ * The evidence bundle's format and its check. A bundle is a ZIP of the case's files, a
+ * manifest.json listing each file with its sha256 and size, and a signature.json: an Ed25519
+ * signature over manifest.json's bytes. Changing any byte of any file breaks its hash against the
+ * manifest; changing the manifest breaks the signed hash; changing the signature breaks the
+ * signature or its canonical form. Pure: hashing and signature checks come in as functions.
+ */
+import { type ChainedEntry, canonicalJson, chainHash, entryBody } from '../domain/audit-chain.js';
+import type { ZipFile } from './zip.js';
+
+export const BUNDLE_FORMAT = 'hazardscope-evidence/1';
+export const MANIFEST_FILE = 'manifest.json';
+export const SIGNATURE_FILE = 'signature.json';
+
+export type FileKind = 'case' | 'photo' | 'crop' | 'metadata' | 'model' | 'reviews' | 'audit' | 'attachment' | 'report';
+
+export interface ManifestFile {
+  path: string;
+  kind: FileKind;
+  sha256: string;
+  bytes: number;
+}
+
+export interface Manifest {
+  format: typeof BUNDLE_FORMAT;
+  case: { id: string; reference: string; status: string };
+  generatedAt: string;
+  generatedBy: { name: string; role: string; organisationId: string };
+  /** The audit trail's head when the bundle was made: `hazardscope audit verify` on the server can confirm the entries in audit.json belong to it. */
+  auditHead: { entries: number; lastHash: string };
+  /** Each photo with the hash recorded when it was uploaded; the file must hash to the same. */
+  photos: Array<{ path: string; imageId: string; originalFilename: string | null; recordedSha256: string }>;
+  files: ManifestFile[];
+}
+
+export interface SignatureDocument {
+  algorithm: 'Ed25519';
+  /** sha256 of the public key (SPKI DER), hex: the fingerprint people compare. */
+  keyId: string;
+  /** SPKI DER, base64. */
+  publicKey: string;
+  manifestSha256: string;
+  /** Over manifest.json's bytes, base64. */
+  signature: string;
+}
+
+/** The exact text of signature.json: canonical JSON, so any byte changed is a different document. */
+export function signatureText(doc: SignatureDocument): string {
+  return `${canonicalJson(doc)}\n`;
+}
+
+export interface BundleCrypto {
+  sha256(data: Uint8Array | string): string;
+  /** Whether `signature` (base64) is a valid Ed25519 signature of `data` by the SPKI DER key (base64). */
+  verify(data: Uint8Array, signature: string, publicKey: string): boolean;
+}
+
+export interface BundleProblem {
+  file: string;
+  problem: string;
+}
+
+export interface BundleVerdict {
+  ok: boolean;
+  problems: BundleProblem[];
+  manifest?: Manifest;
+  keyId?: string;
+  files: number;
+}
+
+/**
+ * Checks a bundle's files (already read from the archive; damaged entries come in as `problems`).
+ * `expectedKeyId` pins the signer: without it, the bundle is only shown to be intact under the key
+ * it carries, whose fingerprint the caller must compare with the agency's published one.
+ */
+export function verifyBundle(files: readonly ZipFile[], archiveProblems: readonly BundleProblem[], crypto: BundleCrypto, expectedKeyId?: string): BundleVerdict {
+  const problems: BundleProblem[] = [...archiveProblems];
+  const byName = new Map(files.map((f) => [f.name, f.data]));
+  const damaged = new Set(archiveProblems.map((p) => p.file));
+  const done = (extra: Partial<BundleVerdict> = {}): BundleVerdict => ({ ok: problems.length === 0, problems, files: files.length, ...extra });
+
+  const manifestBytes = byName.get(MANIFEST_FILE);
+  const signatureBytes = byName.get(SIGNATURE_FILE);
+  if (!manifestBytes) {
+    if (!damaged.has(MANIFEST_FILE)) problems.push({ file: MANIFEST_FILE, problem: 'missing: without it nothing in the bundle can be checked' });
+    return done();
+  }
+
+  // The signature first: it decides whether the manifest can be trusted.
+  let signature: SignatureDocument | undefined;
+  let manifestTrusted = false;
+  if (!signatureBytes) {
+    if (!damaged.has(SIGNATURE_FILE)) problems.push({ file: SIGNATURE_FILE, problem: 'missing: the manifest is not signed' });
+  } else {
+    const text = signatureBytes.toString('utf8');
+    try {
+      signature = JSON.parse(text) as SignatureDocument;
+    } catch {
+      problems.push({ file: SIGNATURE_FILE, problem: 'not valid JSON (it was changed)' });
+    }
+    if (signature) {
+      const shapeOk = signature.algorithm === 'Ed25519' && [signature.keyId, signature.publicKey, signature.manifestSha256, signature.signature].every((v) => typeof v === 'string');
+      if (!shapeOk || signatureText(signature) !== text) {
+        problems.push({ file: SIGNATURE_FILE, problem: 'not in its canonical form (it was changed)' });
+      } else if (crypto.sha256(Buffer.from(signature.publicKey, 'base64')) !== signature.keyId) {
+        problems.push({ file: SIGNATURE_FILE, problem: 'its key id is not the fingerprint of its public key (it was changed)' });
+      } else if (crypto.sha256(manifestBytes) !== signature.manifestSha256) {
+        problems.push({ file: MANIFEST_FILE, problem: `its sha256 ${crypto.sha256(manifestBytes)} is not the signed ${signature.manifestSha256} (the manifest was changed)` });
+      } else if (!crypto.verify(manifestBytes, signature.signature, signature.publicKey)) {
+        problems.push({ file: SIGNATURE_FILE, problem: 'the signature does not verify against its key (it was changed)' });
+      } else if (expectedKeyId && signature.keyId !== expectedKeyId) {
+        problems.push({ file: SIGNATURE_FILE, problem: `signed by key ${signature.keyId}, not the expected ${expectedKeyId}` });
+      } else {
+        manifestTrusted = true;
+      }
+    }
+  }
+
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(manifestBytes.toString('utf8')) as Manifest;
+  } catch {
+    if (!problems.some((p) => p.file === MANIFEST_FILE)) problems.push({ file: MANIFEST_FILE, problem: 'not valid JSON' });
+    return done({ keyId: signature?.keyId });
+  }
+  if (!manifestTrusted) {
+    // Files checked against a manifest that may be forged would prove nothing.
+    return done({ manifest, keyId: signature?.keyId });
+  }
+  if (manifest.format !== BUNDLE_FORMAT || !Array.isArray(manifest.files)) {
+    problems.push({ file: MANIFEST_FILE, problem: `not a ${BUNDLE_FORMAT} manifest` });
+    return done({ manifest, keyId: signature?.keyId });
+  }
+
+  const listed = new Set<string>();
+  for (const entry of manifest.files) {
+    listed.add(entry.path);
+    const data = byName.get(entry.path);
+    if (!data) {
+      if (!damaged.has(entry.path)) problems.push({ file: entry.path, problem: 'listed in the manifest but not in the bundle (it was removed)' });
+      continue;
+    }
+    const actual = crypto.sha256(data);
+    if (actual !== entry.sha256 || data.length !== entry.bytes) problems.push({ file: entry.path, problem: `its sha256 ${actual} (${data.length} bytes) is not the manifest's ${entry.sha256} (${entry.bytes} bytes): the file was changed` });
+  }
+  for (const f of files) {
+    if (f.name !== MANIFEST_FILE && f.name !== SIGNATURE_FILE && !listed.has(f.name)) problems.push({ file: f.name, problem: 'not listed in the manifest (it was added)' });
+  }
+  for (const photo of manifest.photos ?? []) {
+    const entry = manifest.files.find((f) => f.path === photo.path);
+    if (entry && entry.sha256 !== photo.recordedSha256) problems.push({ file: photo.path, problem: `its sha256 is not the ${photo.recordedSha256} recorded when it was uploaded` });
+  }
+  const audit = byName.get('audit.json');
+  if (audit && !problems.some((p) => p.file === 'audit.json')) {
+    for (const problem of auditEntryProblems(JSON.parse(audit.toString('utf8')) as { entries?: ChainedEntry[] }, crypto)) problems.push({ file: 'audit.json', problem });
+  }
+  return done({ manifest, keyId: signature?.keyId });
+}
+
+/** Each audit entry must hash, with the hash before it, to the hash it carries (as in the trail). */
+function auditEntryProblems(audit: { entries?: ChainedEntry[] }, crypto: BundleCrypto): string[] {
+  const problems: string[] = [];
+  for (const [i, entry] of (audit.entries ?? []).entries()) {
+    if (chainHash(entry.prevHash, entryBody(entry), (text) => crypto.sha256(text)) !== entry.hash) problems.push(`entry ${i} (audit id ${entry.id}) does not match its hash`);
+  }
+  return problems;
+}
