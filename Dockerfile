@@ -6,6 +6,15 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
+# The web app is built with the dev dependencies (Vite), and only its output is kept.
+FROM node:20-bookworm-slim AS web
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY web ./web
+COPY pipeline/domain ./pipeline/domain
+RUN node node_modules/vite/bin/vite.js build --config web/vite.config.ts
+
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
 WORKDIR /app
@@ -14,8 +23,9 @@ COPY --chown=node:node package.json tsconfig.json ./
 COPY --chown=node:node types ./types
 COPY --chown=node:node pipeline ./pipeline
 COPY --chown=node:node api ./api
-COPY --chown=node:node web ./web
-COPY --chown=node:node scripts/cli.ts ./scripts/cli.ts
+COPY --from=web --chown=node:node /app/web/dist ./web/dist
+# The administration CLI (tokens, organisations, audit verify, verify-evidence, detect).
+COPY --chown=node:node scripts/cli.ts scripts/detect-command.ts scripts/verify-evidence-command.ts ./scripts/
 COPY --chown=node:node models/hazard-v1 ./models/hazard-v1
 USER node
 EXPOSE 8080

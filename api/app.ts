@@ -32,7 +32,8 @@ export interface AppDependencies {
 }
 
 const API_PREFIX = '/api/v1';
-const WEB_DIR = path.resolve(import.meta.dirname, '../web');
+/** The built web app (npm run build:web; npm run demo and npm test build it when it is missing or stale). */
+const WEB_DIST = path.resolve(import.meta.dirname, '../web/dist');
 const startedAt = Date.now();
 
 /** Builds the Express app from the route contracts; no listen() here (tests bind port 0). */
@@ -166,9 +167,14 @@ export function createApp(deps: AppDependencies): express.Express {
   app.get(['/health', '/ready'], (req, res, next) => router(req, res, next));
   app.use(API_PREFIX, (req, res) => sendProblem(res, req, 404, 'Not Found', `no route ${req.method} ${req.originalUrl}`));
 
-  // The minimal review page (the full reviewer workstation comes later).
-  app.get(['/', '/review'], async (_req, res) => {
-    res.type('html').send(await readFile(path.join(WEB_DIR, 'review.html'), 'utf8'));
+  // The reviewer and regulator web app: hashed assets cached for good, the page itself never.
+  app.use('/assets', express.static(path.join(WEB_DIST, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: false }));
+  app.get(['/', '/index.html'], async (_req, res) => {
+    try {
+      res.set('Cache-Control', 'no-cache').type('html').send(await readFile(path.join(WEB_DIST, 'index.html'), 'utf8'));
+    } catch {
+      res.status(503).type('text/plain').send('The web app is not built: run `npm run build:web` (npm run demo does it for you).\n');
+    }
   });
   app.use(errorMiddleware(deps.logger));
   return app;

@@ -1,7 +1,9 @@
-// Installs the locked dependencies when they are missing or stale, so `npm run demo` and `npm test`
-// work on a fresh clone with nothing but Node. Plain JavaScript: it must run before tsx exists.
+// Installs the locked dependencies when they are missing or stale, and builds the web app when its
+// sources changed, so `npm run demo` and `npm test` work on a fresh clone with nothing but Node.
+// Plain JavaScript: it must run before tsx exists.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,4 +26,29 @@ if (!upToDate()) {
     console.error('npm ci failed: see the messages above.');
     process.exit(result.status ?? 1);
   }
+}
+
+// The web app: rebuilt when any of its sources (or the domain labels it shares) changed since the last build.
+const webDist = path.join(root, 'web', 'dist');
+const stamp = path.join(webDist, '.source-hash');
+function filesUnder(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'dist' || e.name === 'node_modules' ? [] : filesUnder(full);
+    return [full];
+  });
+}
+const sources = [...filesUnder(path.join(root, 'web')), ...filesUnder(path.join(root, 'pipeline', 'domain')).filter((f) => !f.endsWith('.test.ts')), lock].sort();
+const hash = createHash('sha256');
+for (const file of sources) hash.update(path.relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
+const sourceHash = hash.digest('hex');
+if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== sourceHash || !statSync(path.join(webDist, 'index.html'), { throwIfNoEntry: false })) {
+  console.log('Building the web app (vite build)…');
+  const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  const result = spawnSync(process.execPath, [vite, 'build', '--config', path.join(root, 'web', 'vite.config.ts'), '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error('Building the web app failed: see the messages above.');
+    process.exit(result.status ?? 1);
+  }
+  writeFileSync(stamp, sourceHash);
 }

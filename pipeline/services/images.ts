@@ -41,12 +41,12 @@ export class ImageService {
    * A downscaled JPEG with the detections drawn. The cache key includes each detection's state,
    * so a preview reflects the latest review decisions.
    */
-  async preview(principal: Principal, imageId: string, options: { includeBelowThreshold: boolean }): Promise<Buffer> {
+  async preview(principal: Principal, imageId: string, options: { includeBelowThreshold: boolean; boxes?: boolean }): Promise<Buffer> {
     const { image, detections } = await this.get(principal, imageId);
     if (image.status !== 'processed' || !image.width || !image.height) throw new NotFoundError(`image ${imageId} has no preview: it is ${image.status}`);
-    const shown = detections.filter((d) => options.includeBelowThreshold || d.state !== 'below_threshold');
+    const shown = options.boxes === false ? [] : detections.filter((d) => options.includeBelowThreshold || d.state !== 'below_threshold');
     const stamp = shown.map((d) => `${d.ordinal}${d.state[0]}`).join('');
-    const key = `previews/${image.id}/${PREVIEW_WIDTH}-${options.includeBelowThreshold ? 'all' : 'flagged'}-${stamp || 'none'}.jpg`;
+    const key = options.boxes === false ? `previews/${image.id}/${PREVIEW_WIDTH}-plain.jpg` : `previews/${image.id}/${PREVIEW_WIDTH}-${options.includeBelowThreshold ? 'all' : 'flagged'}-${stamp || 'none'}.jpg`;
     const cached = await this.storage.getDerived(key);
     if (cached) return cached;
     const original = await this.storage.getOriginal(image.objectKey);

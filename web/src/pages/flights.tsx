@@ -1,0 +1,50 @@
+import { api } from '../api.js';
+import { useI18n } from '../i18n.js';
+import type { Flight } from '../types.js';
+import { ErrorBox, Loading, useAsync } from '../ui.js';
+
+interface FlightStatus {
+  flight: Flight;
+  images: Record<string, number> & { total: number };
+  done: boolean;
+  failures: Array<{ filename: string | null; reason: string | null }>;
+}
+
+/** Flights and how far their photos have got: what an operator checks after an upload. */
+export function FlightsPage() {
+  const i = useI18n();
+  const flights = useAsync(async () => {
+    const list = await api<{ items: Flight[] }>('GET', '/flights?limit=50');
+    return Promise.all(list.items.map((f) => api<FlightStatus>('GET', `/flights/${f.id}`)));
+  }, []);
+  if (flights.error) return <ErrorBox error={flights.error} retry={flights.reload} />;
+  if (!flights.value) return <Loading />;
+  return (
+    <main class="flights">
+      <header class="page-head">
+        <h1>{i.t('flights.title')}</h1>
+      </header>
+      {flights.value.length === 0 && <p class="empty">{i.t('flights.empty')}</p>}
+      <table class="case-table">
+        <tbody>
+          {flights.value.map((s) => (
+            <tr key={s.flight.id}>
+              <td>
+                <strong>{s.flight.name}</strong>
+                <br />
+                <code class="muted">{s.flight.id}</code>
+              </td>
+              <td>{i.dateTime(s.flight.createdAt)}</td>
+              <td>{s.flight.regionCode}</td>
+              <td>
+                {i.t('flights.images', { done: s.images.processed ?? 0, total: s.images.total })}
+                {s.images.failed ? <span class="badge overdue">{i.t('flights.failed', { n: s.images.failed })}</span> : null}
+                <progress max={s.images.total || 1} value={(s.images.processed ?? 0) + (s.images.failed ?? 0) + (s.images.duplicate ?? 0)} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </main>
+  );
+}

@@ -1,0 +1,28 @@
+import { useEffect, useState } from 'preact/hooks';
+
+/** Hash routes (#/review, #/cases/<id>): the API serves one page, and links survive a reload. */
+export interface Route {
+  page: 'review' | 'cases' | 'case' | 'map' | 'flights';
+  id?: string;
+}
+
+export function parseRoute(hash: string): Route {
+  const [, page, id] = hash.replace(/^#/, '').split('/');
+  if (page === 'cases' && id) return { page: 'case', id };
+  if (page === 'cases' || page === 'map' || page === 'flights' || page === 'review') return { page };
+  return { page: 'review' };
+}
+
+export function navigate(to: string): void {
+  if (location.hash !== to) location.hash = to;
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(location.hash));
+  useEffect(() => {
+    const on = () => setRoute(parseRoute(location.hash));
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return route;
+}
