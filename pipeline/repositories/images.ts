@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, isNull, like, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, like, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { detections, findings, findingViews, flights, images } from '../db/schema.js';
 import type { RegisteredVia } from '../domain/images.js';
@@ -18,6 +18,18 @@ export interface RegisterInput {
   via: RegisteredVia;
   /** The person who put it in, when known (uploads through the API). */
   uploadedByUser?: string | undefined;
+}
+
+/**
+ * The SQL of "the caller may see this photo", for a query that joins `images` to its `flights`: the
+ * flight is in their scope, or the photo shows a finding that is. Whatever hangs off a photo (its
+ * missed-hazard marks) is visible by the same rule.
+ */
+export function imageInScopeSql(scope: Scope): SQL {
+  return and(
+    eq(flights.organisationId, scope.organisationId),
+    sql`(${inScopeSql(flights, scope)} OR EXISTS (SELECT 1 FROM ${detections} JOIN ${findingViews} ON ${findingViews.detectionId} = ${detections.id} JOIN ${findings} ON ${findings.id} = ${findingViews.findingId} WHERE ${detections.imageId} = ${images.id} AND ${inScopeSql(findings, scope)}))`,
+  )!;
 }
 
 export class ImageRepository {
@@ -69,13 +81,7 @@ export class ImageRepository {
       .select({ image: images })
       .from(images)
       .innerJoin(flights, eq(flights.id, images.flightId))
-      .where(
-        and(
-          eq(images.id, id),
-          eq(flights.organisationId, scope.organisationId),
-          sql`(${inScopeSql(flights, scope)} OR EXISTS (SELECT 1 FROM ${detections} JOIN ${findingViews} ON ${findingViews.detectionId} = ${detections.id} JOIN ${findings} ON ${findings.id} = ${findingViews.findingId} WHERE ${detections.imageId} = ${images.id} AND ${inScopeSql(findings, scope)}))`,
-        ),
-      )
+      .where(and(eq(images.id, id), imageInScopeSql(scope)))
       .limit(1);
     return row?.image;
   }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { images, missedHazards } from '../db/schema.js';
+import { flights, images, missedHazards } from '../db/schema.js';
+import type { Scope } from '../domain/scope.js';
 import type { AuditRepository } from './audit.js';
+import { imageInScopeSql } from './images.js';
 
 export type MissedHazardRow = typeof missedHazards.$inferSelect;
 
@@ -40,15 +42,21 @@ export class MissedHazardRepository {
     });
   }
 
-  /** One organisation's marks, oldest first, with each photo's hash and size (what a training set needs). */
-  async list(organisationId: string, options: { flightId?: string | undefined; imageId?: string | undefined; limit: number; after?: { createdAt: Date; id: string } | undefined }): Promise<MissedHazardListing[]> {
+  /**
+   * The marks on photos the caller may see, oldest first, with each photo's hash and size (what a
+   * training set needs). A mark shows where its photo does: the organisation alone would hand a
+   * county the marks of every other region.
+   */
+  async list(scope: Scope, options: { flightId?: string | undefined; imageId?: string | undefined; limit: number; after?: { createdAt: Date; id: string } | undefined }): Promise<MissedHazardListing[]> {
     const rows = await this.db
       .select({ mark: missedHazards, imageSha256: images.sha256, imageWidth: images.width, imageHeight: images.height, flightId: images.flightId })
       .from(missedHazards)
       .innerJoin(images, eq(images.id, missedHazards.imageId))
+      .innerJoin(flights, eq(flights.id, images.flightId))
       .where(
         and(
-          eq(missedHazards.organisationId, organisationId),
+          eq(missedHazards.organisationId, scope.organisationId),
+          imageInScopeSql(scope),
           options.flightId ? eq(images.flightId, options.flightId) : undefined,
           options.imageId ? eq(missedHazards.imageId, options.imageId) : undefined,
           options.after ? sql`(${missedHazards.createdAt}, ${missedHazards.id}) > (${options.after.createdAt.toISOString()}::timestamptz, ${options.after.id}::uuid)` : undefined,

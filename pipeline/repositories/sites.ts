@@ -98,10 +98,10 @@ export class SiteRepository {
   }
 
   /**
-   * The organisation's site whose outline contains the point, the smallest when outlines nest (a workshop inside
+   * The organisation's site (within a region, when given) whose outline contains the point, the smallest when outlines nest (a workshop inside
    * an industrial park), or undefined. The box index finds candidates; holes exclude.
    */
-  async attribute(organisationId: string, lat: number, lon: number): Promise<SiteRef | undefined> {
+  async attribute(organisationId: string, lat: number, lon: number, regionPrefix = ''): Promise<SiteRef | undefined> {
     const point = sql`${`(${lon},${lat})`}::point`;
     const [row] = await this.db
       .select({ id: sites.id, name: sites.name, creditCode: sites.creditCode, regionCode: sites.regionCode })
@@ -110,6 +110,7 @@ export class SiteRepository {
       .where(
         and(
           eq(sites.organisationId, organisationId),
+          regionPrefixSql(sites.regionCode, regionPrefix),
           eq(siteParts.hole, false),
           sql`${siteParts.bounds} && box(${point}, ${point})`,
           sql`${siteParts.outline} @> ${point}`,

@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
 import { checkNotHeldByAnother, checkSeparationOfDuties, type DecisionRequest, leaseState } from '../domain/review.js';
 import type { Principal } from '../domain/roles.js';
-import { narrowRegion, scopeOf } from '../domain/scope.js';
+import { inScope, narrowRegion, scopeOf } from '../domain/scope.js';
 import type { HazardClass } from '../inference/load.js';
 import type { CaseRepository, DecisionOutcome } from '../repositories/cases.js';
 import type { DetectionRepository } from '../repositories/detections.js';
@@ -143,6 +143,8 @@ export class ReviewService {
     if (!detection || !image) throw new NotFoundError(`no detection ${detectionId}`);
     const finding = await this.findings.ofDetection(detectionId);
     if (!finding) throw new ConflictError(`detection ${detectionId} is not in a finding yet: its flight is still being processed, or it is not flagged`, { state: detection.state });
+    // A photo can be visible while the finding it shows lies in another region: say nothing of it.
+    if (!inScope(scopeOf(principal), finding)) throw new NotFoundError(`no detection ${detectionId}`);
     if (finding.bestDetectionId !== detectionId) {
       throw new ConflictError(`detection ${detectionId} is one view of finding ${finding.id}: decide the finding by its best view ${finding.bestDetectionId}`, { findingId: finding.id, bestDetectionId: finding.bestDetectionId });
     }
@@ -168,7 +170,7 @@ export class ReviewService {
   }
 
   listMissed(principal: Principal, options: Parameters<MissedHazardRepository['list']>[1]) {
-    return this.missed.list(principal.organisationId, options);
+    return this.missed.list(scopeOf(principal), options);
   }
 
   private async pendingInScope(principal: Principal, findingId: string): Promise<FindingRow> {

@@ -61,7 +61,6 @@ export class SiteService {
 
   /** The caller's organisation's site at a point, when it lies in their region. */
   async attribute(principal: Principal, lat: number, lon: number): Promise<SiteRef | undefined> {
-    const site = await this.sites.attribute(principal.organisationId, lat, lon);
-    return site && regionWithin(site.regionCode, principal.regionCode) ? site : undefined;
+    return this.sites.attribute(principal.organisationId, lat, lon, principal.regionCode);
   }
 }
