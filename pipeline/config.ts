@@ -72,7 +72,10 @@ export const ConfigSchema = z
      * PEM file of the Ed25519 key evidence bundles are signed with. Without it a key is made once
      * and kept in the database, which anyone with database access could also sign with.
      */
-    EVIDENCE_SIGNING_KEY_FILE: z.string().min(1).optional(),
+    EVIDENCE_SIGNING_KEY_FILE: z
+      .string()
+      .optional()
+      .transform((v) => (v?.trim() ? v.trim() : undefined)),
     JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
     JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(2000),
     /** How long a job lock lives without renewal before BullMQ treats the job as stalled. */

@@ -179,8 +179,10 @@ async function main(): Promise<number> {
     console.log(`Findings           ${findings.length} for review, merged from ${views} flagged detections across overlapping photos (${truth.hazards.length} hazards in ground truth)`);
     console.log(`\nTokens (shown once; each run creates new ones):`);
     for (const [role, token] of Object.entries(tokens)) console.log(`  ${role.padEnd(10)} ${token}`);
-    console.log(`\nReview page   ${api.url}/#token=${tokens.reviewer}`);
-    console.log(`API document  ${api.url}/api/v1/openapi.json`);
+    console.log(`\nReviewer workstation  ${api.url}/#token=${tokens.reviewer}`);
+    console.log(`Regulator pages       ${api.url}/#token=${tokens.regulator}`);
+    console.log(`API document          ${api.url}/api/v1/openapi.json`);
+    console.log('Press ? on any page for its keyboard shortcuts; Alt+L switches 中文 / English.');
     console.log(line);
     const ok = status.images.processed === photos.length && missing.length === 0;
     if (!ok) console.log(missing.length ? `Not flagged although present: ${missing.join(', ')}` : 'Some photos were not processed.');

@@ -50,6 +50,12 @@ export const REJECT_REASON_LABELS: Readonly<Record<RejectReason, Label>> = {
   other: { zh: '其他（请说明）', en: 'Other (say why)' },
 };
 
+export const DECISION_LABELS: Readonly<Record<string, Label>> = {
+  confirm: { zh: '确认', en: 'Confirmed' },
+  reject: { zh: '驳回', en: 'Rejected' },
+  relabel: { zh: '改判', en: 'Relabelled' },
+};
+
 export const DISMISSAL_REASON_LABELS: Readonly<Record<DismissalReason, Label>> = {
   not_a_violation: { zh: '不构成违法', en: 'Not a violation' },
   duplicate: { zh: '重复立案', en: 'Duplicate case' },

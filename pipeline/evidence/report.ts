@@ -3,7 +3,7 @@
  * unpacked bundle it shows the crops beside it), labelled in Chinese and English, laid out for A4.
  * Pure.
  */
-import { CASE_STATUS_LABELS, CLASS_LABELS, DISMISSAL_REASON_LABELS, HAZARD_LABELS, type Label, REJECT_REASON_LABELS, SEVERITY_LABELS } from '../domain/labels.js';
+import { CASE_STATUS_LABELS, CLASS_LABELS, DECISION_LABELS, DISMISSAL_REASON_LABELS, HAZARD_LABELS, type Label, REJECT_REASON_LABELS, SEVERITY_LABELS } from '../domain/labels.js';
 import { escapeXml } from '../imaging/overlay.js';
 
 export interface ReportData {
@@ -49,14 +49,14 @@ export function renderReport(r: ReportData): string {
     .map(
       (f, i) => `
     <section class="finding">
-      <h3>${i + 1}. ${pick(CLASS_LABELS, f.className)} · ${pick(HAZARD_LABELS, f.hazardCode)} <span class="sev sev-${e(f.severity)}">${pick(SEVERITY_LABELS, f.severity)}</span></h3>
+      <h3>${i + 1}. ${pick(CLASS_LABELS, f.className)} <code>${e(f.hazardCode)}</code> <span class="sev sev-${e(f.severity)}">${pick(SEVERITY_LABELS, f.severity)}</span></h3>
       <dl>
         <dt>位置 Position (WGS-84)</dt><dd>${f.position ? `${f.position.lat.toFixed(6)}, ${f.position.lon.toFixed(6)} ± ${f.position.errorM?.toFixed(1) ?? '?'} m` : '无 none'}</dd>
-        <dt>审核 Review</dt><dd>${f.decision ? `${e(f.decision.decision)} · ${e(f.decision.reviewer)} · ${cst(f.decision.at)}${f.decision.newClass ? ` · → ${pick(CLASS_LABELS, f.decision.newClass)}` : ''}${f.decision.reason ? ` · ${pick(REJECT_REASON_LABELS, f.decision.reason)}` : ''}${f.decision.note ? ` · “${e(f.decision.note)}”` : ''}` : '—'}</dd>
+        <dt>审核 Review</dt><dd>${f.decision ? `${pick(DECISION_LABELS, f.decision.decision)} · ${e(f.decision.reviewer)} · ${cst(f.decision.at)}${f.decision.newClass ? ` · → ${pick(CLASS_LABELS, f.decision.newClass)}` : ''}${f.decision.reason ? ` · ${pick(REJECT_REASON_LABELS, f.decision.reason)}` : ''}${f.decision.note ? ` · “${e(f.decision.note)}”` : ''}` : '—'}</dd>
       </dl>
       <div class="views">${f.views
         .map(
-          (v) => `<figure><img src="${e(v.crop)}" alt="view ${v.rank + 1}"><figcaption>${v.rank === 0 ? '最佳视图 best view' : `视图 view ${v.rank + 1}`} · ${v.score.toFixed(2)}<br>${cst(v.takenAt)}<br><code>${e(v.photo)}</code></figcaption></figure>`,
+          (v) => `<figure><img src="${e(v.crop)}" alt="view ${v.rank + 1}"><figcaption>${v.rank === 0 ? '最佳视图 best view' : `视图 view ${v.rank + 1}`} · ${v.score.toFixed(2)}<br>${cst(v.takenAt)}<br><code class="hash">${e(v.photo)}</code></figcaption></figure>`,
         )
         .join('')}</div>
     </section>`,
@@ -68,7 +68,7 @@ export function renderReport(r: ReportData): string {
         `<tr><td>${cst(ev.at)}</td><td>${ev.to ? pick(CASE_STATUS_LABELS, ev.to) : e(ev.kind)}</td><td>${e(ev.actor)} <span class="en">${e(ev.role)}</span></td><td>${ev.dueAt ? `期限 due ${cst(ev.dueAt)}. ` : ''}${ev.reason ? `${pick(DISMISSAL_REASON_LABELS, ev.reason)}. ` : ''}${e(ev.note ?? '')}</td></tr>`,
     )
     .join('');
-  const photos = r.photos.map((p) => `<tr><td><code>${e(p.path)}</code><br>${e(p.filename)}</td><td>${cst(p.takenAt)}</td><td>${p.lat !== null && p.lon !== null ? `${p.lat.toFixed(6)}, ${p.lon.toFixed(6)}` : '—'}</td><td><code class="hash">${e(p.sha256)}</code></td></tr>`).join('');
+  const photos = r.photos.map((p) => `<tr><td>${e(p.filename)}</td><td>${cst(p.takenAt)}</td><td>${p.lat !== null && p.lon !== null ? `${p.lat.toFixed(6)}, ${p.lon.toFixed(6)}` : '—'}</td><td><code class="hash">${e(p.sha256)}</code></td></tr>`).join('');
   const attachments = r.attachments.map((a) => `<tr><td><code>${e(a.path)}</code><br>${e(a.filename)}</td><td>${e(a.uploadedBy)}<br>${cst(a.at)}</td><td><code class="hash">${e(a.sha256)}</code></td></tr>`).join('');
   const contact = r.site ? Object.entries(r.site.contact).map(([k, v]) => `${e(k)}: ${e(String(v))}`).join('; ') : '';
   return `<!doctype html>
@@ -91,6 +91,7 @@ export function renderReport(r: ReportData): string {
   th { background: #eee; }
   code { font: 8pt ui-monospace, "DejaVu Sans Mono", monospace; }
   .hash { word-break: break-all; }
+  table.photos td:last-child { width: 46%; }
   .views { display: flex; flex-wrap: wrap; gap: 3mm; }
   figure { margin: 0; width: 58mm; break-inside: avoid; }
   figure img { width: 100%; border: 0.5px solid #999; }
@@ -123,8 +124,8 @@ ${findings}
 <h2>办理过程 <span class="en">Case history</span></h2>
 <table><thead><tr><th>时间 Time</th><th>环节 Step</th><th>办理人 By</th><th>说明 Note</th></tr></thead><tbody>${events}</tbody></table>
 
-<h2>原始照片 <span class="en">Original photos, as uploaded</span></h2>
-<table><thead><tr><th>文件 File</th><th>拍摄时间 Taken</th><th>位置 Position</th><th>SHA-256</th></tr></thead><tbody>${photos}</tbody></table>
+<h2>原始照片 <span class="en">Original photos, as uploaded (photos/&lt;SHA-256&gt;.jpg)</span></h2>
+<table class="photos"><thead><tr><th>文件 File</th><th>拍摄时间 Taken</th><th>位置 Position</th><th>SHA-256</th></tr></thead><tbody>${photos}</tbody></table>
 ${attachments ? `<h2>整改材料 <span class="en">Rectification evidence from the enterprise</span></h2><table><thead><tr><th>文件 File</th><th>登记 Recorded</th><th>SHA-256</th></tr></thead><tbody>${attachments}</tbody></table>` : ''}
 
 <footer>

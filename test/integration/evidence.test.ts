@@ -6,7 +6,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANIFEST_FILE, type Manifest, verifyBundle } from '../../pipeline/evidence/bundle.js';
-import { nodeBundleCrypto } from '../../pipeline/evidence/signing.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { generateSigningKeyPem, nodeBundleCrypto, signingKeyFromPem } from '../../pipeline/evidence/signing.js';
 import { readZip, ZipWriter, type ZipFile } from '../../pipeline/evidence/zip.js';
 import { demoSiteFeature } from '../factories.js';
 import { flyDemoPhotos, POSTGRES_URL, ROOT, startTestApi, type TestApi } from './harness.js';
@@ -177,5 +178,29 @@ describe('evidence bundles', () => {
       await client.end();
     }
     expect((await t.request('GET', `/api/v1/cases/${caseId}/evidence.zip`, { token: t.tokens.reviewer })).status).toBe(403);
+  });
+
+  it('when a signing key file is configured, then bundles are signed with it and its private half never enters the database', async () => {
+    const pem = generateSigningKeyPem();
+    const keyFile = path.join(dir, 'evidence.pem');
+    await writeFile(keyFile, pem);
+    const other = await startTestApi({ withWorker: false, env: { EVIDENCE_SIGNING_KEY_FILE: keyFile } });
+    try {
+      const keys = (await other.request('GET', '/api/v1/evidence/keys', { token: null })).body.keys;
+      expect(keys.map((k: { keyId: string }) => k.keyId)).toEqual([signingKeyFromPem(pem).keyId]);
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      try {
+        const stored = (await client.query(`SELECT private_key FROM "${other.schema}".signing_keys`)).rows;
+        expect(stored).toEqual([{ private_key: '' }]);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await other.close();
+    }
+    const rsa = path.join(dir, 'rsa.pem');
+    await writeFile(rsa, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    await expect(startTestApi({ withWorker: false, env: { EVIDENCE_SIGNING_KEY_FILE: rsa } })).rejects.toThrow(/rsa, not Ed25519/);
   });
 });

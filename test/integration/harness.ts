@@ -53,7 +53,15 @@ export async function startTestApi(options: { database?: 'postgres' | 'pglite'; 
     ...options.env,
   };
   const config = loadConfig(env);
-  const api = await startApi(config, createLogger(config.LOG_LEVEL), { withWorker: options.withWorker ?? true });
+  let api: RunningApi;
+  try {
+    api = await startApi(config, createLogger(config.LOG_LEVEL), { withWorker: options.withWorker ?? true });
+  } catch (error) {
+    // A test that expects start-up to fail leaves nothing behind either.
+    await dropTestState(schema, prefix, options.database !== 'pglite');
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const tokenService = api.container.services.tokens;
   const organisation = await tokenService.createOrganisation(`Test organisation ${id}`, '', 'test');
   const token: TestApi['token'] = async (input) => (await tokenService.create({ organisation: organisation.id, ...input }, 'test')).token;
