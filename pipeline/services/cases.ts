@@ -13,19 +13,8 @@ import type { SiteRepository, SiteRow } from '../repositories/sites.js';
 import type { ObjectStorage } from '../repositories/storage.js';
 import type { Clock } from './review.js';
 
-export interface CaseQuery {
-  region?: string | undefined;
-  siteId?: string | undefined;
-  flightId?: string | undefined;
-  hazardCode?: string | undefined;
-  severity?: 'major' | 'general' | undefined;
-  statuses?: readonly CaseStatus[] | undefined;
-  overdue?: boolean | undefined;
-  from?: Date | undefined;
-  to?: Date | undefined;
-  bbox?: readonly [number, number, number, number] | undefined;
-  number?: number | undefined;
-}
+/** A case filter as a caller gives it: their scope comes from who they are, a region only narrows it. */
+export type CaseQuery = Omit<CaseFilter, 'scope' | 'regionPrefix'> & { region?: string | undefined };
 
 export interface CaseListItem extends CaseListRow {
   overdue: boolean;
@@ -222,9 +211,9 @@ export class CaseService {
 
   private filterFor(principal: Principal, query: CaseQuery): CaseFilter | undefined {
     const scope = scopeOf(principal);
-    const regionPrefix = narrowRegion(scope, query.region);
-    if (regionPrefix === null) return undefined;
-    return { scope, regionPrefix, siteId: query.siteId, flightId: query.flightId, hazardCode: query.hazardCode, severity: query.severity, statuses: query.statuses, overdue: query.overdue, from: query.from, to: query.to, bbox: query.bbox, number: query.number };
+    const { region, ...rest } = query;
+    const regionPrefix = narrowRegion(scope, region);
+    return regionPrefix === null ? undefined : { ...rest, scope, regionPrefix };
   }
 }
 

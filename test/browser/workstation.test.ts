@@ -52,7 +52,8 @@ describe.skipIf(!haveChromium || !built)('reviewer workstation and regulator pag
     page.on('pageerror', (e) => errors.push(e.message));
     (page as Page & { errors: string[] }).errors = errors;
     await page.goto(t.url);
-    // The token field has the focus; typing and Enter sign in.
+    // The token field takes the focus; typing and Enter sign in.
+    await page.locator('#token:focus').waitFor();
     await page.keyboard.type(token);
     await page.keyboard.press('Enter');
     await page.locator('.topbar').waitFor();

@@ -1,5 +1,5 @@
 import { render } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, ApiError, storedToken, storeToken } from './api.js';
 import { I18nContext, initialLanguage, type Language, makeI18n, saveLanguage, useI18n } from './i18n.js';
 import { navigate, type Route, useRoute } from './router.js';
@@ -78,6 +78,9 @@ function App() {
 function SignIn({ onToken, onLanguage, rejected }: { onToken: (token: string) => void; onLanguage: () => void; rejected: boolean }) {
   const { t } = useI18n();
   const [value, setValue] = useState('');
+  const field = useRef<HTMLInputElement>(null);
+  // Focused in code: the autofocus attribute is not honoured for every element added by a script.
+  useEffect(() => field.current?.focus(), []);
   return (
     <main class="signin">
       <form
@@ -98,7 +101,7 @@ function SignIn({ onToken, onLanguage, rejected }: { onToken: (token: string) =>
         )}
         <label>
           {t('signin.token')}
-          <input id="token" type="password" autoComplete="off" autoFocus value={value} onInput={(e) => setValue(e.currentTarget.value)} />
+          <input ref={field} id="token" type="password" autoComplete="off" value={value} onInput={(e) => setValue(e.currentTarget.value)} />
         </label>
         <div class="row">
           <button type="submit" class="primary">

@@ -281,6 +281,9 @@ export function ReviewPage({ me }: { me: Me }) {
         </div>
         <h2 class="queue-count">
           {i.t('queue.title')} · <span id="queue-total">{i.t('queue.count', { n: counts?.total ?? 0 })}</span>
+          <button type="button" class="icon" title={i.t('queue.reload')} aria-label={i.t('queue.reload')} onClick={() => void loadQueue(filters)}>
+            ⟳
+          </button>
         </h2>
         {queueError ? <ErrorBox error={queueError} retry={() => void loadQueue(filters)} /> : null}
         {loadingQueue && !items.length ? <Loading /> : null}
@@ -379,8 +382,13 @@ function FindingPanel(props: {
   const site = useAsync(() => (f.siteId ? api<Site>('GET', `/sites/${f.siteId}`) : Promise.resolve(undefined)), [f.siteId]);
 
   // The lease: held while the finding is open, renewed, given back when the reviewer moves on.
-  const [lease, setLease] = useState<{ state: 'mine' | 'other' | 'forbidden' | 'pending'; holder?: string; until?: string }>({ state: 'pending' });
+  const [lease, setLease] = useState<{ state: 'mine' | 'other' | 'forbidden' | 'decided' | 'readonly' | 'pending'; holder?: string; until?: string }>({ state: 'pending' });
   useEffect(() => {
+    // Admins see the queue but decide nothing: no lease to take.
+    if (props.me.role !== 'reviewer') {
+      setLease({ state: 'readonly' });
+      return;
+    }
     let live = true;
     const take = () =>
       api<{ expiresAt: string }>('POST', `/findings/${f.id}/lease`).then(
@@ -388,6 +396,7 @@ function FindingPanel(props: {
         (error: unknown) => {
           if (!live) return;
           if (error instanceof ApiError && error.status === 409 && error.problem.context?.leaseHolder) setLease({ state: 'other', holder: String(error.problem.context.leaseHolder), until: String(error.problem.context.leaseExpiresAt) });
+          else if (error instanceof ApiError && error.status === 409 && error.problem.context?.status) setLease({ state: 'decided', holder: String(error.problem.context.status) });
           else if (error instanceof ApiError && error.status === 403) setLease({ state: 'forbidden' });
           else props.onError(error);
         },
@@ -482,6 +491,16 @@ function FindingPanel(props: {
             {i.t('finding.heldBy', { name: lease.holder ?? '', time: i.dateTime(lease.until) })}
           </p>
         )}
+        {lease.state === 'readonly' && (
+          <p class="banner info" role="status">
+            {i.t('finding.readOnly')}
+          </p>
+        )}
+        {lease.state === 'decided' && (
+          <p class="banner info" role="status">
+            {i.t('finding.decidedElsewhere', { status: lease.holder ?? '' })}
+          </p>
+        )}
         {lease.state === 'forbidden' && (
           <p class="banner warn" role="alert">
             {i.t('finding.separation')}
@@ -516,7 +535,7 @@ function FindingPanel(props: {
           <button type="button" onClick={props.onSkip}>
             {i.t('action.skip')} <Kbd>S</Kbd>
           </button>
-          <button type="button" disabled={!width} onClick={() => setMode({ kind: 'draw', box: [width * 0.45, height * 0.45, width * 0.55, height * 0.55] })}>
+          <button type="button" disabled={!width || props.me.role !== 'reviewer'} onClick={() => setMode({ kind: 'draw', box: [width * 0.45, height * 0.45, width * 0.55, height * 0.55] })}>
             {i.t('action.missed')} <Kbd>M</Kbd>
           </button>
           <button type="button" disabled={!props.canUndo} onClick={props.onUndo}>
