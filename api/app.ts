@@ -40,6 +40,11 @@ const startedAt = Date.now();
 export function createApp(deps: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Attachments and photos are served as their declared types, never sniffed into HTML.
+  app.use((_req, res, next) => {
+    res.set('X-Content-Type-Options', 'nosniff');
+    next();
+  });
   app.set('query parser', 'simple');
 
   const systemRoutes: Route[] = [
@@ -91,11 +96,16 @@ export function createApp(deps: AppDependencies): express.Express {
         summary: 'The public keys evidence bundles are signed with, and their fingerprints (for verify-evidence --key-id)',
         tags: ['evidence'],
         roles: 'public',
-        responses: { 200: { description: 'Keys, oldest first', schema: z.object({ keys: z.array(z.object({ keyId: z.string(), publicKeyPem: z.string(), createdAt: z.string() })) }) } },
+        responses: {
+          200: {
+            description: 'Keys, oldest first',
+            schema: z.object({ keys: z.array(z.object({ keyId: z.string(), publicKeyPem: z.string(), createdAt: z.string(), privateKeyInDatabase: z.boolean().describe('True for a key made by the system itself: anyone with database access could sign with it') })) }),
+          },
+        },
       },
       async () => ({
         status: 200,
-        body: { keys: (await deps.services.signingKeys.list()).map((k) => ({ keyId: k.keyId, publicKeyPem: spkiPem(k.publicKey), createdAt: k.createdAt.toISOString() })) },
+        body: { keys: (await deps.services.signingKeys.list()).map((k) => ({ keyId: k.keyId, publicKeyPem: spkiPem(k.publicKey), createdAt: k.createdAt.toISOString(), privateKeyInDatabase: !k.keptOutside })) },
       }),
     ),
     route(

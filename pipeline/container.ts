@@ -136,7 +136,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
       tokens: new TokenService(tokens, organisations, audit),
       sites: new SiteService(sites, audit),
       findings,
-      evidence: new EvidenceService(caseService, images, storage, audit, signingKey, model, clock, logger.child({ module: 'evidence' })),
+      evidence: new EvidenceService(caseService, images, storage, audit, signingKey, model, config.REPORT_TIME_ZONE, clock, logger.child({ module: 'evidence' })),
       signingKeys,
     };
 

@@ -24,6 +24,7 @@ import { runVerifyEvidence, VERIFY_USAGE } from './verify-evidence-command.js';
 const USAGE = `usage:
   hazardscope org create --name NAME --region CODE   an organisation (bureau) and its jurisdiction (2/4/6-digit region code, "" for the whole country)
   hazardscope org list
+  hazardscope org adopt-default --org NAME|ID   move what existed before organisations (the default one) into NAME
   hazardscope token create --name NAME --role ${ROLES.join('|')} [--org NAME|ID] [--region CODE]
                                   a token for a person (made on first use); --org may be left out while there is one organisation
   hazardscope token list
@@ -38,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' }, role: { type: 'string' }, org: { type: 'string' }, region: { type: 'string' }, help: { type: 'boolean' } } });
   const [group, command, arg] = positionals;
   if (group === 'audit' && command === 'verify') return verifyAudit();
-  if (group === 'org' && (command === 'create' || command === 'list')) return organisations(command, values);
+  if (group === 'org' && (command === 'create' || command === 'list' || command === 'adopt-default')) return organisations(command, values);
   if (values.help || group !== 'token' || !command) {
     console.log(USAGE);
     return values.help ? 0 : 2;
@@ -78,7 +79,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function organisations(command: 'create' | 'list', values: { name?: string | undefined; region?: string | undefined }): Promise<number> {
+async function organisations(command: 'create' | 'list' | 'adopt-default', values: { name?: string | undefined; region?: string | undefined; org?: string | undefined }): Promise<number> {
+  if (command === 'adopt-default' && !values.org) {
+    console.error('error: --org is required: the organisation to move the default organisation’s records into');
+    return 2;
+  }
   if (command === 'create') {
     const problems: string[] = [];
     if (!values.name?.trim()) problems.push('--name is required');
@@ -93,6 +98,9 @@ async function organisations(command: 'create' | 'list', values: { name?: string
     if (command === 'create') {
       const org = await admin.tokens.createOrganisation(values.name!.trim(), values.region!, 'cli');
       console.log(`created organisation "${org.name}" (id ${org.id}), region ${org.regionCode || 'all'}`);
+    } else if (command === 'adopt-default') {
+      const { organisation, moved } = await admin.tokens.adoptDefault(values.org!, 'cli');
+      console.log(`moved into "${organisation.name}": ${Object.entries(moved).map(([k, n]) => `${n} ${k}`).join(', ')}`);
     } else {
       for (const o of await admin.tokens.listOrganisations()) console.log(`${o.id}  ${(o.regionCode || 'all').padEnd(6)}  ${o.name}`);
     }

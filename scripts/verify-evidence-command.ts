@@ -52,7 +52,13 @@ export async function runVerifyEvidence(argv: string[]): Promise<number> {
   } else if (verdict.ok) {
     const m = verdict.manifest!;
     console.log(`evidence bundle intact: case ${m.case.reference}, ${verdict.files} files, made ${m.generatedAt} for ${m.generatedBy.name}`);
-    console.log(`signed by key ${verdict.keyId}${expectedKeyId ? ' (the expected key)' : '\n  no key was pinned: compare this fingerprint with the one the agency publishes (GET /api/v1/evidence/keys), or pass --key-id'}`);
+    if (expectedKeyId) console.log(`signed by the expected key ${verdict.keyId}`);
+    else {
+      // Intact says only that nothing changed since it was signed: by whom, only the key can say.
+      console.log(`signed by key ${verdict.keyId}, which was NOT checked against the agency's key:`);
+      console.log("  compare it with the fingerprint the agency publishes (GET /api/v1/evidence/keys), or pass --key-id or --public-key;");
+      console.log('  anyone can sign a bundle with a key of their own.');
+    }
   } else {
     console.error(`evidence bundle FAILED: ${verdict.problems.length} problem${verdict.problems.length === 1 ? '' : 's'}`);
     for (const p of verdict.problems) console.error(`  ${p.file}: ${p.problem}`);

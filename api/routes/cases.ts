@@ -86,7 +86,7 @@ export function caseRoutes(services: Services) {
         tags: ['cases'],
         roles: READERS,
         query: z.object({ ...caseFilters, sort: z.enum(SORTS).default('-createdAt').describe('-createdAt (newest first), createdAt, -updatedAt, dueAt (soonest deadline first), severity (major first)'), limit: Limit, cursor: Cursor.optional() }).strict(),
-        responses: { 200: { description: 'A page of cases', schema: z.object({ items: z.array(Case), nextCursor: z.string().nullable() }) }, ...problemResponses },
+        responses: { 200: { description: 'A page of cases', schema: z.object({ items: z.array(Case), nextCursor: z.string().nullable() }) }, 422: { description: 'A cursor that does not fit the sort' }, ...problemResponses },
       },
       async ({ query, principal }) => {
         const cursor = decodeCursor(query.cursor, CaseCursor);
@@ -138,6 +138,21 @@ export function caseRoutes(services: Services) {
       },
       async ({ query, principal }) => {
         const { collection, truncated } = await services.cases.exportGeoJson(principal!, queryOf(query), { crs: query.crs });
+        return { status: 200, headers: { 'content-type': GEOJSON_TYPE, ...(truncated ? { 'X-Truncated': 'true' } : {}) }, body: collection };
+      },
+    ),
+    route(
+      {
+        method: 'get',
+        path: '/cases/geojson',
+        summary: 'The matching cases with a position, newest first, as GeoJSON points for a map (like the list, not an export)',
+        tags: ['cases', 'geo'],
+        roles: READERS,
+        query: z.object({ ...caseFilters, crs: Crs, limit: z.coerce.number().int().min(1).max(5000).default(2000) }).strict(),
+        responses: { 200: { description: 'FeatureCollection (X-Truncated: true when more cases match than the limit)', schema: GeoJsonCollection, contentType: GEOJSON_TYPE }, ...problemResponses },
+      },
+      async ({ query, principal }) => {
+        const { collection, truncated } = await services.cases.mapPoints(principal!, queryOf(query), { crs: query.crs }, query.limit);
         return { status: 200, headers: { 'content-type': GEOJSON_TYPE, ...(truncated ? { 'X-Truncated': 'true' } : {}) }, body: collection };
       },
     ),
@@ -201,7 +216,7 @@ export function caseRoutes(services: Services) {
         params: z.object({ caseId: Uuid, filename: z.string().min(1).max(255) }).strict(),
         body: 'binary',
         binaryTypes: ATTACHMENT_TYPES,
-        responses: { 201: { description: 'Stored', schema: Attachment }, 200: { description: 'These bytes were already attached', schema: Attachment }, 404: { description: 'No such case' }, 413: { description: 'Too large' }, 415: { description: 'Not JPEG, PNG or PDF' }, ...problemResponses },
+        responses: { 201: { description: 'Stored', schema: Attachment }, 200: { description: 'These bytes were already attached', schema: Attachment }, 404: { description: 'No such case' }, 409: { description: 'The case is closed or dismissed' }, 413: { description: 'Too large' }, 415: { description: 'Not JPEG, PNG or PDF' }, 422: { description: 'The bytes are not of the declared type' }, ...problemResponses },
       },
       async ({ params, raw, contentType, principal }) => {
         const { attachment, created } = await services.cases.addAttachment(principal!, params.caseId, params.filename, raw!, contentType!);

@@ -44,11 +44,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       close: () => pool.end(),
     };
     // Advisory locks belong to a session: migrate over one dedicated connection.
-    const connection = await pool.connect();
     try {
-      await migrate(async (sql) => (await connection.query(sql)).rows, options.schema);
-    } finally {
-      connection.release();
+      const connection = await pool.connect();
+      try {
+        await migrate(async (sql) => (await connection.query(sql)).rows, options.schema);
+      } finally {
+        connection.release();
+      }
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw error;
     }
   } else {
     if (options.pgliteDir) await mkdir(options.pgliteDir, { recursive: true });

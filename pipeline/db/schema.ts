@@ -289,6 +289,22 @@ export const missedHazards = pgTable(
   (t) => [index('missed_hazards_organisation_created').on(t.organisationId, t.createdAt, t.id), index('missed_hazards_image').on(t.imageId)],
 );
 
+/** Who asked for a presigned upload of which bytes into which flight (separation of duties). */
+export const uploadTickets = pgTable(
+  'upload_tickets',
+  {
+    flightId: uuid('flight_id')
+      .notNull()
+      .references(() => flights.id),
+    sha256: text('sha256').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.flightId, t.sha256, t.userId] }), index('upload_tickets_user').on(t.userId, t.flightId)],
+);
+
 export const signingKeys = pgTable('signing_keys', {
   /** The key's fingerprint: sha256 of its public key (SPKI DER). */
   id: text('id').primaryKey(),
@@ -432,6 +448,7 @@ export const schema = {
   caseAttachments,
   missedHazards,
   signingKeys,
+  uploadTickets,
   auditLog,
   auditHead,
 };

@@ -32,19 +32,28 @@ export interface ReportData {
   generatedAt: string;
   generatedBy: string;
   keyId: string;
+  /** The agency's time zone (REPORT_TIME_ZONE). */
+  timeZone: string;
 }
 
 const e = (text: string | number | null | undefined) => escapeXml(text === null || text === undefined ? '—' : String(text));
 const both = (label: Label | undefined, code: string) => (label ? `${e(label.zh)} <span class="en">${e(label.en)}</span>` : e(code));
 const pick = (labels: Readonly<Record<string, Label>>, code: string | null) => (code ? both(labels[code], code) : '—');
-/** Times in China Standard Time, as the agency reads them, with the offset shown. */
-function cst(iso: string | null): string {
+/**
+ * A time as the agency reads it: in its time zone with the zone named. A camera time without an
+ * offset is the camera's local time and is shown as written, saying so; no zone is guessed.
+ */
+export function reportTime(iso: string | null | undefined, timeZone: string): string {
   if (!iso) return '—';
-  const d = new Date(new Date(iso).getTime() + 8 * 3600 * 1000);
-  return `${d.toISOString().slice(0, 19).replace('T', ' ')} (UTC+8)`;
+  if (!/(Z|[+-]\d{2}:\d{2})$/i.test(iso)) return Number.isNaN(new Date(`${iso}Z`).getTime()) ? '—' : `${e(iso.replace('T', ' ').slice(0, 19))} (相机本地时间 camera local time)`;
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return '—';
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'shortOffset' }).formatToParts(at).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} (${e(parts.timeZoneName?.replace('GMT', 'UTC') || 'UTC')})`;
 }
 
 export function renderReport(r: ReportData): string {
+  const cst = (iso: string | null | undefined) => reportTime(iso, r.timeZone);
   const findings = r.findings
     .map(
       (f, i) => `

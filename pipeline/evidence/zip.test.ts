@@ -52,4 +52,18 @@ describe('zip archives', () => {
   it('when the CRC-32 of a known string is computed, then it is the standard value', () => {
     expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
   });
+
+  it('when bytes are hidden between the files or in a comment, then the archive is refused', () => {
+    const zip = archive(files);
+    const endAt = zip.length - 22;
+    const centralOffset = zip.readUInt32LE(endAt + 16);
+    // A local entry slipped in before the central directory, which does not list it.
+    const planted = Buffer.from('PK\u0003\u0004 a hidden report.html');
+    const hidden = Buffer.concat([zip.subarray(0, centralOffset), planted, zip.subarray(centralOffset)]);
+    hidden.writeUInt32LE(centralOffset + planted.length, hidden.length - 22 + 16);
+    expect(readZip(hidden).problems).toEqual([{ file: '(archive)', problem: expect.stringMatching(/belong to no listed file/) }]);
+    const commented = Buffer.concat([zip, Buffer.from('note')]);
+    commented.writeUInt16LE(4, commented.length - 4 - 22 + 20);
+    expect(readZip(commented).problems.map((p) => p.problem)).toEqual([expect.stringMatching(/comment/)]);
+  });
 });

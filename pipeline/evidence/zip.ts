@@ -4,6 +4,7 @@
  * writer yields the archive in pieces, so a bundle of large photos is streamed and never held
  * whole; the reader checks every file's CRC-32 and sizes and says which file is damaged.
  */
+import * as zlib from 'node:zlib';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 const LOCAL_HEADER = 0x04034b50;
@@ -23,7 +24,11 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
+/** zlib's own CRC-32 where Node has it (20.15 and later): an order of magnitude faster on photos. */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
 export function crc32(data: Uint8Array): number {
+  if (nativeCrc32) return nativeCrc32(data) >>> 0;
   let c = 0xffffffff;
   for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
@@ -70,7 +75,7 @@ export class ZipWriter {
     if (this.entries.length >= 0xffff) throw new Error('an archive without ZIP64 holds at most 65,535 files');
     this.names.add(entry.name);
     const name = Buffer.from(entry.name, 'utf8');
-    const deflated = entry.compress ? deflateRawSync(entry.data, { level: 9 }) : undefined;
+    const deflated = entry.compress ? deflateRawSync(entry.data, { level: 6 }) : undefined;
     // Deflating can make incompressible data larger; then it is stored.
     const useDeflate = deflated !== undefined && deflated.length < entry.data.length;
     const body = useDeflate ? deflated : entry.data;
@@ -149,6 +154,9 @@ export function readZip(archive: Buffer): ZipReadResult {
   if (centralOffset + centralSize > endAt) return { files: [], problems: [{ file: '(archive)', problem: 'its central directory lies outside the archive' }] };
   const files: ZipFile[] = [];
   const seen = new Set<string>();
+  // Where each file's record lies: together they must fill the archive up to the central directory.
+  const spans: Array<[number, number]> = [];
+  if (archive.readUInt16LE(endAt + 20) !== 0) problems.push({ file: '(archive)', problem: 'it carries an archive comment, which evidence bundles never do' });
   let at = centralOffset;
   for (let i = 0; i < count; i++) {
     if (at + 46 > endAt || archive.readUInt32LE(at) !== CENTRAL_HEADER) {
@@ -179,6 +187,7 @@ export function readZip(archive: Buffer): ZipReadResult {
       }
       const start = offset + 30 + archive.readUInt16LE(offset + 26) + archive.readUInt16LE(offset + 28);
       if (start + compressedSize > centralOffset) return 'its data runs past the end of the files';
+      spans.push([offset, start + compressedSize]);
       const stored = archive.subarray(start, start + compressedSize);
       let data: Buffer;
       if (method === 0) data = Buffer.from(stored);
@@ -196,6 +205,18 @@ export function readZip(archive: Buffer): ZipReadResult {
     })();
     if (problem) problems.push({ file: name, problem });
   }
+  // Bytes between, before or after the listed files are invisible to a reader of the central
+  // directory but not to every unpacker: an archive with room for a hidden file is refused.
+  spans.sort((a, b) => a[0] - b[0]);
+  let end = 0;
+  for (const [from, to] of spans) {
+    if (from !== end) {
+      problems.push({ file: '(archive)', problem: `bytes ${end}–${from} belong to no listed file (something may be hidden in the archive)` });
+      break;
+    }
+    end = to;
+  }
+  if (spans.length === count && end !== centralOffset && !problems.some((p) => p.file === '(archive)')) problems.push({ file: '(archive)', problem: `bytes ${end}–${centralOffset} belong to no listed file (something may be hidden in the archive)` });
   return { files, problems };
 }
 

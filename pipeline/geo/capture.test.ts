@@ -18,6 +18,12 @@ describe('capture metadata', () => {
     expect(exifDateTime('not a date', '+08:00')).toBeUndefined();
   });
 
+  it('when the camera clock was never set or the date does not exist, then there is no time', () => {
+    expect(exifDateTime('0000:00:00 00:00:00', '+08:00')).toBeUndefined();
+    expect(exifDateTime('2026:02:30 10:00:00', undefined)).toBeUndefined();
+    expect(exifDateTime('2026:03:07 25:00:00', undefined)).toBeUndefined();
+  });
+
   it('when a generated DJI photo is read, then GPS, heights, gimbal and camera come back', async () => {
     const capture = await readCapture(await readFile(path.join(DEMO, 'DJI_0001.JPG')));
     expect(capture).toMatchObject({ make: 'DJI', model: 'M3E', relativeAltitudeM: 60, gimbalPitchDeg: -90, focalLengthMm: 12.29, focalLength35mm: 24, takenAtHasOffset: true });

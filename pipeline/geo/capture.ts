@@ -156,6 +156,10 @@ export function exifDateTime(local: string | undefined, offset: string | undefin
   const m = local && /^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(local);
   if (!m) return undefined;
   const base = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}`;
+  // Cameras without a clock set write "0000:00:00 00:00:00"; a date that does not exist is no time.
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const asUtc = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  if (year < 1900 || asUtc.getUTCMonth() !== month - 1 || asUtc.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return undefined;
   const zone = offset && /^[+-]\d{2}:\d{2}$/.test(offset) ? offset : undefined;
   return zone ? { iso: `${base}${zone}`, hasOffset: true } : { iso: base, hasOffset: false };
 }

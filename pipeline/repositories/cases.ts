@@ -33,6 +33,8 @@ export interface CaseFilter {
   /** [west, south, east, north] in WGS-84 degrees. */
   bbox?: readonly [number, number, number, number] | undefined;
   number?: number | undefined;
+  /** Only cases with a position (for maps). */
+  placedOnly?: boolean | undefined;
 }
 
 /**
@@ -139,21 +141,25 @@ export class CaseRepository {
       await tx.update(detections).set({ state }).where(inArray(detections.id, waiting));
       const [decided] = await tx.update(findings).set({ status: state, decidedAt: now, leaseUserId: null, leaseHolder: null, leaseExpiresAt: null }).where(eq(findings.id, findingId)).returning();
       const actor = `${reviewer.role}:${reviewer.name}`;
-      await this.audit.append(
-        {
-          actor,
-          action: `finding.${state}`,
-          subjectType: 'finding',
-          subjectId: findingId,
-          detail: { detectionId: detection.id, reviewId: review!.id, userId: reviewer.userId, newClass: request.newClass ?? null, reason: request.reason ?? null, note: request.note ?? null, views: waiting.length },
-        },
-        tx,
-      );
-      if (!opensCase(request.decision)) return { review: review!, finding: decided!, caseRow: undefined, joinedCase: false, alreadyRecorded: false };
+      // Audit entries are written last: the chain's head row is the one lock every writer takes,
+      // so taking it after the case rows keeps the lock order the same as in transition().
+      const decisionEntry = {
+        actor,
+        action: `finding.${state}`,
+        subjectType: 'finding',
+        subjectId: findingId,
+        detail: { detectionId: detection.id, reviewId: review!.id, userId: reviewer.userId, newClass: request.newClass ?? null, reason: request.reason ?? null, note: request.note ?? null, views: waiting.length },
+      };
+      if (!opensCase(request.decision)) {
+        await this.audit.append(decisionEntry, tx);
+        return { review: review!, finding: decided!, caseRow: undefined, joinedCase: false, alreadyRecorded: false };
+      }
 
       const [image] = await tx.select().from(images).where(eq(images.id, detection.imageId)).limit(1);
       const className = request.newClass ?? detection.className;
-      const hazard = hazardOf(className);
+      // A confirmed finding keeps the hazard it was detected as (the model may have changed since);
+      // only a relabel takes the mapping of the class it names.
+      const hazard = request.newClass ? hazardOf(request.newClass) : { hazardCode: detection.hazardCode, severity: detection.severity };
       const evidence = {
         image: { id: image!.id, objectKey: image!.objectKey, sha256: image!.sha256, width: image!.width, height: image!.height, capture: image!.capture },
         detection: { id: detection.id, className: detection.className, score: detection.score, threshold: detection.threshold, box: [detection.x1, detection.y1, detection.x2, detection.y2] },
@@ -169,7 +175,9 @@ export class CaseRepository {
         },
       };
       // The flight row orders case openings: two confirmations at one site never open two cases.
-      await tx.select({ id: flights.id }).from(flights).where(eq(flights.id, finding.flightId)).for('update');
+      // NO KEY UPDATE: photos and findings of the flight (which take KEY SHARE through their
+      // foreign key) are not held up meanwhile.
+      await tx.select({ id: flights.id }).from(flights).where(eq(flights.id, finding.flightId)).for('no key update');
       const [open] = finding.siteId
         ? await tx.select().from(cases).where(and(eq(cases.flightId, finding.flightId), eq(cases.siteId, finding.siteId), eq(cases.status, 'filed'))).orderBy(desc(cases.createdAt)).limit(1).for('update')
         : [];
@@ -192,6 +200,7 @@ export class CaseRepository {
           .returning()) as [CaseRow];
         await tx.insert(caseFindings).values({ caseId: open.id, ...link, addedAt: now });
         await this.event(tx, open.id, { kind: 'finding_added', actor: reviewer, detail: { findingId, hazardCode: hazard.hazardCode, reviewId: review!.id }, at: now });
+        await this.audit.append(decisionEntry, tx);
         await this.audit.append({ actor, action: 'case.finding_added', subjectType: 'case', subjectId: open.id, detail: { findingId, detectionId: detection.id, hazardCode: hazard.hazardCode } }, tx);
       } else {
         [caseRow] = (await tx
@@ -215,6 +224,7 @@ export class CaseRepository {
           .returning()) as [CaseRow];
         await tx.insert(caseFindings).values({ caseId: caseRow.id, ...link, addedAt: now });
         await this.event(tx, caseRow.id, { kind: 'opened', toStatus: 'filed', actor: reviewer, detail: { findingId, hazardCode: hazard.hazardCode, reviewId: review!.id }, at: now });
+        await this.audit.append(decisionEntry, tx);
         await this.audit.append({ actor, action: 'case.opened', subjectType: 'case', subjectId: caseRow.id, detail: { findingId, detectionId: detection.id, hazardCode: hazard.hazardCode, siteId: finding.siteId } }, tx);
       }
       return { review: review!, finding: decided!, caseRow, joinedCase: joined, alreadyRecorded: false };
@@ -283,6 +293,7 @@ export class CaseRepository {
     return this.db.transaction(async (tx) => {
       const [current] = await tx.select().from(cases).where(and(eq(cases.id, caseId), inScopeSql(cases, scope))).for('update').limit(1);
       if (!current) throw new NotFoundError(`no case ${caseId}`);
+      if (current.status === 'closed' || current.status === 'dismissed') throw new ConflictError(`case ${caseId} is ${current.status}: nothing more is attached to it`, { status: current.status });
       const [existing] = await tx.select().from(caseAttachments).where(and(eq(caseAttachments.caseId, caseId), eq(caseAttachments.sha256, file.sha256))).limit(1);
       if (existing) return { attachment: existing, created: false };
       const [attachment] = await tx.insert(caseAttachments).values({ id: randomUUID(), caseId, ...file, uploadedByUser: actor.userId, uploadedByName: actor.name, createdAt: now }).returning();
@@ -330,6 +341,18 @@ export class CaseRepository {
       .orderBy(...keys.map((k) => (order.direction === 'desc' ? desc(k) : asc(k))))
       .limit(limit);
     return rows.map((r) => ({ case: r.case, site: r.case.siteId && r.siteName !== null ? { id: r.case.siteId, name: r.siteName, creditCode: r.siteCreditCode!, regionCode: r.siteRegion! } : null }));
+  }
+
+  /** Whether a cursor's key fits the sort (a forged one must be refused, not reach SQL casts). */
+  fitsSort(key: CaseKey, sort: CaseSort): boolean {
+    const keys = CASE_SORTS[sort].keys;
+    return (
+      key.values.length === keys.length &&
+      keys.every((k, i) => {
+        const v = key.values[i];
+        return k.cast === 'int' ? Number.isInteger(v) : typeof v === 'string' && (v === 'infinity' || !Number.isNaN(Date.parse(v)));
+      })
+    );
   }
 
   keyOf(row: CaseRow, sort: CaseSort): CaseKey {
@@ -423,5 +446,6 @@ function filterConditions(filter: CaseFilter, now: Date): Array<SQL | undefined>
     filter.to ? lte(cases.createdAt, filter.to) : undefined,
     filter.bbox ? sql`${cases.lon} BETWEEN ${filter.bbox[0]} AND ${filter.bbox[2]} AND ${cases.lat} BETWEEN ${filter.bbox[1]} AND ${filter.bbox[3]}` : undefined,
     filter.number !== undefined ? eq(cases.number, filter.number) : undefined,
+    filter.placedOnly ? sql`${cases.lat} IS NOT NULL AND ${cases.lon} IS NOT NULL` : undefined,
   ];
 }

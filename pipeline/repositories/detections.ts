@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { detections, images } from '../db/schema.js';
+import { detections, findings, findingViews, images } from '../db/schema.js';
+import type { Scope } from '../domain/scope.js';
+import { inScopeSql } from './scope-sql.js';
 import type { DetectionState } from '../domain/review.js';
 import type { AuditRepository } from './audit.js';
 
@@ -93,6 +95,18 @@ export class DetectionRepository {
   async byIds(ids: readonly string[]): Promise<DetectionRow[]> {
     if (ids.length === 0) return [];
     return this.db.select().from(detections).where(inArray(detections.id, [...ids]));
+  }
+
+  /** The photo's detections that are views of findings the caller may see. */
+  async forImageThroughFindings(imageId: string, scope: Scope): Promise<DetectionRow[]> {
+    const rows = await this.db
+      .select({ detection: detections })
+      .from(detections)
+      .innerJoin(findingViews, eq(findingViews.detectionId, detections.id))
+      .innerJoin(findings, eq(findings.id, findingViews.findingId))
+      .where(and(eq(detections.imageId, imageId), inScopeSql(findings, scope)))
+      .orderBy(detections.ordinal);
+    return rows.map((r) => r.detection);
   }
 
   async forImage(imageId: string): Promise<DetectionRow[]> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gte, inArray, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, ne, notInArray, or, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { detections, findings, findingViews, flights, images, sites } from '../db/schema.js';
 import type { Scope } from '../domain/scope.js';
@@ -34,6 +34,8 @@ export interface QueueFilter {
   regionPrefix: string;
   /** The caller: findings of flights they flew are not theirs to decide. */
   excludeFlownBy: string;
+  /** Flights the caller put photos into: not theirs to decide either. */
+  excludeFlights?: readonly string[] | undefined;
   flightId?: string | undefined;
   siteId?: string | undefined;
   hazardCode?: string | undefined;
@@ -56,6 +58,7 @@ function queueConditions(filter: QueueFilter): Array<SQL | undefined> {
     eq(findings.status, 'pending'),
     regionPrefixSql(findings.regionCode, filter.regionPrefix),
     sql`${findings.flownBy} IS DISTINCT FROM ${filter.excludeFlownBy}::uuid`,
+    filter.excludeFlights?.length ? notInArray(findings.flightId, [...filter.excludeFlights]) : undefined,
     filter.flightId ? eq(findings.flightId, filter.flightId) : undefined,
     filter.siteId ? eq(findings.siteId, filter.siteId) : undefined,
     filter.minScore !== undefined ? gte(findings.bestScore, filter.minScore) : undefined,
@@ -119,14 +122,18 @@ export class FindingRepository {
     });
   }
 
-  /** Adds views to an existing finding after its current ones (late photos of the same hazard). */
-  async appendViews(findingId: string, views: ReadonlyArray<{ detectionId: string; merit: number }>): Promise<void> {
-    if (views.length === 0) return;
-    await this.db.transaction(async (tx) => {
+  /**
+   * Adds views to a pending finding after its current ones (late photos of the same hazard);
+   * false when it is gone or was decided meanwhile (the finding row is locked, as a decision locks it).
+   */
+  async appendViews(findingId: string, views: ReadonlyArray<{ detectionId: string; merit: number }>): Promise<boolean> {
+    if (views.length === 0) return true;
+    return this.db.transaction(async (tx) => {
       const [row] = await tx.select().from(findings).where(eq(findings.id, findingId)).for('update').limit(1);
-      if (!row) return;
+      if (!row || row.status !== 'pending') return false;
       await tx.insert(findingViews).values(views.map((v, i) => ({ findingId, detectionId: v.detectionId, rank: row.viewCount + i, merit: v.merit })));
       await tx.update(findings).set({ viewCount: row.viewCount + views.length }).where(eq(findings.id, findingId));
+      return true;
     });
   }
 

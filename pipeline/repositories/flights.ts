@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { flights, images } from '../db/schema.js';
+import { flights, images, uploadTickets } from '../db/schema.js';
 import type { ImageStatus } from '../domain/images.js';
 import type { Scope } from '../domain/scope.js';
 import { inScopeSql } from './scope-sql.js';
@@ -77,10 +77,30 @@ export class FlightRepository {
       .limit(limit);
   }
 
-  /** The people who flew the flight or put photos into it: separation of duties keeps them from deciding it. */
+  /** Records who asked to upload these bytes into the flight (presigned PUTs carry no person). */
+  async recordUploadTickets(flightId: string, userId: string, sha256s: readonly string[]): Promise<void> {
+    if (sha256s.length === 0) return;
+    await this.db
+      .insert(uploadTickets)
+      .values([...new Set(sha256s)].map((sha256) => ({ flightId, sha256, userId })))
+      .onConflictDoNothing();
+  }
+
+  /**
+   * The people who flew the flight or put photos into it, through the API or by a presigned upload:
+   * separation of duties keeps them from deciding it.
+   */
   async people(flightId: string): Promise<string[]> {
     const flight = await this.get(flightId);
     const uploaders = await this.db.selectDistinct({ user: images.uploadedByUser }).from(images).where(and(eq(images.flightId, flightId), isNotNull(images.uploadedByUser)));
-    return [...new Set([flight?.createdByUser ?? null, ...uploaders.map((u) => u.user)].filter((u): u is string => u !== null))];
+    const ticketed = await this.db.selectDistinct({ user: uploadTickets.userId }).from(uploadTickets).where(eq(uploadTickets.flightId, flightId));
+    return [...new Set([flight?.createdByUser ?? null, ...uploaders.map((u) => u.user), ...ticketed.map((u) => u.user)].filter((u): u is string => u !== null))];
+  }
+
+  /** The flights a person put photos into (beyond those they created). */
+  async uploadedTo(userId: string): Promise<string[]> {
+    const direct = await this.db.selectDistinct({ flight: images.flightId }).from(images).where(eq(images.uploadedByUser, userId));
+    const ticketed = await this.db.selectDistinct({ flight: uploadTickets.flightId }).from(uploadTickets).where(eq(uploadTickets.userId, userId));
+    return [...new Set([...direct, ...ticketed].map((r) => r.flight))];
   }
 }

@@ -74,16 +74,17 @@ export class ImageRepository {
 
   /**
    * The image when the caller may see it: its flight is in their scope, or it shows a finding that
-   * is (a county's people see the photos of their sites in a city-wide flight).
+   * is (a county's people see the photos of their sites in a city-wide flight). `throughFlight`
+   * says which: seen only through a finding, the photo's other detections stay hidden.
    */
-  async getInScope(id: string, scope: Scope): Promise<ImageRow | undefined> {
+  async getInScope(id: string, scope: Scope): Promise<(ImageRow & { throughFlight: boolean }) | undefined> {
     const [row] = await this.db
-      .select({ image: images })
+      .select({ image: images, throughFlight: sql<boolean>`${inScopeSql(flights, scope)}` })
       .from(images)
       .innerJoin(flights, eq(flights.id, images.flightId))
       .where(and(eq(images.id, id), imageInScopeSql(scope)))
       .limit(1);
-    return row?.image;
+    return row && { ...row.image, throughFlight: row.throughFlight };
   }
 
   /** The image and the organisation its flight belongs to (whose sites its detections are attributed to). */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type CaseStatus, caseReference, type DismissalReason, isOverdue, nextStatuses } from '../domain/cases.js';
 import { CSV_BOM, csvRow } from '../domain/csv.js';
-import { NotFoundError, UnprocessableError } from '../domain/errors.js';
+import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
 import type { Principal } from '../domain/roles.js';
 import { narrowRegion, type Scope, scopeOf } from '../domain/scope.js';
 import { type FeatureCollection, featureCollection, type GeoJsonOptions, pointFeature } from '../geo/geojson.js';
@@ -55,6 +55,7 @@ export class CaseService {
   ) {}
 
   async list(principal: Principal, query: CaseQuery, sort: CaseSort, limit: number, after: CaseKey | undefined): Promise<{ items: CaseListItem[]; next: CaseKey | undefined }> {
+    if (after && !this.cases.fitsSort(after, sort)) throw new UnprocessableError('the cursor does not fit this sort order; start from the first page', { field: 'cursor' });
     const filter = this.filterFor(principal, query);
     if (!filter) return { items: [], next: undefined };
     const now = this.now();
@@ -127,7 +128,10 @@ export class CaseService {
   /** Stores a file the enterprise gave (a photo of the repaired rail, a signed statement), as it came. */
   async addAttachment(principal: Principal, caseId: string, filename: string, body: Buffer, contentType: string): Promise<{ attachment: AttachmentRow; created: boolean }> {
     const scope = scopeOf(principal);
-    if (!(await this.cases.get(caseId, scope))) throw new NotFoundError(`no case ${caseId}`);
+    const current = await this.cases.get(caseId, scope);
+    if (!current) throw new NotFoundError(`no case ${caseId}`);
+    if (current.status === 'closed' || current.status === 'dismissed') throw new ConflictError(`case ${caseId} is ${current.status}: nothing more is attached to it`, { status: current.status });
+    if (!looksLike(contentType, body)) throw new UnprocessableError(`the file is not the ${contentType} it says it is`, { field: 'content-type' });
     const sha256 = createHash('sha256').update(body).digest('hex');
     const objectKey = `cases/${caseId}/attachments/${sha256}`;
     await this.storage.putOriginalOnce(objectKey, body, contentType);
@@ -156,11 +160,27 @@ export class CaseService {
     return { csv, rows: rows.length, truncated };
   }
 
-  /** Matching cases placed on the ground, as RFC 7946 points (cases without a position are left out). */
+  /** Matching cases placed on the ground, as RFC 7946 points (cases without a position are left out); audited as an export. */
   async exportGeoJson(principal: Principal, query: CaseQuery, options: GeoJsonOptions): Promise<{ collection: FeatureCollection; truncated: boolean }> {
     const { rows, truncated } = await this.collect(principal, query);
+    const collection = featureCollection(this.features(rows, options), options);
+    await this.recordExport(principal, 'geojson', query, collection.features.length, createHash('sha256').update(JSON.stringify(collection)).digest('hex'));
+    return { collection, truncated };
+  }
+
+  /**
+   * The same points for the map page, newest first up to `limit`: a view like the case list, not
+   * an export, so not audited as one.
+   */
+  async mapPoints(principal: Principal, query: CaseQuery, options: GeoJsonOptions, limit: number): Promise<{ collection: FeatureCollection; truncated: boolean }> {
+    const filter = this.filterFor(principal, query);
+    const rows = filter ? await this.cases.list({ ...filter, placedOnly: true }, '-createdAt', limit + 1, undefined, this.now()) : [];
+    return { collection: featureCollection(this.features(rows.slice(0, limit), options), options), truncated: rows.length > limit };
+  }
+
+  private features(rows: readonly CaseListRow[], options: GeoJsonOptions) {
     const now = this.now();
-    const features = rows
+    return rows
       .filter((r) => r.case.lat !== null && r.case.lon !== null)
       .map((r) =>
         pointFeature(
@@ -183,9 +203,6 @@ export class CaseService {
           options,
         ),
       );
-    const collection = featureCollection(features, options);
-    await this.recordExport(principal, 'geojson', query, features.length, createHash('sha256').update(JSON.stringify(collection)).digest('hex'));
-    return { collection, truncated };
   }
 
   private async collect(principal: Principal, query: CaseQuery): Promise<{ rows: CaseListRow[]; truncated: boolean }> {
@@ -219,4 +236,13 @@ export class CaseService {
 
 function actorOf(principal: Principal): string {
   return `${principal.role}:${principal.name}`;
+}
+
+/** The file's first bytes are those of its declared type (an .exe sent as image/png is refused). */
+function looksLike(contentType: string, body: Buffer): boolean {
+  const starts = (...bytes: number[]) => bytes.every((b, i) => body[i] === b);
+  if (contentType === 'image/jpeg') return starts(0xff, 0xd8, 0xff);
+  if (contentType === 'image/png') return starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
+  if (contentType === 'application/pdf') return starts(0x25, 0x50, 0x44, 0x46, 0x2d);
+  return false;
 }

@@ -35,6 +35,7 @@ export class EvidenceService {
     private readonly audit: AuditRepository,
     private readonly signingKey: SigningKey,
     private readonly model: ModelCard,
+    private readonly timeZone: string,
     private readonly now: Clock,
     private readonly logger: Logger,
   ) {}
@@ -117,7 +118,10 @@ export class EvidenceService {
     ).map((d) => ({ name: d.modelName, version: d.modelVersion, sha256: d.modelSha256, ...(d.modelSha256 === this.model.sha256 ? { file: this.model.file, classes: this.model.classes } : {}) }));
     yield* add('model.json', 'model', json({ models, thresholdsAtDetection: detail.findings.flatMap((f) => f.views.map((v) => ({ detectionId: v.detection.id, className: v.detection.className, threshold: v.detection.threshold, score: v.detection.score }))) }), true);
     yield* add('reviews.json', 'reviews', json({ reviews: detail.reviews }), true);
-    const { entries, head } = await this.audit.entriesAbout(subjects);
+    const caseFindings = new Set(subjects.finding);
+    const { entries: about, head } = await this.audit.entriesAbout(subjects);
+    // A photo can show other findings too: marks made on it for those are theirs, not this case's.
+    const entries = about.filter((entry) => entry.action !== 'image.missed_hazard_marked' || caseFindings.has(String((entry.detail as { findingId?: unknown } | null)?.findingId)));
     yield* add('audit.json', 'audit', json({ note: 'Entries of the audit trail about this case, its findings, detections, photos and flight, with their chain hashes.', head, entries }), true);
 
     const reportFindings: ReportData['findings'] = [];
@@ -172,7 +176,8 @@ export class EvidenceService {
         yield* add(cropPath(owner, view.rank), 'crop', crop, false);
       }
     }
-    for (const attachment of detail.attachments) yield* add(attachmentPath(attachment), 'attachment', await this.storage.getOriginal(attachment.objectKey), !attachment.contentType.startsWith('image/'));
+    // Photos and PDFs are compressed already: stored as they are.
+    for (const attachment of detail.attachments) yield* add(attachmentPath(attachment), 'attachment', await this.storage.getOriginal(attachment.objectKey), false);
 
     for (const f of detail.findings) {
       const owner = f.link.findingId ?? f.link.detectionId;
@@ -211,6 +216,7 @@ export class EvidenceService {
       generatedAt: generatedAt.toISOString(),
       generatedBy: `${principal.name} (${principal.role})`,
       keyId: key.keyId,
+      timeZone: this.timeZone,
     });
     yield* add('report.html', 'report', Buffer.from(report, 'utf8'), true);
 

@@ -49,11 +49,13 @@ export class FindingsService {
       if (placed) grounded.push(placed);
       else alone.push(row);
     }
-    // The flight's findings so far seed the merge, so photos settling late join the hazard they
-    // show instead of starting a second finding of it.
+    // The flight's pending findings so far seed the merge, so photos settling late join the hazard
+    // they show instead of starting a second finding of it. A decided finding does not: its
+    // decision was made on the views it had, and new photos of the place are new evidence for a
+    // reviewer to decide (a duplicate is quickly rejected as one).
     const seeds = new Map<string, FindingRow>();
     for (const f of await this.findings.listForFlight(flightId)) {
-      if (f.lat === null || f.lon === null) continue;
+      if (f.lat === null || f.lon === null || f.status !== 'pending') continue;
       const at = plane.toEastNorth({ lat: f.lat, lon: f.lon });
       const r = Math.max(0.5, f.errorM ?? 0.5);
       const id = `${SEED}${f.id}`;
@@ -68,8 +70,8 @@ export class FindingsService {
       const views = draft.views.filter((v) => !v.id.startsWith(SEED));
       if (views.length === 0) continue;
       const finest = Math.min(...views.map((v) => v.gsdM));
-      if (seed) {
-        await this.findings.appendViews(seeds.get(seed.id)!.id, views.map((v) => ({ detectionId: v.id, merit: viewMerit(v, finest) })));
+      // Decided meanwhile: then the views become a finding of their own, below.
+      if (seed && (await this.findings.appendViews(seeds.get(seed.id)!.id, views.map((v) => ({ detectionId: v.id, merit: viewMerit(v, finest) }))))) {
         joined += views.length;
         continue;
       }

@@ -64,13 +64,18 @@ export class FlightQueryService {
     }
     const track = taken.flatMap(({ capture }) => (capture.latitude !== undefined && capture.longitude !== undefined ? [{ lat: capture.latitude, lon: capture.longitude }] : []));
     if (new Set(track.map((p) => `${p.lat},${p.lon}`)).size >= 2) features.push(lineFeature(track, { kind: 'track', flightId }, options));
+    // A flight can cross into another region's sites: what its findings there hold stays theirs.
+    const scope = scopeOf(principal);
+    const flightFindings = await this.findings.listForFlight(flightId);
+    const hidden = new Set((await this.findings.views(flightFindings.filter((f) => !inScope(scope, f)).map((f) => f.id))).map((v) => v.detection.id));
     for (const d of await this.detections.groundedForFlight(flightId)) {
+      if (hidden.has(d.id)) continue;
       features.push(
         pointFeature({ lat: d.groundLat!, lon: d.groundLon! }, { kind: 'detection', detectionId: d.id, imageId: d.imageId, className: d.className, hazardCode: d.hazardCode, severity: d.severity, score: d.score, state: d.state, errorM: d.groundErrorM, siteId: d.siteId }, options),
       );
     }
-    for (const f of await this.findings.listForFlight(flightId)) {
-      if (f.lat === null || f.lon === null || !inScope(scopeOf(principal), f)) continue;
+    for (const f of flightFindings) {
+      if (f.lat === null || f.lon === null || !inScope(scope, f)) continue;
       features.push(
         pointFeature({ lat: f.lat, lon: f.lon }, { kind: 'finding', findingId: f.id, className: f.className, hazardCode: f.hazardCode, severity: f.severity, bestScore: f.bestScore, views: f.viewCount, errorM: f.errorM, siteId: f.siteId, recurringOf: f.recurringOf }, options),
       );

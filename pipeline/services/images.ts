@@ -23,10 +23,16 @@ export class ImageService {
     private readonly presignTtlSeconds: number,
   ) {}
 
+  /**
+   * The photo and the detections the caller may see on it: all of them when its flight is theirs,
+   * only the views of their findings when they see it through one (a flight crossing regions).
+   */
   async get(principal: Principal, imageId: string): Promise<{ image: ImageRow; detections: DetectionRow[] }> {
-    const image = await this.images.getInScope(imageId, scopeOf(principal));
-    if (!image) throw new NotFoundError(`no image ${imageId}`);
-    return { image, detections: await this.detections.forImage(imageId) };
+    const scope = scopeOf(principal);
+    const found = await this.images.getInScope(imageId, scope);
+    if (!found) throw new NotFoundError(`no image ${imageId}`);
+    const { throughFlight, ...image } = found;
+    return { image, detections: throughFlight ? await this.detections.forImage(imageId) : await this.detections.forImageThroughFindings(imageId, scope) };
   }
 
   /** A presigned URL of the photo exactly as uploaded; each one given out is recorded as a view of evidence. */
@@ -64,9 +70,12 @@ export class ImageService {
   async crop(principal: Principal, detectionId: string): Promise<Buffer> {
     const detection = await this.detections.get(detectionId);
     if (!detection) throw new NotFoundError(`no detection ${detectionId}`);
-    const { image } = await this.get(principal, detection.imageId).catch(() => {
-      throw new NotFoundError(`no detection ${detectionId}`);
+    const visible = await this.get(principal, detection.imageId).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
     });
+    if (!visible || !visible.detections.some((d) => d.id === detectionId)) throw new NotFoundError(`no detection ${detectionId}`);
+    const { image } = visible;
     const key = `crops/${detection.id}/${CROP_MAX_SIDE}-${detection.state}.jpg`;
     const cached = await this.storage.getDerived(key);
     if (cached) return cached;

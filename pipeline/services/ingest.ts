@@ -65,6 +65,7 @@ export class IngestService {
 
   async presignUploads(principal: Principal, flightId: string, files: UploadRequest[]): Promise<UploadTicket[]> {
     await this.openFlight(flightId, scopeOf(principal));
+    await this.flights.recordUploadTickets(flightId, principal.userId, files.map((f) => f.sha256));
     const expiresAt = new Date(Date.now() + this.presignTtlSeconds * 1000).toISOString();
     return Promise.all(
       files.map(async (file): Promise<UploadTicket> => {

@@ -63,7 +63,7 @@ export class ReviewService {
     const scope = scopeOf(principal);
     const regionPrefix = narrowRegion(scope, request.region);
     if (regionPrefix === null) return { items: [], counts: { total: 0, byHazard: [], bySeverity: { major: 0, general: 0 } }, next: undefined };
-    const filter: QueueFilter = { scope, regionPrefix, excludeFlownBy: principal.userId, flightId: request.flightId, siteId: request.siteId, hazardCode: request.hazardCode, severity: request.severity, minScore: request.minScore };
+    const filter: QueueFilter = { scope, regionPrefix, excludeFlownBy: principal.userId, excludeFlights: await this.flights.uploadedTo(principal.userId), flightId: request.flightId, siteId: request.siteId, hazardCode: request.hazardCode, severity: request.severity, minScore: request.minScore };
     const [rows, facets] = await Promise.all([this.findings.queue(filter, request.limit + 1, request.after), this.findings.queueFacets(filter)]);
     const page = rows.slice(0, request.limit);
     const last = page.at(-1);

@@ -31,6 +31,15 @@ export class TokenService {
     return created;
   }
 
+  /** Hands what the upgrade put into the default organisation to the bureau it belongs to. */
+  async adoptDefault(organisation: string, actor: string): Promise<{ organisation: OrganisationRow; moved: Record<string, number> }> {
+    const target = await this.resolveOrganisation(organisation);
+    if (target.id === DEFAULT_ORGANISATION_ID) throw new UnprocessableError('name the organisation to move the default organisation’s records into');
+    const moved = await this.organisations.moveAll(DEFAULT_ORGANISATION_ID, target);
+    await this.audit.append({ actor, action: 'organisation.adopted_default', subjectType: 'organisation', subjectId: target.id, detail: { from: DEFAULT_ORGANISATION_ID, moved } });
+    return { organisation: target, moved };
+  }
+
   listOrganisations(): Promise<OrganisationRow[]> {
     return this.organisations.list();
   }

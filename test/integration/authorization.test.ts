@@ -400,6 +400,13 @@ describe('authorisation matrix', () => {
         otherOrganisation: () => ({ path: `/api/v1/cases/export.geojson?flightId=${s.otherOrganisation.flightId}` }),
         otherRegion: () => ({ path: `/api/v1/cases/export.geojson?flightId=${s.otherRegion.flightId}` }),
       },
+      'GET /api/v1/cases/geojson': {
+        roles: CASE_READERS,
+        list: true,
+        own: () => ({ path: '/api/v1/cases/geojson', check: holds(s.own.caseId, s.own.notifiedCaseId) }),
+        otherOrganisation: () => ({ path: `/api/v1/cases/geojson?flightId=${s.otherOrganisation.flightId}` }),
+        otherRegion: () => ({ path: '/api/v1/cases/geojson?region=41' }),
+      },
       'GET /api/v1/cases/{caseId}': { roles: CASE_READERS, ...each((side) => ({ path: `/api/v1/cases/${side.caseId}`, check: holds(side.attachmentId) })) },
       'POST /api/v1/cases/{caseId}/transitions': {
         roles: ['regulator'],

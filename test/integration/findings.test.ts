@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoSiteFeature } from '../factories.js';
-import { ROOT, startTestApi, type TestApi, waitFor } from './harness.js';
+import pg from 'pg';
+import { POSTGRES_URL, ROOT, startTestApi, type TestApi, waitFor } from './harness.js';
 
 const SAMPLES = path.join(ROOT, 'samples/demo-flight');
 
@@ -87,5 +88,36 @@ describe('findings across flights', () => {
     // Attributed to the site (registered by the first test), so recurrence applies at all.
     expect(first.some((f) => f.siteId !== null)).toBe(true);
     expect(again.every((f) => f.recurringOf === null || !rejectedIds.has(f.recurringOf))).toBe(true);
+  });
+
+  it('when a view settles after its finding was decided, then it becomes a new finding to review; while pending, it joins the finding', async () => {
+    const [first] = await fly('late views', ['DJI_0004.JPG', 'DJI_0005.JPG', 'DJI_0006.JPG']).then((all) => all.filter((f) => f.views.length >= 2));
+    expect(first).toBeDefined();
+    const full = (await t.request('GET', `/api/v1/findings/${first!.id}`, { token: t.tokens.reviewer })).body;
+    const db = new pg.Client({ connectionString: POSTGRES_URL });
+    await db.connect();
+    // A view that had not settled at the merge: out of the finding again, as a late photo's detection is.
+    const detach = async (detectionId: string) => {
+      await db.query(`DELETE FROM "${t.schema}".finding_views WHERE detection_id = $1`, [detectionId]);
+      await db.query(`UPDATE "${t.schema}".findings SET view_count = view_count - 1 WHERE id = $1`, [first!.id]);
+    };
+    try {
+      const lastView = full.views.at(-1).detection.id;
+      await detach(lastView);
+      expect((await t.request('POST', `/api/v1/flights/${full.flightId}/findings/merge`)).body).toEqual({ created: 0, joined: 1 });
+      const again = (await t.request('GET', `/api/v1/findings/${first!.id}`, { token: t.tokens.reviewer })).body;
+      expect(again.views.map((v: { detection: { id: string } }) => v.detection.id)).toContain(lastView);
+
+      expect((await t.request('POST', `/api/v1/findings/${first!.id}/decision`, { token: t.tokens.reviewer, body: { decision: 'reject', reason: 'unclear_image' } })).status).toBe(201);
+      await detach(lastView);
+      await db.query(`UPDATE "${t.schema}".detections SET state = 'flagged' WHERE id = $1`, [lastView]);
+      expect((await t.request('POST', `/api/v1/flights/${full.flightId}/findings/merge`)).body).toEqual({ created: 1, joined: 0 });
+      const decided = (await t.request('GET', `/api/v1/findings/${first!.id}`, { token: t.tokens.reviewer })).body;
+      expect(decided.views.map((v: { detection: { id: string } }) => v.detection.id)).not.toContain(lastView);
+      const queue = (await t.request('GET', `/api/v1/review/queue?flightId=${full.flightId}&limit=200`, { token: t.tokens.reviewer })).body.items;
+      expect(queue.some((i: { detection: { id: string } }) => i.detection.id === lastView)).toBe(true);
+    } finally {
+      await db.end();
+    }
   });
 });

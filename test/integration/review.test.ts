@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoSiteFeature } from '../factories.js';
-import { flyDemoPhotos, startTestApi, type TestApi } from './harness.js';
+import { createHash } from 'node:crypto';
+import { demoPhoto, demoSiteFeature } from '../factories.js';
+import { flyDemoPhotos, startTestApi, type TestApi, waitFor } from './harness.js';
 
 interface QueueItem {
   finding: { id: string; className: string; hazardCode: string; severity: string; viewCount: number; siteId: string | null; bestScore: number };
@@ -23,7 +24,7 @@ describe('reviewing findings', () => {
   beforeAll(async () => {
     t = await startTestApi();
     expect((await t.request('POST', '/api/v1/sites', { body: (await demoSiteFeature(31)).feature })).status).toBe(201);
-    ({ flightId } = await flyDemoPhotos(t, 'review', ['DJI_0004.JPG', 'DJI_0005.JPG', 'DJI_0006.JPG', 'DJI_0010.JPG']));
+    ({ flightId } = await flyDemoPhotos(t, 'review', ['DJI_0004.JPG', 'DJI_0005.JPG', 'DJI_0006.JPG', 'DJI_0007.JPG', 'DJI_0010.JPG']));
     const res = await t.request('GET', `/api/v1/review/queue?flightId=${flightId}&limit=200`, { token: t.tokens.reviewer });
     queue = res.body.items;
     secondReviewer = await t.token({ name: 'second-reviewer', role: 'reviewer' });
@@ -33,7 +34,8 @@ describe('reviewing findings', () => {
   });
 
   it('when the flight is merged, then the queue lists its findings best first with counts per hazard and severity', async () => {
-    expect(queue.length).toBeGreaterThanOrEqual(8);
+    // The tests below decide eleven findings one by one and need one more to look at.
+    expect(queue.length).toBeGreaterThanOrEqual(12);
     const scores = queue.map((i) => i.finding.bestScore);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     const res = await t.request('GET', `/api/v1/review/queue?flightId=${flightId}&limit=2`, { token: t.tokens.reviewer });
@@ -89,6 +91,21 @@ describe('reviewing findings', () => {
     const next = await decide(take().finding.id, { decision: 'confirm' });
     expect(next.body.joinedCase).toBe(false);
     expect(next.body.case.id).not.toBe(first.id);
+    // A new case of the same site, not one of a finding without a site.
+    expect(next.body.case.siteId).toBe(first.site.id);
+  });
+
+  it('when a confirmation and a regulator’s step on the same case race, then both complete without a deadlock', async () => {
+    for (let round = 0; round < 3; round++) {
+      const open = (await t.request('GET', `/api/v1/cases?flightId=${flightId}&status=filed`, { token: t.tokens.regulator })).body.items[0];
+      const [decided, moved] = await Promise.all([decide(take().finding.id, { decision: 'confirm' }), t.request('POST', `/api/v1/cases/${open.id}/transitions`, { token: t.tokens.regulator, body: { to: 'notified' } })]);
+      expect(decided.status).toBe(201);
+      expect(moved.status).toBe(200);
+      // Whichever went first, the confirmation went into a filed case.
+      const into = (await t.request('GET', `/api/v1/cases/${decided.body.case.id}`, { token: t.tokens.regulator })).body;
+      expect(into.findings.map((f: { findingId: string }) => f.findingId)).toContain(decided.body.findingId);
+      expect(into.events.filter((e: { kind: string }) => e.kind === 'finding_added' || e.kind === 'opened').length).toBeGreaterThan(0);
+    }
   });
 
   it('when a finding is rejected, then a reason is required and no case opens', async () => {
@@ -159,6 +176,25 @@ describe('reviewing findings', () => {
     expect((await decide(item.finding.id, { decision: 'confirm' }, ownFlightReviewer)).status).toBe(403);
     const own = await t.request('GET', `/api/v1/review/queue?flightId=${flightId}`, { token: ownFlightReviewer });
     expect(own.body.items).toEqual([]);
+  });
+
+  it('when someone uploaded a flight’s photos through presigned URLs, then they may not decide its findings, though another person created it', async () => {
+    const uploader = await t.token({ name: 'presign-uploader', role: 'operator' });
+    const flight = (await t.request('POST', '/api/v1/flights', { token: t.tokens.operator, body: { name: 'uploaded by another' } })).body.id;
+    const photo = await demoPhoto('DJI_0011.JPG');
+    const sha256 = createHash('sha256').update(photo).digest('hex');
+    const tickets = await t.request('POST', `/api/v1/flights/${flight}/uploads`, { token: uploader, body: { files: [{ filename: 'DJI_0011.JPG', sha256, sizeBytes: photo.length, contentType: 'image/jpeg' }] } });
+    const ticket = tickets.body.uploads[0];
+    expect((await fetch(ticket.url, { method: 'PUT', headers: ticket.headers, body: new Uint8Array(photo) })).status).toBe(200);
+    await t.request('POST', `/api/v1/flights/${flight}/complete`, { token: t.tokens.operator });
+    const waiting = await waitFor('findings of the presigned flight', async () => {
+      const res = await t.request('GET', `/api/v1/review/queue?flightId=${flight}`, { token: t.tokens.reviewer });
+      return res.body.items.length > 0 ? res.body.items : undefined;
+    });
+    const asReviewer = await t.token({ name: 'presign-uploader', role: 'reviewer' });
+    expect((await t.request('GET', `/api/v1/review/queue?flightId=${flight}`, { token: asReviewer })).body.items).toEqual([]);
+    expect((await t.request('POST', `/api/v1/findings/${waiting[0].finding.id}/lease`, { token: asReviewer })).status).toBe(403);
+    expect((await decide(waiting[0].finding.id, { decision: 'confirm' }, asReviewer)).status).toBe(403);
   });
 
   it('when a regulator or operator tries to review, then 403 and nothing changes', async () => {

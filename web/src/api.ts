@@ -61,7 +61,11 @@ export async function api<T>(method: string, path: string, options: { body?: unk
 const objectUrls = new Map<string, Promise<string>>();
 export function blobUrl(path: string): Promise<string> {
   let url = objectUrls.get(path);
-  if (!url) {
+  if (url) {
+    // Most recently used last: what is on screen was asked for lately and is never the one let go.
+    objectUrls.delete(path);
+    objectUrls.set(path, url);
+  } else {
     url = fetch(`/api/v1${path}`, { headers: headers() }).then(async (res) => {
       if (!res.ok) throw await failure(res);
       return URL.createObjectURL(await res.blob());

@@ -422,8 +422,9 @@ export function makeI18n(language: Language): I18n {
     status: of(CASE_STATUS_LABELS),
     rejectReason: of(REJECT_REASON_LABELS),
     dismissalReason: of(DISMISSAL_REASON_LABELS),
-    dateTime: (iso) => (iso ? dateTime.format(new Date(iso)) : '—'),
-    date: (iso) => (iso ? date.format(new Date(iso)) : '—'),
+    // A photo may carry a date that is no date (a camera clock never set): shown as none, not thrown.
+    dateTime: (iso) => (iso && !Number.isNaN(new Date(iso).getTime()) ? dateTime.format(new Date(iso)) : '—'),
+    date: (iso) => (iso && !Number.isNaN(new Date(iso).getTime()) ? date.format(new Date(iso)) : '—'),
   };
 }
 

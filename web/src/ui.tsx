@@ -128,7 +128,16 @@ export function useToasts(): { toasts: ToastMessage[]; push: (t: Omit<ToastMessa
   const push = useCallback(
     (toast: Omit<ToastMessage, 'id'>, ms = 4000) => {
       const id = ++toastSeq;
-      setToasts((all) => [...all.slice(-3), { ...toast, id }]);
+      // At most four on screen, but one that offers an undo stays until its time is up.
+      setToasts((all) => {
+        const kept = [...all, { ...toast, id }];
+        while (kept.length > 4) {
+          const plain = kept.findIndex((t) => !t.action);
+          if (plain < 0 || plain === kept.length - 1) break;
+          kept.splice(plain, 1);
+        }
+        return kept;
+      });
       if (ms > 0) setTimeout(() => drop(id), ms);
       return id;
     },

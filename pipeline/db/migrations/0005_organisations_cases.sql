@@ -99,6 +99,7 @@ CREATE INDEX missed_hazards_image ON missed_hazards (image_id);
 
 -- Cases: one per site and flight, holding the confirmed findings at that site, with a lifecycle.
 ALTER TABLE cases RENAME TO cases_v1;
+ALTER INDEX cases_pkey RENAME TO cases_v1_pkey;
 ALTER INDEX cases_detection_key RENAME TO cases_v1_detection_key;
 ALTER INDEX cases_status_created RENAME TO cases_v1_status_created;
 
@@ -164,8 +165,13 @@ CREATE TABLE case_events (
   at timestamptz(3) NOT NULL DEFAULT now()
 );
 CREATE INDEX case_events_case ON case_events (case_id, id);
+CREATE FUNCTION case_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'case_events is append-only: a case''s history is never rewritten';
+END;
+$$;
 CREATE TRIGGER case_events_no_update BEFORE UPDATE OR DELETE ON case_events
-  FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+  FOR EACH ROW EXECUTE FUNCTION case_events_append_only();
 
 -- Files the enterprise gave as evidence of rectification; stored in the originals bucket, never changed.
 CREATE TABLE case_attachments (
@@ -199,6 +205,19 @@ INSERT INTO case_findings (case_id, finding_id, detection_id, class_name, hazard
 INSERT INTO case_events (case_id, kind, to_status, actor_name, actor_role, note, at)
   SELECT c.id, 'opened', 'filed', coalesce(c.evidence #>> '{review,reviewer}', 'unknown'), 'reviewer', 'case made before case lifecycles; its history starts here', c.created_at
   FROM cases_v1 c JOIN cases n ON n.id = c.id;
+-- Cases closed before lifecycles say so in their history too.
+INSERT INTO case_events (case_id, kind, from_status, to_status, actor_name, actor_role, note, at)
+  SELECT c.id, 'transition', 'filed', 'closed', 'migration', 'system', 'closed before case lifecycles; when and by whom was not recorded', c.created_at
+  FROM cases_v1 c JOIN cases n ON n.id = c.id WHERE c.status = 'closed';
+-- Nothing is dropped that did not carry over: a case whose flight is gone stops the migration.
+DO $$
+BEGIN
+  IF (SELECT count(*) FROM cases_v1) <> (SELECT count(*) FROM cases) THEN
+    RAISE EXCEPTION 'migration 0005: % earlier cases name a flight that no longer exists; restore those flights (or remove the cases) and start again',
+      (SELECT count(*) FROM cases_v1 c WHERE NOT EXISTS (SELECT 1 FROM flights f WHERE f.id = c.flight_id));
+  END IF;
+END
+$$;
 DROP TABLE cases_v1;
 
 -- The key evidence bundles are signed with, when none is configured (EVIDENCE_SIGNING_KEY).

@@ -29,7 +29,7 @@ const project = ([lon, lat]: [number, number]): [number, number] => {
 export function MapPage() {
   const i = useI18n();
   const [hidden, setHidden] = useState<Set<string>>(new Set(['closed', 'dismissed']));
-  const cases = useAsync(() => api<{ features: CaseFeature[] }>('GET', '/cases/export.geojson'), []);
+  const cases = useAsync(() => api<{ features: CaseFeature[] }>('GET', '/cases/geojson?limit=5000'), []);
   const sites = useAsync(() => api<{ features: SiteFeature[] }>('GET', '/sites/geojson?limit=5000'), []);
   const box = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ w: 800, h: 600 });

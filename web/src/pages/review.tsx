@@ -65,20 +65,24 @@ export function ReviewPage({ me }: { me: Me }) {
   const flights = useAsync(() => api<{ items: Flight[] }>('GET', '/flights?limit=100'), []);
   const sites = useAsync(() => api<{ items: Site[] }>('GET', '/sites?limit=200'), []);
 
+  const queueGeneration = useRef(0);
   const loadQueue = useCallback(async (f: Filters) => {
+    const mine = ++queueGeneration.current;
     setLoadingQueue(true);
     setQueueError(undefined);
     try {
       const page = await api<QueuePage>('GET', query(f));
+      // A slower answer for filters since changed must not replace the queue for the current ones.
+      if (mine !== queueGeneration.current) return;
       const waiting = new Set(pending.current.map((p) => p.item.finding.id));
       setItems(page.items.filter((it) => !waiting.has(it.finding.id)));
       setCounts(page.counts);
       setNext(page.nextCursor);
       setIndex(0);
     } catch (error) {
-      setQueueError(error);
+      if (mine === queueGeneration.current) setQueueError(error);
     } finally {
-      setLoadingQueue(false);
+      if (mine === queueGeneration.current) setLoadingQueue(false);
     }
   }, []);
   useEffect(() => void loadQueue(filters), [filters, loadQueue]);
@@ -205,17 +209,19 @@ export function ReviewPage({ me }: { me: Me }) {
       if (key === 'j') return setIndex((n) => Math.min(items.length - 1, n + 1)), true;
       if (key === 'k') return setIndex((n) => Math.max(0, n - 1)), true;
       if (key === '[' || key === ']') return openFinding?.step(key === ']' ? 1 : -1), true;
-      if (!current || !openFinding?.canDecide) return false;
-      if (key === 'c') return decide({ decision: 'confirm' }), true;
-      if (key === 'r') return setMode({ kind: 'reject' }), true;
-      if (key === 'l') return setMode({ kind: 'relabel' }), true;
+      // Skipping is most needed exactly when the finding cannot be decided (someone holds it).
       if (key === 's') return setIndex((n) => (n + 1 < items.length ? n + 1 : n)), true;
-      if (key === 'm' && current.image.width) {
+      if (!current) return false;
+      if (key === 'm' && me.role === 'reviewer' && current.image.width) {
         const [cx, cy] = viewer.current?.centre() ?? [current.image.width / 2, current.image.height! / 2];
         const side = Math.round(Math.min(current.image.width, current.image.height!) / 12);
         setMode({ kind: 'draw', box: [Math.max(0, cx - side), Math.max(0, cy - side), Math.min(current.image.width, cx + side), Math.min(current.image.height!, cy + side)] });
         return true;
       }
+      if (!openFinding?.canDecide) return false;
+      if (key === 'c') return decide({ decision: 'confirm' }), true;
+      if (key === 'r') return setMode({ kind: 'reject' }), true;
+      if (key === 'l') return setMode({ kind: 'relabel' }), true;
       return false;
     },
     mode.kind === 'browse' || mode.kind === 'draw',
