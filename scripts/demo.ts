@@ -7,6 +7,7 @@
  * the review page's address, and keeps serving (or exits with --once).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -98,7 +99,10 @@ async function main(): Promise<number> {
   }
   const redis = await ensureRedis(config.REDIS_URL);
   const port = (await portFree(config.PORT, config.HOST)) ? config.PORT : 0;
-  env = { ...env, REDIS_URL: redis.url, PORT: String(port) };
+  // Unless one is given, the queue prefix follows the data directory, so two demos (or a demo and
+  // a server) sharing one Redis never take each other's jobs.
+  const prefix = env.QUEUE_PREFIX ?? `hazardscope-demo-${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 10)}`;
+  env = { ...env, REDIS_URL: redis.url, PORT: String(port), QUEUE_PREFIX: prefix };
   config = loadConfig(env);
   const logger = createLogger(config.LOG_LEVEL);
   console.log(`Starting HazardScope (data in ${config.dataDir}, ${config.DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite'}, ${config.S3_ENDPOINT ? config.S3_ENDPOINT : 'embedded S3'})…`);
