@@ -231,7 +231,7 @@ export function caseRoutes(services: Services) {
         tags: ['cases', 'evidence'],
         roles: ['regulator', 'admin'],
         params: CaseParams,
-        responses: { 200: { description: 'ZIP archive; check it with `hazardscope verify-evidence FILE.zip`', contentType: 'application/zip' }, 404: { description: 'No such case' }, ...problemResponses },
+        responses: { 200: { description: 'ZIP archive; check it with `hazardscope verify-evidence FILE.zip`', contentType: 'application/zip' }, 404: { description: 'No such case' }, 409: { description: 'An original is missing from storage, or the files are too large for one bundle' }, ...problemResponses },
       },
       async ({ params, principal }) => {
         const { filename, chunks } = await services.evidence.export(principal!, params.caseId);

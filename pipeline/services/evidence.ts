@@ -1,4 +1,5 @@
 import { caseReference, isOverdue } from '../domain/cases.js';
+import { ConflictError } from '../domain/errors.js';
 import type { Principal } from '../domain/roles.js';
 import { scopeOf } from '../domain/scope.js';
 import { BUNDLE_FORMAT, type FileKind, MANIFEST_FILE, type Manifest, type ManifestFile, SIGNATURE_FILE, signatureText } from '../evidence/bundle.js';
@@ -14,6 +15,9 @@ import type { ObjectStorage } from '../repositories/storage.js';
 import type { CaseDetail, CaseService } from './cases.js';
 import { renderCrop } from './images.js';
 import type { Clock } from './review.js';
+
+/** Below the 4 GiB a ZIP without ZIP64 can address, with room for crops and metadata. */
+const MAX_BUNDLE_BYTES = 3.5 * 1024 ** 3;
 
 export interface EvidenceExport {
   filename: string;
@@ -54,6 +58,15 @@ export class EvidenceService {
     const legacy = detail.findings.filter((f) => f.views.length === 0).map((f) => f.link.detectionId);
     const imageIds = [...new Set([...views.map((d) => d.imageId), ...detail.findings.map((f) => (f.link.evidence as { image?: { id?: string } }).image?.id).filter((id): id is string => !!id)])];
     const imageRows = await this.images.byIds(imageIds);
+    // What would break the archive halfway (a photo gone from storage, more than a ZIP without
+    // ZIP64 holds) is found before the first byte, so the answer is an error, not a cut download.
+    let total = 0;
+    for (const key of [...imageRows.map((i) => i.objectKey), ...detail.attachments.map((a) => a.objectKey)]) {
+      const stored = await this.storage.statOriginal(key);
+      if (!stored) throw new ConflictError(`the original ${key} is missing from storage: the bundle cannot be made whole`, { objectKey: key });
+      total += stored.size;
+    }
+    if (total > MAX_BUNDLE_BYTES) throw new ConflictError(`the case's files come to ${total} bytes, more than a bundle holds (${MAX_BUNDLE_BYTES})`, { bytes: total });
     const subjects = { case: [caseId], finding: detail.findings.flatMap((f) => (f.link.findingId ? [f.link.findingId] : [])), detection: [...views.map((d) => d.id), ...legacy], image: imageIds, flight: [detail.case.flightId] };
     const reference = caseReference(detail.case.number);
     const generatedAt = this.now();

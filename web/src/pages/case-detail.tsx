@@ -68,7 +68,12 @@ export function CaseDetailPage({ me, id }: { me: Me; id: string }) {
             <dd>
               {c.siteDetail ? (
                 <>
-                  <strong>{c.siteDetail.name}</strong>
+                  <strong>{c.siteDetail.name}</strong>{' '}
+                  {mayAct && c.status === 'filed' && (
+                    <button type="button" class="link" onClick={() => setAssigning(true)}>
+                      {i.t('case.changeSite')}
+                    </button>
+                  )}
                   <br />
                   {i.t('case.creditCode')} {c.siteDetail.creditCode} · {c.siteDetail.industry} · {c.siteDetail.regionCode}
                   {Object.keys(c.siteDetail.contact).length > 0 && (
