@@ -20,7 +20,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
+import { deletePrefixedKeys } from '../scripts/redis-prefix.js';
 import pg from 'pg';
 import { type RunningApi, startApi } from '../api/server.js';
 import { openDatabase } from '../pipeline/db/client.js';
@@ -609,13 +609,6 @@ async function cleanUp(): Promise<void> {
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await admin.end();
   }
-  const redis = new Redis(values.redis!);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  await redis.quit();
+  await deletePrefixedKeys(values.redis!, prefix);
   await rm(dataDir, { recursive: true, force: true });
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import { deletePrefixedKeys } from '../../scripts/redis-prefix.js';
 import pg from 'pg';
 import { startApi, type RunningApi } from '../../api/server.js';
 import { loadConfig } from '../../pipeline/config.js';
@@ -111,14 +111,7 @@ export async function dropTestState(schema: string, prefix: string, postgres: bo
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await client.end();
   }
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  await redis.quit();
+  await deletePrefixedKeys(REDIS_URL, prefix);
 }
 
 /** Polls until `check` returns a value, or fails with the last state after `timeoutMs`. */
