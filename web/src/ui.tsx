@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, blobUrl } from './api.js';
 import { useI18n } from './i18n.js';
 
@@ -91,7 +91,8 @@ export function AuthImage({ path, alt, class: className, onLoad }: { path: strin
  */
 export function Dialog({ title, onClose, onKey, children, wide }: { title: string; onClose: () => void; onKey?: (e: KeyboardEvent) => boolean | void; children: ComponentChildren; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
+  // Opened before the browser paints: the next key pressed (a reason's number) lands in the dialog.
+  useLayoutEffect(() => {
     const dialog = ref.current!;
     if (!dialog.open) dialog.showModal();
     const cancel = (e: Event) => {
