@@ -4,7 +4,7 @@
  * The whole loop on embedded defaults: PGlite and an embedded S3 server under ./data, Redis from
  * REDIS_URL (or a redis-server started here). Uploads the committed sample flight through the public
  * API as an operator would, waits for every photo to be processed, prints a summary with tokens and
- * the review page's address, and keeps serving (or exits with --once).
+ * the links that sign the reviewer and the regulator into the web app, and keeps serving (or exits with --once).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
