@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smallPhoto } from '../factories.js';
-import { startTestApi, type TestApi, waitFor } from './harness.js';
+import { startTestApi, type TestApi } from './harness.js';
 
 describe('API contract: validation, tokens and roles', () => {
   let t: TestApi;
