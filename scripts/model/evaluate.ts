@@ -3,7 +3,12 @@
  * the model's input size. With --calibrate it first picks per-class default thresholds on the
  * validation flights and writes them to the manifest (the ONNX file, and so its hash, is unchanged).
  *
- *   npm run model:evaluate -- --model models/hazard-v1 --data data/training [--calibrate]
+ * With the real photo sets prepared (models/training/get-data.sh), it also chooses thresholds for
+ * the classes with real validation instances on those, scores the real test split (the part of the
+ * model card that matters), and decides which classes are on by default: only those trained on
+ * real photos and measurable on at least MIN_REAL_TEST_INSTANCES real test instances.
+ *
+ *   npm run model:evaluate -- --model models/hazard-v2 --data data/training [--real data/training/real] [--calibrate] [--dry-run]
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
@@ -13,6 +18,7 @@ import { decodePhoto } from '../../pipeline/inference/decode.js';
 import { Detector } from '../../pipeline/inference/detector.js';
 import type { FlightGroundTruth } from '../flightgen/flight.js';
 import { atThreshold, chooseThreshold, evaluateClass, type GroundTruthBox, type ScoredBox } from './metrics.js';
+import { calibrateOnReal, evaluateOnReal, MIN_REAL_TEST_INSTANCES, realTable, type RealReport } from './evaluate-real.js';
 
 const SCORE_FLOOR = 0.05;
 const REAL_DRONE_PHOTOS = ['DJI_Zenmuse_X3.JPG', 'odm_1JI_0064.JPG'];
@@ -58,8 +64,15 @@ async function main(): Promise<void> {
       calibrate: { type: 'boolean', default: false },
       'min-recall': { type: 'string', default: '0.95' },
       'max-threshold': { type: 'string', default: '0.5' },
+      real: { type: 'string', default: 'data/training/real' },
+      'limit-per-source': { type: 'string', default: '400' },
+      /** Print the figures without writing the manifest, metrics.json or the card (to compare another model). */
+      'dry-run': { type: 'boolean', default: false },
+      /** Skip the generated test flights (with --dry-run, for a quick look at real photos). */
+      'only-real': { type: 'boolean', default: false },
     },
   });
+  const realOptions = { dir: values.real!, limitPerSource: Number(values['limit-per-source']), fixturesDir: values.fixtures!, fixtureFiles: REAL_DRONE_PHOTOS };
   const modelDir = values.model!;
   let detector = await Detector.open(modelDir);
   if (values.calibrate) {
@@ -67,24 +80,29 @@ async function main(): Promise<void> {
     if (val.photos === 0) throw new Error(`no validation flights under ${values.data}/val`);
     const manifestPath = path.join(modelDir, 'manifest.json');
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    const onReal = await calibrateOnReal(detector, realOptions);
     manifest.classes.forEach((c: { name: string; threshold: number }, i: number) => {
-      c.threshold = chooseThreshold(val.perClass[i]!, Number(values['min-recall']), 0.1, Number(values['max-threshold']));
+      const real = onReal.get(i);
+      c.threshold = real ? real.threshold : chooseThreshold(val.perClass[i]!, Number(values['min-recall']), 0.1, Number(values['max-threshold']));
     });
+    for (const [i, r] of onReal) console.log(`${manifest.classes[i].name}: threshold ${r.threshold} chosen on ${r.instances} real validation instances (F1 ${r.f1.toFixed(3)} at IoU 0.3)`);
     await writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
     console.log(`calibrated thresholds on ${val.photos} validation photos: ${manifest.classes.map((c: { name: string; threshold: number }) => `${c.name} ${c.threshold}`).join(', ')}`);
     await detector.release();
     detector = await Detector.open(modelDir);
   }
 
-  const test = await runSplit(detector, path.join(values.data!, 'test'), 'test');
-  if (test.photos === 0) throw new Error(`no test flights under ${values.data}/test`);
+  const test = values['only-real'] ? { flights: 0, photos: 0, perClass: detector.spec.classes.map(() => ({ ap50: 0, groundTruth: 0, curve: [] })) } : await runSplit(detector, path.join(values.data!, 'test'), 'test');
+  if (test.photos === 0 && !values['only-real']) throw new Error(`no test flights under ${values.data}/test`);
   const classes = detector.spec.classes.map((c, i) => {
     const m = test.perClass[i]!;
     const at = atThreshold(m, c.threshold);
     const sweep = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].map((t) => ({ threshold: t, ...mapValues(atThreshold(m, t), round) }));
     return { name: c.name, threshold: c.threshold, groundTruth: m.groundTruth, ap50: round(m.ap50), recall: round(at.recall), precision: round(at.precision), sweep };
   });
-  const map50 = round(classes.reduce((s, c) => s + c.ap50, 0) / classes.length);
+  // Classes the generator never draws (helmet) have no generated ground truth to average over.
+  const scored = classes.filter((c) => c.groundTruth > 0);
+  const map50 = round(scored.reduce((s, c) => s + c.ap50, 0) / Math.max(1, scored.length));
 
   const real: Array<{ file: string; detections: Array<{ className: string; score: number }> }> = [];
   if (existsSync(values.fixtures!)) {
@@ -97,6 +115,9 @@ async function main(): Promise<void> {
   } else {
     console.warn(`skipping real-photo false positives: ${values.fixtures} is absent`);
   }
+  const realReport = await evaluateOnReal(detector, realOptions);
+  if (!realReport) console.warn(`skipping real photos: ${values.real}/index.json is absent (bash models/training/get-data.sh)`);
+  const defaults = realReport ? await defaultsFromReal(values.real!, realReport) : new Map<string, { enabled: boolean; reason?: string }>();
   const metrics = {
     model: { name: detector.spec.name, version: detector.spec.version, sha256: detector.spec.sha256 },
     test: { flights: test.flights, photos: test.photos, tiling: detector.spec.tiling, iouThreshold: 0.5 },
@@ -105,7 +126,14 @@ async function main(): Promise<void> {
     realDronePhotos: real.length
       ? { photos: real.length, falsePositivesPerPhoto: round(real.reduce((s, r) => s + r.detections.length, 0) / real.length), detail: real }
       : null,
+    real: realReport,
   };
+  if (values['dry-run']) {
+    console.log(JSON.stringify({ ...metrics, classes: classes.map(({ sweep: _sweep, ...c }) => c) }, null, 1));
+    if (realReport) console.log(realTable(realReport, defaults));
+    await detector.release();
+    return;
+  }
   await writeFile(path.join(modelDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   const table = [
     `Test: ${test.photos} full frames from ${test.flights} held-out sites, ${detector.spec.tiling.tileWidth}×${detector.spec.tiling.tileHeight} px tiles, ${Math.round(detector.spec.tiling.overlap * 100)}% overlap, IoU 0.5.`,
@@ -120,13 +148,50 @@ async function main(): Promise<void> {
       : 'Real drone photos: not measured (fixtures absent).',
   ].join('\n');
   console.log(table);
+  const realSection = realReport ? realTable(realReport, defaults) : '';
+  if (realSection) {
+    console.log(realSection);
+    await writeDefaults(path.join(modelDir, 'manifest.json'), defaults);
+  }
   const cardPath = path.join(modelDir, 'README.md');
   if (existsSync(cardPath)) {
-    const card = await readFile(cardPath, 'utf8');
-    const updated = card.replace(/<!-- metrics:start -->[\s\S]*<!-- metrics:end -->/, `<!-- metrics:start -->\n${table}\n<!-- metrics:end -->`);
-    await writeFile(cardPath, updated);
+    let card = await readFile(cardPath, 'utf8');
+    card = card.replace(/<!-- metrics:start -->[\s\S]*<!-- metrics:end -->/, `<!-- metrics:start -->\n${table}\n<!-- metrics:end -->`);
+    if (realSection) card = card.replace(/<!-- real:start -->[\s\S]*<!-- real:end -->/, `<!-- real:start -->\n${realSection}\n<!-- real:end -->`);
+    await writeFile(cardPath, card);
   }
   await detector.release();
+}
+
+/**
+ * A hazard class is on by default only when real photos taught it (licensed real training
+ * instances) and real photos can check it (enough real test instances); otherwise it ships off,
+ * with the reason.
+ */
+async function defaultsFromReal(realDir: string, report: RealReport): Promise<Map<string, { enabled: boolean; reason?: string }>> {
+  const counts = JSON.parse(await readFile(path.join(realDir, 'counts.json'), 'utf8')) as { counts: Record<string, Record<string, number>> };
+  const trained = counts.counts['all/train'] ?? {};
+  const out = new Map<string, { enabled: boolean; reason?: string }>();
+  for (const c of report.classes) {
+    if (c.name === 'helmet') continue;
+    const realTrain = trained[c.name] ?? 0;
+    if (realTrain === 0) out.set(c.name, { enabled: false, reason: `trained on generated images only (no licensed real training photos); ${c.instances} real test instances${c.instances ? `, recall ${c.iou30.recall.toFixed(2)} / precision ${c.iou30.precision.toFixed(2)} at IoU 0.3` : ''}` });
+    else if (c.instances < MIN_REAL_TEST_INSTANCES) out.set(c.name, { enabled: false, reason: `only ${c.instances} real test instances (at least ${MIN_REAL_TEST_INSTANCES} needed to measure it)` });
+    else out.set(c.name, { enabled: true });
+  }
+  return out;
+}
+
+async function writeDefaults(manifestPath: string, defaults: ReadonlyMap<string, { enabled: boolean; reason?: string }>): Promise<void> {
+  const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+  for (const c of manifest.classes as Array<{ name: string; enabled?: boolean; disabledReason?: string; hazardCode?: string }>) {
+    const d = defaults.get(c.name);
+    if (!d || !c.hazardCode) continue;
+    c.enabled = d.enabled;
+    if (d.reason) c.disabledReason = d.reason;
+    else delete c.disabledReason;
+  }
+  await writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
 }
 
 function mapValues<T extends Record<string, number>>(o: T, f: (n: number) => number): T {
