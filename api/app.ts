@@ -18,6 +18,8 @@ import { findingRoutes } from './routes/findings.js';
 import { siteRoutes } from './routes/sites.js';
 import { reviewRoutes } from './routes/review.js';
 import { caseRoutes } from './routes/cases.js';
+import { modelRoutes } from './routes/models.js';
+import { ModelClassCard } from './schemas/models.js';
 
 export interface AppDependencies {
   services: Services;
@@ -82,7 +84,7 @@ export function createApp(deps: AppDependencies): express.Express {
               version: z.string(),
               file: z.string(),
               sha256: z.string(),
-              classes: z.array(z.object({ name: z.string(), hazardCode: z.string().nullable(), severity: z.enum(['major', 'general']).nullable(), threshold: z.number() })),
+              classes: z.array(ModelClassCard),
             }),
           },
         },
@@ -120,7 +122,7 @@ export function createApp(deps: AppDependencies): express.Express {
       async ({ principal }) => ({ status: 200, body: { name: principal!.name, role: principal!.role, userId: principal!.userId, organisationId: principal!.organisationId, organisation: principal!.organisationName, regionCode: principal!.regionCode } }),
     ),
   ];
-  const routes = [...systemRoutes, ...flightRoutes(deps.services), ...reviewRoutes(deps.services), ...caseRoutes(deps.services), ...ingestRoutes(deps.services), ...siteRoutes(deps.services), ...findingRoutes(deps.services)];
+  const routes = [...systemRoutes, ...flightRoutes(deps.services), ...reviewRoutes(deps.services), ...caseRoutes(deps.services), ...ingestRoutes(deps.services), ...siteRoutes(deps.services), ...findingRoutes(deps.services), ...modelRoutes(deps.services)];
   const openapi = buildOpenApi(routes, { version: '0.1.0' });
 
   const router = express.Router();

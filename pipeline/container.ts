@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
-import { hazardClassesOf, type ModelCard, readModelCard } from './inference/load.js';
+import { hazardClassesOf, type ModelCard } from './inference/load.js';
 import { tuneDecodingForThroughput } from './inference/decode.js';
 import { InferencePool } from './inference/pool.js';
 import { createFinalFailureHandlers, createHandlers } from './jobs/handlers.js';
@@ -16,6 +16,7 @@ import { ImageRepository } from './repositories/images.js';
 import { JobQueue } from './repositories/queue.js';
 import { type EmbeddedS3, ObjectStorage, startEmbeddedS3 } from './repositories/storage.js';
 import { FindingRepository } from './repositories/findings.js';
+import { ClassSettingRepository } from './repositories/class-settings.js';
 import { SiteRepository } from './repositories/sites.js';
 import { TokenRepository } from './repositories/tokens.js';
 import { CaseService } from './services/cases.js';
@@ -31,9 +32,16 @@ import { IngestService } from './services/ingest.js';
 import { ReviewService } from './services/review.js';
 import { FindingsScheduler } from './services/findings-scheduler.js';
 import { FindingsService } from './services/findings.js';
+import { ModelClassService } from './services/model-classes.js';
 import { AuditService } from './services/audit.js';
 import { SiteService } from './services/sites.js';
 import { TokenService } from './services/tokens.js';
+import { type ActiveModel, ModelActivationService } from './services/model-activation.js';
+import { ReviewedPhotoService } from './services/reviewed-photos.js';
+import { TrainingExportService } from './services/training-export.js';
+import { ModelActivationRepository } from './repositories/model-activations.js';
+import { TrainingDataRepository } from './repositories/training-data.js';
+import { openDataset } from './repositories/dataset-files.js';
 
 export interface Services {
   ingest: IngestService;
@@ -46,6 +54,7 @@ export interface Services {
   findings: FindingsService;
   evidence: EvidenceService;
   signingKeys: SigningKeyRepository;
+  modelClasses: ModelClassService;
 }
 
 export interface Readiness {
@@ -69,36 +78,7 @@ export interface Container {
 export async function createContainer(config: Config, logger: Logger): Promise<Container> {
   const closers: Array<() => Promise<void>> = [];
   try {
-    const modelDir = path.resolve(config.MODEL_DIR);
-    const model = await readModelCard(modelDir);
-    const hazardClasses = hazardClassesOf(model);
-
-    let embedded: EmbeddedS3 | undefined;
-    let storageSettings;
-    if (config.S3_ENDPOINT) {
-      const url = new URL(config.S3_ENDPOINT);
-      storageSettings = {
-        endPoint: url.hostname,
-        port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-        useSSL: url.protocol === 'https:',
-        accessKey: config.S3_ACCESS_KEY!,
-        secretKey: config.S3_SECRET_KEY!,
-      };
-    } else {
-      embedded = await startEmbeddedS3(path.join(config.dataDir, 's3'), config.EMBEDDED_S3_PORT);
-      closers.push(() => embedded!.close());
-      storageSettings = { endPoint: embedded.endPoint, port: embedded.port, useSSL: false, accessKey: embedded.accessKey, secretKey: embedded.secretKey };
-      logger.info({ port: embedded.port, directory: path.join(config.dataDir, 's3') }, 'embedded S3 server started');
-    }
-    const publicUrl = config.S3_PUBLIC_ENDPOINT ? new URL(config.S3_PUBLIC_ENDPOINT) : undefined;
-    const storage = new ObjectStorage({
-      ...storageSettings,
-      region: config.S3_REGION,
-      originalsBucket: config.S3_BUCKET_ORIGINALS,
-      derivedBucket: config.S3_BUCKET_DERIVED,
-      publicEndpoint: publicUrl && { endPoint: publicUrl.hostname, port: Number(publicUrl.port || (publicUrl.protocol === 'https:' ? 443 : 80)), useSSL: publicUrl.protocol === 'https:' },
-    });
-    await storage.ensureBuckets();
+    const storage = await openStorage(config, logger, closers);
 
     const database = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite') });
     closers.push(() => database.close());
@@ -109,6 +89,12 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
 
     const db = database.db;
     const audit = new AuditRepository(db);
+    const modelActivations = new ModelActivationService(new ModelActivationRepository(db, audit), audit);
+    const active = await modelActivations.resolveActive(config.MODEL_DIR);
+    logModelChoice(logger, active);
+    const modelDir = active.directory;
+    const model = active.card;
+    const hazardClasses = hazardClassesOf(model);
     const flights = new FlightRepository(db);
     const images = new ImageRepository(db);
     const detections = new DetectionRepository(db, audit);
@@ -125,11 +111,12 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
     const findingRepository = new FindingRepository(db);
     const settlement = new FindingsScheduler(flights, queue);
     const caseService = new CaseService(cases, findingRepository, sites, storage, audit, config.REPORT_TIME_ZONE, clock);
-    const findings = new FindingsService(findingRepository, sites, config.FINDING_RECURRENCE_DAYS, logger.child({ module: 'findings' }));
+    const modelClasses = new ModelClassService(model, new ClassSettingRepository(db, audit));
+    const findings = new FindingsService(findingRepository, sites, config.FINDING_RECURRENCE_DAYS, modelClasses, logger.child({ module: 'findings' }));
 
     const services: Services = {
       ingest: new IngestService(flights, images, storage, queue, audit, settlement, model.sha256, config.PRESIGN_TTL_SECONDS, logger.child({ module: 'ingest' })),
-      flights: new FlightQueryService(flights, images, detections, findingRepository),
+      flights: new FlightQueryService(flights, images, detections, findingRepository, modelClasses),
       images: new ImageService(images, detections, storage, audit, config.PRESIGN_TTL_SECONDS),
       review: new ReviewService(findingRepository, cases, flights, images, detections, missed, hazardClasses, config.REVIEW_LEASE_SECONDS, clock),
       cases: caseService,
@@ -138,6 +125,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
       findings,
       evidence: new EvidenceService(caseService, images, storage, audit, signingKey, model, config.REPORT_TIME_ZONE, clock, logger.child({ module: 'evidence' })),
       signingKeys,
+      modelClasses,
     };
 
     const readiness: Readiness = {
@@ -192,11 +180,96 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
   }
 }
 
-/** Just the database and the token service: for the CLI, which must not need S3 or Redis. */
-export async function createAdminContainer(config: Config): Promise<{ tokens: TokenService; audit: AuditService; close(): Promise<void> }> {
+/** Just the database, tokens and model switches: for the CLI, which must not need S3 or Redis. */
+export async function createAdminContainer(config: Config): Promise<{ tokens: TokenService; audit: AuditService; models: ModelActivationService; close(): Promise<void> }> {
   const database = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite') });
   const audit = new AuditRepository(database.db);
-  return { tokens: new TokenService(new TokenRepository(database.db), new OrganisationRepository(database.db), audit), audit: new AuditService(audit), close: () => database.close() };
+  return {
+    tokens: new TokenService(new TokenRepository(database.db), new OrganisationRepository(database.db), audit),
+    audit: new AuditService(audit),
+    models: new ModelActivationService(new ModelActivationRepository(database.db, audit), audit),
+    close: () => database.close(),
+  };
+}
+
+export interface TrainingContainer {
+  tokens: TokenService;
+  reviewed: ReviewedPhotoService;
+  trainingExport: TrainingExportService;
+  models: ModelActivationService;
+  /** The model the API and workers would start with now. */
+  activeModel: ActiveModel;
+  close(): Promise<void>;
+}
+
+/**
+ * The database and the originals, without Redis or workers: for the CLI's training export and
+ * model evaluation, which read reviewed photos from storage.
+ */
+export async function createTrainingContainer(config: Config, logger: Logger): Promise<TrainingContainer> {
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const c of closers.splice(0).reverse()) await c().catch((error: unknown) => logger.warn({ err: String(error) }, 'error while closing'));
+  };
+  try {
+    const storage = await openStorage(config, logger, closers);
+    const database = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite') });
+    closers.push(() => database.close());
+    const audit = new AuditRepository(database.db);
+    const models = new ModelActivationService(new ModelActivationRepository(database.db, audit), audit);
+    const activeModel = await models.resolveActive(config.MODEL_DIR);
+    logModelChoice(logger, activeModel);
+    const reviewed = new ReviewedPhotoService(new TrainingDataRepository(database.db), storage);
+    return {
+      tokens: new TokenService(new TokenRepository(database.db), new OrganisationRepository(database.db), audit),
+      reviewed,
+      trainingExport: new TrainingExportService(reviewed, openDataset, audit, config.MAX_IMAGE_PIXELS),
+      models,
+      activeModel,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** S3 or MinIO when configured, else the embedded server under DATA_DIR (closed with the rest). */
+async function openStorage(config: Config, logger: Logger, closers: Array<() => Promise<void>>): Promise<ObjectStorage> {
+  let embedded: EmbeddedS3 | undefined;
+  let storageSettings;
+  if (config.S3_ENDPOINT) {
+    const url = new URL(config.S3_ENDPOINT);
+    storageSettings = {
+      endPoint: url.hostname,
+      port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+      useSSL: url.protocol === 'https:',
+      accessKey: config.S3_ACCESS_KEY!,
+      secretKey: config.S3_SECRET_KEY!,
+    };
+  } else {
+    embedded = await startEmbeddedS3(path.join(config.dataDir, 's3'), config.EMBEDDED_S3_PORT);
+    closers.push(() => embedded!.close());
+    storageSettings = { endPoint: embedded.endPoint, port: embedded.port, useSSL: false, accessKey: embedded.accessKey, secretKey: embedded.secretKey };
+    logger.info({ port: embedded.port, directory: path.join(config.dataDir, 's3') }, 'embedded S3 server started');
+  }
+  const publicUrl = config.S3_PUBLIC_ENDPOINT ? new URL(config.S3_PUBLIC_ENDPOINT) : undefined;
+  const storage = new ObjectStorage({
+    ...storageSettings,
+    region: config.S3_REGION,
+    originalsBucket: config.S3_BUCKET_ORIGINALS,
+    derivedBucket: config.S3_BUCKET_DERIVED,
+    publicEndpoint: publicUrl && { endPoint: publicUrl.hostname, port: Number(publicUrl.port || (publicUrl.protocol === 'https:' ? 443 : 80)), useSSL: publicUrl.protocol === 'https:' },
+  });
+  await storage.ensureBuckets();
+  return storage;
+}
+
+/** Which model this process detects with, and why: an activation set aside is worth a warning. */
+function logModelChoice(logger: Logger, active: ActiveModel): void {
+  const fields = { model: `${active.card.name}@${active.card.version}`, sha256: active.card.sha256, directory: active.directory, source: active.source, reason: active.reason };
+  if (active.source === 'config' && active.activation) logger.warn(fields, 'activated model set aside; using MODEL_DIR');
+  else logger.info(fields, 'model chosen');
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -9,6 +9,8 @@
  *   npm run hazardscope -- audit verify
  *   npm run hazardscope -- verify-evidence HS-000123-evidence.zip [--key-id HEX]
  *   npm run hazardscope -- detect <image|folder> [--model DIR] [--no-tile] [--json] [--annotate DIR]
+ *   npm run hazardscope -- export-training --since 2025-03-01 --out DIR [--org NAME]
+ *   npm run hazardscope -- model evaluate|activate|list [--model DIR]
  *
  * With embedded PGlite (no DATABASE_URL), run token commands while the server is stopped: PGlite
  * belongs to one process at a time.
@@ -19,6 +21,8 @@ import { createAdminContainer } from '../pipeline/container.js';
 import { DomainError } from '../pipeline/domain/errors.js';
 import { ROLES, type Role } from '../pipeline/domain/roles.js';
 import { DETECT_USAGE, runDetect } from './detect-command.js';
+import { EXPORT_TRAINING_USAGE, runExportTraining } from './export-training-command.js';
+import { MODEL_USAGE, runModel } from './model-command.js';
 import { runVerifyEvidence, VERIFY_USAGE } from './verify-evidence-command.js';
 
 const USAGE = `usage:
@@ -31,11 +35,15 @@ const USAGE = `usage:
   hazardscope token revoke TOKEN_ID
   hazardscope audit verify        check the audit trail's hash chain; exit 1 at the first broken entry
 ${VERIFY_USAGE.replace(/^usage:\n/, '')}
-${DETECT_USAGE.replace(/^usage:\n/, '')}`;
+${DETECT_USAGE.replace(/^usage:\n/, '')}
+${EXPORT_TRAINING_USAGE.replace(/^usage:\n/, '')}
+${MODEL_USAGE.replace(/^usage:\n/, '')}`;
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'detect') return runDetect(argv.slice(1), loadConfig(process.env).MODEL_DIR);
   if (argv[0] === 'verify-evidence') return runVerifyEvidence(argv.slice(1));
+  if (argv[0] === 'export-training') return runExportTraining(argv.slice(1));
+  if (argv[0] === 'model') return runModel(argv.slice(1));
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' }, role: { type: 'string' }, org: { type: 'string' }, region: { type: 'string' }, help: { type: 'boolean' } } });
   const [group, command, arg] = positionals;
   if (group === 'audit' && command === 'verify') return verifyAudit();

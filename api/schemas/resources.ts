@@ -33,7 +33,14 @@ export const FlightStatus = z.object({
   images: z.object({ ...Object.fromEntries(IMAGE_STATUSES.map((s) => [s, z.number().int()])), total: z.number().int() }),
   done: z.boolean(),
   failures: z.array(z.object({ imageId: Uuid, filename: z.string().nullable(), reason: z.string().nullable() })),
-  detections: z.array(z.object({ className: z.string(), state: z.string(), count: z.number().int() })),
+  detections: z.array(
+    z.object({
+      className: z.string(),
+      state: z.string(),
+      count: z.number().int(),
+      live: z.boolean().describe('Whether the class is reviewed in the flight’s organisation; flagged detections of a class that is not live are stored but make no findings (GET /models says why)'),
+    }),
+  ),
 });
 
 export const Capture = z.record(z.string(), z.unknown());

@@ -95,7 +95,9 @@ def assign(points, strides, pred_boxes, pred_scores, labels, ignore, topk=10):
     return cls_target, box_target, positive, weight
 
 
-def compute_loss(feats, labels_list, ignore_list):
+def compute_loss(feats, labels_list, ignore_list, class_mask=None):
+    """class_mask [B, nc]: 1 for the classes each image's source labels; the others are not counted
+    as background on it (train_v2.py). None: every class is labelled everywhere."""
     points, strides = make_anchors(feats)
     raw_box, cls = flatten(feats)
     boxes = decode(raw_box, points, strides)
@@ -110,7 +112,10 @@ def compute_loss(feats, labels_list, ignore_list):
     pos = torch.stack(positives)
     w = torch.stack(weights)
     target_sum = max(cls_t.sum().item(), 1.0)
-    loss_cls = (F.binary_cross_entropy_with_logits(cls, cls_t, reduction="none").sum(-1) * w).sum() / target_sum
+    bce = F.binary_cross_entropy_with_logits(cls, cls_t, reduction="none")
+    if class_mask is not None:
+        bce = bce * class_mask[:, None, :]
+    loss_cls = (bce.sum(-1) * w).sum() / target_sum
     if pos.any():
         box_w = cls_t.sum(-1)[pos]
         loss_box = ((1 - giou(boxes[pos], box_t[pos])) * box_w).sum() / target_sum

@@ -22,12 +22,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-import torch.nn.functional as F
-
 from dataset import CropDataset, build_cache
-from model import Detector, decode, flatten, make_anchors
+from model import Detector
 from real_data import GENERATED_ANNOTATED, CompositeDataset, RealDataset, build_patch_bank, build_real_cache
-from train import assign, giou
+from train import compute_loss
 from yolo_export_data import build_yolo_cache
 
 CLASSES = ["fire", "smoke", "blocked_exit", "unguarded_edge", "no_helmet", "drums_outside_bund", "helmet"]
@@ -45,32 +43,6 @@ def collate(batch):
     for i, b in enumerate(batch):
         mask[i, b[3]] = 1.0
     return images, [b[1] for b in batch], [b[2] for b in batch], mask
-
-
-def compute_loss(feats, labels_list, ignore_list, class_mask):
-    """train.compute_loss with a per-image class mask: classes a source does not label are not
-    counted as background on its images."""
-    points, strides = make_anchors(feats)
-    raw_box, cls = flatten(feats)
-    boxes = decode(raw_box, points, strides)
-    scores = cls.sigmoid()
-    targets = []
-    with torch.no_grad():
-        for b in range(cls.shape[0]):
-            targets.append(assign(points, strides, boxes[b].detach(), scores[b].detach(), labels_list[b], ignore_list[b]))
-    cls_t = torch.stack([t[0] for t in targets])
-    box_t = torch.stack([t[1] for t in targets])
-    pos = torch.stack([t[2] for t in targets])
-    w = torch.stack([t[3] for t in targets])
-    target_sum = max(cls_t.sum().item(), 1.0)
-    bce = F.binary_cross_entropy_with_logits(cls, cls_t, reduction="none") * class_mask[:, None, :]
-    loss_cls = (bce.sum(-1) * w).sum() / target_sum
-    if pos.any():
-        box_w = cls_t.sum(-1)[pos]
-        loss_box = ((1 - giou(boxes[pos], box_t[pos])) * box_w).sum() / target_sum
-    else:
-        loss_box = boxes.sum() * 0
-    return loss_cls + 3.75 * loss_box, loss_cls.item(), loss_box.item()
 
 
 class Mixed(torch.utils.data.Dataset):

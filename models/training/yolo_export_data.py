@@ -22,11 +22,12 @@ def read_names(root):
     return json.loads(m.group(1))
 
 
-def yolo_items(root, classes):
+def yolo_items(root, classes, split="train"):
+    """The export's `split` only: its validation photos (whole flights) stay out of training."""
     root = Path(root)
     names = read_names(root)
     items = []
-    for img_path in sorted((root / "images").glob("*/*")):
+    for img_path in sorted((root / "images" / split).glob("*")):
         if img_path.suffix.lower() not in {".jpg", ".jpeg", ".png"}:
             continue
         label_path = root / "labels" / img_path.parent.name / (img_path.stem + ".txt")

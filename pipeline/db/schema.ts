@@ -305,6 +305,46 @@ export const uploadTickets = pgTable(
   (t) => [primaryKey({ columns: [t.flightId, t.sha256, t.userId] }), index('upload_tickets_user').on(t.userId, t.flightId)],
 );
 
+/**
+ * A bureau's override of a model class's manifest default (enabled or not for its flights); the
+ * audit trail keeps every change, this row only the current one.
+ */
+export const classSettings = pgTable(
+  'class_settings',
+  {
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    modelName: text('model_name').notNull(),
+    className: text('class_name').notNull(),
+    enabled: boolean('enabled').notNull(),
+    note: text('note').notNull(),
+    changedByUser: uuid('changed_by_user')
+      .notNull()
+      .references(() => users.id),
+    changedByName: text('changed_by_name').notNull(),
+    changedAt: timestamp('changed_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.modelName, t.className] })],
+);
+
+/** The models the deployment was switched to, newest last; migration 0009 keeps the rows unchanged. */
+export const modelActivations = pgTable(
+  'model_activations',
+  {
+    id: uuid('id').primaryKey(),
+    modelName: text('model_name').notNull(),
+    modelVersion: text('model_version').notNull(),
+    sha256: text('sha256').notNull(),
+    /** Absolute: the API and workers may start from another directory than the CLI ran in. */
+    directory: text('directory').notNull(),
+    activatedBy: text('activated_by').notNull(),
+    note: text('note'),
+    activatedAt: timestamp('activated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [index('model_activations_newest').on(t.activatedAt.desc(), t.id.desc())],
+);
+
 export const signingKeys = pgTable('signing_keys', {
   /** The key's fingerprint: sha256 of its public key (SPKI DER). */
   id: text('id').primaryKey(),
@@ -449,6 +489,8 @@ export const schema = {
   missedHazards,
   signingKeys,
   uploadTickets,
+  classSettings,
+  modelActivations,
   auditLog,
   auditHead,
 };

@@ -119,7 +119,14 @@ function card(model: LocatedModel, numClasses?: number): ModelCard & { provenanc
   const defaultThreshold = manifest.defaultThreshold ?? FORMAT_CONVENTIONS[manifest.format ?? 'yolov8'].threshold;
   const classes = classNames.map((name, i): ModelClass => {
     const declared = manifest.classes?.[i];
-    return { name, hazardCode: declared?.hazardCode ?? null, severity: declared?.severity ?? null, threshold: declared?.threshold ?? defaultThreshold };
+    return {
+      name,
+      hazardCode: declared?.hazardCode ?? null,
+      severity: declared?.severity ?? null,
+      threshold: declared?.threshold ?? defaultThreshold,
+      enabledByDefault: declared?.enabled ?? true,
+      disabledReason: declared?.disabledReason ?? null,
+    };
   });
   return {
     name: manifest.name ?? slug(path.basename(filePath, '.onnx')),

@@ -20,9 +20,18 @@ export const ManifestClassSchema = z
     hazardCode: z.string().min(1).optional(),
     severity: Severity.optional(),
     threshold: Probability.optional(),
+    /**
+     * Whether the class's detections become findings for review unless a bureau decides otherwise
+     * (default true). A class measured on too few real photos ships false, so that it goes live
+     * only when an admin who has read `disabledReason` enables it.
+     */
+    enabled: z.boolean().optional(),
+    /** Why the class ships disabled, shown to admins (e.g. "only synthetic evidence: 0 real test instances"). */
+    disabledReason: z.string().trim().min(1).optional(),
   })
   .strict()
-  .refine((c) => (c.hazardCode === undefined) === (c.severity === undefined), { message: 'hazardCode and severity are given together or not at all' });
+  .refine((c) => (c.hazardCode === undefined) === (c.severity === undefined), { message: 'hazardCode and severity are given together or not at all' })
+  .refine((c) => (c.enabled === false) === (c.disabledReason !== undefined), { message: 'a class with "enabled": false says why in "disabledReason", and only such a class has one' });
 
 export const ManifestInputSchema = z
   .object({
@@ -91,6 +100,10 @@ export interface ModelClass {
   hazardCode: string | null;
   severity: 'major' | 'general' | null;
   threshold: number;
+  /** Whether the class is live where no bureau has decided otherwise (manifest `enabled`, default true). */
+  enabledByDefault: boolean;
+  /** Why it ships disabled; null for a class enabled by default. */
+  disabledReason: string | null;
 }
 
 export interface ModelInput {

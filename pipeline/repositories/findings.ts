@@ -68,14 +68,26 @@ function queueConditions(filter: QueueFilter): Array<SQL | undefined> {
 export class FindingRepository {
   constructor(private readonly db: Database) {}
 
-  /** Flagged, undecided detections of the flight's processed photos that no finding holds yet. */
-  async unmerged(flightId: string): Promise<UnmergedDetection[]> {
+  /**
+   * Flagged, undecided detections of the flight's processed photos that no finding holds yet,
+   * except those of the classes given (not live for the flight's organisation): these stay as they
+   * are, so a later merge takes them once their class is enabled.
+   */
+  async unmerged(flightId: string, exceptClasses: readonly string[] = []): Promise<UnmergedDetection[]> {
     return this.db
       .select({ detection: detections, capture: images.capture, width: images.width, height: images.height })
       .from(detections)
       .innerJoin(images, eq(images.id, detections.imageId))
       .leftJoin(findingViews, eq(findingViews.detectionId, detections.id))
-      .where(and(eq(images.flightId, flightId), eq(images.status, 'processed'), eq(detections.state, 'flagged'), isNull(findingViews.detectionId)))
+      .where(
+        and(
+          eq(images.flightId, flightId),
+          eq(images.status, 'processed'),
+          eq(detections.state, 'flagged'),
+          isNull(findingViews.detectionId),
+          exceptClasses.length ? notInArray(detections.className, [...exceptClasses]) : undefined,
+        ),
+      )
       .orderBy(detections.imageId, detections.ordinal) as Promise<UnmergedDetection[]>;
   }
 

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import type { DetectionRow } from '../repositories/detections.js';
 import type { FindingRepository, FindingRow, NewFinding, UnmergedDetection } from '../repositories/findings.js';
 import type { SiteAttribution } from './detect.js';
+import type { LiveClasses } from './model-classes.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Ids of existing findings standing in the merge as seeds. */
@@ -28,19 +29,23 @@ export class FindingsService {
     private readonly findings: FindingRepository,
     private readonly sites: SiteAttribution,
     private readonly recurrenceDays: number,
+    private readonly liveClasses: LiveClasses,
     private readonly logger: Logger,
   ) {}
 
   /**
    * Merges the flight's flagged detections that no finding holds yet. Detections placed on the
    * ground merge by position (domain/findings.ts); those without a position each stay a finding
-   * of their own. Safe to run again: merged detections are never merged twice.
+   * of their own. Safe to run again: merged detections are never merged twice. Detections of a
+   * class not live for the flight's organisation stay stored and unmerged; a merge after the class
+   * is enabled takes them.
    */
   async mergeFlight(flightId: string): Promise<{ created: number; joined: number }> {
-    const pending = await this.findings.unmerged(flightId);
-    if (pending.length === 0) return { created: 0, joined: 0 };
     const organisationId = await this.findings.organisationOfFlight(flightId);
     if (!organisationId) return { created: 0, joined: 0 };
+    const heldBack = await this.liveClasses.notLive(organisationId);
+    const pending = await this.findings.unmerged(flightId, heldBack);
+    if (pending.length === 0) return { created: 0, joined: 0 };
     const plane = groundOrigin(pending);
     const grounded: PlacedDetection[] = [];
     const alone: UnmergedDetection[] = [];
@@ -95,7 +100,7 @@ export class FindingsService {
       drafts.push({ className: d.className, hazardCode: d.hazardCode, severity: d.severity, lat: null, lon: null, errorM: null, siteId: d.siteId, recurringOf: null, views: [{ detectionId: d.id, score: d.score, merit: d.score }] });
     }
     const created = await this.findings.insert(flightId, drafts);
-    this.logger.info({ flightId, detections: pending.length, findings: created.length, joinedExisting: joined, withoutPosition: alone.length }, 'findings merged');
+    this.logger.info({ flightId, detections: pending.length, findings: created.length, joinedExisting: joined, withoutPosition: alone.length, classesNotLive: heldBack }, 'findings merged');
     return { created: created.length, joined };
   }
 

@@ -8,6 +8,7 @@ import type { FlightRepository, FlightRow } from '../repositories/flights.js';
 import type { ImageRepository, ImageRow } from '../repositories/images.js';
 import { type Feature, type FeatureCollection, featureCollection, type GeoJsonOptions, lineFeature, pointFeature, polygonFeature } from '../geo/geojson.js';
 import type { LatLon } from '../geo/wgs84.js';
+import type { LiveClasses } from './model-classes.js';
 
 export interface FlightStatus {
   flight: FlightRow;
@@ -15,7 +16,8 @@ export interface FlightStatus {
   /** True when the flight is completed and no image is waiting or being processed. */
   done: boolean;
   failures: Array<{ imageId: string; filename: string | null; reason: string | null }>;
-  detections: Array<{ className: string; state: string; count: number }>;
+  /** `live` false: the class is not reviewed in the flight's organisation, so its flagged detections make no findings. */
+  detections: Array<{ className: string; state: string; count: number; live: boolean }>;
 }
 
 export class FlightQueryService {
@@ -24,6 +26,7 @@ export class FlightQueryService {
     private readonly imageRepository: ImageRepository,
     private readonly detections: DetectionRepository,
     private readonly findings: FindingRepository,
+    private readonly liveClasses: LiveClasses,
   ) {}
 
   async list(principal: Principal, limit: number, before?: { createdAt: Date; id: string }): Promise<FlightRow[]> {
@@ -37,12 +40,13 @@ export class FlightQueryService {
     const images = Object.fromEntries(IMAGE_STATUSES.map((s) => [s, counts[s] ?? 0])) as Record<ImageStatus, number>;
     const total = Object.values(images).reduce((a, b) => a + b, 0);
     const pending = images.registered + images.queued + images.processing;
+    const notLive = new Set(await this.liveClasses.notLive(flight.organisationId));
     return {
       flight,
       images: { ...images, total },
       done: flight.status === 'completed' && pending === 0,
       failures: await this.flights.failures(flightId),
-      detections: await this.detections.countsByState(flightId),
+      detections: (await this.detections.countsByState(flightId)).map((d) => ({ ...d, live: !notLive.has(d.className) })),
     };
   }
 

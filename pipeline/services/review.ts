@@ -142,7 +142,7 @@ export class ReviewService {
     const image = detection && (await this.images.getInScope(detection.imageId, scopeOf(principal)));
     if (!detection || !image) throw new NotFoundError(`no detection ${detectionId}`);
     const finding = await this.findings.ofDetection(detectionId);
-    if (!finding) throw new ConflictError(`detection ${detectionId} is not in a finding yet: its flight is still being processed, or it is not flagged`, { state: detection.state });
+    if (!finding) throw new ConflictError(`detection ${detectionId} is not in a finding yet: its flight is still being processed, it is not flagged, or its class is not reviewed in your organisation`, { state: detection.state });
     // A photo can be visible while the finding it shows lies in another region: say nothing of it.
     if (!inScope(scopeOf(principal), finding)) throw new NotFoundError(`no detection ${detectionId}`);
     if (finding.bestDetectionId !== detectionId) {

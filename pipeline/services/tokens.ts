@@ -71,7 +71,8 @@ export class TokenService {
     return revoked;
   }
 
-  private async resolveOrganisation(ref: string | undefined): Promise<OrganisationRow> {
+  /** An organisation by id or name; the only one when none is named and there is just one. */
+  async resolveOrganisation(ref: string | undefined): Promise<OrganisationRow> {
     const all = await this.organisations.list();
     if (ref === undefined) {
       // The default organisation stands in only while no other exists.

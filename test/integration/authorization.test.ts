@@ -238,7 +238,13 @@ describe('authorisation matrix', () => {
     own = { ...ownBuilt, caseId: filedCaseId, attachmentId: attachment.id, notifiedCaseId, spare };
     // What the summary must count, straight from the table: the route's own query is what is tested.
     const ownCaseCount = async () => Number((await db.query(`SELECT count(*) FROM "${t.schema}".cases WHERE organisation_id = $1 AND region_code LIKE $2`, [t.organisationId, `${CALLER_REGION}%`])).rows[0].count);
-    fixtures = matrix({ own, otherOrganisation, otherRegion }, { origin, ownCaseCount });
+    // Organisation B switches off a class for itself: organisation A's callers must neither see that nor be affected.
+    const model = t.api.container.model.name;
+    const modelClass = t.api.container.model.classes.find((c) => c.hazardCode !== null)!.name;
+    const orgBClassNote = `switched off by organisation B ${t.schema}`;
+    await must('organisation B disabling a class', t.request('PUT', `/api/v1/models/${model}/classes/${modelClass}`, { token: b.admin, body: { enabled: false, note: orgBClassNote } }), 200);
+    const orgBClassEnabled = async () => (await db.query(`SELECT enabled FROM "${t.schema}".class_settings WHERE organisation_id = $1 AND model_name = $2 AND class_name = $3`, [orgB.id, model, modelClass])).rows[0]?.enabled as boolean | undefined;
+    fixtures = matrix({ own, otherOrganisation, otherRegion }, { origin, ownCaseCount, modelClass: { model, name: modelClass, orgBNote: orgBClassNote, orgBEnabled: orgBClassEnabled } });
 
     const document = (await t.request('GET', '/api/v1/openapi.json', { token: null })).body as { paths: Record<string, Record<string, { 'x-roles': readonly Role[] | 'public' }>> };
     operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ method, path, roles: op['x-roles'] })));
@@ -249,7 +255,10 @@ describe('authorisation matrix', () => {
   });
 
   /** The fixtures of every route, keyed "METHOD /api/v1/path/{param}" as the served document names them. */
-  function matrix(s: { own: OwnSide; otherOrganisation: Side; otherRegion: Side }, env: { origin: { lat: number; lon: number }; ownCaseCount: () => Promise<number> }): Record<string, RouteFixture> {
+  function matrix(
+    s: { own: OwnSide; otherOrganisation: Side; otherRegion: Side },
+    env: { origin: { lat: number; lon: number }; ownCaseCount: () => Promise<number>; modelClass: { model: string; name: string; orgBNote: string; orgBEnabled: () => Promise<boolean | undefined> } },
+  ): Record<string, RouteFixture> {
     const each = (make: (side: Side, scope: Scope, role: Role, allowed: boolean) => Probe | Promise<Probe>) => ({
       own: (role: Role, allowed: boolean) => make(s.own, 'own', role, allowed),
       otherOrganisation: (role: Role, allowed: boolean) => make(s.otherOrganisation, 'otherOrganisation', role, allowed),
@@ -294,6 +303,32 @@ describe('authorisation matrix', () => {
       'GET /api/v1/ready': publicRoute('/api/v1/ready'),
       'GET /api/v1/evidence/keys': publicRoute('/api/v1/evidence/keys'),
       'GET /api/v1/model': { roles: ALL, own: () => ({ path: '/api/v1/model' }), otherOrganisation: aboutCaller, otherRegion: aboutCaller },
+      'GET /api/v1/models': {
+        roles: ALL,
+        own: () => ({
+          path: '/api/v1/models',
+          check: (a) => {
+            const cls = a.body.items?.[0]?.classes?.find((c: { name: string }) => c.name === env.modelClass.name);
+            if (!cls?.live) return `class ${env.modelClass.name} is not live for the caller, though only organisation B switched it off`;
+            return a.text?.includes(env.modelClass.orgBNote) ? 'it shows organisation B’s note' : undefined;
+          },
+        }),
+        otherOrganisation: { na: 'the answer is about the caller’s own organisation; the request names no other (the own probe checks that organisation B’s override stays out)' },
+        otherRegion: { na: 'classes are switched for a whole organisation, not per region' },
+      },
+      'PUT /api/v1/models/{model}/classes/{class}': {
+        roles: ['admin'],
+        own: () => ({
+          path: `/api/v1/models/${env.modelClass.model}/classes/${env.modelClass.name}`,
+          body: { enabled: true, note: 'kept on in the matrix' },
+          check: async (a) => {
+            if (!a.body.live || a.body.override?.note !== 'kept on in the matrix') return `the class is not live with the caller’s note: ${JSON.stringify(a.body)}`;
+            return (await env.modelClass.orgBEnabled()) === false ? undefined : 'organisation B’s override changed';
+          },
+        }),
+        otherOrganisation: { na: 'an override always belongs to the caller’s organisation: the request cannot name another (the own probe checks that organisation B’s stays as it was)' },
+        otherRegion: { na: 'classes are switched for a whole organisation, not per region' },
+      },
       'GET /api/v1/me': {
         roles: ALL,
         own: () => ({ path: '/api/v1/me', check: (a) => (a.body.organisationId === t.organisationId && a.body.regionCode === CALLER_REGION ? undefined : `names ${a.body.organisationId} ${a.body.regionCode}`) }),

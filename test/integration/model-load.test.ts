@@ -86,6 +86,23 @@ describe('loading a model directory', () => {
     }
   });
 
+  it('when a manifest ships a class disabled with its reason, then the card carries both and every other class is enabled by default', async () => {
+    const classes = (manifest.classes as Array<Record<string, unknown>>).map((c) => (c.name === 'blocked_exit' ? { ...c, enabled: false, disabledReason: 'only synthetic evidence: 0 real test instances' } : c));
+    const card = await readModelCard(await modelDir('disabled-class', { ...manifest, classes }));
+    expect(card.classes.find((c) => c.name === 'blocked_exit')).toMatchObject({ hazardCode: 'EGRESS-BLOCKED-EXIT', enabledByDefault: false, disabledReason: 'only synthetic evidence: 0 real test instances' });
+    expect(card.classes.filter((c) => c.name !== 'blocked_exit').every((c) => c.enabledByDefault && c.disabledReason === null)).toBe(true);
+    // A class shipped disabled still flags its hazard: its detections are stored for when a bureau enables it.
+    expect(hazardClassesOf(card).map((c) => c.name)).toContain('blocked_exit');
+    expect((await readModelCard(DEFAULT_MODEL)).classes.every((c) => c.enabledByDefault && c.disabledReason === null)).toBe(true);
+  });
+
+  it('when a manifest disables a class without saying why, or gives a reason to an enabled class, then loading is refused naming the class', async () => {
+    const withClass = (patch: Record<string, unknown>) => ({ ...manifest, classes: (manifest.classes as Array<Record<string, unknown>>).map((c, i) => (i === 2 ? { ...c, ...patch } : c)) });
+    await expect(readModelCard(await modelDir('disabled-silently', withClass({ enabled: false })))).rejects.toThrow(/classes\.2.*disabledReason/);
+    await expect(readModelCard(await modelDir('reason-for-enabled', withClass({ disabledReason: 'no real photos' })))).rejects.toThrow(/classes\.2.*disabledReason/);
+    await expect(readModelCard(await modelDir('empty-reason', withClass({ enabled: false, disabledReason: '  ' })))).rejects.toThrow(/classes\.2\.disabledReason/);
+  });
+
   it('when no class maps to a hazard, then the pipeline refuses the model and says what to add', async () => {
     const card = await readModelCard(await modelDir('unmapped', undefined));
     expect(card.classes.every((c) => c.hazardCode === null)).toBe(true);

@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, ApiError, storedToken, storeToken } from './api.js';
 import { I18nContext, initialLanguage, type Language, makeI18n, saveLanguage, useI18n } from './i18n.js';
-import { navigate, type Route, useRoute } from './router.js';
+import { hrefOf, navigate, type Route, useRoute } from './router.js';
 import type { Me, Role } from './types.js';
 import { ErrorBox, Loading } from './ui.js';
 import { ReviewPage } from './pages/review.js';
@@ -10,6 +10,7 @@ import { CasesPage } from './pages/cases.js';
 import { CaseDetailPage } from './pages/case-detail.js';
 import { MapPage } from './pages/map.js';
 import { FlightsPage } from './pages/flights.js';
+import { ModelPage } from './pages/model.js';
 import { HelpDialog } from './pages/help.js';
 import './styles.css';
 
@@ -24,7 +25,7 @@ if (fromLink) {
 const PAGES_BY_ROLE: Record<Role, Array<Route['page']>> = {
   reviewer: ['review', 'cases', 'map', 'flights'],
   regulator: ['cases', 'map', 'flights'],
-  admin: ['review', 'cases', 'map', 'flights'],
+  admin: ['review', 'cases', 'map', 'flights', 'model'],
   operator: ['flights'],
 };
 
@@ -123,7 +124,7 @@ function Shell({ me, onLanguage, onSignOut }: { me: Me; onLanguage: () => void; 
   const pages = PAGES_BY_ROLE[me.role];
   const page = route.page === 'case' ? 'cases' : route.page;
   useEffect(() => {
-    if (!pages.includes(page)) navigate(`#/${pages[0]}`);
+    if (!pages.includes(page)) navigate(hrefOf(pages[0]!));
   }, [page, pages]);
   useEffect(() => {
     const on = (e: KeyboardEvent) => {
@@ -141,16 +142,16 @@ function Shell({ me, onLanguage, onSignOut }: { me: Me; onLanguage: () => void; 
     window.addEventListener('keydown', on);
     return () => window.removeEventListener('keydown', on);
   }, []);
-  const labels: Record<string, string> = { review: i.t('nav.review'), cases: i.t('nav.cases'), map: i.t('nav.map'), flights: i.t('nav.flights') };
+  const labels: Record<string, string> = { review: i.t('nav.review'), cases: i.t('nav.cases'), map: i.t('nav.map'), flights: i.t('nav.flights'), model: i.t('nav.model') };
   return (
     <div class="shell">
       <header class="topbar">
-        <a class="brand" href={`#/${pages[0]}`}>
+        <a class="brand" href={hrefOf(pages[0]!)}>
           Hazard<span>Scope</span>
         </a>
         <nav>
           {pages.map((p) => (
-            <a key={p} href={`#/${p}`} class={p === page ? 'active' : ''} aria-current={p === page ? 'page' : undefined}>
+            <a key={p} href={hrefOf(p)} class={p === page ? 'active' : ''} aria-current={p === page ? 'page' : undefined}>
               {labels[p]}
             </a>
           ))}
@@ -174,6 +175,7 @@ function Shell({ me, onLanguage, onSignOut }: { me: Me; onLanguage: () => void; 
       {route.page === 'case' && route.id && <CaseDetailPage me={me} id={route.id} />}
       {route.page === 'map' && <MapPage />}
       {route.page === 'flights' && <FlightsPage />}
+      {route.page === 'model' && pages.includes('model') && <ModelPage />}
       {help && <HelpDialog onClose={() => setHelp(false)} />}
     </div>
   );

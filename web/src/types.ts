@@ -92,7 +92,29 @@ export interface Image {
 export interface ModelCard {
   name: string;
   version: string;
-  classes: Array<{ name: string; hazardCode: string | null; severity: 'major' | 'general' | null; threshold: number }>;
+  classes: Array<{ name: string; hazardCode: string | null; severity: 'major' | 'general' | null; threshold: number; enabledByDefault: boolean; disabledReason: string | null }>;
+}
+
+/** A class as the caller's organisation has it (GET /models). */
+export interface ModelClassState {
+  name: string;
+  hazardCode: string | null;
+  severity: 'major' | 'general' | null;
+  threshold: number;
+  enabledByDefault: boolean;
+  disabledReason: string | null;
+  live: boolean;
+  decidedBy: 'no_hazard_code' | 'override' | 'manifest';
+  override: { enabled: boolean; note: string; changedBy: { userId: string; name: string }; changedAt: string } | null;
+}
+
+export interface ModelState {
+  name: string;
+  version: string;
+  file: string;
+  sha256: string;
+  active: boolean;
+  classes: ModelClassState[];
 }
 
 export interface Site {
