@@ -27,6 +27,7 @@ COPY --from=web --chown=node:node /app/web/dist ./web/dist
 # The administration CLI (tokens, organisations, audit verify, verify-evidence, detect).
 COPY --chown=node:node scripts/cli.ts scripts/detect-command.ts scripts/verify-evidence-command.ts ./scripts/
 COPY --chown=node:node models/hazard-v1 ./models/hazard-v1
+COPY --chown=node:node models/hazard-v2 ./models/hazard-v2
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s --retries=3 CMD node -e "fetch('http://127.0.0.1:8080/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"

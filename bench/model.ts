@@ -1,8 +1,10 @@
 /**
  * One 640×640 session.run of the default hazard model against the YOLOv8n COCO int8 reference from
- * ../shared/fixtures/real, same machine, same run, same thread settings.
+ * ../shared/fixtures/real, same machine, same run, same thread settings; then a whole 20 MP photo
+ * through the tiled engine, the default model against `--baseline` (hazard-v1) in alternating
+ * rounds, with the ratio per round (hazard-v2 must stay within 1.5× of hazard-v1).
  *
- *   npm run bench:model [-- --runs 30 --threads 2]
+ *   npm run bench:model [-- --runs 30 --threads 2 --rounds 4]
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -10,12 +12,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { Detector } from '../pipeline/inference/detector.js';
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '30' },
     threads: { type: 'string', default: String(os.availableParallelism()) },
-    model: { type: 'string', default: 'models/hazard-v1/model.onnx' },
+    model: { type: 'string', default: 'models/hazard-v2/model.onnx' },
+    baseline: { type: 'string', default: 'models/hazard-v1' },
+    rounds: { type: 'string', default: '4' },
     reference: { type: 'string', default: '../shared/fixtures/real/models/yolov8n_coco_640_int8.onnx' },
   },
 });
@@ -65,3 +71,32 @@ if (rows.length === 3) {
   const ourP50 = Math.max(rows[0]![1].p50, rows[2]![1].p50);
   console.log(`ours / reference (p50, worse of our two passes): ${(ourP50 / rows[1]![1].p50).toFixed(2)}`);
 }
+
+// A 20 MP survey photo (5472×3648, a DJI Phantom 4 RTK frame's size) made from a sample photo.
+const photo = await sharp('samples/demo-flight/DJI_0001.JPG').resize(5472, 3648).jpeg({ quality: 90 }).toBuffer();
+const candidate = await Detector.open(path.dirname(values.model!), { intraOpThreads: threads });
+const baseline = await Detector.open(values.baseline!, { intraOpThreads: threads });
+await candidate.detectEncoded(photo);
+await baseline.detectEncoded(photo);
+const ratios: number[] = [];
+const timesOf = { candidate: [] as number[], baseline: [] as number[] };
+for (let round = 0; round < Number(values.rounds); round++) {
+  // ABBA order within a round, so drift in machine load hits both alike.
+  const order = round % 2 === 0 ? (['candidate', 'baseline'] as const) : (['baseline', 'candidate'] as const);
+  const t: Record<string, number> = {};
+  for (const which of order) {
+    const started = performance.now();
+    await (which === 'candidate' ? candidate : baseline).detectEncoded(photo);
+    t[which] = performance.now() - started;
+    timesOf[which].push(t[which]);
+  }
+  ratios.push(t.candidate! / t.baseline!);
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(`\nwhole 5472×3648 photo, tiled (${candidate.spec.tiling.tileWidth} px tiles, ${Math.round(candidate.spec.tiling.overlap * 100)}% overlap), decode + inference + merge, ${threads} intra-op threads, ${ratios.length} alternating rounds`);
+console.log(`${candidate.spec.name.padEnd(12)} median ${(median(timesOf.candidate) / 1000).toFixed(2)} s per photo`);
+console.log(`${baseline.spec.name.padEnd(12)} median ${(median(timesOf.baseline) / 1000).toFixed(2)} s per photo`);
+const spread = Math.max(...ratios) - Math.min(...ratios);
+console.log(`${candidate.spec.name} / ${baseline.spec.name}: median ${median(ratios).toFixed(2)} (rounds ${ratios.map((r) => r.toFixed(2)).join(', ')})${spread > 0.3 ? ' — spread too wide to trust: run again on a quieter machine' : ''}`);
+await candidate.release();
+await baseline.release();

@@ -165,8 +165,10 @@ async function main(): Promise<number> {
     }
     const seconds = (performance.now() - started) / 1000;
     const flagged = new Map<string, number>();
-    for (const d of status.detections as Array<{ className: string; state: string; count: number }>) {
+    const notReviewed = new Set<string>();
+    for (const d of status.detections as Array<{ className: string; state: string; count: number; live: boolean }>) {
       if (d.state === 'flagged') flagged.set(d.className, (flagged.get(d.className) ?? 0) + d.count);
+      if (!d.live) notReviewed.add(d.className);
     }
     const presentClasses = [...new Set(truth.hazards.map((h) => h.class))].sort();
     const missing = presentClasses.filter((c) => !flagged.get(c));
@@ -174,9 +176,12 @@ async function main(): Promise<number> {
     console.log(`\n${line}\nHazardScope demo summary\n${line}`);
     console.log(`Photos processed   ${status.images.processed} of ${status.images.total}${status.images.failed ? `  (${status.images.failed} failed)` : ''}`);
     console.log(`Time taken         ${seconds.toFixed(1)} s (start-up, upload, detection)`);
+    const model = (await call('GET', '/model', tokens.reviewer!)) as { name: string; version: string };
+    console.log(`Model              ${model.name} ${model.version} (its card: models/${model.name}/README.md)`);
     console.log('Flagged for review (per hazard class; ground truth has these classes present):');
     for (const c of [...new Set([...presentClasses, ...flagged.keys()])].sort()) {
-      console.log(`  ${c.padEnd(20)} ${String(flagged.get(c) ?? 0).padStart(4)} ${presentClasses.includes(c) ? '' : ' (not in ground truth)'}`);
+      const notes = [presentClasses.includes(c) ? '' : 'not in ground truth', notReviewed.has(c) ? 'off by default: stored, not queued for review' : ''].filter(Boolean);
+      console.log(`  ${c.padEnd(20)} ${String(flagged.get(c) ?? 0).padStart(4)} ${notes.length ? ` (${notes.join('; ')})` : ''}`);
     }
     for (const f of status.failures as Array<{ filename: string; reason: string }>) console.log(`  failed: ${f.filename}: ${f.reason}`);
     const views = findings.reduce((n, f) => n + f.viewCount, 0);

@@ -65,13 +65,17 @@ export interface RealReport {
   classes: Array<{ name: string; threshold: number; instances: number; photosWithClass: number; iou30: ReturnType<typeof boxCounts>; iou50: ReturnType<typeof boxCounts>; imageRecall: number; objectSidePx: { p10: number; median: number; p90: number } | null; bySource: Record<string, { instances: number; recall30: number; precision30: number }> }>;
   falseAlarms: { aerial: ReturnType<typeof falseAlarms> & { byClassName: Record<string, number> }; ground: ReturnType<typeof falseAlarms> & { byClassName: Record<string, number> } };
   helmets: ReturnType<typeof helmetsFlagged> | null;
+  /** Test photos the decoder refused (truncated web JPEGs), left out of every figure. */
+  undecodable?: string[];
 }
 
 export async function evaluateOnReal(detector: Detector, options: RealOptions): Promise<RealReport | null> {
   const prepared = await prepare(detector, options, 'test');
   if (!prepared) return null;
-  const detections = await detectAll(detector, prepared.photos, SCORE_FLOOR, 'real test');
-  return scoreReal(detector, prepared, detections);
+  const skipped: string[] = [];
+  const detections = await detectAll(detector, prepared.photos, SCORE_FLOOR, 'real test', skipped);
+  const gone = new Set(skipped);
+  return { ...scoreReal(detector, { ...prepared, photos: prepared.photos.filter((p) => !gone.has(p.id)) }, detections), undecodable: skipped };
 }
 
 export function scoreReal(detector: Detector, prepared: Prepared, detections: RealDetection[]): RealReport {
@@ -141,7 +145,7 @@ export function realTable(report: RealReport, enabled: ReadonlyMap<string, { ena
   const fa = (r: RealReport['falseAlarms']['aerial']) =>
     `**${r.photos ? (live(r) / r.photos).toFixed(2) : '—'}** per photo from the classes on by default, ${r.perPhoto.toFixed(2)} from all (${r.alarms} on ${r.photos} photos${r.alarms ? `: ${Object.entries(r.byClassName).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''})`;
   return [
-    `Real test photos (${used}); default thresholds; boxes matched one to one.`,
+    `Real test photos (${used}${report.undecodable?.length ? `; ${report.undecodable.length} that do not decode left out` : ''}); default thresholds; boxes matched one to one.`,
     '',
     '| class | threshold | on by default | instances | recall @0.3 | precision @0.3 | recall @0.5 | precision @0.5 | image recall | object size (px, p10–p90) |',
     '|---|---|---|---|---|---|---|---|---|---|',

@@ -58,7 +58,7 @@ async function runSplit(detector: Detector, dir: string, label: string) {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      model: { type: 'string', default: 'models/hazard-v1' },
+      model: { type: 'string', default: 'models/hazard-v2' },
       data: { type: 'string', default: 'data/training' },
       fixtures: { type: 'string', default: '../shared/fixtures/real/images' },
       calibrate: { type: 'boolean', default: false },
@@ -203,6 +203,6 @@ function round(n: number): number {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(error instanceof Error ? error.stack || error.message || error.name : error);
   process.exitCode = 1;
 });

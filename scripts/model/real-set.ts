@@ -81,14 +81,23 @@ export function fixtureDronePhotos(dir: string, files: readonly string[], hazard
     .map((f) => ({ id: `fixtures/${f}`, file: path.join(dir, f), source: 'shared-fixtures', aerial: true, width: 0, height: 0, boxes: [], ignore: [], annotated: [...hazardClasses] }));
 }
 
-export async function detectAll(detector: Detector, photos: readonly RealSetPhoto[], floor: number, label: string): Promise<RealDetection[]> {
+/** Photos that could not be decoded are skipped, named on stderr and added to `skipped`. */
+export async function detectAll(detector: Detector, photos: readonly RealSetPhoto[], floor: number, label: string, skipped: string[] = []): Promise<RealDetection[]> {
   const thresholds = detector.spec.classes.map(() => floor);
   const out: RealDetection[] = [];
   const started = performance.now();
   let done = 0;
   for (const photo of photos) {
     const bytes = await readFile(photo.file);
-    const result = await detector.detectEncoded(bytes, { thresholds });
+    let result;
+    try {
+      result = await detector.detectEncoded(bytes, { thresholds });
+    } catch (error) {
+      // A few web images are truncated JPEGs; one must not cost the whole evaluation.
+      process.stderr.write(`${label}: skipped ${photo.id}: ${error instanceof Error ? error.message || error.name : String(error)}\n`);
+      skipped.push(photo.id);
+      continue;
+    }
     for (const d of result.detections) out.push({ photo: photo.id, classIndex: d.classIndex, score: d.score, x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2 });
     if (++done % 200 === 0) process.stderr.write(`${label}: ${done}/${photos.length} photos, ${((performance.now() - started) / done).toFixed(0)} ms each\n`);
   }

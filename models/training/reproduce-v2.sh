@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Reproduces models/hazard-v2: generated flights (as for hazard-v1), the real photo sets from
+# sources.json, a resumable training run, ONNX export, thresholds chosen on the validation splits
+# and the model card's figures on the held-out test sets.
+# Needs Debian's python3-torch, python3-onnx and python3-opencv, and git with network access (or
+# local mirrors, see get-data.sh). About 2 h 10 min on 2 CPU cores; run it again after an
+# interruption and it continues from the last finished step (data and caches are kept).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+data=${DATA:-$root/data/training}
+out=${OUT:-$root/models/hazard-v2}
+steps=${STEPS:-2400}
+python=${PYTHON:-/usr/bin/python3}
+cd "$root"
+node scripts/ensure-deps.mjs
+"$python" -c 'import torch, onnx, cv2' || {
+  echo "missing Python packages: apt-get install -y python3-torch python3-onnx python3-opencv" >&2
+  exit 1
+}
+start=$(date +%s)
+bash models/training/generate-data.sh "$data"
+bash models/training/get-data.sh "$data/real"
+echo "data ready after $(( ($(date +%s) - start) / 60 )) min"
+extra=()
+for dir in ${EXTRA:-}; do extra+=(--extra "$dir"); done
+(cd models/training && "$python" train_v2.py --synth "$data" --real "$data/real" --out "$data/run-v2" --steps "$steps" --threads "$(nproc)" "${extra[@]}")
+echo "training done after $(( ($(date +%s) - start) / 60 )) min"
+(cd models/training && "$python" export.py --weights "$data/run-v2/final.pt" --out "$out" --name hazard-v2 --version "${VERSION:-2.0.0}" --v2 --date "$(date +%F)")
+npx --no-install tsx scripts/model/evaluate.ts --model "$out" --data "$data" --real "$data/real" --calibrate
+echo "model reproduced in $(( ($(date +%s) - start) / 60 )) min"
