@@ -150,7 +150,8 @@ def transform(labels, ignore, x0, y0, k, s):
     return labels, ignore
 
 
-def flip_rotate(img, labels, ignore, rng):
+def flip_rotate(img, labels, ignore, rng, turns_allowed=True):
+    """A horizontal flip half the time, then 0-3 quarter turns (none for ground photos, which keep gravity)."""
     s = img.shape[0]
 
     def apply(boxes, fn):
@@ -161,7 +162,7 @@ def flip_rotate(img, labels, ignore, rng):
         f = lambda b: np.stack([s - b[:, 2], b[:, 1], s - b[:, 0], b[:, 3]], 1)
         labels = np.concatenate([labels[:, :1], apply(labels[:, 1:], f)], 1) if len(labels) else labels
         ignore = apply(ignore, f)
-    turns = int(rng.integers(4))
+    turns = int(rng.integers(4)) if turns_allowed else 0
     for _ in range(turns):
         # 90° counter-clockwise: (x, y) → (y, s - x)
         img = np.rot90(img)

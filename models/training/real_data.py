@@ -101,23 +101,11 @@ class RealDataset(torch.utils.data.Dataset):
                              borderMode=cv2.BORDER_CONSTANT, borderValue=(PAD, PAD, PAD))
         labels, ignore = transform(labels, ignore, x0, y0, k, s)
         if self.augment:
-            img, labels, ignore = flip_only(img, labels, ignore, rng) if rng.random() < 0.7 else flip_rotate(img, labels, ignore, rng)
+            # Ground photos mostly keep gravity; some turns teach the nadir view, where up is arbitrary.
+            img, labels, ignore = flip_rotate(img, labels, ignore, rng, turns_allowed=rng.random() >= 0.7)
             img = photometric(img, rng)
         tensor = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).float() / 255.0
         return tensor, torch.from_numpy(labels), torch.from_numpy(ignore), rec["annotated"]
-
-
-def flip_only(img, labels, ignore, rng):
-    """Ground photos keep gravity: a horizontal flip, no turns."""
-    if rng.random() < 0.5:
-        s = img.shape[1]
-        img = img[:, ::-1]
-        f = lambda b: np.stack([s - b[:, 2], b[:, 1], s - b[:, 0], b[:, 3]], 1)
-        if len(labels):
-            labels = np.concatenate([labels[:, :1], f(labels[:, 1:])], 1)
-        if len(ignore):
-            ignore = f(ignore)
-    return np.ascontiguousarray(img), labels.astype(np.float32), ignore.astype(np.float32)
 
 
 def build_patch_bank(cache_path, classes_wanted, out_path, margin=0.08, min_side=24):
