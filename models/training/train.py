@@ -124,6 +124,35 @@ def compute_loss(feats, labels_list, ignore_list, class_mask=None):
     return loss_cls + 7.5 * loss_box * 0.5, loss_cls.item(), loss_box.item()
 
 
+def seed_everything(seed, threads=0):
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if threads:
+        torch.set_num_threads(threads)
+
+
+def make_optimiser(model, lr):
+    """AdamW with weight decay on weights only (none on norms and biases)."""
+    decay, no_decay = [], []
+    for _, p in model.named_parameters():
+        (no_decay if p.ndim <= 1 else decay).append(p)
+    return torch.optim.AdamW([{"params": decay, "weight_decay": 5e-4}, {"params": no_decay, "weight_decay": 0}], lr=lr)
+
+
+def optimise(model, opt, loss, step, steps, base_lr, warmup=300):
+    """One step at the learning rate of a linear warm-up then cosine decay to 2%; returns that rate."""
+    progress = min(1.0, step / steps)
+    lr = base_lr * min(1.0, (step + 1) / warmup) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress)))
+    for group in opt.param_groups:
+        group["lr"] = lr
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+    opt.step()
+    return lr
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
@@ -136,11 +165,7 @@ def main():
     ap.add_argument("--threads", type=int, default=0)
     args = ap.parse_args()
 
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    seed_everything(args.seed, args.threads)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cache = out / "cache"
@@ -156,15 +181,11 @@ def main():
     loader = torch.utils.data.DataLoader(train, batch_size=args.batch, shuffle=True, collate_fn=collate,
                                          num_workers=1, drop_last=True, generator=g)
     model = Detector(len(CLASSES))
-    decay, no_decay = [], []
-    for name, p in model.named_parameters():
-        (no_decay if p.ndim <= 1 else decay).append(p)
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 5e-4}, {"params": no_decay, "weight_decay": 0}], lr=args.lr)
+    opt = make_optimiser(model, args.lr)
     start = time.time()
     step = 0
     best = math.inf
     log = []
-    warmup = 300
     done = False
     epoch = 0
     while not done:
@@ -172,15 +193,8 @@ def main():
         train.set_epoch(epoch)
         for images, labels, ignore in loader:
             elapsed = time.time() - start
-            progress = min(1.0, step / args.steps)
-            lr = args.lr * min(1.0, (step + 1) / warmup) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress)))
-            for group in opt.param_groups:
-                group["lr"] = lr
             loss, lc, lb = compute_loss(model(images), labels, ignore)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
-            opt.step()
+            lr = optimise(model, opt, loss, step, args.steps, args.lr)
             step += 1
             if step % 50 == 0:
                 print(f"step {step} epoch {epoch} {elapsed / 60:.1f} min lr {lr:.2e} cls {lc:.3f} box {lb:.3f}", flush=True)

@@ -15,7 +15,6 @@ helmets are told apart from bare ones; it has no hazard code and is never flagge
 import argparse
 import json
 import math
-import random
 import time
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import torch
 from dataset import CropDataset, build_cache
 from model import Detector
 from real_data import GENERATED_ANNOTATED, CompositeDataset, RealDataset, build_patch_bank, build_real_cache
-from train import compute_loss
+from train import compute_loss, make_optimiser, optimise, seed_everything
 from yolo_export_data import build_yolo_cache
 
 CLASSES = ["fire", "smoke", "blocked_exit", "unguarded_edge", "no_helmet", "drums_outside_bund", "helmet"]
@@ -74,7 +73,7 @@ def main():
     ap.add_argument("--real", required=True, help="get-data.sh output (index.json and raw/)")
     ap.add_argument("--extra", action="append", default=[], help="YOLO datasets from `hazardscope export-training`")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--steps", type=int, default=2400)
     ap.add_argument("--chunk", type=int, default=250, help="steps between validation and checkpoint")
     ap.add_argument("--size", type=int, default=352)
     ap.add_argument("--batch", type=int, default=16)
@@ -84,11 +83,7 @@ def main():
     ap.add_argument("--threads", type=int, default=0)
     args = ap.parse_args()
 
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    seed_everything(args.seed, args.threads)
     out = Path(args.out)
     cache = out / "cache"
     cache.mkdir(parents=True, exist_ok=True)
@@ -129,10 +124,7 @@ def main():
                 RealDataset(str(cache / "neg-val"), args.size, augment=False)]
 
     model = Detector(len(CLASSES))
-    decay, no_decay = [], []
-    for _, p in model.named_parameters():
-        (no_decay if p.ndim <= 1 else decay).append(p)
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 5e-4}, {"params": no_decay, "weight_decay": 0}], lr=args.lr)
+    opt = make_optimiser(model, args.lr)
     step, best, log = 0, math.inf, []
     ckpt = out / "last.pt"
     if ckpt.exists():
@@ -141,7 +133,6 @@ def main():
         opt.load_state_dict(state["optimiser"])
         step, best, log = state["step"], state["best"], state["log"]
         print(f"resumed at step {step} (best validation loss {best:.4f})", flush=True)
-    warmup = 300
     start = time.time()
     while step < args.steps:
         epoch = step // args.chunk
@@ -150,15 +141,8 @@ def main():
                                              num_workers=1, drop_last=True)
         model.train()
         for images, labels, ignore, mask in loader:
-            progress = min(1.0, step / args.steps)
-            lr = args.lr * min(1.0, (step + 1) / warmup) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress)))
-            for group in opt.param_groups:
-                group["lr"] = lr
             loss, lc, lb = compute_loss(model(images), labels, ignore, mask)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
-            opt.step()
+            lr = optimise(model, opt, loss, step, args.steps, args.lr)
             step += 1
             if step % 25 == 0:
                 print(f"step {step} {(time.time() - start) / 60:.1f} min lr {lr:.2e} cls {lc:.3f} box {lb:.3f}", flush=True)
