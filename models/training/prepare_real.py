@@ -160,6 +160,12 @@ def assign_splits(items, src):
         for it in items:
             it["split"] = rule["to"]
         return
+    if rule["kind"] == "by-pattern":
+        # Scenes told apart by file name (one survey per prefix): the first pattern that matches wins.
+        for it in items:
+            name = Path(it["path"]).name
+            it["split"] = next((s for s in ("val", "test") if rule.get(s) and re.search(rule[s], name)), rule.get("default", "train"))
+        return
     folder_split = {f: s for s in ("train", "val", "test") for f in rule.get(s, [])}
     votes = defaultdict(Counter)
     for it in items:

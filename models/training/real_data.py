@@ -10,6 +10,9 @@ datasets draw from the caches:
 - `CompositeDataset`: a generated survey crop with real fire and smoke cut out of licensed photos
   pasted onto it under a feathered mask, 12-160 px across: real flame texture at the scale and
   on the backgrounds a nadir drone photo shows. The pasted box is the label.
+- `build_tile_cache`: real hazard-free drone photos cut into unscaled tiles, as the engine sees
+  them; served by `RealDataset` as they are and, through `CompositeDataset`, with real fire and
+  smoke pasted onto them.
 - Generated crops themselves come from dataset.CropDataset.
 """
 import json
@@ -52,6 +55,33 @@ def cache_items(items, raw_dir, cache_path):
             "labels": [[b[0]] + scale(b[1:]) for b in it["boxes"]],
             "ignore": [scale(b) for b in it["ignore"]],
         })
+    array.flush()
+    Path(cache_path + ".json").write_text(json.dumps(records))
+    return len(records)
+
+
+def build_tile_cache(index_path, raw_dir, cache_path, splits, viewpoint_prefix="aerial", side=SIDE):
+    """Cuts the hazard-free photos of `splits` whose viewpoint starts with `viewpoint_prefix` into
+    unscaled side x side tiles, as the engine cuts a large photo. The whole-photo cache shows a drone
+    photo shrunk several times; the pipeline's tiles show it at full resolution, which is where the
+    false alarms on drone photos come from. Returns the number of tiles."""
+    index = json.loads(Path(index_path).read_text())
+    photos = [it for it in index["items"] if it["split"] in splits and it["use"] == "train" and it["role"] == "negatives"
+              and it.get("viewpoint", "").startswith(viewpoint_prefix)]
+    tiles = []
+    for it in photos:
+        w, h = it["width"], it["height"]
+        for y in range(0, max(1, h - side // 4), side):
+            for x in range(0, max(1, w - side // 4), side):
+                tiles.append((it, x, y, min(side, w - x), min(side, h - y)))
+    array = np.lib.format.open_memmap(cache_path + ".npy", mode="w+", dtype=np.uint8, shape=(len(tiles), side, side, 3))
+    records, current, img = [], None, None
+    for i, (it, x, y, tw, th) in enumerate(tiles):
+        if it is not current:
+            current, img = it, cv2.imread(str(Path(raw_dir) / it["path"]), cv2.IMREAD_COLOR)[:, :, ::-1]
+        array[i] = PAD
+        array[i, :th, :tw] = img[y:y + th, x:x + tw]
+        records.append({"source": it["source"], "size": [tw, th], "annotated": it["annotated"], "labels": [], "ignore": []})
     array.flush()
     Path(cache_path + ".json").write_text(json.dumps(records))
     return len(records)
@@ -149,7 +179,9 @@ class CompositeDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, index):
         rng = np.random.default_rng((self.seed, self.epoch, index, 11))
-        tensor, labels, ignore = self.base[index][:3]
+        item = self.base[index]
+        tensor, labels, ignore = item[:3]
+        annotated = item[3] if len(item) > 3 else GENERATED_ANNOTATED
         img = (tensor.numpy().transpose(1, 2, 0) * 255).astype(np.float32)
         s = img.shape[0]
         new = []
@@ -179,7 +211,7 @@ class CompositeDataset(torch.utils.data.Dataset):
         if new:
             labels = torch.cat([labels, torch.tensor(new, dtype=torch.float32)], 0)
         out = torch.from_numpy(np.ascontiguousarray(img.clip(0, 255).transpose(2, 0, 1))).float() / 255.0
-        return out, labels, ignore, GENERATED_ANNOTATED
+        return out, labels, ignore, annotated
 
 
 def feathered_mask(w, h, rng):

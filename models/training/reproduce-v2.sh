@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Reproduces models/hazard-v2: generated flights (as for hazard-v1), the real photo sets from
-# sources.json, a resumable training run, ONNX export, thresholds chosen on the validation splits
-# and the model card's figures on the held-out test sets.
+# sources.json, two resumable training stages, ONNX export, thresholds chosen on the validation
+# splits and the model card's figures on the held-out test sets.
+#   stage 1 (2.0.0): from scratch, STEPS steps;
+#   stage 2 (2.1.0): from stage 1's exported ONNX, STEPS2 more steps at a lower learning rate, with
+#   hazard-free drone photos cut into unscaled tiles (and real fire pasted onto them) in every batch.
 # Needs Debian's python3-torch, python3-onnx and python3-opencv, and git with network access (or
 # local mirrors, see get-data.sh). About 2 h 10 min on 2 CPU cores; run it again after an
 # interruption and it continues from the last finished step (data and caches are kept).
@@ -10,6 +13,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 data=${DATA:-$root/data/training}
 out=${OUT:-$root/models/hazard-v2}
 steps=${STEPS:-2400}
+steps2=${STEPS2:-1200}
 python=${PYTHON:-/usr/bin/python3}
 cd "$root"
 node scripts/ensure-deps.mjs
@@ -24,7 +28,11 @@ echo "data ready after $(( ($(date +%s) - start) / 60 )) min"
 extra=()
 for dir in ${EXTRA:-}; do extra+=(--extra "$dir"); done
 (cd models/training && "$python" train_v2.py --synth "$data" --real "$data/real" --out "$data/run-v2" --steps "$steps" --threads "$(nproc)" "${extra[@]}")
+(cd models/training && "$python" export.py --weights "$data/run-v2/final.pt" --out "$data/stage1" --name hazard-v2 --version 2.0.0 --v2 --date "$(date +%F)")
+echo "stage 1 done after $(( ($(date +%s) - start) / 60 )) min"
+(cd models/training && "$python" train_v2.py --synth "$data" --real "$data/real" --out "$data/run-v2.1" --steps "$steps2" --threads "$(nproc)" \
+  --init "$data/stage1/model.onnx" --lr 1e-3 --weights 0.25,0.15,0.25,0.1,0,0.15,0.1 "${extra[@]}")
 echo "training done after $(( ($(date +%s) - start) / 60 )) min"
-(cd models/training && "$python" export.py --weights "$data/run-v2/final.pt" --out "$out" --name hazard-v2 --version "${VERSION:-2.0.0}" --v2 --date "$(date +%F)")
+(cd models/training && "$python" export.py --weights "$data/run-v2.1/final.pt" --out "$out" --name hazard-v2 --version "${VERSION:-2.1.0}" --v2 --date "$(date +%F)")
 npx --no-install tsx scripts/model/evaluate.ts --model "$out" --data "$data" --real "$data/real" --calibrate
 echo "model reproduced in $(( ($(date +%s) - start) / 60 )) min"

@@ -7,8 +7,13 @@ Every `--chunk` steps it validates and writes `last.pt` (weights, optimiser, ste
 run that is stopped (a 2-hour session, a reboot) continues from there when started again with the
 same arguments. Caches are built once per output directory and reused.
 
-Each batch is drawn by weight from five pools: generated crops, generated crops with real fire and
-smoke pasted in, real labelled photos, real hazard-free photos, and reviewer exports. Classes are
+Each batch is drawn by weight from seven pools: generated crops, generated crops with real fire and
+smoke pasted in, real labelled photos, real hazard-free photos, reviewer exports, real hazard-free
+drone photos cut into unscaled tiles as the engine cuts them, and those tiles with real fire and
+smoke pasted in.
+
+`--init` starts a stage from earlier weights (a `.pt` state or a shipped `model.onnx`, whose folded
+batch norms then stay frozen) instead of from scratch: hazard-v2.1 is hazard-v2.0 trained on. Classes are
 taxonomy v1 plus `helmet` (a head with a hard hat): the model learns it so that heads wearing
 helmets are told apart from bare ones; it has no hazard code and is never flagged.
 """
@@ -23,7 +28,8 @@ import torch
 
 from dataset import CropDataset, build_cache
 from model import Detector
-from real_data import GENERATED_ANNOTATED, CompositeDataset, RealDataset, build_patch_bank, build_real_cache
+from onnx_weights import freeze_bn, load_onnx_weights
+from real_data import GENERATED_ANNOTATED, CompositeDataset, RealDataset, build_patch_bank, build_real_cache, build_tile_cache
 from train import compute_loss, make_optimiser, optimise, seed_everything
 from yolo_export_data import build_yolo_cache
 
@@ -78,7 +84,9 @@ def main():
     ap.add_argument("--size", type=int, default=352)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=2e-3)
-    ap.add_argument("--weights", default="0.35,0.2,0.3,0.15,0.0", help="generated, composite, real, negatives, exports")
+    ap.add_argument("--weights", default="0.35,0.2,0.3,0.15,0.0,0.0,0.0",
+                    help="generated, composite, real, negatives, exports, aerial tiles, aerial composites (missing ones are 0)")
+    ap.add_argument("--init", help="weights to start from: a .pt state dict or a model.onnx (batch norms then frozen)")
     ap.add_argument("--seed", type=int, default=20261204)
     ap.add_argument("--threads", type=int, default=0)
     args = ap.parse_args()
@@ -97,6 +105,8 @@ def main():
             print(f"cached {build_real_cache(real_index, raw, str(cache / f'real-{split}'), {split}, roles={'labelled'})} real {split} photos", flush=True)
         if not (cache / f"neg-{split}.json").exists():
             print(f"cached {build_real_cache(real_index, raw, str(cache / f'neg-{split}'), {split}, roles={'negatives'})} hazard-free {split} photos", flush=True)
+        if not (cache / f"tiles-{split}.json").exists():
+            print(f"cut {build_tile_cache(real_index, raw, str(cache / f'tiles-{split}'), {split})} unscaled tiles of hazard-free {split} drone photos", flush=True)
     if not (cache / "bank.json").exists():
         print(f"cut {build_patch_bank(str(cache / 'real-train'), {0, 1}, str(cache / 'bank'))} fire/smoke patches", flush=True)
     extras = []
@@ -112,21 +122,33 @@ def main():
                                  str(cache / "bank"), args.size, seed=args.seed)
     real = RealDataset(str(cache / "real-train"), args.size, augment=True, seed=args.seed)
     neg = RealDataset(str(cache / "neg-train"), args.size, augment=True, seed=args.seed)
+    tiles = RealDataset(str(cache / "tiles-train"), args.size, augment=True, seed=args.seed + 2, zoom=(0.5, 1.3))
+    tile_composite = CompositeDataset(RealDataset(str(cache / "tiles-train"), args.size, augment=True, seed=args.seed + 3, zoom=(0.5, 1.3)),
+                                      str(cache / "bank"), args.size, seed=args.seed + 3)
     extra = torch.utils.data.ConcatDataset(extras) if extras else None
     if extra is not None:
         extra.set_epoch = lambda e: [x.set_epoch(e) for x in extras]
-    weights = [float(w) for w in args.weights.split(",")]
+    weights = ([float(w) for w in args.weights.split(",")] + [0.0] * 7)[:7]
     if extra is not None and weights[4] == 0:
         weights[4] = 0.15
-    train = Mixed([synth, composite, real, neg, extra], weights, args.chunk * args.batch, args.seed)
+    train = Mixed([synth, composite, real, neg, extra, tiles, tile_composite], weights, args.chunk * args.batch, args.seed)
     val_sets = [Generated(str(cache / "synth-val"), args.size, augment=False),
                 RealDataset(str(cache / "real-val"), args.size, augment=False),
-                RealDataset(str(cache / "neg-val"), args.size, augment=False)]
+                RealDataset(str(cache / "neg-val"), args.size, augment=False),
+                RealDataset(str(cache / "tiles-val"), args.size, augment=False)]
 
     model = Detector(len(CLASSES))
     opt = make_optimiser(model, args.lr)
     step, best, log = 0, math.inf, []
     ckpt = out / "last.pt"
+    frozen_bn = bool(args.init) and args.init.endswith(".onnx")
+    if args.init and not ckpt.exists():
+        if frozen_bn:
+            load_onnx_weights(model, args.init)
+        else:
+            state = torch.load(args.init, map_location="cpu")
+            model.load_state_dict(state["model"] if "model" in state else state)
+        print(f"starting from {args.init}", flush=True)
     if ckpt.exists():
         state = torch.load(ckpt, map_location="cpu")
         model.load_state_dict(state["model"])
@@ -140,6 +162,8 @@ def main():
         loader = torch.utils.data.DataLoader(train, batch_size=args.batch, shuffle=False, collate_fn=collate,
                                              num_workers=1, drop_last=True)
         model.train()
+        if frozen_bn:
+            freeze_bn(model)
         for images, labels, ignore, mask in loader:
             loss, lc, lb = compute_loss(model(images), labels, ignore, mask)
             lr = optimise(model, opt, loss, step, args.steps, args.lr)
@@ -148,10 +172,10 @@ def main():
                 print(f"step {step} {(time.time() - start) / 60:.1f} min lr {lr:.2e} cls {lc:.3f} box {lb:.3f}", flush=True)
             if step >= args.steps:
                 break
-        vl = [validate(model, v) for v in val_sets]
+        vl = [validate(model, v, frozen_bn=frozen_bn) for v in val_sets]
         total = vl[0] + vl[1]  # the hazard-free loss has no positives to normalise by: reported, not selected on
         log.append({"step": step, "minutes": (time.time() - start) / 60, "val_loss": vl})
-        print(f"step {step} validation loss generated {vl[0]:.4f} real {vl[1]:.4f} hazard-free {vl[2]:.4f}", flush=True)
+        print(f"step {step} validation loss generated {vl[0]:.4f} real {vl[1]:.4f} hazard-free {vl[2]:.4f} drone tiles {vl[3]:.4f}", flush=True)
         if total < best:
             best = total
             torch.save(model.state_dict(), out / "best.pt")
@@ -161,7 +185,7 @@ def main():
 
 
 @torch.no_grad()
-def validate(model, val, limit=320):
+def validate(model, val, limit=320, frozen_bn=False):
     if len(val) == 0:
         return 0.0
     model.eval()
@@ -175,6 +199,8 @@ def validate(model, val, limit=320):
         total += loss.item() * len(batch)
         n += len(batch)
     model.train()
+    if frozen_bn:
+        freeze_bn(model)
     return total / max(n, 1)
 
 

@@ -4,12 +4,17 @@
  * the markdown table for the model card.
  */
 import type { Detector } from '../../pipeline/inference/detector.js';
-import { boxCounts, falseAlarms, helmetsFlagged, type RealDetection, type RealPhoto, scoreClass } from './real-metrics.js';
+import { aerialAlarms, boxCounts, falseAlarms, helmetsFlagged, pickThreshold, type RealDetection, type RealPhoto, scoreClass } from './real-metrics.js';
 import { classMapping, detectAll, fixtureDronePhotos, loadRealSet, type RealSet, type RealSetPhoto, toModelClasses } from './real-set.js';
 
 export const SCORE_FLOOR = 0.05;
 /** A class is measured on real photos only with at least this many real test instances. */
 export const MIN_REAL_TEST_INSTANCES = 30;
+/**
+ * Drone-photo alarms one class may raise per megapixel of hazard-free validation photos: the
+ * target is at most 0.2 alarms per 20 MP survey photo from fire and smoke together.
+ */
+export const AERIAL_ALARMS_PER_MEGAPIXEL = 0.005;
 const SWEEP = Array.from({ length: 33 }, (_, i) => Math.round((0.1 + i * 0.025) * 1000) / 1000);
 
 export interface RealOptions {
@@ -37,25 +42,35 @@ export function hazardIndices(detector: Detector): number[] {
   return detector.spec.classes.flatMap((c, i) => (c.hazardCode ? [i] : []));
 }
 
+export interface Calibrated {
+  threshold: number;
+  instances: number;
+  f1: number;
+  /** Alarms at that threshold on the hazard-free drone validation photos, the allowance, and their megapixels. */
+  aerial: { alarms: number; allowed: number; megapixels: number; withinBudget: boolean };
+}
+
 /**
  * Per class with enough real validation instances: the threshold with the best F1 at IoU 0.3 on
- * the validation photos, hazard-free ones included (their alarms lower precision).
+ * the validation photos (hazard-free ones included: their alarms lower precision) among those
+ * that keep hazard-free drone validation photos within AERIAL_ALARMS_PER_MEGAPIXEL.
  */
-export async function calibrateOnReal(detector: Detector, options: RealOptions): Promise<Map<number, { threshold: number; instances: number; f1: number }>> {
+export async function calibrateOnReal(detector: Detector, options: RealOptions): Promise<Map<number, Calibrated>> {
   const prepared = await prepare(detector, options, 'val');
-  const chosen = new Map<number, { threshold: number; instances: number; f1: number }>();
+  const chosen = new Map<number, Calibrated>();
   if (!prepared) return chosen;
   const detections = await detectAll(detector, prepared.photos, SCORE_FLOOR, 'real val');
   for (const c of hazardIndices(detector)) {
     const instances = prepared.photos.reduce((n, p) => n + (p.annotated.includes(c) ? p.boxes.filter((b) => b.classIndex === c).length : 0), 0);
     if (instances < MIN_REAL_TEST_INSTANCES) continue;
-    let best = { threshold: 0.5, instances, f1: -1 };
-    for (const t of SWEEP) {
+    const megapixels = aerialAlarms(c, 1, prepared.photos, []).megapixels;
+    const allowed = Math.floor(megapixels * AERIAL_ALARMS_PER_MEGAPIXEL);
+    const rows = SWEEP.map((t) => {
       const b = boxCounts(c, t, prepared.photos, detections, 0.3);
-      const f1 = (2 * b.precision * b.recall) / (b.precision + b.recall || 1);
-      if (f1 > best.f1) best = { threshold: t, instances, f1 };
-    }
-    chosen.set(c, best);
+      return { threshold: t, f1: (2 * b.precision * b.recall) / (b.precision + b.recall || 1), aerialAlarms: aerialAlarms(c, t, prepared.photos, detections).alarms };
+    });
+    const best = pickThreshold(rows, allowed);
+    chosen.set(c, { threshold: best.threshold, instances, f1: best.f1, aerial: { alarms: best.aerialAlarms, allowed, megapixels: Math.round(megapixels * 10) / 10, withinBudget: best.withinBudget } });
   }
   return chosen;
 }

@@ -85,7 +85,10 @@ async function main(): Promise<void> {
       const real = onReal.get(i);
       c.threshold = real ? real.threshold : chooseThreshold(val.perClass[i]!, Number(values['min-recall']), 0.1, Number(values['max-threshold']));
     });
-    for (const [i, r] of onReal) console.log(`${manifest.classes[i].name}: threshold ${r.threshold} chosen on ${r.instances} real validation instances (F1 ${r.f1.toFixed(3)} at IoU 0.3)`);
+    for (const [i, r] of onReal) {
+      const drone = r.aerial.megapixels ? `; ${r.aerial.alarms} alarms on ${r.aerial.megapixels} MP of hazard-free drone photos, ${r.aerial.allowed} allowed${r.aerial.withinBudget ? '' : ' (no threshold stays within: fewest alarms taken)'}` : '; no hazard-free drone validation photos';
+      console.log(`${manifest.classes[i].name}: threshold ${r.threshold} chosen on ${r.instances} real validation instances (F1 ${r.f1.toFixed(3)} at IoU 0.3${drone})`);
+    }
     await writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
     console.log(`calibrated thresholds on ${val.photos} validation photos: ${manifest.classes.map((c: { name: string; threshold: number }) => `${c.name} ${c.threshold}`).join(', ')}`);
     await detector.release();

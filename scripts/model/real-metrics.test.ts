@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boxCounts, falseAlarms, helmetsFlagged, type RealDetection, type RealPhoto, scoreClass } from './real-metrics.js';
+import { aerialAlarms, boxCounts, falseAlarms, helmetsFlagged, pickThreshold, type RealDetection, type RealPhoto, scoreClass } from './real-metrics.js';
 
 const FIRE = 0;
 const SMOKE = 1;
@@ -74,5 +74,40 @@ describe('helmetsFlagged', () => {
     const p = [photo('h', [box(HELMET, 0, 0, 20, 20), box(HELMET, 100, 100, 120, 120)], { annotated: [BARE, HELMET] })];
     const r = helmetsFlagged(HELMET, BARE, 0.4, p, [det('h', BARE, 0.5, 0, 0, 20, 22), det('h', BARE, 0.3, 100, 100, 120, 120)]);
     expect(r).toEqual({ helmets: 2, flagged: 1, rate: 0.5 });
+  });
+});
+
+describe('aerialAlarms', () => {
+  const sized = (p: RealPhoto, width: number, height: number) => ({ ...p, width, height });
+  const photos = [
+    sized(photo('roof', [], { aerial: true }), 2000, 1000),
+    sized(photo('yard', [], { aerial: true, annotated: [SMOKE] }), 1000, 1000),
+    sized(photo('burning', [box(FIRE, 0, 0, 10, 10)], { aerial: true }), 1000, 1000),
+    sized(photo('street', []), 1000, 1000),
+  ];
+  it.each([
+    { name: 'when a fire alarm is on a hazard-free drone photo, then it counts', dets: [det('roof', FIRE, 0.5, 0, 0, 9, 9)], alarms: 1 },
+    { name: 'when it scores under the threshold, then it does not', dets: [det('roof', FIRE, 0.2, 0, 0, 9, 9)], alarms: 0 },
+    { name: 'when the photo is from the ground, then it does not', dets: [det('street', FIRE, 0.9, 0, 0, 9, 9)], alarms: 0 },
+    { name: 'when the photo has a fire, then a second box is not counted here', dets: [det('burning', FIRE, 0.9, 50, 50, 90, 90)], alarms: 0 },
+    { name: 'when the source does not label fire, then it does not', dets: [det('yard', FIRE, 0.9, 0, 0, 9, 9)], alarms: 0 },
+  ])('$name', ({ dets, alarms }) => {
+    const r = aerialAlarms(FIRE, 0.3, photos, dets);
+    expect(r.alarms).toBe(alarms);
+    expect(r.megapixels).toBeCloseTo(2);
+  });
+});
+
+describe('pickThreshold', () => {
+  const row = (threshold: number, f1: number, aerialAlarms: number) => ({ threshold, f1, aerialAlarms });
+  it.each([
+    { name: 'when every threshold is within the budget, then the best F1 wins', rows: [row(0.1, 0.5, 0), row(0.2, 0.6, 0), row(0.3, 0.55, 0)], allowed: 0, threshold: 0.2, within: true },
+    { name: 'when the best F1 raises too many drone alarms, then the best F1 within the budget wins', rows: [row(0.1, 0.5, 9), row(0.2, 0.6, 3), row(0.3, 0.4, 1), row(0.4, 0.3, 0)], allowed: 1, threshold: 0.3, within: true },
+    { name: 'when no threshold is within the budget, then the fewest alarms win and it says so', rows: [row(0.1, 0.5, 9), row(0.2, 0.6, 4), row(0.3, 0.4, 4)], allowed: 1, threshold: 0.2, within: false },
+    { name: 'when two thresholds tie on F1, then the lower (more recall) wins', rows: [row(0.2, 0.6, 0), row(0.3, 0.6, 0)], allowed: 0, threshold: 0.2, within: true },
+  ])('$name', ({ rows, allowed, threshold, within }) => {
+    const r = pickThreshold(rows, allowed);
+    expect(r.threshold).toBe(threshold);
+    expect(r.withinBudget).toBe(within);
   });
 });

@@ -151,3 +151,35 @@ function intersectionOverSmaller(a: Box, b: Box): number {
 function insideIgnored(d: Box, ignore: readonly Box[]): boolean {
   return ignore.some((g) => intersectionOverSmaller(d, g) >= 0.5);
 }
+
+/**
+ * Alarms of one class on the hazard-free drone photos of a set (photos without that class, from
+ * sources that label it), and the megapixels they cover. Per megapixel, because validation and
+ * field photos differ in size and the engine cuts every megapixel into tiles alike.
+ */
+export function aerialAlarms(classIndex: number, threshold: number, photos: readonly (RealPhoto & { width: number; height: number })[], detections: readonly RealDetection[]): { alarms: number; megapixels: number } {
+  const free = new Set(photos.filter((p) => p.aerial && p.annotated.includes(classIndex) && !p.boxes.some((b) => b.classIndex === classIndex)).map((p) => p.id));
+  const megapixels = photos.reduce((n, p) => n + (free.has(p.id) ? (p.width * p.height) / 1e6 : 0), 0);
+  const alarms = detections.filter((d) => d.classIndex === classIndex && d.score >= threshold && free.has(d.photo)).length;
+  return { alarms, megapixels };
+}
+
+export interface ThresholdRow {
+  threshold: number;
+  f1: number;
+  /** Alarms on the hazard-free drone validation photos at this threshold. */
+  aerialAlarms: number;
+}
+
+/**
+ * The default threshold: the best F1 among thresholds whose alarms on hazard-free drone validation
+ * photos stay within `allowedAlarms`; when none does, the one with fewest such alarms (best F1
+ * among equals), and the caller says so.
+ */
+export function pickThreshold(rows: readonly ThresholdRow[], allowedAlarms: number): ThresholdRow & { withinBudget: boolean } {
+  if (rows.length === 0) throw new Error('no thresholds to choose from');
+  const within = rows.filter((r) => r.aerialAlarms <= allowedAlarms);
+  const pool = within.length ? within : rows.filter((r) => r.aerialAlarms === Math.min(...rows.map((x) => x.aerialAlarms)));
+  const best = pool.reduce((a, b) => (b.f1 > a.f1 || (b.f1 === a.f1 && b.threshold < a.threshold) ? b : a));
+  return { ...best, withinBudget: within.length > 0 };
+}
