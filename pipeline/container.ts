@@ -160,7 +160,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
           throw new Error(`model file changed while starting: ${pool.spec.sha256} is not ${model.sha256}`);
         }
         const detection = new DetectionService(images, detections, storage, pool, hazardClasses, sites, settlement, config.MAX_IMAGE_PIXELS, logger.child({ module: 'detect' }));
-        const workers = startWorkers(createHandlers({ detection, findings }), createFinalFailureHandlers({ images, settlement, logger: logger.child({ module: 'worker' }) }), { connection: redisConnection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockDurationMs: config.JOB_LOCK_MS }, logger.child({ module: 'worker' }));
+        const workers = startWorkers(createHandlers({ detection, findings }), createFinalFailureHandlers({ detection, logger: logger.child({ module: 'worker' }) }), { connection: redisConnection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockDurationMs: config.JOB_LOCK_MS }, logger.child({ module: 'worker' }));
         logger.info({ threads: pool.size, ortThreads: config.ORT_THREADS, concurrency: config.WORKER_CONCURRENCY, model: `${model.name}@${model.version}` }, 'worker started');
         const stop = async () => {
           await workers.close();

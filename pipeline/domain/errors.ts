@@ -16,3 +16,10 @@ export class ConflictError extends DomainError {}
 export class UnprocessableError extends DomainError {}
 export class UnauthenticatedError extends DomainError {}
 export class ForbiddenError extends DomainError {}
+
+/**
+ * The work a job asked for can never succeed, however often it is tried (its record is gone, its
+ * content is not what was registered). The job processor stops retrying it; other errors are
+ * taken as transient and retried.
+ */
+export class PermanentJobError extends DomainError {}

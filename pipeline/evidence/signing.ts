@@ -10,6 +10,7 @@ export interface SigningKey {
   sign(data: Uint8Array): string;
 }
 
+/** The project's one hex sha256: manifests, key fingerprints and the audit chain must hash alike. */
 export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }

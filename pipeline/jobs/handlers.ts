@@ -1,6 +1,4 @@
-import type { ImageRepository } from '../repositories/images.js';
 import type { DetectionService } from '../services/detect.js';
-import type { FlightSettlement } from '../services/findings-scheduler.js';
 import type { FindingsService } from '../services/findings.js';
 import type { Logger } from '../logger.js';
 import type { FinalFailureHandlers, JobHandlers } from './registry.js';
@@ -17,12 +15,10 @@ export function createHandlers(services: { detection: DetectionService; findings
   };
 }
 
-export function createFinalFailureHandlers(dependencies: { images: ImageRepository; settlement: FlightSettlement; logger: Logger }): FinalFailureHandlers {
+export function createFinalFailureHandlers(dependencies: { detection: DetectionService; logger: Logger }): FinalFailureHandlers {
   return {
     detect: async (payload, reason) => {
-      await dependencies.images.markFailedIfUnfinished(payload.imageId, `processing failed for good: ${reason}`);
-      // A failed photo settles too: the flight's findings must not wait for it.
-      await dependencies.settlement.imageSettled(payload.flightId);
+      await dependencies.detection.failedForGood(payload, reason);
     },
     mergeFindings: async (payload, reason) => {
       // Nothing to mark: the detections stay, and reviewing them needs the merge; say so loudly.

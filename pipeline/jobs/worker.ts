@@ -1,6 +1,8 @@
 import { type Job, type RedisOptions, UnrecoverableError, Worker } from 'bullmq';
+import { PermanentJobError } from '../domain/errors.js';
+import { JOB_DEFINITIONS, type JobName, QUEUE_NAMES } from '../domain/jobs.js';
 import type { Logger } from '../logger.js';
-import { checkHandlers, type FinalFailureHandlers, JOB_DEFINITIONS, type JobHandlers, type JobName, QUEUE_NAMES } from './registry.js';
+import { checkHandlers, type FinalFailureHandlers, type JobHandlers } from './registry.js';
 
 export interface WorkerSettings {
   connection: RedisOptions;
@@ -11,7 +13,8 @@ export interface WorkerSettings {
 
 /**
  * One BullMQ worker per queue, dispatching by job name to exactly one handler. Payloads are parsed
- * with the registry's schema; a payload that does not parse can never succeed, so it is not retried.
+ * with the registry's schema; a payload that does not parse can never succeed, so it is not retried,
+ * and neither is a handler's PermanentJobError.
  */
 export function startWorkers(handlers: JobHandlers, onFinalFailure: FinalFailureHandlers, settings: WorkerSettings, logger: Logger): { close(): Promise<void>; workers: Worker[] } {
   checkHandlers(handlers);
@@ -26,7 +29,13 @@ export function startWorkers(handlers: JobHandlers, onFinalFailure: FinalFailure
         if (!parsed.success) throw new UnrecoverableError(`invalid ${name} payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
         const attempt = job.attemptsMade + 1;
         const handler = handlers[name] as (p: unknown, c: { jobId: string; attempt: number; final: boolean }) => Promise<void>;
-        await handler(parsed.data, { jobId: job.id!, attempt, final: attempt >= (job.opts.attempts ?? 1) });
+        try {
+          await handler(parsed.data, { jobId: job.id!, attempt, final: attempt >= (job.opts.attempts ?? 1) });
+        } catch (error) {
+          // Services know nothing of BullMQ; this is the one place their "do not retry" becomes its.
+          if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
+          throw error;
+        }
       },
       {
         connection: { ...settings.connection, maxRetriesPerRequest: null },

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { auditHead, auditLog } from '../db/schema.js';
 import { type ChainedEntry, chainHash, entryBody } from '../domain/audit-chain.js';
+import { sha256Hex } from '../evidence/signing.js';
 
 export interface AuditEntry {
   actor: string;
@@ -13,8 +13,6 @@ export interface AuditEntry {
 }
 
 type Executor = Pick<Database, 'insert' | 'select' | 'update'>;
-
-export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * Append-only (a trigger refuses updates and deletes) and hash-chained: each entry is hashed with

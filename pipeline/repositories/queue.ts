@@ -1,5 +1,5 @@
 import { Queue, type RedisOptions } from 'bullmq';
-import { JOB_DEFINITIONS, type JobName, type JobPayload, QUEUE_NAMES, type QueueName } from '../jobs/registry.js';
+import { JOB_DEFINITIONS, type JobName, type JobPayload, QUEUE_NAMES, type QueueName } from '../domain/jobs.js';
 
 export interface QueueSettings {
   prefix: string;

@@ -1,5 +1,6 @@
 import { type ChainVerdict, verifyChain } from '../domain/audit-chain.js';
-import { type AuditRepository, sha256Hex } from '../repositories/audit.js';
+import { sha256Hex } from '../evidence/signing.js';
+import type { AuditRepository } from '../repositories/audit.js';
 
 /** Checks the audit trail's hash chain end to end. */
 export class AuditService {

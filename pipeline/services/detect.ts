@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { UnrecoverableError } from 'bullmq';
+import { PermanentJobError } from '../domain/errors.js';
+import type { JobPayload } from '../domain/jobs.js';
 import { STANDING_CLASSES } from '../domain/taxonomy.js';
 import { readCapture, withPixelSize } from '../geo/capture.js';
 import { projectorFor } from '../geo/projection.js';
@@ -17,7 +18,6 @@ import type { ObjectStorage } from '../repositories/storage.js';
 export interface SiteAttribution {
   attribute(organisationId: string, lat: number, lon: number): Promise<SiteRef | undefined>;
 }
-import type { JobPayload } from '../jobs/registry.js';
 
 /**
  * Below-threshold detections are kept too (for audits and threshold tuning), down to this fraction
@@ -42,7 +42,7 @@ export class DetectionService {
   async process(payload: JobPayload<'detect'>): Promise<'processed' | 'skipped'> {
     const { spec } = this.detector;
     const located = await this.images.withOrganisation(payload.imageId);
-    if (!located) throw new UnrecoverableError(`image ${payload.imageId} no longer exists`);
+    if (!located) throw new PermanentJobError(`image ${payload.imageId} no longer exists`);
     const { image, organisationId } = located;
     // A redelivered or re-added job for finished work does nothing (results are already stored).
     if (image.status === 'processed' || image.status === 'failed' || image.status === 'duplicate') {
@@ -134,9 +134,16 @@ export class DetectionService {
     return 'processed';
   }
 
+  /** The photo's job failed for good: the photo says why, unless it got further meanwhile. */
+  async failedForGood(payload: JobPayload<'detect'>, reason: string): Promise<void> {
+    await this.images.markFailedIfUnfinished(payload.imageId, `processing failed for good: ${reason}`);
+    // A failed photo settles too: the flight's findings must not wait for it.
+    await this.settlement.imageSettled(payload.flightId);
+  }
+
   private async unrecoverable(imageId: string, reason: string): Promise<never> {
     await this.images.markFailed(imageId, reason);
-    throw new UnrecoverableError(reason);
+    throw new PermanentJobError(reason);
   }
 
 }
