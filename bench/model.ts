@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { Detector } from '../pipeline/inference/detector.js';
+import { alternatingRounds, describeRatio, median, roundRatios, spreadWarning } from './rounds.js';
 
 const { values } = parseArgs({
   options: {
@@ -78,25 +79,20 @@ const candidate = await Detector.open(path.dirname(values.model!), { intraOpThre
 const baseline = await Detector.open(values.baseline!, { intraOpThreads: threads });
 await candidate.detectEncoded(photo);
 await baseline.detectEncoded(photo);
-const ratios: number[] = [];
-const timesOf = { candidate: [] as number[], baseline: [] as number[] };
-for (let round = 0; round < Number(values.rounds); round++) {
-  // ABBA order within a round, so drift in machine load hits both alike.
-  const order = round % 2 === 0 ? (['candidate', 'baseline'] as const) : (['baseline', 'candidate'] as const);
-  const t: Record<string, number> = {};
-  for (const which of order) {
-    const started = performance.now();
-    await (which === 'candidate' ? candidate : baseline).detectEncoded(photo);
-    t[which] = performance.now() - started;
-    timesOf[which].push(t[which]);
-  }
-  ratios.push(t.candidate! / t.baseline!);
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-console.log(`\nwhole 5472×3648 photo, tiled (${candidate.spec.tiling.tileWidth} px tiles, ${Math.round(candidate.spec.tiling.overlap * 100)}% overlap), decode + inference + merge, ${threads} intra-op threads, ${ratios.length} alternating rounds`);
+const timed = async (detector: Detector) => {
+  const started = performance.now();
+  await detector.detectEncoded(photo);
+  return performance.now() - started;
+};
+const timesOf = await alternatingRounds(Number(values.rounds), { candidate: () => timed(candidate), baseline: () => timed(baseline) });
+const ratios = roundRatios(timesOf.candidate, timesOf.baseline);
+console.log(`\nwhole 5472×3648 photo, tiled (${candidate.spec.tiling.tileWidth} px tiles, ${Math.round(candidate.spec.tiling.overlap * 100)}% overlap), decode + inference + merge, ${threads} intra-op threads, ${ratios.perRound.length} alternating rounds`);
 console.log(`${candidate.spec.name.padEnd(12)} median ${(median(timesOf.candidate) / 1000).toFixed(2)} s per photo`);
 console.log(`${baseline.spec.name.padEnd(12)} median ${(median(timesOf.baseline) / 1000).toFixed(2)} s per photo`);
-const spread = Math.max(...ratios) - Math.min(...ratios);
-console.log(`${candidate.spec.name} / ${baseline.spec.name}: median ${median(ratios).toFixed(2)} (rounds ${ratios.map((r) => r.toFixed(2)).join(', ')})${spread > 0.3 ? ' — spread too wide to trust: run again on a quieter machine' : ''}`);
+const label = `${candidate.spec.name} / ${baseline.spec.name}`;
+console.log(describeRatio(label, ratios));
+// 25% of the median: about the 0.3 this bench allowed before, on the ratio of about 1.2 it shows.
+const warning = spreadWarning(label, ratios, 0.25);
+if (warning) console.log(warning);
 await candidate.release();
 await baseline.release();
