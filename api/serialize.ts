@@ -1,7 +1,8 @@
 import { caseReference } from '../pipeline/domain/cases.js';
 import { leaseState } from '../pipeline/domain/review.js';
 import type { Principal } from '../pipeline/domain/roles.js';
-import type { AttachmentRow, CaseEventRow, CaseRow, ReviewRow } from '../pipeline/repositories/cases.js';
+import type { AttachmentRow, CaseEventRow, CaseRow } from '../pipeline/repositories/cases.js';
+import type { ReviewRow } from '../pipeline/repositories/reviews.js';
 import type { FindingRow } from '../pipeline/repositories/findings.js';
 import type { MissedHazardListing } from '../pipeline/repositories/missed-hazards.js';
 import type { CaseDetail, CaseListItem } from '../pipeline/services/cases.js';

@@ -10,6 +10,8 @@ import { startWorkers } from './jobs/worker.js';
 import type { Logger } from './logger.js';
 import { AuditRepository } from './repositories/audit.js';
 import { CaseRepository } from './repositories/cases.js';
+import { ReviewRepository } from './repositories/reviews.js';
+import { unitOfWork } from './repositories/unit-of-work.js';
 import { DetectionRepository } from './repositories/detections.js';
 import { FlightRepository } from './repositories/flights.js';
 import { ImageRepository } from './repositories/images.js';
@@ -98,7 +100,9 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
     const flights = new FlightRepository(db);
     const images = new ImageRepository(db);
     const detections = new DetectionRepository(db, audit);
-    const cases = new CaseRepository(db, audit);
+    const cases = new CaseRepository(db);
+    const reviews = new ReviewRepository(db);
+    const transactions = unitOfWork(db);
     const tokens = new TokenRepository(db);
     const organisations = new OrganisationRepository(db);
     const missed = new MissedHazardRepository(db, audit);
@@ -110,7 +114,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
     const sites = new SiteRepository(db);
     const findingRepository = new FindingRepository(db);
     const settlement = new FindingsScheduler(flights, queue);
-    const caseService = new CaseService(cases, findingRepository, sites, storage, audit, config.REPORT_TIME_ZONE, clock);
+    const caseService = new CaseService({ cases, reviews, findings: findingRepository, sites, storage, audit, unitOfWork: transactions, timeZone: config.REPORT_TIME_ZONE, now: clock });
     const modelClasses = new ModelClassService(model, new ClassSettingRepository(db, audit));
     const findings = new FindingsService(findingRepository, sites, config.FINDING_RECURRENCE_DAYS, modelClasses, logger.child({ module: 'findings' }));
 
@@ -118,7 +122,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
       ingest: new IngestService(flights, images, storage, queue, audit, settlement, model.sha256, config.PRESIGN_TTL_SECONDS, logger.child({ module: 'ingest' })),
       flights: new FlightQueryService(flights, images, detections, findingRepository, modelClasses),
       images: new ImageService(images, detections, storage, audit, config.PRESIGN_TTL_SECONDS),
-      review: new ReviewService(findingRepository, cases, flights, images, detections, missed, hazardClasses, config.REVIEW_LEASE_SECONDS, clock),
+      review: new ReviewService({ findings: findingRepository, reviews, cases, flights, images, detections, missed, audit, unitOfWork: transactions, classes: hazardClasses, leaseSeconds: config.REVIEW_LEASE_SECONDS, now: clock }),
       cases: caseService,
       tokens: new TokenService(tokens, organisations, audit),
       sites: new SiteService(sites, audit),

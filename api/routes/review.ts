@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Services } from '../../pipeline/container.js';
-import type { DecisionOutcome } from '../../pipeline/repositories/cases.js';
+import type { DecisionOutcome } from '../../pipeline/services/review.js';
 import { route } from '../contract.js';
 import { Cursor, decodeCursor, encodeCursor, Limit, problemResponses, Timestamp, Uuid } from '../schemas/common.js';
 import { CaseRef, Detection, Image, Lease, MissedHazard, NewMissedHazard, Position, RegionPrefix, Review, ReviewDecision } from '../schemas/resources.js';

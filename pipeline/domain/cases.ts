@@ -4,6 +4,7 @@
  */
 import { ConflictError, ForbiddenError, UnprocessableError } from './errors.js';
 import type { Role } from './roles.js';
+import type { Severity } from './taxonomy.js';
 
 export const CASE_STATUSES = ['filed', 'notified', 'rectification_due', 'rectified', 'verified', 'closed', 'dismissed'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
@@ -91,6 +92,43 @@ export function checkTransition(from: CaseStatus, role: Role, request: Transitio
   if (problems.length > 0) throw new UnprocessableError(problems.map((p) => `${p.field}: ${p.message}`).join('; '), { problems });
 }
 
+/** A transition as a regulator asks for it: the attachments it names are files already on the case. */
+export type CaseTransitionRequest = Omit<TransitionRequest, 'attachmentCount'> & { attachmentIds: readonly string[] };
+
+/** What a case row becomes on a transition; a deadline and a dismissal reason change only with their step. */
+export interface TransitionChanges {
+  status: CaseStatus;
+  updatedAt: Date;
+  dueAt?: Date | null;
+  dismissalReason?: DismissalReason | null;
+}
+
+/**
+ * Decides a transition: every attachment named must be among the case's own files (`found`, the
+ * ids of those that are), then the lifecycle decides (checkTransition). Returns the changes to store.
+ */
+export function decideTransition(current: { status: CaseStatus; siteId: string | null }, role: Role, request: CaseTransitionRequest, found: readonly string[], now: Date): TransitionChanges {
+  const unknown = request.attachmentIds.filter((id) => !found.includes(id));
+  if (unknown.length) throw new UnprocessableError(`attachments ${unknown.join(', ')} do not belong to this case; upload them to it first`, { field: 'attachmentIds', unknown });
+  checkTransition(current.status, role, { ...request, attachmentCount: found.length }, { hasSite: current.siteId !== null, now });
+  return {
+    status: request.to,
+    updatedAt: now,
+    ...(request.to === 'rectification_due' ? { dueAt: request.dueAt ?? null } : {}),
+    ...(request.to === 'dismissed' ? { dismissalReason: request.reason ?? null } : {}),
+  };
+}
+
+/** Once the enterprise may have been told which site is liable, that site stays. */
+export function checkSiteAssignable(status: CaseStatus): void {
+  if (status !== 'filed') throw new ConflictError(`the site of a ${status} case cannot change: the enterprise may already have been told`, { status });
+}
+
+/** A closed or dismissed case is the record as it ended: nothing more is attached to it. */
+export function checkAcceptsAttachments(caseId: string, status: CaseStatus): void {
+  if (FINAL_STATUSES.has(status)) throw new ConflictError(`case ${caseId} is ${status}: nothing more is attached to it`, { status });
+}
+
 /** A case is overdue while rectification is due and its deadline has passed. */
 export function isOverdue(status: CaseStatus, dueAt: Date | null, now: Date): boolean {
   return status === 'rectification_due' && dueAt !== null && dueAt.getTime() < now.getTime();
@@ -105,11 +143,87 @@ export function joinsExistingCase(existing: { status: CaseStatus; siteId: string
   return existing !== undefined && siteId !== null && existing.siteId === siteId && existing.status === 'filed';
 }
 
-export const SEVERITY_ORDER = { major: 0, general: 1 } as const;
+export const SEVERITY_ORDER = { major: 0, general: 1 } as const satisfies Record<Severity, number>;
 
 /** The gravest of two severities. */
-export function graver(a: 'major' | 'general', b: 'major' | 'general'): 'major' | 'general' {
+export function graver(a: Severity, b: Severity): Severity {
   return SEVERITY_ORDER[a] <= SEVERITY_ORDER[b] ? a : b;
+}
+
+/** The case fields a confirmed finding decides, whether it opens the case or joins it. */
+export interface CaseFields {
+  severity: Severity;
+  hazardCodes: string[];
+  findingsCount: number;
+  lat: number | null;
+  lon: number | null;
+  updatedAt: Date;
+}
+
+export interface NewCase extends CaseFields {
+  organisationId: string;
+  regionCode: string;
+  siteId: string | null;
+  flightId: string;
+  status: 'filed';
+  openedByUser: string;
+  createdAt: Date;
+}
+
+export interface ConfirmedFinding {
+  organisationId: string;
+  regionCode: string;
+  siteId: string | null;
+  flightId: string;
+  lat: number | null;
+  lon: number | null;
+}
+
+export type CasePlacement = { kind: 'join'; caseId: string; changes: CaseFields } | { kind: 'open'; values: NewCase };
+
+/**
+ * Where a confirmed finding goes (joinsExistingCase) and what that case becomes: a joined case takes
+ * the graver severity, every hazard once (sorted), one more finding, and the first known position.
+ */
+export function placeConfirmedFinding(
+  open: { id: string; status: CaseStatus; siteId: string | null; severity: Severity; hazardCodes: readonly string[]; findingsCount: number; lat: number | null; lon: number | null } | undefined,
+  finding: ConfirmedFinding,
+  hazard: { hazardCode: string; severity: Severity },
+  openedByUser: string,
+  now: Date,
+): CasePlacement {
+  if (open && joinsExistingCase(open, finding.siteId)) {
+    return {
+      kind: 'join',
+      caseId: open.id,
+      changes: {
+        severity: graver(open.severity, hazard.severity),
+        hazardCodes: [...new Set([...open.hazardCodes, hazard.hazardCode])].sort(),
+        findingsCount: open.findingsCount + 1,
+        lat: open.lat ?? finding.lat,
+        lon: open.lon ?? finding.lon,
+        updatedAt: now,
+      },
+    };
+  }
+  return {
+    kind: 'open',
+    values: {
+      organisationId: finding.organisationId,
+      regionCode: finding.regionCode,
+      siteId: finding.siteId,
+      flightId: finding.flightId,
+      status: 'filed',
+      severity: hazard.severity,
+      hazardCodes: [hazard.hazardCode],
+      findingsCount: 1,
+      lat: finding.lat,
+      lon: finding.lon,
+      openedByUser,
+      createdAt: now,
+      updatedAt: now,
+    },
+  };
 }
 
 /** The number people quote: HS-000123. */

@@ -1,4 +1,5 @@
 import { ConflictError, ForbiddenError, UnprocessableError } from './errors.js';
+import type { Severity } from './taxonomy.js';
 
 export const DETECTION_STATES = ['below_threshold', 'flagged', 'confirmed', 'rejected', 'relabelled'] as const;
 export type DetectionState = (typeof DETECTION_STATES)[number];
@@ -80,6 +81,63 @@ export interface Lease {
   userId: string | null;
   holder: string | null;
   expiresAt: Date | null;
+}
+
+/**
+ * Whether a reviewer's decision on a finding is recorded, given its best view's state, the review
+ * already recorded on it and the finding's lease: checkDecision's rules first, so a retry of one's
+ * own decision is answered as recorded even while someone else holds the finding; a new decision
+ * is refused while they do (checkNotHeldByAnother).
+ */
+export function reviewVerdict(input: {
+  state: DetectionState;
+  existing: RecordedReview | undefined;
+  reviewerId: string;
+  request: DecisionRequest;
+  knownClasses: readonly string[];
+  currentClass: string;
+  lease: Lease;
+  now: Date;
+}): 'record' | 'already-recorded' {
+  const verdict = checkDecision(input.state, input.existing, input.reviewerId, input.request, input.knownClasses, input.currentClass);
+  if (verdict === 'record') checkNotHeldByAnother(input.lease, input.reviewerId, input.now);
+  return verdict;
+}
+
+export interface HazardOfClass {
+  name: string;
+  hazardCode: string;
+  severity: Severity;
+}
+
+export interface DecisionEffects {
+  /** What the finding and the views it decides become. */
+  state: DetectionState & FindingStatus;
+  /** The best view first, then every other view still waiting (flagged). */
+  decidedViews: string[];
+  /** The class and hazard the finding goes into a case as; undefined when it opens no case. */
+  forCase: { className: string; hazardCode: string; severity: Severity } | undefined;
+}
+
+/**
+ * What a recorded decision changes. Deciding a finding decides every view of it still waiting. A
+ * confirmed finding keeps the hazard it was detected as (the model may have changed since); only a
+ * relabel takes the mapping of the class it names.
+ */
+export function decisionEffects(
+  request: DecisionRequest,
+  best: { id: string; className: string; hazardCode: string; severity: Severity },
+  views: ReadonlyArray<{ id: string; state: string }>,
+  classes: readonly HazardOfClass[],
+): DecisionEffects {
+  const state = stateAfter(request.decision);
+  const decidedViews = [best.id, ...views.filter((v) => v.id !== best.id && v.state === 'flagged').map((v) => v.id)];
+  if (!opensCase(request.decision)) return { state, decidedViews, forCase: undefined };
+  if (!request.newClass) return { state, decidedViews, forCase: { className: best.className, hazardCode: best.hazardCode, severity: best.severity } };
+  const relabelled = classes.find((c) => c.name === request.newClass);
+  // checkDecision admits only known classes, so this is a caller passing another list.
+  if (!relabelled) throw new Error(`class ${request.newClass} is not among the hazard classes`);
+  return { state, decidedViews, forCase: { className: relabelled.name, hazardCode: relabelled.hazardCode, severity: relabelled.severity } };
 }
 
 /** Who holds a finding open for review right now: nobody, the caller, or someone else until a time. */

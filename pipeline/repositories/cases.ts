@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { caseAttachments, caseEvents, caseFindings, cases, detections, findingViews, findings, flights, images, reviews, sites } from '../db/schema.js';
-import { type CaseStatus, checkTransition, type DismissalReason, graver, joinsExistingCase, type TransitionRequest } from '../domain/cases.js';
-import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
-import { checkDecision, checkNotHeldByAnother, type DecisionRequest, type DetectionState, opensCase, stateAfter } from '../domain/review.js';
+import { caseAttachments, caseEvents, caseFindings, cases, sites } from '../db/schema.js';
+import type { CaseEventKind, CaseStatus, DismissalReason, NewCase } from '../domain/cases.js';
 import type { Principal } from '../domain/roles.js';
 import type { Scope } from '../domain/scope.js';
-import type { AuditRepository } from './audit.js';
-import type { FindingRow } from './findings.js';
 import { inScopeSql, regionPrefixSql } from './scope-sql.js';
+import type { Transaction } from './unit-of-work.js';
 
-export type ReviewRow = typeof reviews.$inferSelect;
 export type CaseRow = typeof cases.$inferSelect;
 export type CaseFindingRow = typeof caseFindings.$inferSelect;
 export type CaseEventRow = typeof caseEvents.$inferSelect;
@@ -68,240 +64,104 @@ export interface CaseListRow {
   site: { id: string; name: string; creditCode: string; regionCode: string } | null;
 }
 
-export interface DecisionOutcome {
-  review: ReviewRow;
-  finding: FindingRow;
-  caseRow: CaseRow | undefined;
-  /** True when the finding joined the site's case for the flight rather than opening one. */
-  joinedCase: boolean;
-  alreadyRecorded: boolean;
+export type CaseChanges = Partial<Omit<typeof cases.$inferInsert, 'id' | 'number'>>;
+export type NewCaseFinding = typeof caseFindings.$inferInsert;
+export type NewAttachment = Omit<typeof caseAttachments.$inferInsert, 'id'>;
+
+/** An entry in a case's history, by the person who made it. */
+export interface CaseEventInput {
+  kind: CaseEventKind;
+  actor: Principal;
+  fromStatus?: CaseStatus | undefined;
+  toStatus?: CaseStatus | undefined;
+  note?: string | undefined;
+  reason?: DismissalReason | undefined;
+  dueAt?: Date | undefined;
+  detail?: Record<string, unknown> | undefined;
+  at: Date;
 }
 
-type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
-
+/**
+ * Cases, their findings, history and attachments. Plain data access: the services decide what
+ * changes (domain/cases.ts) and run these statements in the transaction they open.
+ */
 export class CaseRepository {
-  constructor(
-    private readonly db: Database,
-    private readonly audit: AuditRepository,
-  ) {}
+  constructor(private readonly db: Database) {}
 
-  /**
-   * Records a reviewer's decision on a finding (made on its best view) and, when it confirms a
-   * hazard, puts it into a case: the site's case for the flight while that is still only filed, a
-   * new one otherwise. One transaction with the finding row locked first, so of two reviewers
-   * deciding at once exactly one wins, and views of one finding never deadlock.
-   */
-  async decideFinding(
-    findingId: string,
-    scope: Scope,
-    reviewer: Principal,
-    request: DecisionRequest,
-    knownClasses: readonly string[],
-    hazardOf: (className: string) => { hazardCode: string; severity: 'major' | 'general' },
-    now: Date,
-  ): Promise<DecisionOutcome> {
-    return this.db.transaction(async (tx) => {
-      const [finding] = await tx.select().from(findings).where(and(eq(findings.id, findingId), inScopeSql(findings, scope))).for('update').limit(1);
-      if (!finding) throw new NotFoundError(`no finding ${findingId}`);
-      const [detection] = await tx.select().from(detections).where(eq(detections.id, finding.bestDetectionId)).for('update').limit(1);
-      if (!detection) throw new NotFoundError(`finding ${findingId} has lost its best view`);
-      const [existing] = await tx.select().from(reviews).where(eq(reviews.detectionId, detection.id)).limit(1);
-      const verdict = checkDecision(detection.state as DetectionState, existing && { ...existing, reviewerId: existing.reviewerUserId ?? existing.reviewerId }, reviewer.userId, request, knownClasses, detection.className);
-      if (verdict === 'already-recorded') {
-        const [link] = await tx.select().from(caseFindings).where(eq(caseFindings.detectionId, detection.id)).limit(1);
-        const [caseRow] = link ? await tx.select().from(cases).where(eq(cases.id, link.caseId)).limit(1) : [];
-        return { review: existing!, finding, caseRow, joinedCase: false, alreadyRecorded: true };
-      }
-      checkNotHeldByAnother({ userId: finding.leaseUserId, holder: finding.leaseHolder, expiresAt: finding.leaseExpiresAt }, reviewer.userId, now);
-      const [review] = await tx
-        .insert(reviews)
-        .values({
-          id: randomUUID(),
-          detectionId: detection.id,
-          findingId,
-          reviewerId: reviewer.tokenId,
-          reviewerUserId: reviewer.userId,
-          reviewerName: reviewer.name,
-          decision: request.decision,
-          newClass: request.newClass ?? null,
-          reason: request.reason ?? null,
-          note: request.note ?? null,
-        })
-        .returning();
-      const state = stateAfter(request.decision);
-      // Deciding the finding decides every view of it still waiting.
-      const views = await tx
-        .select({ detection: detections, rank: findingViews.rank, sha256: images.sha256, imageId: images.id })
-        .from(findingViews)
-        .innerJoin(detections, eq(detections.id, findingViews.detectionId))
-        .innerJoin(images, eq(images.id, detections.imageId))
-        .where(eq(findingViews.findingId, findingId))
-        .orderBy(findingViews.rank);
-      const waiting = [detection.id, ...views.filter((v) => v.detection.id !== detection.id && v.detection.state === 'flagged').map((v) => v.detection.id)];
-      await tx.update(detections).set({ state }).where(inArray(detections.id, waiting));
-      const [decided] = await tx.update(findings).set({ status: state, decidedAt: now, leaseUserId: null, leaseHolder: null, leaseExpiresAt: null }).where(eq(findings.id, findingId)).returning();
-      const actor = `${reviewer.role}:${reviewer.name}`;
-      // Audit entries are written last: the chain's head row is the one lock every writer takes,
-      // so taking it after the case rows keeps the lock order the same as in transition().
-      const decisionEntry = {
-        actor,
-        action: `finding.${state}`,
-        subjectType: 'finding',
-        subjectId: findingId,
-        detail: { detectionId: detection.id, reviewId: review!.id, userId: reviewer.userId, newClass: request.newClass ?? null, reason: request.reason ?? null, note: request.note ?? null, views: waiting.length },
-      };
-      if (!opensCase(request.decision)) {
-        await this.audit.append(decisionEntry, tx);
-        return { review: review!, finding: decided!, caseRow: undefined, joinedCase: false, alreadyRecorded: false };
-      }
-
-      const [image] = await tx.select().from(images).where(eq(images.id, detection.imageId)).limit(1);
-      const className = request.newClass ?? detection.className;
-      // A confirmed finding keeps the hazard it was detected as (the model may have changed since);
-      // only a relabel takes the mapping of the class it names.
-      const hazard = request.newClass ? hazardOf(request.newClass) : { hazardCode: detection.hazardCode, severity: detection.severity };
-      const evidence = {
-        image: { id: image!.id, objectKey: image!.objectKey, sha256: image!.sha256, width: image!.width, height: image!.height, capture: image!.capture },
-        detection: { id: detection.id, className: detection.className, score: detection.score, threshold: detection.threshold, box: [detection.x1, detection.y1, detection.x2, detection.y2] },
-        model: { name: detection.modelName, version: detection.modelVersion, sha256: detection.modelSha256 },
-        review: { id: review!.id, reviewer: reviewer.name, reviewerUserId: reviewer.userId, decision: request.decision, newClass: request.newClass ?? null, note: request.note ?? null, decidedAt: review!.createdAt },
-        detectedAt: detection.createdAt,
-        finding: {
-          id: finding.id,
-          position: finding.lat !== null && finding.lon !== null ? { lat: finding.lat, lon: finding.lon, errorM: finding.errorM } : null,
-          siteId: finding.siteId,
-          recurringOf: finding.recurringOf,
-          views: views.map((v) => ({ rank: v.rank, detectionId: v.detection.id, imageId: v.imageId, imageSha256: v.sha256, score: v.detection.score, box: [v.detection.x1, v.detection.y1, v.detection.x2, v.detection.y2] })),
-        },
-      };
-      // The flight row orders case openings: two confirmations at one site never open two cases.
-      // NO KEY UPDATE: photos and findings of the flight (which take KEY SHARE through their
-      // foreign key) are not held up meanwhile.
-      await tx.select({ id: flights.id }).from(flights).where(eq(flights.id, finding.flightId)).for('no key update');
-      const [open] = finding.siteId
-        ? await tx.select().from(cases).where(and(eq(cases.flightId, finding.flightId), eq(cases.siteId, finding.siteId), eq(cases.status, 'filed'))).orderBy(desc(cases.createdAt)).limit(1).for('update')
-        : [];
-      const link = { findingId, detectionId: detection.id, className, hazardCode: hazard.hazardCode, severity: hazard.severity, evidence };
-      let caseRow: CaseRow;
-      let joined = false;
-      if (open && joinsExistingCase({ status: open.status, siteId: open.siteId }, finding.siteId)) {
-        joined = true;
-        [caseRow] = (await tx
-          .update(cases)
-          .set({
-            severity: graver(open.severity, hazard.severity),
-            hazardCodes: [...new Set([...open.hazardCodes, hazard.hazardCode])].sort(),
-            findingsCount: open.findingsCount + 1,
-            lat: open.lat ?? finding.lat,
-            lon: open.lon ?? finding.lon,
-            updatedAt: now,
-          })
-          .where(eq(cases.id, open.id))
-          .returning()) as [CaseRow];
-        await tx.insert(caseFindings).values({ caseId: open.id, ...link, addedAt: now });
-        await this.event(tx, open.id, { kind: 'finding_added', actor: reviewer, detail: { findingId, hazardCode: hazard.hazardCode, reviewId: review!.id }, at: now });
-        await this.audit.append(decisionEntry, tx);
-        await this.audit.append({ actor, action: 'case.finding_added', subjectType: 'case', subjectId: open.id, detail: { findingId, detectionId: detection.id, hazardCode: hazard.hazardCode } }, tx);
-      } else {
-        [caseRow] = (await tx
-          .insert(cases)
-          .values({
-            id: randomUUID(),
-            organisationId: finding.organisationId,
-            regionCode: finding.regionCode,
-            siteId: finding.siteId,
-            flightId: finding.flightId,
-            status: 'filed',
-            severity: hazard.severity,
-            hazardCodes: [hazard.hazardCode],
-            findingsCount: 1,
-            lat: finding.lat,
-            lon: finding.lon,
-            openedByUser: reviewer.userId,
-            createdAt: now,
-            updatedAt: now,
-          })
-          .returning()) as [CaseRow];
-        await tx.insert(caseFindings).values({ caseId: caseRow.id, ...link, addedAt: now });
-        await this.event(tx, caseRow.id, { kind: 'opened', toStatus: 'filed', actor: reviewer, detail: { findingId, hazardCode: hazard.hazardCode, reviewId: review!.id }, at: now });
-        await this.audit.append(decisionEntry, tx);
-        await this.audit.append({ actor, action: 'case.opened', subjectType: 'case', subjectId: caseRow.id, detail: { findingId, detectionId: detection.id, hazardCode: hazard.hazardCode, siteId: finding.siteId } }, tx);
-      }
-      return { review: review!, finding: decided!, caseRow, joinedCase: joined, alreadyRecorded: false };
-    });
+  /** The case, locked until the transaction ends, so lifecycle steps on it happen one at a time. */
+  async lockInScope(tx: Transaction, id: string, scope: Scope): Promise<CaseRow | undefined> {
+    const [row] = await tx.select().from(cases).where(and(eq(cases.id, id), inScopeSql(cases, scope))).for('update').limit(1);
+    return row;
   }
 
-  /** Moves a case along its lifecycle (domain/cases.ts decides what is allowed), with its event and audit entry. */
-  async transition(caseId: string, scope: Scope, actor: Principal, request: TransitionRequest & { attachmentIds: readonly string[] }, now: Date): Promise<{ caseRow: CaseRow; event: CaseEventRow }> {
-    return this.db.transaction(async (tx) => {
-      const [current] = await tx.select().from(cases).where(and(eq(cases.id, caseId), inScopeSql(cases, scope))).for('update').limit(1);
-      if (!current) throw new NotFoundError(`no case ${caseId}`);
-      const attachments = request.attachmentIds.length ? await tx.select().from(caseAttachments).where(and(eq(caseAttachments.caseId, caseId), inArray(caseAttachments.id, [...request.attachmentIds]))) : [];
-      const unknown = request.attachmentIds.filter((id) => !attachments.some((a) => a.id === id));
-      if (unknown.length) throw new UnprocessableError(`attachments ${unknown.join(', ')} do not belong to this case; upload them to it first`, { field: 'attachmentIds', unknown });
-      checkTransition(current.status, actor.role, { ...request, attachmentCount: attachments.length }, { hasSite: current.siteId !== null, now });
-      const [caseRow] = await tx
-        .update(cases)
-        .set({
-          status: request.to,
-          updatedAt: now,
-          ...(request.to === 'rectification_due' ? { dueAt: request.dueAt ?? null } : {}),
-          ...(request.to === 'dismissed' ? { dismissalReason: request.reason ?? null } : {}),
-        })
-        .where(eq(cases.id, caseId))
-        .returning();
-      const event = await this.event(tx, caseId, {
-        kind: 'transition',
-        fromStatus: current.status,
-        toStatus: request.to,
-        actor,
-        note: request.note,
-        reason: request.reason,
-        dueAt: request.dueAt,
-        detail: attachments.length ? { attachments: attachments.map((a) => ({ id: a.id, filename: a.filename, sha256: a.sha256 })) } : undefined,
-        at: now,
-      });
-      await this.audit.append(
-        {
-          actor: `${actor.role}:${actor.name}`,
-          action: `case.${request.to}`,
-          subjectType: 'case',
-          subjectId: caseId,
-          detail: { from: current.status, to: request.to, note: request.note ?? null, reason: request.reason ?? null, dueAt: request.dueAt?.toISOString() ?? null, attachments: attachments.map((a) => a.sha256), eventId: event.id },
-        },
-        tx,
-      );
-      return { caseRow: caseRow!, event };
-    });
+  /** The newest filed case of a site for a flight, locked: the one a confirmed finding may join. */
+  async lockNewestFiled(tx: Transaction, flightId: string, siteId: string): Promise<CaseRow | undefined> {
+    const [row] = await tx.select().from(cases).where(and(eq(cases.flightId, flightId), eq(cases.siteId, siteId), eq(cases.status, 'filed'))).orderBy(desc(cases.createdAt)).limit(1).for('update');
+    return row;
   }
 
-  /** Names the liable site of a case that has none yet (or corrects it before the enterprise is notified). */
-  async assignSite(caseId: string, scope: Scope, actor: Principal, site: { id: string; regionCode: string }, note: string | undefined, now: Date): Promise<CaseRow> {
-    return this.db.transaction(async (tx) => {
-      const [current] = await tx.select().from(cases).where(and(eq(cases.id, caseId), inScopeSql(cases, scope))).for('update').limit(1);
-      if (!current) throw new NotFoundError(`no case ${caseId}`);
-      if (current.status !== 'filed') throw new ConflictError(`the site of a ${current.status} case cannot change: the enterprise may already have been told`, { status: current.status });
-      const [caseRow] = await tx.update(cases).set({ siteId: site.id, regionCode: site.regionCode, updatedAt: now }).where(eq(cases.id, caseId)).returning();
-      await this.event(tx, caseId, { kind: 'site_assigned', actor, note, detail: { siteId: site.id, previousSiteId: current.siteId }, at: now });
-      await this.audit.append({ actor: `${actor.role}:${actor.name}`, action: 'case.site_assigned', subjectType: 'case', subjectId: caseId, detail: { siteId: site.id, previousSiteId: current.siteId, note: note ?? null } }, tx);
-      return caseRow!;
-    });
+  /** The case a decided detection went into, if any. */
+  async ofDetection(tx: Transaction, detectionId: string): Promise<CaseRow | undefined> {
+    const [link] = await tx.select().from(caseFindings).where(eq(caseFindings.detectionId, detectionId)).limit(1);
+    const [row] = link ? await tx.select().from(cases).where(eq(cases.id, link.caseId)).limit(1) : [];
+    return row;
   }
 
-  /** Records a file the enterprise gave (already stored); the same bytes twice are one attachment. */
-  async addAttachment(caseId: string, scope: Scope, actor: Principal, file: { objectKey: string; filename: string; contentType: string; sha256: string; sizeBytes: number }, now: Date): Promise<{ attachment: AttachmentRow; created: boolean }> {
-    return this.db.transaction(async (tx) => {
-      const [current] = await tx.select().from(cases).where(and(eq(cases.id, caseId), inScopeSql(cases, scope))).for('update').limit(1);
-      if (!current) throw new NotFoundError(`no case ${caseId}`);
-      if (current.status === 'closed' || current.status === 'dismissed') throw new ConflictError(`case ${caseId} is ${current.status}: nothing more is attached to it`, { status: current.status });
-      const [existing] = await tx.select().from(caseAttachments).where(and(eq(caseAttachments.caseId, caseId), eq(caseAttachments.sha256, file.sha256))).limit(1);
-      if (existing) return { attachment: existing, created: false };
-      const [attachment] = await tx.insert(caseAttachments).values({ id: randomUUID(), caseId, ...file, uploadedByUser: actor.userId, uploadedByName: actor.name, createdAt: now }).returning();
-      await tx.update(cases).set({ updatedAt: now }).where(eq(cases.id, caseId));
-      await this.event(tx, caseId, { kind: 'attachment_added', actor, detail: { attachmentId: attachment!.id, filename: file.filename, sha256: file.sha256, sizeBytes: file.sizeBytes }, at: now });
-      await this.audit.append({ actor: `${actor.role}:${actor.name}`, action: 'case.attachment_added', subjectType: 'case', subjectId: caseId, detail: { attachmentId: attachment!.id, filename: file.filename, sha256: file.sha256 } }, tx);
-      return { attachment: attachment!, created: true };
-    });
+  async insert(tx: Transaction, values: NewCase): Promise<CaseRow> {
+    const [row] = await tx
+      .insert(cases)
+      .values({ id: randomUUID(), ...values })
+      .returning();
+    return row!;
+  }
+
+  async update(tx: Transaction, id: string, changes: CaseChanges): Promise<CaseRow> {
+    const [row] = await tx.update(cases).set(changes).where(eq(cases.id, id)).returning();
+    return row!;
+  }
+
+  async addFinding(tx: Transaction, link: NewCaseFinding): Promise<void> {
+    await tx.insert(caseFindings).values(link);
+  }
+
+  async addEvent(tx: Transaction, caseId: string, e: CaseEventInput): Promise<CaseEventRow> {
+    const [row] = await tx
+      .insert(caseEvents)
+      .values({
+        caseId,
+        kind: e.kind,
+        fromStatus: e.fromStatus ?? null,
+        toStatus: e.toStatus ?? null,
+        actorUserId: e.actor.userId,
+        actorName: e.actor.name,
+        actorRole: e.actor.role,
+        note: e.note ?? null,
+        reason: e.reason ?? null,
+        dueAt: e.dueAt ?? null,
+        detail: e.detail ?? null,
+        at: e.at,
+      })
+      .returning();
+    return row!;
+  }
+
+  /** Those of the attachments named that are the case's own (in no particular order). */
+  async attachmentsAmong(tx: Transaction, caseId: string, ids: readonly string[]): Promise<AttachmentRow[]> {
+    if (ids.length === 0) return [];
+    return tx.select().from(caseAttachments).where(and(eq(caseAttachments.caseId, caseId), inArray(caseAttachments.id, [...ids])));
+  }
+
+  async attachmentWithSha256(tx: Transaction, caseId: string, sha256: string): Promise<AttachmentRow | undefined> {
+    const [row] = await tx.select().from(caseAttachments).where(and(eq(caseAttachments.caseId, caseId), eq(caseAttachments.sha256, sha256))).limit(1);
+    return row;
+  }
+
+  async insertAttachment(tx: Transaction, attachment: NewAttachment): Promise<AttachmentRow> {
+    const [row] = await tx
+      .insert(caseAttachments)
+      .values({ id: randomUUID(), ...attachment })
+      .returning();
+    return row!;
   }
 
   async get(id: string, scope: Scope): Promise<CaseRow | undefined> {
@@ -398,36 +258,6 @@ export class CaseRepository {
       }
     }
     return { total, overdue, byStatus, byHazard: Object.fromEntries(hazards.map((h) => [h.hazard, h.count])), byRegion, byMonth };
-  }
-
-  async reviewsOf(detectionIds: readonly string[]): Promise<ReviewRow[]> {
-    if (detectionIds.length === 0) return [];
-    return this.db.select().from(reviews).where(inArray(reviews.detectionId, [...detectionIds])).orderBy(asc(reviews.createdAt));
-  }
-
-  private async event(
-    tx: Tx,
-    caseId: string,
-    e: { kind: CaseEventRow['kind']; actor: Principal; fromStatus?: string; toStatus?: string; note?: string | undefined; reason?: DismissalReason | undefined; dueAt?: Date | undefined; detail?: Record<string, unknown> | undefined; at: Date },
-  ): Promise<CaseEventRow> {
-    const [row] = await tx
-      .insert(caseEvents)
-      .values({
-        caseId,
-        kind: e.kind,
-        fromStatus: e.fromStatus ?? null,
-        toStatus: e.toStatus ?? null,
-        actorUserId: e.actor.userId,
-        actorName: e.actor.name,
-        actorRole: e.actor.role,
-        note: e.note ?? null,
-        reason: e.reason ?? null,
-        dueAt: e.dueAt ?? null,
-        detail: e.detail ?? null,
-        at: e.at,
-      })
-      .returning();
-    return row!;
   }
 }
 

@@ -6,6 +6,7 @@ import type { Scope } from '../domain/scope.js';
 import { inScopeSql } from './scope-sql.js';
 import type { DetectionState } from '../domain/review.js';
 import type { AuditRepository } from './audit.js';
+import type { Transaction } from './unit-of-work.js';
 
 export type DetectionRow = typeof detections.$inferSelect;
 
@@ -49,6 +50,16 @@ export class DetectionRepository {
     private readonly db: Database,
     private readonly audit: AuditRepository,
   ) {}
+
+  /** The detection, locked until the transaction ends (the view a finding is decided on). */
+  async lock(tx: Transaction, id: string): Promise<DetectionRow | undefined> {
+    const [row] = await tx.select().from(detections).where(eq(detections.id, id)).for('update').limit(1);
+    return row;
+  }
+
+  async setState(tx: Transaction, ids: readonly string[], state: DetectionState): Promise<void> {
+    await tx.update(detections).set({ state }).where(inArray(detections.id, [...ids]));
+  }
 
   /**
    * Stores one image's results and marks it processed, atomically. Re-running the same image and

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, isNull, ne, notInArray, or, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { detections, findings, findingViews, flights, images, sites } from '../db/schema.js';
+import type { FindingStatus } from '../domain/review.js';
 import type { Scope } from '../domain/scope.js';
 import type { DetectionRow } from './detections.js';
 import { inScopeSql, regionPrefixSql } from './scope-sql.js';
+import type { Transaction } from './unit-of-work.js';
 
 export type FindingRow = typeof findings.$inferSelect;
 
@@ -13,6 +15,14 @@ export interface UnmergedDetection {
   capture: Record<string, unknown> | null;
   width: number | null;
   height: number | null;
+}
+
+export interface FindingViewWithPhoto {
+  detection: DetectionRow;
+  rank: number;
+  imageId: string;
+  /** Null until the photo is processed; a view's photo always is. */
+  sha256: string | null;
 }
 
 export interface NewFinding {
@@ -177,6 +187,32 @@ export class FindingRepository {
   async ofDetection(detectionId: string): Promise<FindingRow | undefined> {
     const [row] = await this.db.select({ finding: findings }).from(findingViews).innerJoin(findings, eq(findings.id, findingViews.findingId)).where(eq(findingViews.detectionId, detectionId)).limit(1);
     return row?.finding;
+  }
+
+  /**
+   * The finding, locked until the transaction ends: a decision and a late view's arrival take this
+   * lock first, so they happen one at a time and never deadlock on the finding's views.
+   */
+  async lockInScope(tx: Transaction, id: string, scope: Scope): Promise<FindingRow | undefined> {
+    const [row] = await tx.select().from(findings).where(and(eq(findings.id, id), inScopeSql(findings, scope))).for('update').limit(1);
+    return row;
+  }
+
+  /** Records the finding's decision and gives its lease back. */
+  async markDecided(tx: Transaction, id: string, status: FindingStatus, now: Date): Promise<FindingRow> {
+    const [row] = await tx.update(findings).set({ status, decidedAt: now, leaseUserId: null, leaseHolder: null, leaseExpiresAt: null }).where(eq(findings.id, id)).returning();
+    return row!;
+  }
+
+  /** The views of one finding, best first, with the photo each is on. */
+  async viewsWithPhotos(tx: Transaction, findingId: string): Promise<FindingViewWithPhoto[]> {
+    return tx
+      .select({ detection: detections, rank: findingViews.rank, sha256: images.sha256, imageId: images.id })
+      .from(findingViews)
+      .innerJoin(detections, eq(detections.id, findingViews.detectionId))
+      .innerJoin(images, eq(images.id, detections.imageId))
+      .where(eq(findingViews.findingId, findingId))
+      .orderBy(findingViews.rank);
   }
 
   async getInScope(id: string, scope: Scope): Promise<FindingRow | undefined> {

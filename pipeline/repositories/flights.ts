@@ -5,6 +5,7 @@ import { flights, images, uploadTickets } from '../db/schema.js';
 import type { ImageStatus } from '../domain/images.js';
 import type { Scope } from '../domain/scope.js';
 import { inScopeSql } from './scope-sql.js';
+import type { Transaction } from './unit-of-work.js';
 
 export type FlightRow = typeof flights.$inferSelect;
 
@@ -27,6 +28,15 @@ export class FlightRepository {
       })
       .returning();
     return row!;
+  }
+
+  /**
+   * Locks the flight row so that case openings for it happen one at a time: two confirmations at one
+   * site never open two cases. NO KEY UPDATE, so photos and findings of the flight (which take KEY
+   * SHARE through their foreign key) are not held up meanwhile.
+   */
+  async lockForCases(tx: Transaction, id: string): Promise<void> {
+    await tx.select({ id: flights.id }).from(flights).where(eq(flights.id, id)).for('no key update');
   }
 
   /** Any flight, whoever's: for the worker and ingestion, which act for the system. */

@@ -5,6 +5,7 @@ import { detections, findings, findingViews, flights, images } from '../db/schem
 import type { RegisteredVia } from '../domain/images.js';
 import type { Scope } from '../domain/scope.js';
 import { inScopeSql } from './scope-sql.js';
+import type { Executor } from './unit-of-work.js';
 
 export type ImageRow = typeof images.$inferSelect;
 
@@ -67,8 +68,8 @@ export class ImageRepository {
     return { image: existing, created: false };
   }
 
-  async get(id: string): Promise<ImageRow | undefined> {
-    const [row] = await this.db.select().from(images).where(eq(images.id, id)).limit(1);
+  async get(id: string, executor: Executor = this.db): Promise<ImageRow | undefined> {
+    const [row] = await executor.select().from(images).where(eq(images.id, id)).limit(1);
     return row;
   }
 

@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
-import { type CaseStatus, caseReference, type DismissalReason, isOverdue, nextStatuses } from '../domain/cases.js';
+import { type CaseStatus, caseReference, checkAcceptsAttachments, checkSiteAssignable, decideTransition, type DismissalReason, isOverdue, nextStatuses } from '../domain/cases.js';
 import { CSV_BOM, csvRow } from '../domain/csv.js';
-import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
+import { NotFoundError, UnprocessableError } from '../domain/errors.js';
 import type { Principal } from '../domain/roles.js';
 import { narrowRegion, type Scope, scopeOf } from '../domain/scope.js';
 import { type FeatureCollection, featureCollection, type GeoJsonOptions, pointFeature } from '../geo/geojson.js';
 import type { AuditRepository } from '../repositories/audit.js';
-import type { AttachmentRow, CaseEventRow, CaseFilter, CaseFindingRow, CaseKey, CaseListRow, CaseRepository, CaseRow, CaseSort, ReviewRow } from '../repositories/cases.js';
+import type { AttachmentRow, CaseEventRow, CaseFilter, CaseFindingRow, CaseKey, CaseListRow, CaseRepository, CaseRow, CaseSort } from '../repositories/cases.js';
 import type { DetectionRow } from '../repositories/detections.js';
 import type { FindingRepository, FindingRow } from '../repositories/findings.js';
+import type { ReviewRepository, ReviewRow } from '../repositories/reviews.js';
 import type { SiteRepository, SiteRow } from '../repositories/sites.js';
 import type { ObjectStorage } from '../repositories/storage.js';
+import type { UnitOfWork } from '../repositories/unit-of-work.js';
 import type { Clock } from './review.js';
 
 /** A case filter as a caller gives it: their scope comes from who they are, a region only narrows it. */
@@ -42,17 +44,42 @@ export const ATTACHMENT_TYPES = ['image/jpeg', 'image/png', 'application/pdf'] a
 export const EXPORT_MAX_ROWS = 100_000;
 const EXPORT_PAGE = 1000;
 
+export interface CaseServiceOptions {
+  cases: CaseRepository;
+  reviews: ReviewRepository;
+  findings: FindingRepository;
+  sites: SiteRepository;
+  storage: ObjectStorage;
+  audit: AuditRepository;
+  unitOfWork: UnitOfWork;
+  /** Months in summaries are counted in this IANA time zone. */
+  timeZone: string;
+  now: Clock;
+}
+
 /** Enforcement cases for regulators: lists, the lifecycle, the enterprise's evidence, exports and counts. */
 export class CaseService {
-  constructor(
-    private readonly cases: CaseRepository,
-    private readonly findings: FindingRepository,
-    private readonly sites: SiteRepository,
-    private readonly storage: ObjectStorage,
-    private readonly audit: AuditRepository,
-    private readonly timeZone: string,
-    private readonly now: Clock,
-  ) {}
+  private readonly cases: CaseRepository;
+  private readonly reviews: ReviewRepository;
+  private readonly findings: FindingRepository;
+  private readonly sites: SiteRepository;
+  private readonly storage: ObjectStorage;
+  private readonly audit: AuditRepository;
+  private readonly unitOfWork: UnitOfWork;
+  private readonly timeZone: string;
+  private readonly now: Clock;
+
+  constructor(options: CaseServiceOptions) {
+    this.cases = options.cases;
+    this.reviews = options.reviews;
+    this.findings = options.findings;
+    this.sites = options.sites;
+    this.storage = options.storage;
+    this.audit = options.audit;
+    this.unitOfWork = options.unitOfWork;
+    this.timeZone = options.timeZone;
+    this.now = options.now;
+  }
 
   async list(principal: Principal, query: CaseQuery, sort: CaseSort, limit: number, after: CaseKey | undefined): Promise<{ items: CaseListItem[]; next: CaseKey | undefined }> {
     if (after && !this.cases.fitsSort(after, sort)) throw new UnprocessableError('the cursor does not fit this sort order; start from the first page', { field: 'cursor' });
@@ -105,37 +132,103 @@ export class CaseService {
         finding: findingRows.find((f) => f?.id === link.findingId) ?? null,
         views: views.filter((v) => v.findingId === link.findingId).map(({ rank, merit, detection }) => ({ rank, merit, detection })),
       })),
-      reviews: await this.cases.reviewsOf(detectionIds),
+      reviews: await this.reviews.ofDetections(detectionIds),
       events,
       attachments,
     };
   }
 
+  /**
+   * Moves a case along its lifecycle (domain/cases.ts decides what is allowed), with its event and
+   * audit entry. The case row is locked first, as a decision that adds a finding to it locks it.
+   */
   async transition(principal: Principal, caseId: string, request: { to: CaseStatus; note?: string | undefined; dueAt?: Date | undefined; reason?: DismissalReason | undefined; attachmentIds?: readonly string[] | undefined }): Promise<{ item: CaseListItem; event: CaseEventRow }> {
     const now = this.now();
-    const { caseRow, event } = await this.cases.transition(caseId, scopeOf(principal), principal, { ...request, attachmentCount: request.attachmentIds?.length ?? 0, attachmentIds: request.attachmentIds ?? [] }, now);
+    const scope = scopeOf(principal);
+    const attachmentIds = request.attachmentIds ?? [];
+    const { caseRow, event } = await this.unitOfWork.withTransaction(async (tx) => {
+      const current = await this.cases.lockInScope(tx, caseId, scope);
+      if (!current) throw new NotFoundError(`no case ${caseId}`);
+      const attachments = await this.cases.attachmentsAmong(tx, caseId, attachmentIds);
+      const changes = decideTransition(
+        current,
+        principal.role,
+        { ...request, attachmentIds },
+        attachments.map((a) => a.id),
+        now,
+      );
+      const caseRow = await this.cases.update(tx, caseId, changes);
+      const event = await this.cases.addEvent(tx, caseId, {
+        kind: 'transition',
+        fromStatus: current.status,
+        toStatus: request.to,
+        actor: principal,
+        note: request.note,
+        reason: request.reason,
+        dueAt: request.dueAt,
+        detail: attachments.length ? { attachments: attachments.map((a) => ({ id: a.id, filename: a.filename, sha256: a.sha256 })) } : undefined,
+        at: now,
+      });
+      await this.audit.append(
+        {
+          actor: actorOf(principal),
+          action: `case.${request.to}`,
+          subjectType: 'case',
+          subjectId: caseId,
+          detail: { from: current.status, to: request.to, note: request.note ?? null, reason: request.reason ?? null, dueAt: request.dueAt?.toISOString() ?? null, attachments: attachments.map((a) => a.sha256), eventId: event.id },
+        },
+        tx,
+      );
+      return { caseRow, event };
+    });
     const site = caseRow.siteId ? await this.sites.get(caseRow.siteId) : undefined;
     return { item: { case: caseRow, site: site ? { id: site.id, name: site.name, creditCode: site.creditCode, regionCode: site.regionCode } : null, overdue: isOverdue(caseRow.status, caseRow.dueAt, now) }, event };
   }
 
+  /** Names the liable site of a case that has none yet (or corrects it before the enterprise is notified). */
   async assignSite(principal: Principal, caseId: string, siteId: string, note: string | undefined): Promise<CaseRow> {
     const scope = scopeOf(principal);
     const site = await this.sites.getInScope(siteId, scope);
     if (!site) throw new UnprocessableError(`no site ${siteId} in your organisation and region`, { field: 'siteId' });
-    return this.cases.assignSite(caseId, scope, principal, site, note, this.now());
+    const now = this.now();
+    return this.unitOfWork.withTransaction(async (tx) => {
+      const current = await this.cases.lockInScope(tx, caseId, scope);
+      if (!current) throw new NotFoundError(`no case ${caseId}`);
+      checkSiteAssignable(current.status);
+      const caseRow = await this.cases.update(tx, caseId, { siteId: site.id, regionCode: site.regionCode, updatedAt: now });
+      await this.cases.addEvent(tx, caseId, { kind: 'site_assigned', actor: principal, note, detail: { siteId: site.id, previousSiteId: current.siteId }, at: now });
+      await this.audit.append({ actor: actorOf(principal), action: 'case.site_assigned', subjectType: 'case', subjectId: caseId, detail: { siteId: site.id, previousSiteId: current.siteId, note: note ?? null } }, tx);
+      return caseRow;
+    });
   }
 
-  /** Stores a file the enterprise gave (a photo of the repaired rail, a signed statement), as it came. */
+  /**
+   * Stores a file the enterprise gave (a photo of the repaired rail, a signed statement), as it came;
+   * the same bytes twice are one attachment. The status is checked before storing, so a closed case
+   * gets no orphan object, and again under the case's lock, since it may have closed meanwhile.
+   */
   async addAttachment(principal: Principal, caseId: string, filename: string, body: Buffer, contentType: string): Promise<{ attachment: AttachmentRow; created: boolean }> {
     const scope = scopeOf(principal);
     const current = await this.cases.get(caseId, scope);
     if (!current) throw new NotFoundError(`no case ${caseId}`);
-    if (current.status === 'closed' || current.status === 'dismissed') throw new ConflictError(`case ${caseId} is ${current.status}: nothing more is attached to it`, { status: current.status });
+    checkAcceptsAttachments(caseId, current.status);
     if (!looksLike(contentType, body)) throw new UnprocessableError(`the file is not the ${contentType} it says it is`, { field: 'content-type' });
     const sha256 = createHash('sha256').update(body).digest('hex');
     const objectKey = `cases/${caseId}/attachments/${sha256}`;
     await this.storage.putOriginalOnce(objectKey, body, contentType);
-    return this.cases.addAttachment(caseId, scope, principal, { objectKey, filename, contentType, sha256, sizeBytes: body.length }, this.now());
+    const now = this.now();
+    return this.unitOfWork.withTransaction(async (tx) => {
+      const locked = await this.cases.lockInScope(tx, caseId, scope);
+      if (!locked) throw new NotFoundError(`no case ${caseId}`);
+      checkAcceptsAttachments(caseId, locked.status);
+      const existing = await this.cases.attachmentWithSha256(tx, caseId, sha256);
+      if (existing) return { attachment: existing, created: false };
+      const attachment = await this.cases.insertAttachment(tx, { caseId, objectKey, filename, contentType, sha256, sizeBytes: body.length, uploadedByUser: principal.userId, uploadedByName: principal.name, createdAt: now });
+      await this.cases.update(tx, caseId, { updatedAt: now });
+      await this.cases.addEvent(tx, caseId, { kind: 'attachment_added', actor: principal, detail: { attachmentId: attachment.id, filename, sha256, sizeBytes: body.length }, at: now });
+      await this.audit.append({ actor: actorOf(principal), action: 'case.attachment_added', subjectType: 'case', subjectId: caseId, detail: { attachmentId: attachment.id, filename, sha256 } }, tx);
+      return { attachment, created: true };
+    });
   }
 
   async attachmentContent(principal: Principal, caseId: string, attachmentId: string): Promise<{ attachment: AttachmentRow; data: Buffer }> {

@@ -1,14 +1,18 @@
+import { placeConfirmedFinding } from '../domain/cases.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
-import { checkNotHeldByAnother, checkSeparationOfDuties, type DecisionRequest, leaseState } from '../domain/review.js';
+import { checkNotHeldByAnother, checkSeparationOfDuties, type DecisionRequest, decisionEffects, leaseState, reviewVerdict } from '../domain/review.js';
 import type { Principal } from '../domain/roles.js';
 import { inScope, narrowRegion, scopeOf } from '../domain/scope.js';
 import type { HazardClass } from '../inference/load.js';
-import type { CaseRepository, DecisionOutcome } from '../repositories/cases.js';
-import type { DetectionRepository } from '../repositories/detections.js';
-import type { FindingRepository, FindingRow, QueueFilter, QueueRow } from '../repositories/findings.js';
+import type { AuditEntry, AuditRepository } from '../repositories/audit.js';
+import type { CaseRepository, CaseRow } from '../repositories/cases.js';
+import type { DetectionRepository, DetectionRow } from '../repositories/detections.js';
+import type { FindingRepository, FindingRow, FindingViewWithPhoto, QueueFilter, QueueRow } from '../repositories/findings.js';
 import type { FlightRepository } from '../repositories/flights.js';
-import type { ImageRepository } from '../repositories/images.js';
+import type { ImageRepository, ImageRow } from '../repositories/images.js';
 import type { MissedHazardListing, MissedHazardRepository } from '../repositories/missed-hazards.js';
+import type { ReviewRepository, ReviewRow } from '../repositories/reviews.js';
+import type { Transaction, UnitOfWork } from '../repositories/unit-of-work.js';
 
 export type Clock = () => Date;
 
@@ -42,22 +46,63 @@ export interface LeaseView {
   mine: boolean;
 }
 
+export interface DecisionOutcome {
+  review: ReviewRow;
+  finding: FindingRow;
+  caseRow: CaseRow | undefined;
+  /** True when the finding joined the site's case for the flight rather than opening one. */
+  joinedCase: boolean;
+  alreadyRecorded: boolean;
+}
+
+export interface ReviewServiceOptions {
+  findings: FindingRepository;
+  reviews: ReviewRepository;
+  cases: CaseRepository;
+  flights: FlightRepository;
+  images: ImageRepository;
+  detections: DetectionRepository;
+  missed: MissedHazardRepository;
+  audit: AuditRepository;
+  unitOfWork: UnitOfWork;
+  /** The classes that flag hazards: what a finding may be relabelled to. */
+  classes: readonly HazardClass[];
+  leaseSeconds: number;
+  now: Clock;
+}
+
 /**
  * Human decisions on findings; nothing becomes a case without one. A reviewer leases the finding
  * they have open, so a second reviewer sees who holds it instead of deciding it too.
  */
 export class ReviewService {
-  constructor(
-    private readonly findings: FindingRepository,
-    private readonly cases: CaseRepository,
-    private readonly flights: FlightRepository,
-    private readonly images: ImageRepository,
-    private readonly detections: DetectionRepository,
-    private readonly missed: MissedHazardRepository,
-    private readonly classes: readonly HazardClass[],
-    private readonly leaseSeconds: number,
-    private readonly now: Clock,
-  ) {}
+  private readonly findings: FindingRepository;
+  private readonly reviews: ReviewRepository;
+  private readonly cases: CaseRepository;
+  private readonly flights: FlightRepository;
+  private readonly images: ImageRepository;
+  private readonly detections: DetectionRepository;
+  private readonly missed: MissedHazardRepository;
+  private readonly audit: AuditRepository;
+  private readonly unitOfWork: UnitOfWork;
+  private readonly classes: readonly HazardClass[];
+  private readonly leaseSeconds: number;
+  private readonly now: Clock;
+
+  constructor(options: ReviewServiceOptions) {
+    this.findings = options.findings;
+    this.reviews = options.reviews;
+    this.cases = options.cases;
+    this.flights = options.flights;
+    this.images = options.images;
+    this.detections = options.detections;
+    this.missed = options.missed;
+    this.audit = options.audit;
+    this.unitOfWork = options.unitOfWork;
+    this.classes = options.classes;
+    this.leaseSeconds = options.leaseSeconds;
+    this.now = options.now;
+  }
 
   async queue(principal: Principal, request: QueueRequest): Promise<{ items: QueueItem[]; counts: QueueCounts; next: { score: number; id: string } | undefined }> {
     const scope = scopeOf(principal);
@@ -118,19 +163,8 @@ export class ReviewService {
     const finding = await this.findings.getInScope(findingId, scopeOf(principal));
     if (!finding) throw new NotFoundError(`no finding ${findingId}`);
     await this.checkMayDecide(principal, finding);
-    const classes = this.classes;
-    return this.cases.decideFinding(
-      findingId,
-      scopeOf(principal),
-      principal,
-      request,
-      classes.map((c) => c.name),
-      (name) => {
-        const cls = classes.find((c) => c.name === name)!;
-        return { hazardCode: cls.hazardCode, severity: cls.severity };
-      },
-      this.now(),
-    );
+    const now = this.now();
+    return this.unitOfWork.withTransaction((tx) => this.record(tx, principal, findingId, request, now));
   }
 
   /**
@@ -173,6 +207,87 @@ export class ReviewService {
     return this.missed.list(scopeOf(principal), options);
   }
 
+  /**
+   * Records a decision on a finding (made on its best view) and, when it confirms a hazard, puts it
+   * into a case: the site's case for the flight while that is still only filed, a new one otherwise.
+   * The finding row is locked first, so of two reviewers deciding at once exactly one wins, and
+   * views of one finding never deadlock.
+   */
+  private async record(tx: Transaction, reviewer: Principal, findingId: string, request: DecisionRequest, now: Date): Promise<DecisionOutcome> {
+    const finding = await this.findings.lockInScope(tx, findingId, scopeOf(reviewer));
+    if (!finding) throw new NotFoundError(`no finding ${findingId}`);
+    const detection = await this.detections.lock(tx, finding.bestDetectionId);
+    if (!detection) throw new NotFoundError(`finding ${findingId} has lost its best view`);
+    const existing = await this.reviews.ofDetection(tx, detection.id);
+    const verdict = reviewVerdict({
+      state: detection.state,
+      // Reviews from before people were recorded name only the token.
+      existing: existing && { ...existing, reviewerId: existing.reviewerUserId ?? existing.reviewerId },
+      reviewerId: reviewer.userId,
+      request,
+      knownClasses: this.classes.map((c) => c.name),
+      currentClass: detection.className,
+      lease: { userId: finding.leaseUserId, holder: finding.leaseHolder, expiresAt: finding.leaseExpiresAt },
+      now,
+    });
+    if (verdict === 'already-recorded') return { review: existing!, finding, caseRow: await this.cases.ofDetection(tx, detection.id), joinedCase: false, alreadyRecorded: true };
+
+    const views = await this.findings.viewsWithPhotos(tx, findingId);
+    const effects = decisionEffects(
+      request,
+      detection,
+      views.map((v) => v.detection),
+      this.classes,
+    );
+    const review = await this.reviews.insert(tx, {
+      detectionId: detection.id,
+      findingId,
+      reviewerId: reviewer.tokenId,
+      reviewerUserId: reviewer.userId,
+      reviewerName: reviewer.name,
+      decision: request.decision,
+      newClass: request.newClass ?? null,
+      reason: request.reason ?? null,
+      note: request.note ?? null,
+    });
+    await this.detections.setState(tx, effects.decidedViews, effects.state);
+    const decided = await this.findings.markDecided(tx, findingId, effects.state, now);
+    const actor = actorOf(reviewer);
+    // Audit entries are written last: the chain's head row is the one lock every writer takes, so
+    // taking it after the case rows keeps the lock order the same as in a case's transition.
+    const decisionEntry: AuditEntry = {
+      actor,
+      action: `finding.${effects.state}`,
+      subjectType: 'finding',
+      subjectId: findingId,
+      detail: { detectionId: detection.id, reviewId: review.id, userId: reviewer.userId, newClass: request.newClass ?? null, reason: request.reason ?? null, note: request.note ?? null, views: effects.decidedViews.length },
+    };
+    if (!effects.forCase) {
+      await this.audit.append(decisionEntry, tx);
+      return { review, finding: decided, caseRow: undefined, joinedCase: false, alreadyRecorded: false };
+    }
+
+    const image = await this.images.get(detection.imageId, tx);
+    if (!image) throw new Error(`detection ${detection.id} has lost its photo ${detection.imageId}`);
+    const { className, hazardCode, severity } = effects.forCase;
+    await this.flights.lockForCases(tx, finding.flightId);
+    const open = finding.siteId ? await this.cases.lockNewestFiled(tx, finding.flightId, finding.siteId) : undefined;
+    const placement = placeConfirmedFinding(open, finding, { hazardCode, severity }, reviewer.userId, now);
+    const caseRow = placement.kind === 'join' ? await this.cases.update(tx, placement.caseId, placement.changes) : await this.cases.insert(tx, placement.values);
+    await this.cases.addFinding(tx, { caseId: caseRow.id, findingId, detectionId: detection.id, className, hazardCode, severity, evidence: evidenceOf({ image, detection, review, reviewer, request, finding, views }), addedAt: now });
+    const detail = { findingId, hazardCode, reviewId: review.id };
+    if (placement.kind === 'join') {
+      await this.cases.addEvent(tx, caseRow.id, { kind: 'finding_added', actor: reviewer, detail, at: now });
+      await this.audit.append(decisionEntry, tx);
+      await this.audit.append({ actor, action: 'case.finding_added', subjectType: 'case', subjectId: caseRow.id, detail: { findingId, detectionId: detection.id, hazardCode } }, tx);
+    } else {
+      await this.cases.addEvent(tx, caseRow.id, { kind: 'opened', toStatus: 'filed', actor: reviewer, detail, at: now });
+      await this.audit.append(decisionEntry, tx);
+      await this.audit.append({ actor, action: 'case.opened', subjectType: 'case', subjectId: caseRow.id, detail: { findingId, detectionId: detection.id, hazardCode, siteId: finding.siteId } }, tx);
+    }
+    return { review, finding: decided, caseRow, joinedCase: placement.kind === 'join', alreadyRecorded: false };
+  }
+
   private async pendingInScope(principal: Principal, findingId: string): Promise<FindingRow> {
     const finding = await this.findings.getInScope(findingId, scopeOf(principal));
     if (!finding) throw new NotFoundError(`no finding ${findingId}`);
@@ -183,4 +298,39 @@ export class ReviewService {
   private async checkMayDecide(principal: Principal, finding: FindingRow): Promise<void> {
     checkSeparationOfDuties(principal.userId, await this.flights.people(finding.flightId));
   }
+}
+
+function actorOf(principal: Principal): string {
+  return `${principal.role}:${principal.name}`;
+}
+
+/**
+ * What the reviewer decided on, frozen into the case at the decision: the photo, the view, the
+ * model, the review and the finding with all its views, so later changes to any of them do not
+ * change the evidence.
+ */
+function evidenceOf(input: {
+  image: ImageRow;
+  detection: DetectionRow;
+  review: ReviewRow;
+  reviewer: Principal;
+  request: DecisionRequest;
+  finding: FindingRow;
+  views: readonly FindingViewWithPhoto[];
+}): Record<string, unknown> {
+  const { image, detection, review, reviewer, request, finding, views } = input;
+  return {
+    image: { id: image.id, objectKey: image.objectKey, sha256: image.sha256, width: image.width, height: image.height, capture: image.capture },
+    detection: { id: detection.id, className: detection.className, score: detection.score, threshold: detection.threshold, box: [detection.x1, detection.y1, detection.x2, detection.y2] },
+    model: { name: detection.modelName, version: detection.modelVersion, sha256: detection.modelSha256 },
+    review: { id: review.id, reviewer: reviewer.name, reviewerUserId: reviewer.userId, decision: request.decision, newClass: request.newClass ?? null, note: request.note ?? null, decidedAt: review.createdAt },
+    detectedAt: detection.createdAt,
+    finding: {
+      id: finding.id,
+      position: finding.lat !== null && finding.lon !== null ? { lat: finding.lat, lon: finding.lon, errorM: finding.errorM } : null,
+      siteId: finding.siteId,
+      recurringOf: finding.recurringOf,
+      views: views.map((v) => ({ rank: v.rank, detectionId: v.detection.id, imageId: v.imageId, imageSha256: v.sha256, score: v.detection.score, box: [v.detection.x1, v.detection.y1, v.detection.x2, v.detection.y2] })),
+    },
+  };
 }
