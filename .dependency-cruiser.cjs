@@ -4,20 +4,25 @@
  *   pipeline/domain  ←  I/O: inference, repositories, geo, evidence, imaging, db  ←  pipeline/services  ←  entry points
  *
  * Entry points are the programs and what wires them: api/, pipeline/jobs/, pipeline/worker.ts, the
- * composition root (container, config, entry), scripts/ and bench/. One rule per forbidden arrow,
- * so a failure names the arrow. Type-only imports count (tsPreCompilationDeps): a type still ties a
- * layer to the one it comes from. Tests are exempt from the layer rules, since they may build
- * fixtures with any tool the repository has; production code must not import them.
+ * composition root (container, config, entry), cli/ (the hazardscope command and the demo), the
+ * sample flight generator (samples/generator/), model evaluation (models/evaluation/), scripts/ and
+ * bench/. One rule per forbidden arrow, so a failure names the arrow. Type-only imports count
+ * (tsPreCompilationDeps): a type still ties a layer to the one it comes from. Tests are exempt from
+ * the layer rules, since they may build fixtures with any tool the repository has; production code
+ * must not import them.
  *
  * Imports that broke a rule when it was introduced are listed in
  * .dependency-cruiser-known-violations.json and tolerated until fixed; `npm run check` fails on any
- * other. Regenerate that list with `npx depcruise-baseline pipeline api scripts bench test web/src`
+ * other. Regenerate that list with
+ * `npx depcruise-baseline pipeline api cli scripts samples/generator models/evaluation bench test web/src`
  * only when you remove entries from it, never to let a new violation in.
  */
 const DOMAIN = '^pipeline/domain/';
 const IO = '^pipeline/(inference|repositories|geo|evidence|imaging|db)/';
 const SERVICES = '^pipeline/services/';
-const ENTRY_POINTS = '^(api/|scripts/|bench/|pipeline/jobs/|pipeline/(worker|container|config|entry)[.]ts$)';
+const ENTRY_POINTS = '^(api/|cli/|scripts/|samples/generator/|models/evaluation/|bench/|pipeline/jobs/|pipeline/(worker|container|config|entry)[.]ts$)';
+// The server's programs outside pipeline/ and api/: the web app may not import them, nor they it.
+const SERVER_TOOLS = 'cli|scripts|samples/generator|models/evaluation|bench';
 const TESTS = '([.]test[.]tsx?$|^test/)';
 // Node built-ins that compute without touching the outside world (no files, network, processes, clock).
 const PURE_BUILTINS = '^(assert|buffer|crypto|path|url|util)$';
@@ -72,13 +77,13 @@ module.exports = {
       comment: 'The web app runs in the browser: of the server code it may import only the shared domain modules.',
       severity: 'error',
       from: { path: '^web/' },
-      to: { path: '^(pipeline|api|scripts|bench|test)/', pathNot: DOMAIN },
+      to: { path: `^(pipeline|api|${SERVER_TOOLS}|test)/`, pathNot: DOMAIN },
     },
     {
       name: 'server-does-not-import-the-web-app',
       comment: 'The server serves web/dist as files; importing the web sources would pull the browser code into Node.',
       severity: 'error',
-      from: { path: '^(pipeline|api|scripts|bench)/' },
+      from: { path: `^(pipeline|api|${SERVER_TOOLS})/` },
       to: { path: '^web/' },
     },
     {

@@ -24,8 +24,11 @@ COPY --chown=node:node types ./types
 COPY --chown=node:node pipeline ./pipeline
 COPY --chown=node:node api ./api
 COPY --from=web --chown=node:node /app/web/dist ./web/dist
-# The administration CLI (tokens, organisations, audit verify, verify-evidence, detect).
-COPY --chown=node:node scripts/cli.ts scripts/detect-command.ts scripts/verify-evidence-command.ts ./scripts/
+# The administration CLI (tokens, organisations, audit verify, verify-evidence, detect, export-training,
+# model); `model evaluate` scores with models/evaluation.
+COPY --chown=node:node cli/hazardscope.ts ./cli/
+COPY --chown=node:node cli/commands ./cli/commands
+COPY --chown=node:node models/evaluation ./models/evaluation
 COPY --chown=node:node models/hazard-v1 ./models/hazard-v1
 COPY --chown=node:node models/hazard-v2 ./models/hazard-v2
 USER node

@@ -8,7 +8,7 @@ import type { Readiness, Services } from '../pipeline/container.js';
 import type { ModelCard } from '../pipeline/inference/load.js';
 import type { Logger } from '../pipeline/logger.js';
 import { type Route, route } from './contract.js';
-import { authorize } from './middleware/auth.js';
+import { authorize, requirePrincipal } from './middleware/auth.js';
 import { errorMiddleware, sendProblem } from './middleware/problem.js';
 import { validate } from './middleware/validate.js';
 import { buildOpenApi } from './openapi.js';
@@ -38,17 +38,14 @@ const API_PREFIX = '/api/v1';
 const WEB_DIST = path.resolve(import.meta.dirname, '../web/dist');
 const startedAt = Date.now();
 
-/** Builds the Express app from the route contracts; no listen() here (tests bind port 0). */
-export function createApp(deps: AppDependencies): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
-  // Attachments and photos are served as their declared types, never sniffed into HTML.
-  app.use((_req, res, next) => {
-    res.set('X-Content-Type-Options', 'nosniff');
-    next();
-  });
-  app.set('query parser', 'simple');
+/** The API document's version (GET /api/v1/openapi.json). */
+export const API_VERSION = '0.1.0';
 
+/**
+ * Every route the API serves. Building them touches none of `deps` (only the handlers do), so the
+ * API document can be made without a database or a server (scripts/gen-api-types.ts).
+ */
+export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' | 'model'>): Route[] {
   const systemRoutes: Route[] = [
     route(
       { method: 'get', path: '/health', summary: 'Liveness: the process answers', tags: ['system'], roles: 'public', responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok'), uptimeSeconds: z.number() }) } } },
@@ -119,11 +116,25 @@ export function createApp(deps: AppDependencies): express.Express {
         roles: ['operator', 'reviewer', 'regulator', 'admin'],
         responses: { 200: { description: 'The caller', schema: z.object({ name: z.string(), role: z.string(), userId: z.string(), organisationId: z.string(), organisation: z.string(), regionCode: z.string() }) } },
       },
-      async ({ principal }) => ({ status: 200, body: { name: principal!.name, role: principal!.role, userId: principal!.userId, organisationId: principal!.organisationId, organisation: principal!.organisationName, regionCode: principal!.regionCode } }),
+      async ({ principal }) => ({ status: 200, body: { name: principal.name, role: principal.role, userId: principal.userId, organisationId: principal.organisationId, organisation: principal.organisationName, regionCode: principal.regionCode } }),
     ),
   ];
-  const routes = [...systemRoutes, ...flightRoutes(deps.services), ...reviewRoutes(deps.services), ...caseRoutes(deps.services), ...ingestRoutes(deps.services), ...siteRoutes(deps.services), ...findingRoutes(deps.services), ...modelRoutes(deps.services)];
-  const openapi = buildOpenApi(routes, { version: '0.1.0' });
+  return [...systemRoutes, ...flightRoutes(deps.services), ...reviewRoutes(deps.services), ...caseRoutes(deps.services), ...ingestRoutes(deps.services), ...siteRoutes(deps.services), ...findingRoutes(deps.services), ...modelRoutes(deps.services)];
+}
+
+/** Builds the Express app from the route contracts; no listen() here (tests bind port 0). */
+export function createApp(deps: AppDependencies): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Attachments and photos are served as their declared types, never sniffed into HTML.
+  app.use((_req, res, next) => {
+    res.set('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+  app.set('query parser', 'simple');
+
+  const routes = apiRoutes(deps);
+  const openapi = buildOpenApi(routes, { version: API_VERSION });
 
   const router = express.Router();
   const json = express.json({ limit: '2mb', strict: true });
@@ -135,10 +146,10 @@ export function createApp(deps: AppDependencies): express.Express {
     router[contract.method](contract.path, authorize(contract.roles, deps.services.tokens, contract.webhook ? deps.webhookToken : undefined), bodyParser, validate(contract), async (req: Request, res: Response) => {
       const v = req.validated!;
       const result = await handler({
-        params: v.params as never,
-        query: v.query as never,
-        body: v.body as never,
-        principal: req.principal,
+        params: v.params,
+        query: v.query,
+        body: v.body,
+        principal: contract.roles === 'public' ? req.principal : requirePrincipal(req),
         raw: contract.body === 'binary' ? (req.body as Buffer) : undefined,
         contentType: req.get('content-type')?.split(';')[0]?.trim().toLowerCase(),
       });

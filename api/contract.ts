@@ -26,11 +26,12 @@ export interface RouteContract<
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
 }
 
-export interface HandlerInput<P, Q, B> {
+export interface HandlerInput<P, Q, B, W extends Principal | undefined = Principal | undefined> {
   params: P;
   query: Q;
   body: B;
-  principal: Principal | undefined;
+  /** The caller: always there on a route that needs a token, absent on a public one. */
+  principal: W;
   /** Raw body for binary uploads. */
   raw: Buffer | undefined;
   contentType: string | undefined;
@@ -46,19 +47,24 @@ export interface HandlerResult {
   headers?: Record<string, string>;
 }
 
+/** Who calls a route: anyone on a public route, an authenticated principal on every other. */
+type CallerOf<C extends RouteContract> = C['roles'] extends 'public' ? Principal | undefined : Principal;
+
 export type Handler<C extends RouteContract> = (
   input: HandlerInput<
     C['params'] extends z.ZodType ? z.infer<C['params']> : Record<string, never>,
     C['query'] extends z.ZodType ? z.infer<C['query']> : Record<string, never>,
-    C['body'] extends z.ZodType ? z.infer<C['body']> : undefined
+    C['body'] extends z.ZodType ? z.infer<C['body']> : undefined,
+    CallerOf<C>
   >,
 ) => Promise<HandlerResult>;
 
+/** A route as the app mounts it: the dispatcher passes a principal whenever the contract needs a token. */
 export interface Route<C extends RouteContract = RouteContract> {
   contract: C;
-  handler: Handler<C>;
+  handler: (input: HandlerInput<unknown, unknown, unknown>) => Promise<HandlerResult>;
 }
 
 export function route<C extends RouteContract>(contract: C, handler: Handler<C>): Route {
-  return { contract, handler: handler as unknown as Handler<RouteContract> };
+  return { contract, handler: handler as unknown as Route['handler'] };
 }

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateFlight } from '../scripts/flightgen/flight.js';
+import { generateFlight } from '../samples/generator/flight.js';
 
 const { values } = parseArgs({ options: { photos: { type: 'string', default: '12' }, seed: { type: 'string', default: '4242' } } });
 const out = await mkdtemp(path.join(os.tmpdir(), 'bench-samples-'));

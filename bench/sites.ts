@@ -12,8 +12,9 @@ import pg from 'pg';
 import { openDatabase } from '../pipeline/db/client.js';
 import { creditCodeCheckCharacter, type Ring } from '../pipeline/domain/sites.js';
 import { type NewSite, SiteRepository } from '../pipeline/repositories/sites.js';
+import { unitOfWork } from '../pipeline/repositories/unit-of-work.js';
 import { DEFAULT_ORGANISATION_ID } from '../pipeline/services/tokens.js';
-import { Rng } from '../scripts/flightgen/random.js';
+import { Rng } from '../samples/generator/random.js';
 
 const { values } = parseArgs({
   options: {
@@ -46,7 +47,7 @@ try {
       const first17 = `9141${String(j).padStart(13, '0')}`;
       batch.push({ name: `Site ${j}`, creditCode: first17 + creditCodeCheckCharacter(first17), industry: 'manufacturing', regionCode: '410105', contact: {}, geometry: { type: 'Polygon', coordinates: [ring] } });
     }
-    await repository.insertMany(DEFAULT_ORGANISATION_ID, batch);
+    await unitOfWork(database.db).withTransaction((tx) => repository.insertAll(tx, DEFAULT_ORGANISATION_ID, batch));
   }
   await database.exec('ANALYZE sites; ANALYZE site_parts;');
   console.log(`loaded ${count} sites in ${((performance.now() - started) / 1000).toFixed(1)} s`);

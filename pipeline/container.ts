@@ -91,7 +91,8 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
 
     const db = database.db;
     const audit = new AuditRepository(db);
-    const modelActivations = new ModelActivationService(new ModelActivationRepository(db, audit), audit);
+    const transactions = unitOfWork(db);
+    const modelActivations = new ModelActivationService({ activations: new ModelActivationRepository(db), audit, unitOfWork: transactions });
     const active = await modelActivations.resolveActive(config.MODEL_DIR);
     logModelChoice(logger, active);
     const modelDir = active.directory;
@@ -99,13 +100,12 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
     const hazardClasses = hazardClassesOf(model);
     const flights = new FlightRepository(db);
     const images = new ImageRepository(db);
-    const detections = new DetectionRepository(db, audit);
+    const detections = new DetectionRepository(db);
     const cases = new CaseRepository(db);
     const reviews = new ReviewRepository(db);
-    const transactions = unitOfWork(db);
     const tokens = new TokenRepository(db);
     const organisations = new OrganisationRepository(db);
-    const missed = new MissedHazardRepository(db, audit);
+    const missed = new MissedHazardRepository(db);
     const clock = () => new Date();
     const signingKeys = new SigningKeyRepository(db);
     const configuredKey = config.EVIDENCE_SIGNING_KEY_FILE ? await readFile(path.resolve(config.EVIDENCE_SIGNING_KEY_FILE), 'utf8') : undefined;
@@ -115,19 +115,19 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
     const findingRepository = new FindingRepository(db);
     const settlement = new FindingsScheduler(flights, queue);
     const caseService = new CaseService({ cases, reviews, findings: findingRepository, sites, storage, audit, unitOfWork: transactions, timeZone: config.REPORT_TIME_ZONE, now: clock });
-    const modelClasses = new ModelClassService(model, new ClassSettingRepository(db, audit));
-    const findings = new FindingsService(findingRepository, sites, config.FINDING_RECURRENCE_DAYS, modelClasses, logger.child({ module: 'findings' }));
+    const modelClasses = new ModelClassService({ model, settings: new ClassSettingRepository(db), audit, unitOfWork: transactions });
+    const findings = new FindingsService({ findings: findingRepository, flights, sites, unitOfWork: transactions, recurrenceDays: config.FINDING_RECURRENCE_DAYS, liveClasses: modelClasses, logger: logger.child({ module: 'findings' }) });
 
     const services: Services = {
-      ingest: new IngestService(flights, images, storage, queue, audit, settlement, model.sha256, config.PRESIGN_TTL_SECONDS, logger.child({ module: 'ingest' })),
-      flights: new FlightQueryService(flights, images, detections, findingRepository, modelClasses),
-      images: new ImageService(images, detections, storage, audit, config.PRESIGN_TTL_SECONDS),
+      ingest: new IngestService({ flights, images, storage, queue, audit, settlement, modelSha256: model.sha256, presignTtlSeconds: config.PRESIGN_TTL_SECONDS, logger: logger.child({ module: 'ingest' }) }),
+      flights: new FlightQueryService({ flights, imageRepository: images, detections, findings: findingRepository, liveClasses: modelClasses }),
+      images: new ImageService({ images, detections, storage, audit, presignTtlSeconds: config.PRESIGN_TTL_SECONDS }),
       review: new ReviewService({ findings: findingRepository, reviews, cases, flights, images, detections, missed, audit, unitOfWork: transactions, classes: hazardClasses, leaseSeconds: config.REVIEW_LEASE_SECONDS, now: clock }),
       cases: caseService,
-      tokens: new TokenService(tokens, organisations, audit),
-      sites: new SiteService(sites, audit),
+      tokens: new TokenService({ tokens, organisations, audit, unitOfWork: transactions }),
+      sites: new SiteService({ sites, audit, unitOfWork: transactions }),
       findings,
-      evidence: new EvidenceService(caseService, images, storage, audit, signingKey, model, config.REPORT_TIME_ZONE, clock, logger.child({ module: 'evidence' })),
+      evidence: new EvidenceService({ cases: caseService, images, storage, audit, signingKey, model, timeZone: config.REPORT_TIME_ZONE, now: clock, logger: logger.child({ module: 'evidence' }) }),
       signingKeys,
       modelClasses,
     };
@@ -163,7 +163,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
           await pool.close();
           throw new Error(`model file changed while starting: ${pool.spec.sha256} is not ${model.sha256}`);
         }
-        const detection = new DetectionService(images, detections, storage, pool, hazardClasses, sites, settlement, config.MAX_IMAGE_PIXELS, logger.child({ module: 'detect' }));
+        const detection = new DetectionService({ images, detections, storage, audit, unitOfWork: transactions, detector: pool, hazardClasses, sites, settlement, maxImagePixels: config.MAX_IMAGE_PIXELS, logger: logger.child({ module: 'detect' }) });
         const workers = startWorkers(createHandlers({ detection, findings }), createFinalFailureHandlers({ detection, logger: logger.child({ module: 'worker' }) }), { connection: redisConnection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockDurationMs: config.JOB_LOCK_MS }, logger.child({ module: 'worker' }));
         logger.info({ threads: pool.size, ortThreads: config.ORT_THREADS, concurrency: config.WORKER_CONCURRENCY, model: `${model.name}@${model.version}` }, 'worker started');
         const stop = async () => {
@@ -188,10 +188,11 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
 export async function createAdminContainer(config: Config): Promise<{ tokens: TokenService; audit: AuditService; models: ModelActivationService; close(): Promise<void> }> {
   const database = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite') });
   const audit = new AuditRepository(database.db);
+  const transactions = unitOfWork(database.db);
   return {
-    tokens: new TokenService(new TokenRepository(database.db), new OrganisationRepository(database.db), audit),
+    tokens: new TokenService({ tokens: new TokenRepository(database.db), organisations: new OrganisationRepository(database.db), audit, unitOfWork: transactions }),
     audit: new AuditService(audit),
-    models: new ModelActivationService(new ModelActivationRepository(database.db, audit), audit),
+    models: new ModelActivationService({ activations: new ModelActivationRepository(database.db), audit, unitOfWork: transactions }),
     close: () => database.close(),
   };
 }
@@ -220,14 +221,15 @@ export async function createTrainingContainer(config: Config, logger: Logger): P
     const database = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite') });
     closers.push(() => database.close());
     const audit = new AuditRepository(database.db);
-    const models = new ModelActivationService(new ModelActivationRepository(database.db, audit), audit);
+    const transactions = unitOfWork(database.db);
+    const models = new ModelActivationService({ activations: new ModelActivationRepository(database.db), audit, unitOfWork: transactions });
     const activeModel = await models.resolveActive(config.MODEL_DIR);
     logModelChoice(logger, activeModel);
     const reviewed = new ReviewedPhotoService(new TrainingDataRepository(database.db), storage);
     return {
-      tokens: new TokenService(new TokenRepository(database.db), new OrganisationRepository(database.db), audit),
+      tokens: new TokenService({ tokens: new TokenRepository(database.db), organisations: new OrganisationRepository(database.db), audit, unitOfWork: transactions }),
       reviewed,
-      trainingExport: new TrainingExportService(reviewed, openDataset, audit, config.MAX_IMAGE_PIXELS),
+      trainingExport: new TrainingExportService({ reviewed, openDataset, audit, maxImagePixels: config.MAX_IMAGE_PIXELS }),
       models,
       activeModel,
       close,

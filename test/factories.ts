@@ -24,14 +24,14 @@ export function textFile(): Buffer {
   return Buffer.from('This is a flight log, not a photo.\n');
 }
 
-export { squareSite } from '../scripts/demo-site.js';
+export { squareSite } from '../cli/demo-site.js';
 
 /** A valid unified social credit code, distinct per `n`. */
 export async function creditCode(n: number): Promise<string> {
-  return (await import('../scripts/demo-site.js')).creditCode(n);
+  return (await import('../cli/demo-site.js')).creditCode(n);
 }
 
 /** The enterprise whose yard the demo flight covers: a site Feature whose outline contains the whole flight. */
 export async function demoSiteFeature(n: number): Promise<{ feature: object; origin: { lat: number; lon: number } }> {
-  return (await import('../scripts/demo-site.js')).demoSiteFeature(n);
+  return (await import('../cli/demo-site.js')).demoSiteFeature(n);
 }

@@ -27,6 +27,15 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/**
+ * The caller of a route that needs a token. `authorize` has set it before the handler runs, so its
+ * absence is a route mounted without that middleware: refused as unauthenticated, never served.
+ */
+export function requirePrincipal(req: Request): Principal {
+  if (!req.principal) throw new UnauthenticatedError('this route needs an API token, and none was checked');
+  return req.principal;
+}
+
 /** Bearer-token authentication and the route's role check, before anything else runs. */
 export function authorize(roles: readonly Role[] | 'public', tokens: Authenticator, webhookToken?: string) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {

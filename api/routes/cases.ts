@@ -91,7 +91,7 @@ export function caseRoutes(services: Services) {
       async ({ query, principal }) => {
         const cursor = decodeCursor(query.cursor, CaseCursor);
         if (cursor && cursor.sort !== query.sort) throw new HttpProblem(400, 'Bad Request', 'the cursor belongs to another sort order', [{ location: 'query', path: 'cursor', message: `the cursor is for sort=${cursor.sort}`, code: 'invalid_cursor' }]);
-        const page = await services.cases.list(principal!, queryOf(query), query.sort, query.limit, cursor && { values: cursor.values, id: cursor.id });
+        const page = await services.cases.list(principal, queryOf(query), query.sort, query.limit, cursor && { values: cursor.values, id: cursor.id });
         return { status: 200, body: { items: page.items.map(toCase), nextCursor: page.next ? encodeCursor({ sort: query.sort, ...page.next }) : null } };
       },
     ),
@@ -105,7 +105,7 @@ export function caseRoutes(services: Services) {
         query: FilterQuery,
         responses: { 200: { description: 'Counts', schema: CaseSummary }, ...problemResponses },
       },
-      async ({ query, principal }) => ({ status: 200, body: await services.cases.summary(principal!, queryOf(query)) }),
+      async ({ query, principal }) => ({ status: 200, body: await services.cases.summary(principal, queryOf(query)) }),
     ),
     route(
       {
@@ -118,7 +118,7 @@ export function caseRoutes(services: Services) {
         responses: { 200: { description: 'CSV', contentType: 'text/csv' }, ...problemResponses },
       },
       async ({ query, principal }) => {
-        const { csv, rows, truncated } = await services.cases.exportCsv(principal!, queryOf(query));
+        const { csv, rows, truncated } = await services.cases.exportCsv(principal, queryOf(query));
         return {
           status: 200,
           binary: { data: Buffer.from(csv, 'utf8'), contentType: 'text/csv; charset=utf-8' },
@@ -137,7 +137,7 @@ export function caseRoutes(services: Services) {
         responses: { 200: { description: 'FeatureCollection', schema: GeoJsonCollection, contentType: GEOJSON_TYPE }, ...problemResponses },
       },
       async ({ query, principal }) => {
-        const { collection, truncated } = await services.cases.exportGeoJson(principal!, queryOf(query), { crs: query.crs });
+        const { collection, truncated } = await services.cases.exportGeoJson(principal, queryOf(query), { crs: query.crs });
         return { status: 200, headers: { 'content-type': GEOJSON_TYPE, ...(truncated ? { 'X-Truncated': 'true' } : {}) }, body: collection };
       },
     ),
@@ -152,7 +152,7 @@ export function caseRoutes(services: Services) {
         responses: { 200: { description: 'FeatureCollection (X-Truncated: true when more cases match than the limit)', schema: GeoJsonCollection, contentType: GEOJSON_TYPE }, ...problemResponses },
       },
       async ({ query, principal }) => {
-        const { collection, truncated } = await services.cases.mapPoints(principal!, queryOf(query), { crs: query.crs }, query.limit);
+        const { collection, truncated } = await services.cases.mapPoints(principal, queryOf(query), { crs: query.crs }, query.limit);
         return { status: 200, headers: { 'content-type': GEOJSON_TYPE, ...(truncated ? { 'X-Truncated': 'true' } : {}) }, body: collection };
       },
     ),
@@ -166,7 +166,7 @@ export function caseRoutes(services: Services) {
         params: CaseParams,
         responses: { 200: { description: 'Case', schema: CaseDetail }, 404: { description: 'No such case' }, ...problemResponses },
       },
-      async ({ params, principal }) => ({ status: 200, body: toCaseDetail(await services.cases.detail(principal!, params.caseId), principal) }),
+      async ({ params, principal }) => ({ status: 200, body: toCaseDetail(await services.cases.detail(principal, params.caseId), principal) }),
     ),
     route(
       {
@@ -186,7 +186,7 @@ export function caseRoutes(services: Services) {
         },
       },
       async ({ params, body, principal }) => {
-        const { item, event } = await services.cases.transition(principal!, params.caseId, { ...body, dueAt: body.dueAt ? new Date(body.dueAt) : undefined });
+        const { item, event } = await services.cases.transition(principal, params.caseId, { ...body, dueAt: body.dueAt ? new Date(body.dueAt) : undefined });
         return { status: 200, body: { case: toCase(item), event: toCaseEvent(event) } };
       },
     ),
@@ -202,7 +202,7 @@ export function caseRoutes(services: Services) {
         responses: { 200: { description: 'Assigned', schema: z.object({ caseId: Uuid, siteId: Uuid }) }, 404: { description: 'No such case' }, 409: { description: 'Already notified' }, 422: { description: 'No such site' }, ...problemResponses },
       },
       async ({ params, body, principal }) => {
-        const row = await services.cases.assignSite(principal!, params.caseId, body.siteId, body.note);
+        const row = await services.cases.assignSite(principal, params.caseId, body.siteId, body.note);
         return { status: 200, body: { caseId: row.id, siteId: row.siteId! } };
       },
     ),
@@ -219,7 +219,7 @@ export function caseRoutes(services: Services) {
         responses: { 201: { description: 'Stored', schema: Attachment }, 200: { description: 'These bytes were already attached', schema: Attachment }, 404: { description: 'No such case' }, 409: { description: 'The case is closed or dismissed' }, 413: { description: 'Too large' }, 415: { description: 'Not JPEG, PNG or PDF' }, 422: { description: 'The bytes are not of the declared type' }, ...problemResponses },
       },
       async ({ params, raw, contentType, principal }) => {
-        const { attachment, created } = await services.cases.addAttachment(principal!, params.caseId, params.filename, raw!, contentType!);
+        const { attachment, created } = await services.cases.addAttachment(principal, params.caseId, params.filename, raw!, contentType!);
         return { status: created ? 201 : 200, body: toAttachment(attachment) };
       },
     ),
@@ -234,7 +234,7 @@ export function caseRoutes(services: Services) {
         responses: { 200: { description: 'ZIP archive; check it with `hazardscope verify-evidence FILE.zip`', contentType: 'application/zip' }, 404: { description: 'No such case' }, 409: { description: 'An original is missing from storage, or the files are too large for one bundle' }, ...problemResponses },
       },
       async ({ params, principal }) => {
-        const { filename, chunks } = await services.evidence.export(principal!, params.caseId);
+        const { filename, chunks } = await services.evidence.export(principal, params.caseId);
         return { status: 200, stream: { chunks, contentType: 'application/zip' }, headers: { 'Content-Disposition': contentDisposition(filename), 'Cache-Control': 'no-store' } };
       },
     ),
@@ -249,7 +249,7 @@ export function caseRoutes(services: Services) {
         responses: { 200: { description: 'The file', contentType: 'application/octet-stream' }, 404: { description: 'No such case or attachment' }, ...problemResponses },
       },
       async ({ params, principal }) => {
-        const { attachment, data } = await services.cases.attachmentContent(principal!, params.caseId, params.attachmentId);
+        const { attachment, data } = await services.cases.attachmentContent(principal, params.caseId, params.attachmentId);
         return { status: 200, binary: { data, contentType: attachment.contentType }, headers: { 'Content-Disposition': contentDisposition(attachment.filename) } };
       },
     ),

@@ -20,8 +20,8 @@ export function findingRoutes(services: Services) {
         responses: { 200: { description: 'Findings, highest score first', schema: z.object({ items: z.array(Finding) }) }, 404: { description: 'No such flight' }, ...problemResponses },
       },
       async ({ params, principal }) => {
-        await services.flights.status(principal!, params.flightId);
-        return { status: 200, body: { items: (await services.findings.forFlight(principal!, params.flightId)).map((f) => toFinding(f, principal)) } };
+        await services.flights.status(principal, params.flightId);
+        return { status: 200, body: { items: (await services.findings.forFlight(principal, params.flightId)).map((f) => toFinding(f, principal)) } };
       },
     ),
     route(
@@ -35,7 +35,7 @@ export function findingRoutes(services: Services) {
         responses: { 200: { description: 'Findings created, and detections that joined existing ones', schema: z.object({ created: z.number().int(), joined: z.number().int() }) }, 404: { description: 'No such flight' }, ...problemResponses },
       },
       async ({ params, principal }) => {
-        await services.flights.status(principal!, params.flightId);
+        await services.flights.status(principal, params.flightId);
         return { status: 200, body: await services.findings.mergeFlight(params.flightId) };
       },
     ),
@@ -49,7 +49,7 @@ export function findingRoutes(services: Services) {
         params: z.object({ findingId: Uuid }).strict(),
         responses: { 200: { description: 'The finding', schema: Finding }, 404: { description: 'No such finding' }, ...problemResponses },
       },
-      async ({ params, principal }) => ({ status: 200, body: toFinding(await services.findings.get(principal!, params.findingId), principal) }),
+      async ({ params, principal }) => ({ status: 200, body: toFinding(await services.findings.get(principal, params.findingId), principal) }),
     ),
   ];
 }

@@ -22,7 +22,7 @@ export function flightRoutes(services: Services) {
         body: CreateFlight,
         responses: { 201: { description: 'Created', schema: Flight }, 422: { description: 'A region outside yours' }, ...problemResponses },
       },
-      async ({ body, principal }) => ({ status: 201, body: toFlight(await services.ingest.createFlight(principal!, body)) }),
+      async ({ body, principal }) => ({ status: 201, body: toFlight(await services.ingest.createFlight(principal, body)) }),
     ),
     route(
       {
@@ -36,7 +36,7 @@ export function flightRoutes(services: Services) {
       },
       async ({ query, principal }) => {
         const after = decodeCursor(query.cursor, FlightCursor);
-        const rows = await services.flights.list(principal!, query.limit + 1, after && { createdAt: new Date(after.createdAt), id: after.id });
+        const rows = await services.flights.list(principal, query.limit + 1, after && { createdAt: new Date(after.createdAt), id: after.id });
         const items = rows.slice(0, query.limit);
         const last = items.at(-1);
         return { status: 200, body: { items: items.map(toFlight), nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null } };
@@ -53,7 +53,7 @@ export function flightRoutes(services: Services) {
         responses: { 200: { description: 'Status', schema: FlightStatus }, 404: { description: 'No such flight' }, ...problemResponses },
       },
       async ({ params, principal }) => {
-        const s = await services.flights.status(principal!, params.flightId);
+        const s = await services.flights.status(principal, params.flightId);
         return { status: 200, body: { ...s, flight: toFlight(s.flight) } };
       },
     ),
@@ -68,7 +68,7 @@ export function flightRoutes(services: Services) {
         query: z.object({ crs: Crs }).strict(),
         responses: { 200: { description: 'FeatureCollection', schema: GeoJsonCollection, contentType: GEOJSON_TYPE }, 404: { description: 'No such flight' }, ...problemResponses },
       },
-      async ({ params, query, principal }) => ({ status: 200, headers: { 'content-type': GEOJSON_TYPE }, body: await services.flights.geojson(principal!, params.flightId, { crs: query.crs }) }),
+      async ({ params, query, principal }) => ({ status: 200, headers: { 'content-type': GEOJSON_TYPE }, body: await services.flights.geojson(principal, params.flightId, { crs: query.crs }) }),
     ),
     route(
       {
@@ -80,7 +80,7 @@ export function flightRoutes(services: Services) {
         params: FlightParams,
         responses: { 200: { description: 'Images', schema: z.object({ items: z.array(Image) }) }, 404: { description: 'No such flight' }, ...problemResponses },
       },
-      async ({ params, principal }) => ({ status: 200, body: { items: (await services.flights.images(principal!, params.flightId)).map(toImage) } }),
+      async ({ params, principal }) => ({ status: 200, body: { items: (await services.flights.images(principal, params.flightId)).map(toImage) } }),
     ),
     route(
       {
@@ -93,7 +93,7 @@ export function flightRoutes(services: Services) {
         body: UploadRequest,
         responses: { 200: { description: 'One ticket per file', schema: z.object({ uploads: z.array(UploadTicket) }) }, 404: { description: 'No such flight' }, 409: { description: 'Flight completed' }, ...problemResponses },
       },
-      async ({ params, body, principal }) => ({ status: 200, body: { uploads: await services.ingest.presignUploads(principal!, params.flightId, body.files) } }),
+      async ({ params, body, principal }) => ({ status: 200, body: { uploads: await services.ingest.presignUploads(principal, params.flightId, body.files) } }),
     ),
     route(
       {
@@ -116,7 +116,7 @@ export function flightRoutes(services: Services) {
         },
       },
       async ({ params, raw, contentType, principal }) => {
-        const { image, created } = await services.ingest.upload(principal!, params.flightId, params.filename, raw!, contentType!);
+        const { image, created } = await services.ingest.upload(principal, params.flightId, params.filename, raw!, contentType!);
         return { status: created ? 201 : 200, body: { image: toImage(image), created } };
       },
     ),
@@ -131,7 +131,7 @@ export function flightRoutes(services: Services) {
         responses: { 200: { description: 'Completed', schema: z.object({ flight: Flight, registered: z.number().int() }) }, 404: { description: 'No such flight' }, ...problemResponses },
       },
       async ({ params, principal }) => {
-        const { flight, registered } = await services.ingest.completeFlight(principal!, params.flightId);
+        const { flight, registered } = await services.ingest.completeFlight(principal, params.flightId);
         return { status: 200, body: { flight: toFlight(flight), registered } };
       },
     ),

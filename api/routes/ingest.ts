@@ -21,7 +21,7 @@ export function ingestRoutes(services: Services) {
         body: S3Event,
         responses: { 200: { description: 'What happened to each record', schema: z.object({ results: z.array(Outcome) }) }, ...problemResponses },
       },
-      async ({ body, principal }) => ({ status: 200, body: { results: await services.ingest.handleS3Event(body.Records, isWebhook(principal!) ? undefined : scopeOf(principal!)) } }),
+      async ({ body, principal }) => ({ status: 200, body: { results: await services.ingest.handleS3Event(body.Records, isWebhook(principal) ? undefined : scopeOf(principal)) } }),
     ),
     route(
       {
@@ -33,7 +33,7 @@ export function ingestRoutes(services: Services) {
         body: z.object({ prefix: z.string().startsWith('flights/').max(200).optional() }).strict(),
         responses: { 200: { description: 'Counts', schema: z.object({ listed: z.number().int(), registered: z.number().int(), requeued: z.number().int(), ignored: z.number().int() }) }, ...problemResponses },
       },
-      async ({ body, principal }) => ({ status: 200, body: await services.ingest.reconcile(body.prefix ?? 'flights/', scopeOf(principal!)) }),
+      async ({ body, principal }) => ({ status: 200, body: await services.ingest.reconcile(body.prefix ?? 'flights/', scopeOf(principal)) }),
     ),
   ];
 }

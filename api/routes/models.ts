@@ -18,7 +18,7 @@ export function modelRoutes(services: Services) {
         roles: ALL_ROLES,
         responses: { 200: { description: 'The models, the active one first', schema: z.object({ items: z.array(ModelState) }) }, ...problemResponses },
       },
-      async ({ principal }) => ({ status: 200, body: { items: (await services.modelClasses.models(principal!)).map(toModelState) } }),
+      async ({ principal }) => ({ status: 200, body: { items: (await services.modelClasses.models(principal)).map(toModelState) } }),
     ),
     route(
       {
@@ -36,7 +36,7 @@ export function modelRoutes(services: Services) {
           ...problemResponses,
         },
       },
-      async ({ params, body, principal }) => ({ status: 200, body: toModelClassState(await services.modelClasses.setEnabled(principal!, params.model, params.class, body)) }),
+      async ({ params, body, principal }) => ({ status: 200, body: toModelClassState(await services.modelClasses.setEnabled(principal, params.model, params.class, body)) }),
     ),
   ];
 }

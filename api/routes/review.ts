@@ -48,7 +48,7 @@ export function reviewRoutes(services: Services) {
         responses: { 200: { description: 'Image', schema: z.object({ image: Image, detections: z.array(Detection) }) }, 404: { description: 'No such image' }, ...problemResponses },
       },
       async ({ params, principal }) => {
-        const { image, detections } = await services.images.get(principal!, params.imageId);
+        const { image, detections } = await services.images.get(principal, params.imageId);
         return { status: 200, body: { image: toImage(image), detections: detections.map(toDetection) } };
       },
     ),
@@ -62,7 +62,7 @@ export function reviewRoutes(services: Services) {
         params: z.object({ imageId: Uuid }).strict(),
         responses: { 200: { description: 'URL', schema: z.object({ url: z.url(), expiresAt: Timestamp }) }, 404: { description: 'No such image' }, ...problemResponses },
       },
-      async ({ params, principal }) => ({ status: 200, body: await services.images.originalUrl(principal!, params.imageId) }),
+      async ({ params, principal }) => ({ status: 200, body: await services.images.originalUrl(principal, params.imageId) }),
     ),
     route(
       {
@@ -77,7 +77,7 @@ export function reviewRoutes(services: Services) {
       },
       async ({ params, query, principal }) => ({
         status: 200,
-        binary: { data: await services.images.preview(principal!, params.imageId, { includeBelowThreshold: query.all === 'true', boxes: query.boxes === 'true' }), contentType: 'image/jpeg' },
+        binary: { data: await services.images.preview(principal, params.imageId, { includeBelowThreshold: query.all === 'true', boxes: query.boxes === 'true' }), contentType: 'image/jpeg' },
         headers: { 'Cache-Control': 'private, max-age=60' },
       }),
     ),
@@ -93,7 +93,7 @@ export function reviewRoutes(services: Services) {
       },
       async ({ params, principal }) => ({
         status: 200,
-        binary: { data: await services.images.crop(principal!, params.detectionId), contentType: 'image/jpeg' },
+        binary: { data: await services.images.crop(principal, params.detectionId), contentType: 'image/jpeg' },
         headers: { 'Cache-Control': 'private, max-age=60' },
       }),
     ),
@@ -154,7 +154,7 @@ export function reviewRoutes(services: Services) {
         },
       },
       async ({ query, principal }) => {
-        const page = await services.review.queue(principal!, { ...query, after: decodeCursor(query.cursor, QueueCursor) });
+        const page = await services.review.queue(principal, { ...query, after: decodeCursor(query.cursor, QueueCursor) });
         return { status: 200, body: { items: page.items.map(toQueueItem), counts: page.counts, nextCursor: page.next ? encodeCursor(page.next) : null } };
       },
     ),
@@ -175,7 +175,7 @@ export function reviewRoutes(services: Services) {
         },
       },
       async ({ params, principal }) => {
-        const lease = await services.review.lease(principal!, params.findingId);
+        const lease = await services.review.lease(principal, params.findingId);
         return { status: 200, body: { findingId: lease.findingId, holder: lease.holder, expiresAt: lease.expiresAt.toISOString(), mine: lease.mine } };
       },
     ),
@@ -190,7 +190,7 @@ export function reviewRoutes(services: Services) {
         responses: { 204: { description: 'Released (or you did not hold it)' }, 404: { description: 'No such finding' }, ...problemResponses },
       },
       async ({ params, principal }) => {
-        await services.review.release(principal!, params.findingId);
+        await services.review.release(principal, params.findingId);
         return { status: 204 };
       },
     ),
@@ -206,7 +206,7 @@ export function reviewRoutes(services: Services) {
         responses: { ...problemResponses, ...decisionResponses },
       },
       async ({ params, body, principal }) => {
-        const outcome = await services.review.decide(principal!, params.findingId, body);
+        const outcome = await services.review.decide(principal, params.findingId, body);
         return { status: outcome.alreadyRecorded ? 200 : 201, body: toDecision(outcome) };
       },
     ),
@@ -222,7 +222,7 @@ export function reviewRoutes(services: Services) {
         responses: { ...problemResponses, ...decisionResponses },
       },
       async ({ params, body, principal }) => {
-        const outcome = await services.review.decideDetection(principal!, params.detectionId, body);
+        const outcome = await services.review.decideDetection(principal, params.detectionId, body);
         return { status: outcome.alreadyRecorded ? 200 : 201, body: toDecision(outcome) };
       },
     ),
@@ -238,7 +238,7 @@ export function reviewRoutes(services: Services) {
         responses: { 201: { description: 'Recorded', schema: MissedHazard }, 404: { description: 'No such image' }, 409: { description: 'Not processed yet' }, 422: { description: 'Unknown class or a box outside the photo' }, ...problemResponses },
       },
       async ({ params, body, principal }) => {
-        return { status: 201, body: toMissedHazard(await services.review.markMissed(principal!, params.imageId, body)) };
+        return { status: 201, body: toMissedHazard(await services.review.markMissed(principal, params.imageId, body)) };
       },
     ),
     route(
@@ -253,7 +253,7 @@ export function reviewRoutes(services: Services) {
       },
       async ({ query, principal }) => {
         const after = decodeCursor(query.cursor, MissedCursor);
-        const rows = await services.review.listMissed(principal!, { flightId: query.flightId, imageId: query.imageId, limit: query.limit + 1, after: after && { createdAt: new Date(after.createdAt), id: after.id } });
+        const rows = await services.review.listMissed(principal, { flightId: query.flightId, imageId: query.imageId, limit: query.limit + 1, after: after && { createdAt: new Date(after.createdAt), id: after.id } });
         const items = rows.slice(0, query.limit);
         const last = items.at(-1);
         return { status: 200, body: { items: items.map(toMissedHazard), nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null } };

@@ -22,7 +22,7 @@ export function siteRoutes(services: Services) {
         body: SiteFeature,
         responses: { 201: { description: 'Registered', schema: Site }, 409: { description: 'Credit code already registered' }, ...outsideRegion, ...problemResponses },
       },
-      async ({ body, principal }) => ({ status: 201, body: toSite((await services.sites.import(principal!, [toNewSite(body)]))[0]!) }),
+      async ({ body, principal }) => ({ status: 201, body: toSite((await services.sites.import(principal, [toNewSite(body)]))[0]!) }),
     ),
     route(
       {
@@ -35,7 +35,7 @@ export function siteRoutes(services: Services) {
         responses: { 201: { description: 'Imported', schema: z.object({ imported: z.number().int(), ids: z.array(Uuid) }) }, 409: { description: 'Some credit codes already registered' }, ...outsideRegion, ...problemResponses },
       },
       async ({ body, principal }) => {
-        const created = await services.sites.import(principal!, body.features.map(toNewSite));
+        const created = await services.sites.import(principal, body.features.map(toNewSite));
         return { status: 201, body: { imported: created.length, ids: created.map((s) => s.id) } };
       },
     ),
@@ -51,7 +51,7 @@ export function siteRoutes(services: Services) {
       },
       async ({ query, principal }) => {
         const after = decodeCursor(query.cursor, SiteCursor);
-        const rows = await services.sites.list(principal!, { regionPrefix: query.region, limit: query.limit + 1, after: after && { createdAt: new Date(after.createdAt), id: after.id } });
+        const rows = await services.sites.list(principal, { regionPrefix: query.region, limit: query.limit + 1, after: after && { createdAt: new Date(after.createdAt), id: after.id } });
         const items = rows.slice(0, query.limit);
         const last = items.at(-1);
         return { status: 200, body: { items: items.map(toSite), nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null } };
@@ -67,7 +67,7 @@ export function siteRoutes(services: Services) {
         query: z.object({ region: z.string().regex(/^\d{2}(\d{2}(\d{2})?)?$/, 'a 2-, 4- or 6-digit region code prefix').optional(), crs: Crs, limit: z.coerce.number().int().min(1).max(5000).default(1000) }).strict(),
         responses: { 200: { description: 'FeatureCollection', schema: GeoJsonCollection, contentType: GEOJSON_TYPE }, ...problemResponses },
       },
-      async ({ query, principal }) => ({ status: 200, headers: { 'content-type': GEOJSON_TYPE }, body: await services.sites.geojson(principal!, { regionPrefix: query.region, limit: query.limit }, { crs: query.crs }) }),
+      async ({ query, principal }) => ({ status: 200, headers: { 'content-type': GEOJSON_TYPE }, body: await services.sites.geojson(principal, { regionPrefix: query.region, limit: query.limit }, { crs: query.crs }) }),
     ),
     route(
       {
@@ -79,7 +79,7 @@ export function siteRoutes(services: Services) {
         query: z.object({ lat: z.coerce.number().min(-90).max(90), lon: z.coerce.number().min(-180).max(180) }).strict(),
         responses: { 200: { description: 'The attributed site, or null for unattributed', schema: z.object({ site: SiteRef.nullable() }) }, ...problemResponses },
       },
-      async ({ query, principal }) => ({ status: 200, body: { site: (await services.sites.attribute(principal!, query.lat, query.lon)) ?? null } }),
+      async ({ query, principal }) => ({ status: 200, body: { site: (await services.sites.attribute(principal, query.lat, query.lon)) ?? null } }),
     ),
     route(
       {
@@ -91,7 +91,7 @@ export function siteRoutes(services: Services) {
         params: z.object({ siteId: Uuid }).strict(),
         responses: { 200: { description: 'The site', schema: Site }, 404: { description: 'No such site' }, ...problemResponses },
       },
-      async ({ params, principal }) => ({ status: 200, body: toSite(await services.sites.get(principal!, params.siteId)) }),
+      async ({ params, principal }) => ({ status: 200, body: toSite(await services.sites.get(principal, params.siteId)) }),
     ),
   ];
 }

@@ -16,7 +16,7 @@ printf '%s\n' "${specs[@]}" | xargs -P "$jobs" -L 1 bash -c '
   out="'"$data"'/$split/site-$seed"
   [ -f "$out/.done" ] && exit 0
   limit=(); [ "$max" != 0 ] && limit=(--max-photos "$max")
-  npx --no-install tsx "'"$root"'/scripts/samples.ts" --seed "$seed" --out "$out" --site "$site" "${limit[@]}" >/dev/null
+  npx --no-install tsx "'"$root"'/samples/generator/generate.ts" --seed "$seed" --out "$out" --site "$site" "${limit[@]}" >/dev/null
   touch "$out/.done"
   echo "$split $seed done"
 '

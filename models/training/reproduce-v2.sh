@@ -34,5 +34,5 @@ echo "stage 1 done after $(( ($(date +%s) - start) / 60 )) min"
   --init "$data/stage1/model.onnx" --lr 1e-3 --weights 0.25,0.15,0.25,0.1,0,0.15,0.1 "${extra[@]}")
 echo "training done after $(( ($(date +%s) - start) / 60 )) min"
 (cd models/training && "$python" export.py --weights "$data/run-v2.1/final.pt" --out "$out" --name hazard-v2 --version "${VERSION:-2.1.0}" --v2 --date "$(date +%F)")
-npx --no-install tsx scripts/model/evaluate.ts --model "$out" --data "$data" --real "$data/real" --calibrate
+npx --no-install tsx models/evaluation/evaluate.ts --model "$out" --data "$data" --real "$data/real" --calibrate
 echo "model reproduced in $(( ($(date +%s) - start) / 60 )) min"

@@ -20,5 +20,5 @@ echo "data ready after $(( ($(date +%s) - start) / 60 )) min"
 (cd models/training && "$python" train.py --data "$data" --out "$data/run" --threads "$(nproc)")
 echo "training done after $(( ($(date +%s) - start) / 60 )) min"
 (cd models/training && "$python" export.py --weights "$data/run/best.pt" --out "$out")
-npx --no-install tsx scripts/model/evaluate.ts --model "$out" --data "$data" --calibrate
+npx --no-install tsx models/evaluation/evaluate.ts --model "$out" --data "$data" --calibrate
 echo "model reproduced in $(( ($(date +%s) - start) / 60 )) min"

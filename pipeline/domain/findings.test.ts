@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeIntoFindings, type PlacedDetection, withinFlightErrorM } from './findings.js';
+import { findingRecords, lateViews, mergeIntoFindings, type NewFinding, type PlacedDetection, withinFlightErrorM } from './findings.js';
 
 let next = 0;
 const det = (className: string, east: number, north: number, over: Partial<PlacedDetection> = {}): PlacedDetection => ({
@@ -64,5 +64,74 @@ describe('merging detections into findings', () => {
     expect(mergeIntoFindings([det('no_helmet', 0, 0, { errorM }), det('no_helmet', 0.3, 0.2, { errorM }), det('no_helmet', 3, 0, { errorM })])).toHaveLength(2);
     // Gated on the absolute error they would have merged.
     expect(mergeIntoFindings([det('no_helmet', 0, 0, { errorM: 1.6 }), det('no_helmet', 3, 0, { errorM: 1.6 })])).toHaveLength(1);
+  });
+});
+
+describe('storing a flight\'s findings', () => {
+  const FLIGHT = { organisationId: 'org', regionCode: '4101', createdByUser: 'pilot' };
+  const REGIONS = new Map([
+    ['site-county', '410105'],
+    ['site-no-region', ''],
+  ]);
+  const draft = (siteId: string | null): NewFinding => ({
+    className: 'fire',
+    hazardCode: 'open_fire',
+    severity: 'major',
+    lat: 34.7,
+    lon: 113.6,
+    errorM: 0.4,
+    siteId,
+    recurringOf: null,
+    views: [
+      { detectionId: 'd1', score: 0.7, merit: 0.6 },
+      { detectionId: 'd2', score: 0.9, merit: 0.5 },
+      { detectionId: 'd3', score: 0.5, merit: 0.4 },
+    ],
+  });
+
+  /** site of the finding → region it is stored in. */
+  const REGION_TABLE: ReadonlyArray<[string, string | null, string]> = [
+    ['when the finding lies in a site of a county, then it takes the site\'s region', 'site-county', '410105'],
+    ['when the finding lies in no site, then it takes the flight\'s region', null, '4101'],
+    ['when its site names no region, then it takes the flight\'s region', 'site-no-region', '4101'],
+    ['when its site is not known, then it takes the flight\'s region', 'site-unknown', '4101'],
+  ];
+  it.each(REGION_TABLE)('%s', (_name, siteId, region) => {
+    const [record] = findingRecords('flight', FLIGHT, [draft(siteId)], REGIONS);
+    expect(record!.regionCode).toBe(region);
+    expect(record!.siteId).toBe(siteId);
+  });
+
+  it('when a finding is stored, then it belongs to the flight\'s organisation and pilot, its first view is its best and its score the highest of its views', () => {
+    const [record] = findingRecords('flight', FLIGHT, [draft(null)], REGIONS);
+    expect(record).toMatchObject({ flightId: 'flight', organisationId: 'org', flownBy: 'pilot', bestDetectionId: 'd1', bestScore: 0.9, viewCount: 3 });
+    expect(record!.views).toEqual([
+      { detectionId: 'd1', rank: 0, merit: 0.6 },
+      { detectionId: 'd2', rank: 1, merit: 0.5 },
+      { detectionId: 'd3', rank: 2, merit: 0.4 },
+    ]);
+  });
+
+  /** the finding the views would join → whether they join it, and at which ranks. */
+  const LATE_TABLE: ReadonlyArray<[string, { status: string; viewCount: number } | undefined, number[] | undefined]> = [
+    ['when the finding is pending with two views, then late views join it as the third and fourth', { status: 'pending', viewCount: 2 }, [2, 3]],
+    ['when the finding is pending with one view, then late views follow it', { status: 'pending', viewCount: 1 }, [1, 2]],
+    ['when the finding was confirmed meanwhile, then late views do not join it', { status: 'confirmed', viewCount: 2 }, undefined],
+    ['when the finding was rejected meanwhile, then late views do not join it', { status: 'rejected', viewCount: 2 }, undefined],
+    ['when the finding is gone, then late views do not join it', undefined, undefined],
+  ];
+  it.each(LATE_TABLE)('%s', (_name, finding, ranks) => {
+    const late = lateViews(finding, [
+      { detectionId: 'd7', merit: 0.3 },
+      { detectionId: 'd8', merit: 0.2 },
+    ]);
+    expect(late?.views.map((v) => v.rank)).toEqual(ranks);
+    if (late) {
+      expect(late.viewCount).toBe(finding!.viewCount + 2);
+      expect(late.views.map((v) => [v.detectionId, v.merit])).toEqual([
+        ['d7', 0.3],
+        ['d8', 0.2],
+      ]);
+    }
   });
 });

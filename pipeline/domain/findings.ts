@@ -108,3 +108,88 @@ function overlapOfSmaller(a: PlacedDetection['extent'], b: PlacedDetection['exte
   const smaller = Math.min(area(a), area(b));
   return smaller > 0 ? (w * h) / smaller : 0;
 }
+
+/** A finding the merge made for a flight, before it is stored: its hazard, place, site and views. */
+export interface NewFinding {
+  className: string;
+  hazardCode: string;
+  severity: string;
+  lat: number | null;
+  lon: number | null;
+  errorM: number | null;
+  siteId: string | null;
+  recurringOf: string | null;
+  /** Best first. */
+  views: Array<{ detectionId: string; score: number; merit: number }>;
+}
+
+/** A view of a finding as stored: its place among the finding's views (0 is the best) and its merit. */
+export interface RankedView {
+  detectionId: string;
+  rank: number;
+  merit: number;
+}
+
+/** What a finding takes from its flight. */
+export interface FindingFlight {
+  organisationId: string;
+  regionCode: string;
+  createdByUser: string | null;
+}
+
+/** A finding ready to store, with its views ranked. */
+export interface FindingRecord {
+  flightId: string;
+  className: string;
+  hazardCode: string;
+  severity: string;
+  lat: number | null;
+  lon: number | null;
+  errorM: number | null;
+  siteId: string | null;
+  bestDetectionId: string;
+  bestScore: number;
+  viewCount: number;
+  recurringOf: string | null;
+  organisationId: string;
+  regionCode: string;
+  flownBy: string | null;
+  views: RankedView[];
+}
+
+/**
+ * The flight's new findings as they are stored. Each belongs to the flight's organisation and lies in
+ * the region of its site, or the flight's own when it has no site (or the site names none); the
+ * person who flew the flight is kept, since they may not decide it. Its best view is its first, its
+ * score the highest of its views.
+ */
+export function findingRecords(flightId: string, flight: FindingFlight, drafts: readonly NewFinding[], siteRegions: ReadonlyMap<string, string>): FindingRecord[] {
+  return drafts.map((d) => ({
+    flightId,
+    className: d.className,
+    hazardCode: d.hazardCode,
+    severity: d.severity,
+    lat: d.lat,
+    lon: d.lon,
+    errorM: d.errorM,
+    siteId: d.siteId,
+    bestDetectionId: d.views[0]!.detectionId,
+    bestScore: Math.max(...d.views.map((v) => v.score)),
+    viewCount: d.views.length,
+    recurringOf: d.recurringOf,
+    organisationId: flight.organisationId,
+    regionCode: (d.siteId && siteRegions.get(d.siteId)) || flight.regionCode,
+    flownBy: flight.createdByUser,
+    views: d.views.map((v, rank) => ({ detectionId: v.detectionId, rank, merit: v.merit })),
+  }));
+}
+
+/**
+ * Late views of a hazard (photos settling after its finding was made) join the finding after its
+ * current views while it is pending. A finding decided meanwhile, or gone, takes none: its decision
+ * was made on the views it had, so they become a finding of their own. Undefined then.
+ */
+export function lateViews(finding: { status: string; viewCount: number } | undefined, views: ReadonlyArray<{ detectionId: string; merit: number }>): { views: RankedView[]; viewCount: number } | undefined {
+  if (!finding || finding.status !== 'pending') return undefined;
+  return { views: views.map((v, i) => ({ detectionId: v.detectionId, rank: finding.viewCount + i, merit: v.merit })), viewCount: finding.viewCount + views.length };
+}

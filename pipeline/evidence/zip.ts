@@ -3,6 +3,20 @@
  * UTF-8 names, no ZIP64 (a bundle stays under 4 GiB and 65,535 files; larger is refused). The
  * writer yields the archive in pieces, so a bundle of large photos is streamed and never held
  * whole; the reader checks every file's CRC-32 and sizes and says which file is damaged.
+ *
+ * Why our own writer and not a library such as yazl (checked against yazl 3.3.1):
+ * - Same bytes anywhere: the DOS time of each entry is written from the UTC fields here. yazl writes
+ *   it from the process's local time zone (deliberately, see its dateToDosDateTime), so one export
+ *   made on a UTC host and on an Asia/Shanghai host differs; working round that with a shifted Date
+ *   breaks in the hour a daylight-saving change skips.
+ * - Streamed and verifiable at once: yazl's addBuffer writes CRC and sizes into the local header but
+ *   pushes each buffer into its output stream without backpressure, so bounding memory to one photo
+ *   would need its internals; its streaming entries (addReadStream) respect backpressure but always
+ *   set bit 3, leaving zeros in the local header and a data descriptor after the data. readZip (and
+ *   so verify-evidence) refuses exactly that: a local header that disagrees with the central
+ *   directory, and bytes between files that belong to no listed file, which is how it finds a file
+ *   hidden in a bundle. The reader has to be our own anyway (yazl only writes), and the writer is
+ *   the one thing that guarantees the layout it checks.
  */
 import * as zlib from 'node:zlib';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';

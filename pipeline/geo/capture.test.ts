@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { embedMetadata, type PhotoMetadata } from '../../scripts/flightgen/metadata.js';
+import { embedMetadata, type PhotoMetadata } from '../../samples/generator/metadata.js';
 import { exifDateTime, parseDjiNumber, readCapture, readDjiMakerNote, withPixelSize } from './capture.js';
 
 const DEMO = path.resolve(import.meta.dirname, '../../samples/demo-flight');

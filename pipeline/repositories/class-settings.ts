@@ -1,25 +1,27 @@
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { classSettings } from '../db/schema.js';
-import type { AuditEntry, AuditRepository } from './audit.js';
+import type { Transaction } from './unit-of-work.js';
 
 export type ClassSettingRow = typeof classSettings.$inferSelect;
 
-export interface NewClassSetting {
+export interface ClassKey {
   organisationId: string;
   modelName: string;
   className: string;
+}
+
+export interface NewClassSetting extends ClassKey {
   enabled: boolean;
   note: string;
   changedBy: { userId: string; name: string };
 }
 
+const keyOf = (key: ClassKey) => and(eq(classSettings.organisationId, key.organisationId), eq(classSettings.modelName, key.modelName), eq(classSettings.className, key.className));
+
 /** Organisations' overrides of the classes a model ships enabled or disabled. */
 export class ClassSettingRepository {
-  constructor(
-    private readonly db: Database,
-    private readonly audit: AuditRepository,
-  ) {}
+  constructor(private readonly db: Database) {}
 
   async forOrganisation(organisationId: string, modelName: string): Promise<ClassSettingRow[]> {
     return this.db
@@ -28,23 +30,20 @@ export class ClassSettingRepository {
       .where(and(eq(classSettings.organisationId, organisationId), eq(classSettings.modelName, modelName)));
   }
 
-  /**
-   * Sets the organisation's override and records it in the audit trail in one transaction, so no
-   * class goes live (or stops) without the entry that says who did it and why.
-   */
-  async set(input: NewClassSetting, audit: (previous: ClassSettingRow | undefined) => AuditEntry): Promise<ClassSettingRow> {
-    return this.db.transaction(async (tx) => {
-      const key = and(eq(classSettings.organisationId, input.organisationId), eq(classSettings.modelName, input.modelName), eq(classSettings.className, input.className));
-      // Locked: the audit entry names the override it replaced, not one another admin just wrote.
-      const [previous] = await tx.select().from(classSettings).where(key).for('update');
-      const values = { enabled: input.enabled, note: input.note, changedByUser: input.changedBy.userId, changedByName: input.changedBy.name, changedAt: new Date() };
-      const [row] = await tx
-        .insert(classSettings)
-        .values({ organisationId: input.organisationId, modelName: input.modelName, className: input.className, ...values })
-        .onConflictDoUpdate({ target: [classSettings.organisationId, classSettings.modelName, classSettings.className], set: values })
-        .returning();
-      await this.audit.append(audit(previous), tx);
-      return row!;
-    });
+  /** The organisation's override of the class, locked until the transaction ends (when there is one). */
+  async lock(tx: Transaction, key: ClassKey): Promise<ClassSettingRow | undefined> {
+    const [row] = await tx.select().from(classSettings).where(keyOf(key)).for('update');
+    return row;
+  }
+
+  /** Sets the organisation's override of the class, replacing the one it had. */
+  async upsert(tx: Transaction, input: NewClassSetting): Promise<ClassSettingRow> {
+    const values = { enabled: input.enabled, note: input.note, changedByUser: input.changedBy.userId, changedByName: input.changedBy.name, changedAt: new Date() };
+    const [row] = await tx
+      .insert(classSettings)
+      .values({ organisationId: input.organisationId, modelName: input.modelName, className: input.className, ...values })
+      .onConflictDoUpdate({ target: [classSettings.organisationId, classSettings.modelName, classSettings.className], set: values })
+      .returning();
+    return row!;
   }
 }

@@ -5,7 +5,6 @@ import { detections, findings, findingViews, images } from '../db/schema.js';
 import type { Scope } from '../domain/scope.js';
 import { inScopeSql } from './scope-sql.js';
 import type { DetectionState } from '../domain/review.js';
-import type { AuditRepository } from './audit.js';
 import type { Transaction } from './unit-of-work.js';
 
 export type DetectionRow = typeof detections.$inferSelect;
@@ -34,22 +33,8 @@ export interface NewDetection {
   siteId: string | null;
 }
 
-export interface ImageFacts {
-  sha256: string;
-  sizeBytes: number;
-  width: number;
-  height: number;
-  capture: Record<string, unknown>;
-  /** Ground footprint ring, or why the photo could not be placed on the ground. */
-  footprint: Array<{ lat: number; lon: number }> | null;
-  geoReason: string | null;
-}
-
 export class DetectionRepository {
-  constructor(
-    private readonly db: Database,
-    private readonly audit: AuditRepository,
-  ) {}
+  constructor(private readonly db: Database) {}
 
   /** The detection, locked until the transaction ends (the view a finding is decided on). */
   async lock(tx: Transaction, id: string): Promise<DetectionRow | undefined> {
@@ -62,40 +47,27 @@ export class DetectionRepository {
   }
 
   /**
-   * Stores one image's results and marks it processed, atomically. Re-running the same image and
-   * model inserts nothing new (unique image, model, ordinal), so a retried job cannot double up.
+   * Stores one image's detections by one model. Re-running the same image and model inserts nothing
+   * new (unique image, model, ordinal), so a retried job cannot double up; returns how many were new.
    */
-  async storeResults(imageId: string, model: ModelIdentity, facts: ImageFacts, found: NewDetection[]): Promise<{ inserted: number }> {
-    return this.db.transaction(async (tx) => {
-      let inserted = 0;
-      if (found.length > 0) {
-        const rows = await tx
-          .insert(detections)
-          .values(
-            found.map((d, ordinal) => ({
-              id: randomUUID(),
-              imageId,
-              ordinal,
-              modelName: model.name,
-              modelVersion: model.version,
-              modelSha256: model.sha256,
-              ...d,
-            })),
-          )
-          .onConflictDoNothing()
-          .returning({ id: detections.id });
-        inserted = rows.length;
-      }
-      await tx
-        .update(images)
-        .set({ status: 'processed', sha256: facts.sha256, sizeBytes: facts.sizeBytes, width: facts.width, height: facts.height, capture: facts.capture, footprint: facts.footprint, geoReason: facts.geoReason, processedAt: new Date(), failureReason: null })
-        .where(eq(images.id, imageId));
-      await this.audit.append(
-        { actor: 'worker', action: 'image.processed', subjectType: 'image', subjectId: imageId, detail: { model: model.name, version: model.version, detections: found.length, flagged: found.filter((d) => d.state === 'flagged').length } },
-        tx,
-      );
-      return { inserted };
-    });
+  async insertForImage(tx: Transaction, imageId: string, model: ModelIdentity, found: readonly NewDetection[]): Promise<number> {
+    if (found.length === 0) return 0;
+    const rows = await tx
+      .insert(detections)
+      .values(
+        found.map((d, ordinal) => ({
+          id: randomUUID(),
+          imageId,
+          ordinal,
+          modelName: model.name,
+          modelVersion: model.version,
+          modelSha256: model.sha256,
+          ...d,
+        })),
+      )
+      .onConflictDoNothing()
+      .returning({ id: detections.id });
+    return rows.length;
   }
 
   async get(id: string): Promise<DetectionRow | undefined> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, isNull, ne, notInArray, or, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { detections, findings, findingViews, flights, images, sites } from '../db/schema.js';
+import type { FindingRecord, RankedView } from '../domain/findings.js';
 import type { FindingStatus } from '../domain/review.js';
 import type { Scope } from '../domain/scope.js';
 import type { DetectionRow } from './detections.js';
@@ -23,19 +24,6 @@ export interface FindingViewWithPhoto {
   imageId: string;
   /** Null until the photo is processed; a view's photo always is. */
   sha256: string | null;
-}
-
-export interface NewFinding {
-  className: string;
-  hazardCode: string;
-  severity: string;
-  lat: number | null;
-  lon: number | null;
-  errorM: number | null;
-  siteId: string | null;
-  recurringOf: string | null;
-  /** Best first. */
-  views: Array<{ detectionId: string; score: number; merit: number }>;
 }
 
 export interface QueueFilter {
@@ -108,55 +96,30 @@ export class FindingRepository {
   }
 
   /**
-   * Stores findings and their views in one transaction; a detection already merged makes it fail,
-   * not duplicate. Each finding takes its flight's organisation and the region of its site (the
-   * flight's own when it has none).
+   * Stores findings and their views (domain/findings.ts made them); a detection already merged makes
+   * it fail, not duplicate.
    */
-  async insert(flightId: string, drafts: readonly NewFinding[]): Promise<FindingRow[]> {
-    if (drafts.length === 0) return [];
-    return this.db.transaction(async (tx) => {
-      const [flight] = await tx.select().from(flights).where(eq(flights.id, flightId)).limit(1);
-      if (!flight) throw new Error(`no flight ${flightId}`);
-      const siteIds = [...new Set(drafts.flatMap((d) => (d.siteId ? [d.siteId] : [])))];
-      const siteRegions = new Map((siteIds.length ? await tx.select({ id: sites.id, regionCode: sites.regionCode }).from(sites).where(inArray(sites.id, siteIds)) : []).map((r) => [r.id, r.regionCode]));
-      const rows = drafts.map((d) => ({
-        id: randomUUID(),
-        flightId,
-        className: d.className,
-        hazardCode: d.hazardCode,
-        severity: d.severity,
-        lat: d.lat,
-        lon: d.lon,
-        errorM: d.errorM,
-        siteId: d.siteId,
-        bestDetectionId: d.views[0]!.detectionId,
-        bestScore: Math.max(...d.views.map((v) => v.score)),
-        viewCount: d.views.length,
-        recurringOf: d.recurringOf,
-        organisationId: flight.organisationId,
-        regionCode: (d.siteId && siteRegions.get(d.siteId)) || flight.regionCode,
-        flownBy: flight.createdByUser,
-      }));
-      const created = await tx.insert(findings).values(rows).returning();
-      const views = drafts.flatMap((d, i) => d.views.map((v, rank) => ({ findingId: rows[i]!.id, detectionId: v.detectionId, rank, merit: v.merit })));
-      for (let i = 0; i < views.length; i += 1000) await tx.insert(findingViews).values(views.slice(i, i + 1000));
-      return created;
-    });
+  async insertWithViews(tx: Transaction, records: readonly FindingRecord[]): Promise<FindingRow[]> {
+    if (records.length === 0) return [];
+    const rows = records.map(({ views: _views, ...finding }) => ({ id: randomUUID(), ...finding }));
+    const created = await tx.insert(findings).values(rows).returning();
+    const views = records.flatMap((r, i) => r.views.map((v) => ({ findingId: rows[i]!.id, ...v })));
+    await this.insertViews(tx, views);
+    return created;
   }
 
-  /**
-   * Adds views to a pending finding after its current ones (late photos of the same hazard);
-   * false when it is gone or was decided meanwhile (the finding row is locked, as a decision locks it).
-   */
-  async appendViews(findingId: string, views: ReadonlyArray<{ detectionId: string; merit: number }>): Promise<boolean> {
-    if (views.length === 0) return true;
-    return this.db.transaction(async (tx) => {
-      const [row] = await tx.select().from(findings).where(eq(findings.id, findingId)).for('update').limit(1);
-      if (!row || row.status !== 'pending') return false;
-      await tx.insert(findingViews).values(views.map((v, i) => ({ findingId, detectionId: v.detectionId, rank: row.viewCount + i, merit: v.merit })));
-      await tx.update(findings).set({ viewCount: row.viewCount + views.length }).where(eq(findings.id, findingId));
-      return true;
-    });
+  /** Adds views to a finding locked by the caller, and records how many it has now. */
+  async appendViews(tx: Transaction, findingId: string, views: readonly RankedView[], viewCount: number): Promise<void> {
+    await this.insertViews(
+      tx,
+      views.map((v) => ({ findingId, ...v })),
+    );
+    await tx.update(findings).set({ viewCount }).where(eq(findings.id, findingId));
+  }
+
+  private async insertViews(tx: Transaction, views: ReadonlyArray<typeof findingViews.$inferInsert>): Promise<void> {
+    // Batches keep each statement's parameter count well under PostgreSQL's limit.
+    for (let i = 0; i < views.length; i += 1000) await tx.insert(findingViews).values(views.slice(i, i + 1000));
   }
 
   /**
@@ -193,6 +156,12 @@ export class FindingRepository {
    * The finding, locked until the transaction ends: a decision and a late view's arrival take this
    * lock first, so they happen one at a time and never deadlock on the finding's views.
    */
+  async lock(tx: Transaction, id: string): Promise<FindingRow | undefined> {
+    const [row] = await tx.select().from(findings).where(eq(findings.id, id)).for('update').limit(1);
+    return row;
+  }
+
+  /** The finding when it is in the scope, locked as `lock` locks it. */
   async lockInScope(tx: Transaction, id: string, scope: Scope): Promise<FindingRow | undefined> {
     const [row] = await tx.select().from(findings).where(and(eq(findings.id, id), inScopeSql(findings, scope))).for('update').limit(1);
     return row;
@@ -285,10 +254,5 @@ export class FindingRepository {
       .innerJoin(detections, eq(detections.id, findingViews.detectionId))
       .where(inArray(findingViews.findingId, [...findingIds]))
       .orderBy(findingViews.findingId, findingViews.rank);
-  }
-
-  async countForFlight(flightId: string): Promise<number> {
-    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(findings).where(eq(findings.flightId, flightId));
-    return row?.n ?? 0;
   }
 }

@@ -5,7 +5,7 @@ import { flights, images, uploadTickets } from '../db/schema.js';
 import type { ImageStatus } from '../domain/images.js';
 import type { Scope } from '../domain/scope.js';
 import { inScopeSql } from './scope-sql.js';
-import type { Transaction } from './unit-of-work.js';
+import type { Executor, Transaction } from './unit-of-work.js';
 
 export type FlightRow = typeof flights.$inferSelect;
 
@@ -40,8 +40,8 @@ export class FlightRepository {
   }
 
   /** Any flight, whoever's: for the worker and ingestion, which act for the system. */
-  async get(id: string): Promise<FlightRow | undefined> {
-    const [row] = await this.db.select().from(flights).where(eq(flights.id, id)).limit(1);
+  async get(id: string, executor: Executor = this.db): Promise<FlightRow | undefined> {
+    const [row] = await executor.select().from(flights).where(eq(flights.id, id)).limit(1);
     return row;
   }
 

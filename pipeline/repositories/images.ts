@@ -5,7 +5,7 @@ import { detections, findings, findingViews, flights, images } from '../db/schem
 import type { RegisteredVia } from '../domain/images.js';
 import type { Scope } from '../domain/scope.js';
 import { inScopeSql } from './scope-sql.js';
-import type { Executor } from './unit-of-work.js';
+import type { Executor, Transaction } from './unit-of-work.js';
 
 export type ImageRow = typeof images.$inferSelect;
 
@@ -31,6 +31,17 @@ export function imageInScopeSql(scope: Scope): SQL {
     eq(flights.organisationId, scope.organisationId),
     sql`(${inScopeSql(flights, scope)} OR EXISTS (SELECT 1 FROM ${detections} JOIN ${findingViews} ON ${findingViews.detectionId} = ${detections.id} JOIN ${findings} ON ${findings.id} = ${findingViews.findingId} WHERE ${detections.imageId} = ${images.id} AND ${inScopeSql(findings, scope)}))`,
   )!;
+}
+
+export interface ImageFacts {
+  sha256: string;
+  sizeBytes: number;
+  width: number;
+  height: number;
+  capture: Record<string, unknown>;
+  /** Ground footprint ring, or why the photo could not be placed on the ground. */
+  footprint: Array<{ lat: number; lon: number }> | null;
+  geoReason: string | null;
 }
 
 export class ImageRepository {
@@ -123,6 +134,14 @@ export class ImageRepository {
       .update(images)
       .set({ status: 'failed', failureReason: reason, processedAt: new Date() })
       .where(and(eq(images.id, id), inArray(images.status, ['registered', 'queued', 'processing'])));
+  }
+
+  /** Records what processing learnt of the photo and that it is processed. */
+  async markProcessed(tx: Transaction, id: string, facts: ImageFacts): Promise<void> {
+    await tx
+      .update(images)
+      .set({ status: 'processed', sha256: facts.sha256, sizeBytes: facts.sizeBytes, width: facts.width, height: facts.height, capture: facts.capture, footprint: facts.footprint, geoReason: facts.geoReason, processedAt: new Date(), failureReason: null })
+      .where(eq(images.id, id));
   }
 
   async markFailed(id: string, reason: string): Promise<void> {

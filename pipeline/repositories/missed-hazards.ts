@@ -3,8 +3,8 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { flights, images, missedHazards } from '../db/schema.js';
 import type { Scope } from '../domain/scope.js';
-import type { AuditRepository } from './audit.js';
 import { imageInScopeSql } from './images.js';
+import type { Transaction } from './unit-of-work.js';
 
 export type MissedHazardRow = typeof missedHazards.$inferSelect;
 
@@ -17,29 +17,20 @@ export interface NewMissedHazard {
   className: string;
   box: readonly [number, number, number, number];
   note: string | null;
-  reviewer: { userId: string; name: string; role: string };
+  reviewer: { userId: string; name: string };
 }
 
 /** Hazards reviewers saw and the model did not: the labels the next model is trained with. */
 export class MissedHazardRepository {
-  constructor(
-    private readonly db: Database,
-    private readonly audit: AuditRepository,
-  ) {}
+  constructor(private readonly db: Database) {}
 
-  async add(input: NewMissedHazard): Promise<MissedHazardRow> {
-    return this.db.transaction(async (tx) => {
-      const [x1, y1, x2, y2] = input.box;
-      const [row] = await tx
-        .insert(missedHazards)
-        .values({ id: randomUUID(), organisationId: input.organisationId, imageId: input.imageId, findingId: input.findingId, className: input.className, x1, y1, x2, y2, note: input.note, reviewerUserId: input.reviewer.userId, reviewerName: input.reviewer.name })
-        .returning();
-      await this.audit.append(
-        { actor: `${input.reviewer.role}:${input.reviewer.name}`, action: 'image.missed_hazard_marked', subjectType: 'image', subjectId: input.imageId, detail: { missedHazardId: row!.id, className: input.className, box: [x1, y1, x2, y2], findingId: input.findingId } },
-        tx,
-      );
-      return row!;
-    });
+  async insert(tx: Transaction, input: NewMissedHazard): Promise<MissedHazardRow> {
+    const [x1, y1, x2, y2] = input.box;
+    const [row] = await tx
+      .insert(missedHazards)
+      .values({ id: randomUUID(), organisationId: input.organisationId, imageId: input.imageId, findingId: input.findingId, className: input.className, x1, y1, x2, y2, note: input.note, reviewerUserId: input.reviewer.userId, reviewerName: input.reviewer.name })
+      .returning();
+    return row!;
   }
 
   /**

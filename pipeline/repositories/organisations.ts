@@ -3,6 +3,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/client.js';
 import { cases, findings, flights, missedHazards, organisations, sites, users } from '../db/schema.js';
+import type { Transaction } from './unit-of-work.js';
 
 export type OrganisationRow = typeof organisations.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
@@ -37,26 +38,21 @@ export class OrganisationRepository {
     return row!;
   }
 
-  async users(organisationId: string): Promise<UserRow[]> {
-    return this.db.select().from(users).where(eq(users.organisationId, organisationId)).orderBy(asc(users.name));
-  }
-
   /**
    * Moves everything of one organisation into another (the default organisation's rows after an
    * upgrade, into the bureau they belong to). Regions left empty ('' = everywhere) take the
-   * receiving organisation's, so its people, whose regions lie within it, can reach them.
+   * receiving organisation's, so its people, whose regions lie within it, can reach them. In the
+   * caller's transaction: all of it moves or none.
    */
-  async moveAll(fromId: string, to: OrganisationRow): Promise<Record<string, number>> {
-    return this.db.transaction(async (tx) => {
-      const moved: Record<string, number> = {};
-      const region = (column: AnyPgColumn) => sql`CASE WHEN ${column} = '' THEN ${to.regionCode} ELSE ${column} END`;
-      moved.users = (await tx.update(users).set({ organisationId: to.id, regionCode: region(users.regionCode) }).where(eq(users.organisationId, fromId)).returning({ id: users.id })).length;
-      moved.flights = (await tx.update(flights).set({ organisationId: to.id, regionCode: region(flights.regionCode) }).where(eq(flights.organisationId, fromId)).returning({ id: flights.id })).length;
-      moved.sites = (await tx.update(sites).set({ organisationId: to.id }).where(eq(sites.organisationId, fromId)).returning({ id: sites.id })).length;
-      moved.findings = (await tx.update(findings).set({ organisationId: to.id, regionCode: region(findings.regionCode) }).where(eq(findings.organisationId, fromId)).returning({ id: findings.id })).length;
-      moved.cases = (await tx.update(cases).set({ organisationId: to.id, regionCode: region(cases.regionCode) }).where(eq(cases.organisationId, fromId)).returning({ id: cases.id })).length;
-      moved.missedHazards = (await tx.update(missedHazards).set({ organisationId: to.id }).where(eq(missedHazards.organisationId, fromId)).returning({ id: missedHazards.id })).length;
-      return moved;
-    });
+  async moveAll(tx: Transaction, fromId: string, to: OrganisationRow): Promise<Record<string, number>> {
+    const moved: Record<string, number> = {};
+    const region = (column: AnyPgColumn) => sql`CASE WHEN ${column} = '' THEN ${to.regionCode} ELSE ${column} END`;
+    moved.users = (await tx.update(users).set({ organisationId: to.id, regionCode: region(users.regionCode) }).where(eq(users.organisationId, fromId)).returning({ id: users.id })).length;
+    moved.flights = (await tx.update(flights).set({ organisationId: to.id, regionCode: region(flights.regionCode) }).where(eq(flights.organisationId, fromId)).returning({ id: flights.id })).length;
+    moved.sites = (await tx.update(sites).set({ organisationId: to.id }).where(eq(sites.organisationId, fromId)).returning({ id: sites.id })).length;
+    moved.findings = (await tx.update(findings).set({ organisationId: to.id, regionCode: region(findings.regionCode) }).where(eq(findings.organisationId, fromId)).returning({ id: findings.id })).length;
+    moved.cases = (await tx.update(cases).set({ organisationId: to.id, regionCode: region(cases.regionCode) }).where(eq(cases.organisationId, fromId)).returning({ id: cases.id })).length;
+    moved.missedHazards = (await tx.update(missedHazards).set({ organisationId: to.id }).where(eq(missedHazards.organisationId, fromId)).returning({ id: missedHazards.id })).length;
+    return moved;
   }
 }

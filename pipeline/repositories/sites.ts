@@ -5,6 +5,7 @@ import { siteParts, sites } from '../db/schema.js';
 import type { Scope } from '../domain/scope.js';
 import { type Ring, type SiteGeometry, siteParts as partsOf } from '../domain/sites.js';
 import { inScopeSql, regionPrefixSql } from './scope-sql.js';
+import type { Executor, Transaction } from './unit-of-work.js';
 
 export type SiteRow = typeof sites.$inferSelect;
 
@@ -36,40 +37,34 @@ function boxLiteral(ring: Ring): string {
 export class SiteRepository {
   constructor(private readonly db: Database) {}
 
-  /** Inserts all or none of one organisation's sites; credit codes it already has are reported, nothing is written. */
-  async insertMany(organisationId: string, input: readonly Omit<NewSite, 'organisationId'>[]): Promise<{ created: SiteRow[]; existing: string[] }> {
-    const rows = input.map((s) => ({ ...s, organisationId }));
-    try {
-      return await this.insertAll(organisationId, rows);
-    } catch (error) {
-      // Two imports racing past the check: the unique index decides, and the loser is told which codes.
-      if ((error as { code?: string; cause?: { code?: string } }).code === '23505' || (error as { cause?: { code?: string } }).cause?.code === '23505') {
-        return { created: [], existing: await this.takenCodes(this.db, organisationId, rows.map((s) => s.creditCode)) };
-      }
-      throw error;
-    }
-  }
-
-  private async takenCodes(executor: Pick<Database, 'select'>, organisationId: string, codes: string[]): Promise<string[]> {
+  /** The credit codes among these that the organisation has registered already. */
+  async takenCodes(organisationId: string, codes: readonly string[], executor: Executor = this.db): Promise<string[]> {
     if (codes.length === 0) return [];
-    const taken = await executor.select({ code: sites.creditCode }).from(sites).where(and(eq(sites.organisationId, organisationId), inArray(sites.creditCode, codes)));
+    const taken = await executor.select({ code: sites.creditCode }).from(sites).where(and(eq(sites.organisationId, organisationId), inArray(sites.creditCode, [...codes])));
     return taken.map((t) => t.code);
   }
 
-  private async insertAll(organisationId: string, input: readonly NewSite[]): Promise<{ created: SiteRow[]; existing: string[] }> {
-    return this.db.transaction(async (tx) => {
-      const taken = await this.takenCodes(tx, organisationId, input.map((s) => s.creditCode));
-      if (taken.length > 0) return { created: [], existing: taken };
-      const created: SiteRow[] = [];
-      // Batches keep each statement's parameter count well under PostgreSQL's limit.
-      for (let i = 0; i < input.length; i += 500) {
-        const batch = input.slice(i, i + 500).map((s) => ({ ...s, id: randomUUID() }));
-        created.push(...(await tx.insert(sites).values(batch).returning()));
-        const parts = batch.flatMap((s) => partsOf(s.geometry).map((p, part) => ({ siteId: s.id, part, polygon: p.polygon, hole: p.hole, outline: polygonLiteral(p.ring), bounds: boxLiteral(p.ring) })));
-        for (let j = 0; j < parts.length; j += 1000) await tx.insert(siteParts).values(parts.slice(j, j + 1000));
-      }
-      return { created, existing: [] };
-    });
+  /**
+   * Inserts the organisation's sites with their outline parts. A credit code it already has fails
+   * the statement (a unique index): see isUniqueViolation.
+   */
+  async insertAll(tx: Transaction, organisationId: string, input: readonly Omit<NewSite, 'organisationId'>[]): Promise<SiteRow[]> {
+    const created: SiteRow[] = [];
+    // Batches keep each statement's parameter count well under PostgreSQL's limit.
+    for (let i = 0; i < input.length; i += 500) {
+      const batch = input.slice(i, i + 500).map((s) => ({ ...s, organisationId, id: randomUUID() }));
+      created.push(...(await tx.insert(sites).values(batch).returning()));
+      const parts = batch.flatMap((s) => partsOf(s.geometry).map((p, part) => ({ siteId: s.id, part, polygon: p.polygon, hole: p.hole, outline: polygonLiteral(p.ring), bounds: boxLiteral(p.ring) })));
+      for (let j = 0; j < parts.length; j += 1000) await tx.insert(siteParts).values(parts.slice(j, j + 1000));
+    }
+    return created;
+  }
+
+  /** The region of each of these sites, by id. */
+  async regionsOf(ids: readonly string[], executor: Executor = this.db): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await executor.select({ id: sites.id, regionCode: sites.regionCode }).from(sites).where(inArray(sites.id, [...ids]));
+    return new Map(rows.map((r) => [r.id, r.regionCode]));
   }
 
   async get(id: string): Promise<SiteRow | undefined> {

@@ -25,3 +25,12 @@ export function unitOfWork(db: Database): UnitOfWork {
     withTransaction: (work) => db.transaction((tx) => work(tx as unknown as Transaction)),
   };
 }
+
+/**
+ * Whether a statement failed on a unique index (SQLSTATE 23505), directly or as the cause Drizzle
+ * wraps: how a transaction learns it lost a race to another writing the same key.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; cause?: { code?: string } } | null;
+  return e?.code === '23505' || e?.cause?.code === '23505';
+}

@@ -8,11 +8,13 @@ import { UndecodableImageError } from '../inference/decode.js';
 import type { PhotoDetector, PhotoResultCore } from '../inference/detector.js';
 import type { HazardClass } from '../inference/load.js';
 import type { Logger } from '../logger.js';
-import type { DetectionRepository, NewDetection } from '../repositories/detections.js';
-import type { ImageRepository } from '../repositories/images.js';
+import type { AuditRepository } from '../repositories/audit.js';
+import type { DetectionRepository, ModelIdentity, NewDetection } from '../repositories/detections.js';
+import type { ImageFacts, ImageRepository } from '../repositories/images.js';
 import type { SiteRef } from '../repositories/sites.js';
 import type { FlightSettlement } from './findings-scheduler.js';
 import type { ObjectStorage } from '../repositories/storage.js';
+import type { UnitOfWork } from '../repositories/unit-of-work.js';
 
 /** Which of an organisation's sites contains a ground point. */
 export interface SiteAttribution {
@@ -23,21 +25,49 @@ export interface SiteAttribution {
  * Below-threshold detections are kept too (for audits and threshold tuning), down to this fraction
  * of each class threshold; only those at or above the threshold are flagged for review.
  */
-export const STORE_FLOOR_FRACTION = 0.5;
+const STORE_FLOOR_FRACTION = 0.5;
+
+export interface DetectionServiceOptions {
+  images: ImageRepository;
+  detections: DetectionRepository;
+  storage: ObjectStorage;
+  audit: AuditRepository;
+  unitOfWork: UnitOfWork;
+  detector: PhotoDetector;
+  hazardClasses: readonly HazardClass[];
+  sites: SiteAttribution;
+  settlement: FlightSettlement;
+  maxImagePixels: number;
+  logger: Logger;
+}
 
 /** The worker's use case: one original photo in, detections stored and flagged. */
 export class DetectionService {
-  constructor(
-    private readonly images: ImageRepository,
-    private readonly detections: DetectionRepository,
-    private readonly storage: ObjectStorage,
-    private readonly detector: PhotoDetector,
-    private readonly hazardClasses: readonly HazardClass[],
-    private readonly sites: SiteAttribution,
-    private readonly settlement: FlightSettlement,
-    private readonly maxImagePixels: number,
-    private readonly logger: Logger,
-  ) {}
+  private readonly images: ImageRepository;
+  private readonly detections: DetectionRepository;
+  private readonly storage: ObjectStorage;
+  private readonly audit: AuditRepository;
+  private readonly unitOfWork: UnitOfWork;
+  private readonly detector: PhotoDetector;
+  private readonly hazardClasses: readonly HazardClass[];
+  private readonly sites: SiteAttribution;
+  private readonly settlement: FlightSettlement;
+  private readonly maxImagePixels: number;
+  private readonly logger: Logger;
+
+  constructor(options: DetectionServiceOptions) {
+    this.images = options.images;
+    this.detections = options.detections;
+    this.storage = options.storage;
+    this.audit = options.audit;
+    this.unitOfWork = options.unitOfWork;
+    this.detector = options.detector;
+    this.hazardClasses = options.hazardClasses;
+    this.sites = options.sites;
+    this.settlement = options.settlement;
+    this.maxImagePixels = options.maxImagePixels;
+    this.logger = options.logger;
+  }
 
   async process(payload: JobPayload<'detect'>): Promise<'processed' | 'skipped'> {
     const { spec } = this.detector;
@@ -111,7 +141,7 @@ export class DetectionService {
         siteId: site?.id ?? null,
       });
     }
-    await this.detections.storeResults(
+    await this.storeResults(
       image.id,
       { name: spec.name, version: spec.version, sha256: spec.sha256 },
       {
@@ -141,11 +171,25 @@ export class DetectionService {
     await this.settlement.imageSettled(payload.flightId);
   }
 
+  /**
+   * Stores one photo's results, marks it processed and records that in the audit trail, atomically.
+   * Re-running the same photo and model inserts no detections twice.
+   */
+  private async storeResults(imageId: string, model: ModelIdentity, facts: ImageFacts, found: readonly NewDetection[]): Promise<void> {
+    await this.unitOfWork.withTransaction(async (tx) => {
+      await this.detections.insertForImage(tx, imageId, model, found);
+      await this.images.markProcessed(tx, imageId, facts);
+      await this.audit.append(
+        { actor: 'worker', action: 'image.processed', subjectType: 'image', subjectId: imageId, detail: { model: model.name, version: model.version, detections: found.length, flagged: found.filter((d) => d.state === 'flagged').length } },
+        tx,
+      );
+    });
+  }
+
   private async unrecoverable(imageId: string, reason: string): Promise<never> {
     await this.images.markFailed(imageId, reason);
     throw new PermanentJobError(reason);
   }
-
 }
 
 /**

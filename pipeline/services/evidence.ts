@@ -27,22 +27,47 @@ export interface EvidenceExport {
 
 type Capture = { takenAt?: string; latitude?: number; longitude?: number } & Record<string, unknown>;
 
+export interface EvidenceServiceOptions {
+  cases: CaseService;
+  images: ImageRepository;
+  storage: ObjectStorage;
+  audit: AuditRepository;
+  /** The key bundles are signed with. */
+  signingKey: SigningKey;
+  /** The active model, described in full in model.json. */
+  model: ModelCard;
+  /** Dates in the report are shown in this IANA time zone. */
+  timeZone: string;
+  now: Clock;
+  logger: Logger;
+}
+
 /**
  * Evidence bundles: everything a case rests on, as it was recorded, in one signed ZIP that anyone
  * can check offline with `hazardscope verify-evidence`.
  */
 export class EvidenceService {
-  constructor(
-    private readonly cases: CaseService,
-    private readonly images: ImageRepository,
-    private readonly storage: ObjectStorage,
-    private readonly audit: AuditRepository,
-    private readonly signingKey: SigningKey,
-    private readonly model: ModelCard,
-    private readonly timeZone: string,
-    private readonly now: Clock,
-    private readonly logger: Logger,
-  ) {}
+  private readonly cases: CaseService;
+  private readonly images: ImageRepository;
+  private readonly storage: ObjectStorage;
+  private readonly audit: AuditRepository;
+  private readonly signingKey: SigningKey;
+  private readonly model: ModelCard;
+  private readonly timeZone: string;
+  private readonly now: Clock;
+  private readonly logger: Logger;
+
+  constructor(options: EvidenceServiceOptions) {
+    this.cases = options.cases;
+    this.images = options.images;
+    this.storage = options.storage;
+    this.audit = options.audit;
+    this.signingKey = options.signingKey;
+    this.model = options.model;
+    this.timeZone = options.timeZone;
+    this.now = options.now;
+    this.logger = options.logger;
+  }
 
   /**
    * Starts an export. What can fail before the first byte (no such case, no key) fails here, so the

@@ -1,13 +1,16 @@
 import { NotFoundError } from '../domain/errors.js';
 import type { Principal } from '../domain/roles.js';
 import { inScope, scopeOf } from '../domain/scope.js';
-import { mergeIntoFindings, type PlacedDetection, viewMerit } from '../domain/findings.js';
+import { findingRecords, lateViews, mergeIntoFindings, type NewFinding, type PlacedDetection, viewMerit } from '../domain/findings.js';
 import type { CaptureRecord } from '../geo/capture.js';
 import { placeBox, poseFrom, projectorFor } from '../geo/projection.js';
 import { LocalTangentPlane } from '../geo/wgs84.js';
 import type { Logger } from '../logger.js';
 import type { DetectionRow } from '../repositories/detections.js';
-import type { FindingRepository, FindingRow, NewFinding, UnmergedDetection } from '../repositories/findings.js';
+import type { FindingRepository, FindingRow, UnmergedDetection } from '../repositories/findings.js';
+import type { FlightRepository } from '../repositories/flights.js';
+import type { SiteRepository } from '../repositories/sites.js';
+import type { UnitOfWork } from '../repositories/unit-of-work.js';
 import type { SiteAttribution } from './detect.js';
 import type { LiveClasses } from './model-classes.js';
 
@@ -23,15 +26,37 @@ export interface FindingWithViews extends FindingRow {
   views: Array<{ rank: number; merit: number; detection: DetectionRow }>;
 }
 
+export interface FindingsServiceOptions {
+  findings: FindingRepository;
+  flights: FlightRepository;
+  /** Which site a finding lies in, and the regions of sites. */
+  sites: SiteAttribution & Pick<SiteRepository, 'regionsOf'>;
+  unitOfWork: UnitOfWork;
+  /** How far back an earlier finding of a hazard at a site makes a new one recurring. */
+  recurrenceDays: number;
+  liveClasses: LiveClasses;
+  logger: Logger;
+}
+
 /** Turns a flight's detections into findings, one per hazard, once its photos are all settled. */
 export class FindingsService {
-  constructor(
-    private readonly findings: FindingRepository,
-    private readonly sites: SiteAttribution,
-    private readonly recurrenceDays: number,
-    private readonly liveClasses: LiveClasses,
-    private readonly logger: Logger,
-  ) {}
+  private readonly findings: FindingRepository;
+  private readonly flights: FlightRepository;
+  private readonly sites: SiteAttribution & Pick<SiteRepository, 'regionsOf'>;
+  private readonly unitOfWork: UnitOfWork;
+  private readonly recurrenceDays: number;
+  private readonly liveClasses: LiveClasses;
+  private readonly logger: Logger;
+
+  constructor(options: FindingsServiceOptions) {
+    this.findings = options.findings;
+    this.flights = options.flights;
+    this.sites = options.sites;
+    this.unitOfWork = options.unitOfWork;
+    this.recurrenceDays = options.recurrenceDays;
+    this.liveClasses = options.liveClasses;
+    this.logger = options.logger;
+  }
 
   /**
    * Merges the flight's flagged detections that no finding holds yet. Detections placed on the
@@ -76,7 +101,7 @@ export class FindingsService {
       if (views.length === 0) continue;
       const finest = Math.min(...views.map((v) => v.gsdM));
       // Decided meanwhile: then the views become a finding of their own, below.
-      if (seed && (await this.findings.appendViews(seeds.get(seed.id)!.id, views.map((v) => ({ detectionId: v.id, merit: viewMerit(v, finest) }))))) {
+      if (seed && (await this.appendViews(seeds.get(seed.id)!.id, views.map((v) => ({ detectionId: v.id, merit: viewMerit(v, finest) }))))) {
         joined += views.length;
         continue;
       }
@@ -99,9 +124,34 @@ export class FindingsService {
     for (const { detection: d } of alone) {
       drafts.push({ className: d.className, hazardCode: d.hazardCode, severity: d.severity, lat: null, lon: null, errorM: null, siteId: d.siteId, recurringOf: null, views: [{ detectionId: d.id, score: d.score, merit: d.score }] });
     }
-    const created = await this.findings.insert(flightId, drafts);
+    const created = await this.insert(flightId, drafts);
     this.logger.info({ flightId, detections: pending.length, findings: created.length, joinedExisting: joined, withoutPosition: alone.length, classesNotLive: heldBack }, 'findings merged');
     return { created: created.length, joined };
+  }
+
+  /** Stores the flight's new findings and their views in one transaction. */
+  private async insert(flightId: string, drafts: readonly NewFinding[]): Promise<FindingRow[]> {
+    if (drafts.length === 0) return [];
+    return this.unitOfWork.withTransaction(async (tx) => {
+      const flight = await this.flights.get(flightId, tx);
+      if (!flight) throw new Error(`no flight ${flightId}`);
+      const siteRegions = await this.sites.regionsOf([...new Set(drafts.flatMap((d) => (d.siteId ? [d.siteId] : [])))], tx);
+      return this.findings.insertWithViews(tx, findingRecords(flightId, flight, drafts, siteRegions));
+    });
+  }
+
+  /**
+   * Adds late views to a pending finding; false when it is gone or was decided meanwhile. The
+   * finding row is locked first, as a decision locks it.
+   */
+  private async appendViews(findingId: string, views: ReadonlyArray<{ detectionId: string; merit: number }>): Promise<boolean> {
+    if (views.length === 0) return true;
+    return this.unitOfWork.withTransaction(async (tx) => {
+      const late = lateViews(await this.findings.lock(tx, findingId), views);
+      if (!late) return false;
+      await this.findings.appendViews(tx, findingId, late.views, late.viewCount);
+      return true;
+    });
   }
 
   /** The flight's findings the caller may see (a flight can cross into another region's sites). */

@@ -20,14 +20,28 @@ export interface FlightStatus {
   detections: Array<{ className: string; state: string; count: number; live: boolean }>;
 }
 
+export interface FlightQueryServiceOptions {
+  flights: FlightRepository;
+  imageRepository: ImageRepository;
+  detections: DetectionRepository;
+  findings: FindingRepository;
+  liveClasses: LiveClasses;
+}
+
 export class FlightQueryService {
-  constructor(
-    private readonly flights: FlightRepository,
-    private readonly imageRepository: ImageRepository,
-    private readonly detections: DetectionRepository,
-    private readonly findings: FindingRepository,
-    private readonly liveClasses: LiveClasses,
-  ) {}
+  private readonly flights: FlightRepository;
+  private readonly imageRepository: ImageRepository;
+  private readonly detections: DetectionRepository;
+  private readonly findings: FindingRepository;
+  private readonly liveClasses: LiveClasses;
+
+  constructor(options: FlightQueryServiceOptions) {
+    this.flights = options.flights;
+    this.imageRepository = options.imageRepository;
+    this.detections = options.detections;
+    this.findings = options.findings;
+    this.liveClasses = options.liveClasses;
+  }
 
   async list(principal: Principal, limit: number, before?: { createdAt: Date; id: string }): Promise<FlightRow[]> {
     return this.flights.list(scopeOf(principal), limit, before);

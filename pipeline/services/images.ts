@@ -11,17 +11,32 @@ import type { ObjectStorage } from '../repositories/storage.js';
 
 const PREVIEW_WIDTH = 1600;
 const CROP_MAX_SIDE = 640;
-export const STATE_COLOURS: Record<string, string> = { flagged: '#ff3b30', confirmed: '#34c759', relabelled: '#34c759', rejected: '#8e8e93', below_threshold: '#ffcc00' };
+const STATE_COLOURS: Record<string, string> = { flagged: '#ff3b30', confirmed: '#34c759', relabelled: '#34c759', rejected: '#8e8e93', below_threshold: '#ffcc00' };
+
+export interface ImageServiceOptions {
+  images: ImageRepository;
+  detections: DetectionRepository;
+  storage: ObjectStorage;
+  audit: AuditRepository;
+  /** How long a presigned URL of an original stays valid. */
+  presignTtlSeconds: number;
+}
 
 /** Image metadata, presigned originals, previews and crops with boxes drawn (cached in the derived bucket). */
 export class ImageService {
-  constructor(
-    private readonly images: ImageRepository,
-    private readonly detections: DetectionRepository,
-    private readonly storage: ObjectStorage,
-    private readonly audit: AuditRepository,
-    private readonly presignTtlSeconds: number,
-  ) {}
+  private readonly images: ImageRepository;
+  private readonly detections: DetectionRepository;
+  private readonly storage: ObjectStorage;
+  private readonly audit: AuditRepository;
+  private readonly presignTtlSeconds: number;
+
+  constructor(options: ImageServiceOptions) {
+    this.images = options.images;
+    this.detections = options.detections;
+    this.storage = options.storage;
+    this.audit = options.audit;
+    this.presignTtlSeconds = options.presignTtlSeconds;
+  }
 
   /**
    * The photo and the detections the caller may see on it: all of them when its flight is theirs,

@@ -35,22 +35,46 @@ export interface RegisterOutcome {
   reason?: string;
 }
 
+export interface IngestServiceOptions {
+  flights: FlightRepository;
+  images: ImageRepository;
+  storage: ObjectStorage;
+  queue: JobQueue;
+  audit: AuditRepository;
+  settlement: FlightSettlement;
+  /** The model new jobs are queued for. */
+  modelSha256: string;
+  /** How long a presigned upload URL stays valid. */
+  presignTtlSeconds: number;
+  logger: Logger;
+}
+
 /**
  * The three ways photos arrive (API upload, bucket notification, reconciliation) all end in
  * `registerObject`, which is idempotent: one image row and one job per flight and content.
  */
 export class IngestService {
-  constructor(
-    private readonly flights: FlightRepository,
-    private readonly images: ImageRepository,
-    private readonly storage: ObjectStorage,
-    private readonly queue: JobQueue,
-    private readonly audit: AuditRepository,
-    private readonly settlement: FlightSettlement,
-    private readonly modelSha256: string,
-    private readonly presignTtlSeconds: number,
-    private readonly logger: Logger,
-  ) {}
+  private readonly flights: FlightRepository;
+  private readonly images: ImageRepository;
+  private readonly storage: ObjectStorage;
+  private readonly queue: JobQueue;
+  private readonly audit: AuditRepository;
+  private readonly settlement: FlightSettlement;
+  private readonly modelSha256: string;
+  private readonly presignTtlSeconds: number;
+  private readonly logger: Logger;
+
+  constructor(options: IngestServiceOptions) {
+    this.flights = options.flights;
+    this.images = options.images;
+    this.storage = options.storage;
+    this.queue = options.queue;
+    this.audit = options.audit;
+    this.settlement = options.settlement;
+    this.modelSha256 = options.modelSha256;
+    this.presignTtlSeconds = options.presignTtlSeconds;
+    this.logger = options.logger;
+  }
 
   /** A flight of the caller's organisation, in their region or a part of it (their own by default). */
   async createFlight(principal: Principal, input: { name: string; siteName?: string | undefined; notes?: string | undefined; regionCode?: string | undefined }): Promise<FlightRow> {

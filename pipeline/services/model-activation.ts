@@ -4,6 +4,7 @@ import { UnprocessableError } from '../domain/errors.js';
 import { hazardClassesOf, loadModel, type ModelCard, ModelLoadError, readModelCard } from '../inference/load.js';
 import type { AuditRepository } from '../repositories/audit.js';
 import type { ModelActivationRepository, ModelActivationRow } from '../repositories/model-activations.js';
+import type { UnitOfWork } from '../repositories/unit-of-work.js';
 
 export interface ActiveModel {
   /** Absolute path of the model directory (or .onnx file) the processes load. */
@@ -18,16 +19,27 @@ export interface ActiveModel {
 
 const identity = (card: ModelCard) => ({ name: card.name, version: card.version, sha256: card.sha256 });
 
+export interface ModelActivationServiceOptions {
+  activations: ModelActivationRepository;
+  audit: AuditRepository;
+  unitOfWork: UnitOfWork;
+}
+
 /**
  * Switching the deployment's model. Processes read the choice at start-up, so a switch takes effect
  * when the API and workers are next started; photos processed before keep their detections and
  * the model that made them.
  */
 export class ModelActivationService {
-  constructor(
-    private readonly activations: ModelActivationRepository,
-    private readonly audit: AuditRepository,
-  ) {}
+  private readonly activations: ModelActivationRepository;
+  private readonly audit: AuditRepository;
+  private readonly unitOfWork: UnitOfWork;
+
+  constructor(options: ModelActivationServiceOptions) {
+    this.activations = options.activations;
+    this.audit = options.audit;
+    this.unitOfWork = options.unitOfWork;
+  }
 
   /** The newest activation while its directory holds the very file activated; else `configDir` (MODEL_DIR). */
   async resolveActive(configDir: string): Promise<ActiveModel> {
@@ -66,13 +78,21 @@ export class ModelActivationService {
       throw error;
     }
     const replaced = await this.resolveActive(input.configDir);
-    const { row } = await this.activations.add({ modelName: card.name, modelVersion: card.version, sha256: card.sha256, directory, activatedBy: input.by, note: input.note }, (added) => ({
-      actor: input.by,
-      action: 'model.activated',
-      subjectType: 'model',
-      subjectId: card.sha256,
-      detail: { activationId: added.id, model: identity(card), directory, note: input.note, replaced: { ...identity(replaced.card), directory: replaced.directory, source: replaced.source } },
-    }));
+    // Recorded with its audit entry in one transaction: a switch without its entry never happened.
+    const row = await this.unitOfWork.withTransaction(async (tx) => {
+      const added = await this.activations.insert(tx, { modelName: card.name, modelVersion: card.version, sha256: card.sha256, directory, activatedBy: input.by, note: input.note });
+      await this.audit.append(
+        {
+          actor: input.by,
+          action: 'model.activated',
+          subjectType: 'model',
+          subjectId: card.sha256,
+          detail: { activationId: added.id, model: identity(card), directory, note: input.note, replaced: { ...identity(replaced.card), directory: replaced.directory, source: replaced.source } },
+        },
+        tx,
+      );
+      return added;
+    });
     return { row, replaced };
   }
 

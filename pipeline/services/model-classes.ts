@@ -3,7 +3,9 @@ import { NotFoundError } from '../domain/errors.js';
 import type { Principal } from '../domain/roles.js';
 import type { ModelCard } from '../inference/load.js';
 import type { ModelClass } from '../inference/manifest.js';
+import type { AuditRepository } from '../repositories/audit.js';
 import type { ClassSettingRepository, ClassSettingRow } from '../repositories/class-settings.js';
+import type { UnitOfWork } from '../repositories/unit-of-work.js';
 
 export interface ClassOverrideView {
   enabled: boolean;
@@ -39,11 +41,26 @@ export interface LiveClasses {
  * The active model's classes as an organisation sees them: the manifest's default (a class with too
  * little real evidence ships disabled) and the organisation's admin's override of it.
  */
+export interface ModelClassServiceOptions {
+  /** The active model. */
+  model: ModelCard;
+  settings: ClassSettingRepository;
+  audit: AuditRepository;
+  unitOfWork: UnitOfWork;
+}
+
 export class ModelClassService implements LiveClasses {
-  constructor(
-    private readonly model: ModelCard,
-    private readonly settings: ClassSettingRepository,
-  ) {}
+  private readonly model: ModelCard;
+  private readonly settings: ClassSettingRepository;
+  private readonly audit: AuditRepository;
+  private readonly unitOfWork: UnitOfWork;
+
+  constructor(options: ModelClassServiceOptions) {
+    this.model = options.model;
+    this.settings = options.settings;
+    this.audit = options.audit;
+    this.unitOfWork = options.unitOfWork;
+  }
 
   async models(principal: Principal): Promise<ModelView[]> {
     const overrides = await this.overrides(principal.organisationId);
@@ -63,27 +80,36 @@ export class ModelClassService implements LiveClasses {
     if (!cls) throw new NotFoundError(`model ${modelName} has no class ${className}`);
     checkClassChange(cls, change);
     const note = change.note.trim();
-    const row = await this.settings.set(
-      { organisationId: principal.organisationId, modelName, className, enabled: change.enabled, note, changedBy: { userId: principal.userId, name: principal.name } },
-      (previous) => ({
-        actor: `${principal.role}:${principal.name}`,
-        action: change.enabled ? 'model.class_enabled' : 'model.class_disabled',
-        subjectType: 'model_class',
-        subjectId: `${modelName}/${className}`,
-        detail: {
-          organisationId: principal.organisationId,
-          userId: principal.userId,
-          model: { name: this.model.name, version: this.model.version, sha256: this.model.sha256 },
-          className,
-          hazardCode: cls.hazardCode,
-          enabled: change.enabled,
-          note,
-          enabledByDefault: cls.enabledByDefault,
-          disabledReason: cls.disabledReason,
-          previous: previous ? { enabled: previous.enabled, note: previous.note, changedBy: previous.changedByName, changedAt: previous.changedAt } : null,
+    const input = { organisationId: principal.organisationId, modelName, className, enabled: change.enabled, note, changedBy: { userId: principal.userId, name: principal.name } };
+    // One transaction, so no class goes live (or stops) without the entry that says who did it and
+    // why; the override is locked, so the entry names the one it replaced, not one another admin
+    // just wrote.
+    const row = await this.unitOfWork.withTransaction(async (tx) => {
+      const previous = await this.settings.lock(tx, input);
+      const saved = await this.settings.upsert(tx, input);
+      await this.audit.append(
+        {
+          actor: `${principal.role}:${principal.name}`,
+          action: change.enabled ? 'model.class_enabled' : 'model.class_disabled',
+          subjectType: 'model_class',
+          subjectId: `${modelName}/${className}`,
+          detail: {
+            organisationId: principal.organisationId,
+            userId: principal.userId,
+            model: { name: this.model.name, version: this.model.version, sha256: this.model.sha256 },
+            className,
+            hazardCode: cls.hazardCode,
+            enabled: change.enabled,
+            note,
+            enabledByDefault: cls.enabledByDefault,
+            disabledReason: cls.disabledReason,
+            previous: previous ? { enabled: previous.enabled, note: previous.note, changedBy: previous.changedByName, changedAt: previous.changedAt } : null,
+          },
         },
-      }),
-    );
+        tx,
+      );
+      return saved;
+    });
     return view(cls, row);
   }
 

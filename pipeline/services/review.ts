@@ -199,7 +199,12 @@ export class ReviewService {
     if (x2 - x1 < 4 || y2 - y1 < 4) problems.push('box: at least 4 pixels wide and high');
     if (input.findingId && !(await this.findings.getInScope(input.findingId, scope))) problems.push(`findingId: no finding ${input.findingId}`);
     if (problems.length) throw new UnprocessableError(problems.join('; '), { problems });
-    const row = await this.missed.add({ organisationId: principal.organisationId, imageId, findingId: input.findingId ?? null, className: input.className, box: input.box, note: input.note ?? null, reviewer: { userId: principal.userId, name: principal.name, role: principal.role } });
+    const findingId = input.findingId ?? null;
+    const row = await this.unitOfWork.withTransaction(async (tx) => {
+      const mark = await this.missed.insert(tx, { organisationId: principal.organisationId, imageId, findingId, className: input.className, box: input.box, note: input.note ?? null, reviewer: { userId: principal.userId, name: principal.name } });
+      await this.audit.append({ actor: actorOf(principal), action: 'image.missed_hazard_marked', subjectType: 'image', subjectId: imageId, detail: { missedHazardId: mark.id, className: input.className, box: [x1, y1, x2, y2], findingId } }, tx);
+      return mark;
+    });
     return { ...row, imageSha256: image.sha256, imageWidth: image.width, imageHeight: image.height, flightId: image.flightId };
   }
 

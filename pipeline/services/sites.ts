@@ -3,16 +3,28 @@ import { narrowRegion, regionWithin, scopeOf } from '../domain/scope.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
 import type { AuditRepository } from '../repositories/audit.js';
 import type { NewSite, SiteRef, SiteRepository, SiteRow } from '../repositories/sites.js';
+import { isUniqueViolation, type UnitOfWork } from '../repositories/unit-of-work.js';
 import type { Ring, SiteGeometry } from '../domain/sites.js';
 import { type FeatureCollection, featureCollection, type GeoJsonOptions, multiPolygonFeature, polygonFeature } from '../geo/geojson.js';
 import type { LatLon } from '../geo/wgs84.js';
 
+export interface SiteServiceOptions {
+  sites: SiteRepository;
+  audit: AuditRepository;
+  unitOfWork: UnitOfWork;
+}
+
 /** The enterprises findings are attributed to. */
 export class SiteService {
-  constructor(
-    private readonly sites: SiteRepository,
-    private readonly audit: AuditRepository,
-  ) {}
+  private readonly sites: SiteRepository;
+  private readonly audit: AuditRepository;
+  private readonly unitOfWork: UnitOfWork;
+
+  constructor(options: SiteServiceOptions) {
+    this.sites = options.sites;
+    this.audit = options.audit;
+    this.unitOfWork = options.unitOfWork;
+  }
 
   /**
    * All or nothing, into the caller's organisation: a credit code it already has, or a site outside
@@ -23,12 +35,28 @@ export class SiteService {
     if (outside.length > 0) {
       throw new UnprocessableError(`${outside.length} of these sites lie outside your region (${actor.regionCode || 'the whole country'}); nothing was imported`, { outside });
     }
-    const { created, existing } = await this.sites.insertMany(actor.organisationId, input);
+    const { created, existing } = await this.insertAll(actor.organisationId, input);
     if (existing.length > 0) {
       throw new ConflictError(`${existing.length} of these sites are already registered; nothing was imported`, { existingCreditCodes: existing });
     }
     await this.audit.append({ actor: actor.name, action: 'sites.imported', subjectType: 'site', subjectId: created.length === 1 ? created[0]!.id : `${created.length} sites`, detail: { ids: created.map((s) => s.id) } });
     return created;
+  }
+
+  /** All the sites or, when the organisation already has some of their credit codes, none and those codes. */
+  private async insertAll(organisationId: string, input: readonly Omit<NewSite, 'organisationId'>[]): Promise<{ created: SiteRow[]; existing: string[] }> {
+    const codes = input.map((s) => s.creditCode);
+    try {
+      return await this.unitOfWork.withTransaction(async (tx) => {
+        const taken = await this.sites.takenCodes(organisationId, codes, tx);
+        if (taken.length > 0) return { created: [], existing: taken };
+        return { created: await this.sites.insertAll(tx, organisationId, input), existing: [] };
+      });
+    } catch (error) {
+      // Two imports racing past the check: the unique index decides, and the loser is told which codes.
+      if (isUniqueViolation(error)) return { created: [], existing: await this.sites.takenCodes(organisationId, codes) };
+      throw error;
+    }
   }
 
   async get(principal: Principal, id: string): Promise<SiteRow> {

@@ -4,6 +4,7 @@ import { REGION_PREFIX, regionWithin } from '../domain/scope.js';
 import type { AuditRepository } from '../repositories/audit.js';
 import type { OrganisationRepository, OrganisationRow } from '../repositories/organisations.js';
 import type { TokenRepository } from '../repositories/tokens.js';
+import type { UnitOfWork } from '../repositories/unit-of-work.js';
 
 export interface NewToken {
   /** The person's name; one person may hold tokens for several roles. */
@@ -15,13 +16,26 @@ export interface NewToken {
   regionCode?: string | undefined;
 }
 
+export interface TokenServiceOptions {
+  tokens: TokenRepository;
+  organisations: OrganisationRepository;
+  audit: AuditRepository;
+  unitOfWork: UnitOfWork;
+}
+
 /** Organisations, people and their API tokens. */
 export class TokenService {
-  constructor(
-    private readonly tokens: TokenRepository,
-    private readonly organisations: OrganisationRepository,
-    private readonly audit: AuditRepository,
-  ) {}
+  private readonly tokens: TokenRepository;
+  private readonly organisations: OrganisationRepository;
+  private readonly audit: AuditRepository;
+  private readonly unitOfWork: UnitOfWork;
+
+  constructor(options: TokenServiceOptions) {
+    this.tokens = options.tokens;
+    this.organisations = options.organisations;
+    this.audit = options.audit;
+    this.unitOfWork = options.unitOfWork;
+  }
 
   async createOrganisation(name: string, regionCode: string, actor: string): Promise<OrganisationRow> {
     if (!REGION_PREFIX.test(regionCode)) throw new UnprocessableError(`region "${regionCode}" is not a 2-, 4- or 6-digit region code (or empty for the whole country)`);
@@ -35,7 +49,7 @@ export class TokenService {
   async adoptDefault(organisation: string, actor: string): Promise<{ organisation: OrganisationRow; moved: Record<string, number> }> {
     const target = await this.resolveOrganisation(organisation);
     if (target.id === DEFAULT_ORGANISATION_ID) throw new UnprocessableError('name the organisation to move the default organisation’s records into');
-    const moved = await this.organisations.moveAll(DEFAULT_ORGANISATION_ID, target);
+    const moved = await this.unitOfWork.withTransaction((tx) => this.organisations.moveAll(tx, DEFAULT_ORGANISATION_ID, target));
     await this.audit.append({ actor, action: 'organisation.adopted_default', subjectType: 'organisation', subjectId: target.id, detail: { from: DEFAULT_ORGANISATION_ID, moved } });
     return { organisation: target, moved };
   }

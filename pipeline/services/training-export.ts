@@ -56,15 +56,29 @@ const POLICY =
   'one window holding several boxes serving them all; a box larger than the side widens its window, which is then scaled to the side. ' +
   'Every known label on the photo inside a window is written; undecided or undecidable boxes and boxes mostly cut by the edge are greyed out (114).';
 
+export interface TrainingExportServiceOptions {
+  reviewed: ReviewedPhotoService;
+  openDataset: (directory: string, splits: readonly Split[]) => Promise<DatasetWriter>;
+  audit: AuditRepository;
+  maxImagePixels: number;
+  now?: () => Date;
+}
+
 /** Turns reviewers' decisions into a YOLO training set, audited like any other export of evidence. */
 export class TrainingExportService {
-  constructor(
-    private readonly reviewed: ReviewedPhotoService,
-    private readonly openDataset: (directory: string, splits: readonly Split[]) => Promise<DatasetWriter>,
-    private readonly audit: AuditRepository,
-    private readonly maxImagePixels: number,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+  private readonly reviewed: ReviewedPhotoService;
+  private readonly openDataset: (directory: string, splits: readonly Split[]) => Promise<DatasetWriter>;
+  private readonly audit: AuditRepository;
+  private readonly maxImagePixels: number;
+  private readonly now: () => Date;
+
+  constructor(options: TrainingExportServiceOptions) {
+    this.reviewed = options.reviewed;
+    this.openDataset = options.openDataset;
+    this.audit = options.audit;
+    this.maxImagePixels = options.maxImagePixels;
+    this.now = options.now ?? (() => new Date());
+  }
 
   async export(request: TrainingExportRequest): Promise<{ manifest: TrainingExportManifest; directory: string; manifestSha256: string }> {
     const dataset = await this.openDataset(request.directory, ['train', 'val']);

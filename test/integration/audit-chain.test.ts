@@ -20,7 +20,7 @@ describe('hash-chained audit trail in PostgreSQL', () => {
     await t?.close();
   });
 
-  const verify = () => spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/cli.ts'), 'audit', 'verify'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...t.env, DATABASE_URL: POSTGRES_URL } });
+  const verify = () => spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/hazardscope.ts'), 'audit', 'verify'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...t.env, DATABASE_URL: POSTGRES_URL } });
   /** Someone with database rights who turns the append-only triggers off first. */
   const tamper = async (statement: string) => {
     await db.query('BEGIN');

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, smallPhoto } from '../factories.js';
 
 function hazardscope(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/cli.ts'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MODEL_DIR: path.join(ROOT, 'models/hazard-v1') } });
+  return spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/hazardscope.ts'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MODEL_DIR: path.join(ROOT, 'models/hazard-v1') } });
 }
 
 describe('hazardscope detect', () => {

@@ -26,7 +26,7 @@ interface ExportJson {
 /** The real CLI in a child process, against the test API's database and storage. */
 function hazardscope(t: TestApi, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/cli.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...t.env }, maxBuffer: 1 << 26 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/hazardscope.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...t.env }, maxBuffer: 1 << 26 }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../pipeline/db/client.js';
 import { OrganisationRepository } from '../../pipeline/repositories/organisations.js';
+import { unitOfWork } from '../../pipeline/repositories/unit-of-work.js';
 import { DEFAULT_ORGANISATION_ID } from '../../pipeline/services/tokens.js';
 import { dropTestState, POSTGRES_URL, ROOT } from './harness.js';
 
@@ -79,7 +80,7 @@ describe('migration to organisations and case lifecycles', () => {
       // The bureau the records belong to takes them over; regions left empty become its own.
       const organisations = new OrganisationRepository(handle.db);
       const bureau = await organisations.create('Zhengzhou EMB', '4101');
-      expect(await organisations.moveAll(DEFAULT_ORGANISATION_ID, bureau)).toMatchObject({ users: 1, flights: 1, cases: 2 });
+      expect(await unitOfWork(handle.db).withTransaction((tx) => organisations.moveAll(tx, DEFAULT_ORGANISATION_ID, bureau))).toMatchObject({ users: 1, flights: 1, cases: 2 });
       const [adopted] = await rows(`SELECT organisation_id, region_code FROM "${schema}".flights`);
       expect(adopted).toEqual({ organisation_id: bureau.id, region_code: '4101' });
       const [person] = await rows(`SELECT organisation_id, region_code FROM "${schema}".users`);

@@ -1,4 +1,5 @@
 /** The API, as the app calls it: bearer token, JSON in and out, problem+json turned into errors people can read. */
+import type { ApiProblem } from './api/types.js';
 
 const TOKEN_KEY = 'hazardscope.token';
 
@@ -11,13 +12,8 @@ export function storeToken(token: string | null): void {
   else sessionStorage.removeItem(TOKEN_KEY);
 }
 
-export interface Problem {
-  status: number;
-  title: string;
-  detail: string;
-  issues?: Array<{ location: string; path: string; message: string }>;
-  context?: Record<string, unknown>;
-}
+/** A refusal as the app shows it: problem+json, or what a proxy answered instead (then only status, title and detail). */
+export type Problem = Pick<ApiProblem, 'status' | 'title' | 'detail' | 'issues' | 'context'>;
 
 export class ApiError extends Error {
   constructor(readonly problem: Problem) {

@@ -3,7 +3,7 @@ import { DISMISSAL_REASONS } from '../../../pipeline/domain/cases.js';
 import { api, download } from '../api.js';
 import { type MessageKey, useI18n } from '../i18n.js';
 import { useShortcuts } from '../keys.js';
-import type { Attachment, CaseDetail, CaseStatus, Me, Site } from '../types.js';
+import type { Attachment, CaseDetail, CaseSiteDetail, CaseStatus, Me, Site, SitePage } from '../api/types.js';
 import { AuthImage, Dialog, ErrorBox, errorText, Kbd, Loading, SeverityBadge, StatusBadge, useAsync } from '../ui.js';
 import { MiniMap, siteRings } from './minimap.js';
 
@@ -44,6 +44,7 @@ export function CaseDetailPage({ me, id }: { me: Me; id: string }) {
   if (detail.error) return <ErrorBox error={detail.error} retry={detail.reload} />;
   if (!c) return <Loading />;
   const firstPosition = c.findings.find((f) => f.finding?.position)?.finding?.position ?? null;
+  const siteDetail = c.siteDetail as CaseSiteDetail | null;
   return (
     <main class="case-detail">
       <header class="page-head">
@@ -66,20 +67,20 @@ export function CaseDetailPage({ me, id }: { me: Me; id: string }) {
           <dl>
             <dt>{i.t('case.site')}</dt>
             <dd>
-              {c.siteDetail ? (
+              {siteDetail ? (
                 <>
-                  <strong>{c.siteDetail.name}</strong>{' '}
+                  <strong>{siteDetail.name}</strong>{' '}
                   {mayAct && c.status === 'filed' && (
                     <button type="button" class="link" onClick={() => setAssigning(true)}>
                       {i.t('case.changeSite')}
                     </button>
                   )}
                   <br />
-                  {i.t('case.creditCode')} {c.siteDetail.creditCode} · {c.siteDetail.industry} · {c.siteDetail.regionCode}
-                  {Object.keys(c.siteDetail.contact).length > 0 && (
+                  {i.t('case.creditCode')} {siteDetail.creditCode} · {siteDetail.industry} · {siteDetail.regionCode}
+                  {Object.keys(siteDetail.contact).length > 0 && (
                     <>
                       <br />
-                      {i.t('case.contact')}: {Object.values(c.siteDetail.contact).join(' · ')}
+                      {i.t('case.contact')}: {Object.values(siteDetail.contact).join(' · ')}
                     </>
                   )}
                 </>
@@ -315,7 +316,7 @@ function StepDialog({ caseId, to, onClose, onDone }: { caseId: string; to: CaseS
 
 function AssignSiteDialog({ caseId, onClose, onDone }: { caseId: string; onClose: () => void; onDone: () => void }) {
   const i = useI18n();
-  const sites = useAsync(() => api<{ items: Site[] }>('GET', '/sites?limit=200'), []);
+  const sites = useAsync(() => api<SitePage>('GET', '/sites?limit=200'), []);
   const [chosen, setChosen] = useState('');
   const [error, setError] = useState<string>();
   const submit = async () => {

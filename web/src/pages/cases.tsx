@@ -5,7 +5,7 @@ import { api, download } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { useShortcuts } from '../keys.js';
 import { navigate } from '../router.js';
-import type { Case, CaseSummary, Me } from '../types.js';
+import type { CasePage, CaseSummary, Me } from '../api/types.js';
 import { ErrorBox, errorText, Kbd, Loading, SeverityBadge, StatusBadge, useAsync } from '../ui.js';
 
 export interface CaseFilters {
@@ -59,7 +59,7 @@ export function CasesPage({ me }: { me: Me }) {
     q.set('sort', filters.sort);
     q.set('limit', '25');
     if (cursor) q.set('cursor', cursor);
-    return api<{ items: Case[]; nextCursor: string | null }>('GET', `/cases?${q}`);
+    return api<CasePage>('GET', `/cases?${q}`);
   }, [filters, cursor]);
   const summary = useAsync(() => api<CaseSummary>('GET', `/cases/summary?${caseQuery({ ...filters, status: [], overdue: false })}`), [filters]);
   const items = page.value?.items ?? [];

@@ -1,20 +1,13 @@
 import { api } from '../api.js';
 import { useI18n } from '../i18n.js';
-import type { Flight } from '../types.js';
+import type { FlightPage, FlightStatus } from '../api/types.js';
 import { ErrorBox, Loading, useAsync } from '../ui.js';
-
-interface FlightStatus {
-  flight: Flight;
-  images: Record<string, number> & { total: number };
-  done: boolean;
-  failures: Array<{ filename: string | null; reason: string | null }>;
-}
 
 /** Flights and how far their photos have got: what an operator checks after an upload. */
 export function FlightsPage() {
   const i = useI18n();
   const flights = useAsync(async () => {
-    const list = await api<{ items: Flight[] }>('GET', '/flights?limit=50');
+    const list = await api<FlightPage>('GET', '/flights?limit=50');
     return Promise.all(list.items.map((f) => api<FlightStatus>('GET', `/flights/${f.id}`)));
   }, []);
   if (flights.error) return <ErrorBox error={flights.error} retry={flights.reload} />;

@@ -1,19 +1,24 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { CASE_STATUSES } from '../../../pipeline/domain/cases.js';
 import { api } from '../api.js';
+import type { GeoJsonCollection } from '../api/types.js';
 import { useI18n } from '../i18n.js';
 import { useShortcuts } from '../keys.js';
 import { navigate } from '../router.js';
 import { ErrorBox, Loading, useAsync } from '../ui.js';
 
-interface CaseFeature {
+// The contract types features as RFC 7946 leaves them (open geometry and properties); these are
+// what the case and site layers fill in, and all the map reads.
+type Feature = GeoJsonCollection['features'][number];
+type CaseFeature = Feature & {
   geometry: { type: 'Point'; coordinates: [number, number] };
   properties: { caseId: string; reference: string; status: string; overdue: boolean; severity: string; hazards: string[]; site: string | null };
-}
-interface SiteFeature {
+};
+type SiteFeature = Feature & {
   geometry: { type: 'Polygon' | 'MultiPolygon'; coordinates: unknown };
   properties: { name: string };
-}
+};
+type Layer<F extends Feature> = Omit<GeoJsonCollection, 'features'> & { features: F[] };
 
 /** Web Mercator in units of the world's width (0..1), so zoom is one number. */
 const project = ([lon, lat]: [number, number]): [number, number] => {
@@ -29,8 +34,8 @@ const project = ([lon, lat]: [number, number]): [number, number] => {
 export function MapPage() {
   const i = useI18n();
   const [hidden, setHidden] = useState<Set<string>>(new Set(['closed', 'dismissed']));
-  const cases = useAsync(() => api<{ features: CaseFeature[] }>('GET', '/cases/geojson?limit=5000'), []);
-  const sites = useAsync(() => api<{ features: SiteFeature[] }>('GET', '/sites/geojson?limit=5000'), []);
+  const cases = useAsync(() => api<Layer<CaseFeature>>('GET', '/cases/geojson?limit=5000'), []);
+  const sites = useAsync(() => api<Layer<SiteFeature>>('GET', '/sites/geojson?limit=5000'), []);
   const box = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ w: 800, h: 600 });
   const [view, setView] = useState<{ cx: number; cy: number; scale: number } | null>(null);

@@ -1,5 +1,10 @@
 import { useI18n } from '../i18n.js';
-import type { LatLon } from '../types.js';
+
+/** A point on the ground, WGS-84 degrees. */
+export interface LatLon {
+  lat: number;
+  lon: number;
+}
 
 type Ring = LatLon[];
 
@@ -73,7 +78,7 @@ function niceLength(metres: number): number {
 }
 
 /** A site's outline rings (outer rings only; holes are not needed at this scale). */
-export function siteRings(geometry: { type: string; coordinates: unknown } | undefined): Ring[] {
+export function siteRings(geometry: Record<string, unknown> | undefined): Ring[] {
   if (!geometry) return [];
   const polygons = (geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates) as Array<Array<Array<[number, number]>>>;
   return polygons.map((p) => p[0]!.map(([lon, lat]) => ({ lat, lon })));

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useI18n } from '../i18n.js';
-import type { ModelClassState, ModelState } from '../types.js';
+import type { ModelClassState, ModelList } from '../api/types.js';
 import { Dialog, ErrorBox, errorText, Kbd, Loading, SeverityBadge, useAsync } from '../ui.js';
 
 const NOTE_MIN = 3;
@@ -13,7 +13,7 @@ const NOTE_MIN = 3;
  */
 export function ModelPage() {
   const i = useI18n();
-  const models = useAsync(() => api<{ items: ModelState[] }>('GET', '/models'), []);
+  const models = useAsync(() => api<ModelList>('GET', '/models'), []);
   const [switching, setSwitching] = useState<ModelClassState>();
   if (models.error) return <ErrorBox error={models.error} retry={models.reload} />;
   const model = models.value?.items.find((m) => m.active);

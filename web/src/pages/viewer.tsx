@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, blobUrl } from '../api.js';
+import type { OriginalUrl } from '../api/types.js';
 
 export type Box = [number, number, number, number];
 
@@ -98,7 +99,7 @@ export function PhotoViewer(props: {
   useEffect(() => {
     if (!needsOriginal || original) return;
     let live = true;
-    api<{ url: string }>('GET', `/images/${imageId}/original`).then((r) => live && setOriginal(r.url), () => undefined);
+    api<OriginalUrl>('GET', `/images/${imageId}/original`).then((r) => live && setOriginal(r.url), () => undefined);
     return () => {
       live = false;
     };

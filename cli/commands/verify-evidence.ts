@@ -6,9 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { verifyBundle } from '../pipeline/evidence/bundle.js';
-import { keyIdOf, nodeBundleCrypto } from '../pipeline/evidence/signing.js';
-import { readZip } from '../pipeline/evidence/zip.js';
+import { verifyBundle } from '../../pipeline/evidence/bundle.js';
+import { keyIdOf, nodeBundleCrypto } from '../../pipeline/evidence/signing.js';
+import { readZip } from '../../pipeline/evidence/zip.js';
 
 export const VERIFY_USAGE = `usage:
   hazardscope verify-evidence FILE.zip [--key-id HEX | --public-key FILE.pem] [--json]

@@ -21,8 +21,8 @@ import { tuneDecodingForThroughput } from '../../pipeline/inference/decode.js';
 import { InferencePool } from '../../pipeline/inference/pool.js';
 import { iou, intersectionOverSmaller } from '../../pipeline/inference/postprocess.js';
 import { detectMany } from '../../pipeline/inference/run-many.js';
-import { type FlightGroundTruth, generateFlight } from '../flightgen/flight.js';
-import type { SiteSize } from '../flightgen/site.js';
+import { type FlightGroundTruth, generateFlight } from '../../samples/generator/flight.js';
+import type { SiteSize } from '../../samples/generator/site.js';
 
 const { values } = parseArgs({
   options: {

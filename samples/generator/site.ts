@@ -1,7 +1,23 @@
 import type { HazardClassV1 } from '../../pipeline/domain/taxonomy.js';
 import type { EastNorth } from '../../pipeline/geo/wgs84.js';
+import {
+  drumColours,
+  goodsColours,
+  makeWorker,
+  noisy,
+  paintDrum,
+  paintFire,
+  paintPallet,
+  paintPlume,
+  paintVehicle,
+  paintWorker,
+  paintWorkerShadow,
+  regularPolygon,
+  solid,
+  vehicleColours,
+} from './painters.js';
 import { Rng } from './random.js';
-import { type Fragment, type Rgb, type WorldRaster, blob, orientedRect, sweep } from './raster.js';
+import { type Rgb, type WorldRaster, blob, orientedRect, sweep } from './raster.js';
 
 /**
  * A hazard's extent on the ground. Outlines are point-symmetric (rectangles and ellipses about their
@@ -60,15 +76,83 @@ interface Rect {
   hv: number;
 }
 
+type Roof = Rect & { flat: boolean; height: number };
+
 type Layer = 'ground' | 'markings' | 'lowShadows' | 'low' | 'buildingShadows' | 'buildings' | 'roof' | 'trees' | 'air';
 const LAYER_ORDER: Layer[] = ['ground', 'markings', 'lowShadows', 'low', 'buildingShadows', 'buildings', 'roof', 'trees', 'air'];
 
 /**
  * Procedural industrial site. Placement works in the site frame (u along the site's length, v across
  * it, origin at the site centre); everything painted is converted to east/north at the end.
+ *
+ * Each step below places one kind of thing and queues its painting on a layer. The steps run in
+ * this order and each draws from its own fork of the seed's generator, taken in this order: the
+ * order is part of the output (same seed, same bytes), so a new step goes at the end with a new fork.
  */
 export function planSite(seed: number, size: SiteSize): SitePlan {
   const rng = new Rng(seed);
+  const site = layoutSite(rng, size);
+  paintGround(site, rng);
+  placeBuildings(site, rng);
+  placeChemicalStores(site, rng.fork(2));
+  placeFireExits(site, rng.fork(3));
+  placeOpenings(site, rng.fork(4));
+  placeYardClutter(site, rng.fork(5));
+  placeWorkers(site, rng.fork(6));
+  placeFires(site, rng.fork(7));
+  placeSmoke(site, rng.fork(8));
+  plantTrees(site, rng.fork(9));
+  return {
+    length: site.length,
+    width: site.width,
+    angleDeg: site.siteAngle,
+    sunAzimuthDeg: site.sunAzimuthDeg,
+    sunElevationDeg: site.sunElevationDeg,
+    hazards: site.hazards,
+    lookalikes: site.lookalikes,
+    paint(raster) {
+      for (const layer of LAYER_ORDER) for (const fn of site.layers.get(layer)!) fn(raster);
+    },
+  };
+}
+
+/** The site's frame, sun and wind, and what the steps have placed and queued for painting so far. */
+interface Site {
+  readonly size: SiteSize;
+  readonly length: number;
+  readonly width: number;
+  readonly halfL: number;
+  readonly halfW: number;
+  /** Compass angle of the site's u axis, degrees. */
+  readonly siteAngle: number;
+  readonly sunAzimuthDeg: number;
+  readonly sunElevationDeg: number;
+  readonly windDeg: number;
+  readonly axisU: EastNorth;
+  readonly axisV: EastNorth;
+  /** Unit vector on the ground pointing away from the sun. */
+  readonly shadowDir: EastNorth;
+  /** How much yard clutter, how many helmeted workers and trees, relative to a standard site. */
+  readonly clutterScale: number;
+  readonly hazards: PlacedHazard[];
+  readonly lookalikes: PlacedLookalike[];
+  /** Yard footprints taken so far (site frame); nothing new may overlap them. */
+  readonly occupied: Rect[];
+  readonly roofs: Roof[];
+  readonly buildingFootprints: Rect[];
+  /** Openings already cut into flat roofs. */
+  readonly roofItems: Rect[];
+  readonly layers: Map<Layer, Array<(r: WorldRaster) => void>>;
+  toWorld(u: number, v: number): EastNorth;
+  toSite(p: EastNorth): { u: number; v: number };
+  /** Where the shadow of something `height` metres tall falls, relative to it. */
+  shadowOffset(height: number): EastNorth;
+  /** Queues `fn` to paint on `layer`; layers are painted in LAYER_ORDER, each in queue order. */
+  draw(layer: Layer, fn: (r: WorldRaster) => void): void;
+}
+
+/** Step 1, layout: the site's extent and orientation, the sun and the wind. */
+function layoutSite(rng: Rng, size: SiteSize): Site {
   const dims = SITE_DIMENSIONS[size];
   const length = rng.range(...dims.length);
   const width = rng.range(...dims.width);
@@ -88,40 +172,98 @@ export function planSite(seed: number, size: SiteSize): SitePlan {
     east: shadowDir.east * height * shadowPerMetre,
     north: shadowDir.north * height * shadowPerMetre,
   });
-
   const layers = new Map<Layer, Array<(r: WorldRaster) => void>>(LAYER_ORDER.map((l) => [l, []]));
-  const draw = (layer: Layer, fn: (r: WorldRaster) => void) => layers.get(layer)!.push(fn);
-  const hazards: PlacedHazard[] = [];
-  const lookalikes: PlacedLookalike[] = [];
-  const occupied: Rect[] = [];
-  const roofs: Array<Rect & { flat: boolean; height: number }> = [];
-  const buildingFootprints: Rect[] = [];
-  const roofItems: Rect[] = [];
-  const halfL = length / 2;
-  const halfW = width / 2;
-  const siteAngle = angleDeg;
-
-  const overlaps = (r: Rect, list: readonly Rect[], gap: number) =>
-    list.some((o) => Math.abs(o.cu - r.cu) < o.hu + r.hu + gap && Math.abs(o.cv - r.cv) < o.hv + r.hv + gap);
-
-  /** Find free yard space for a footprint of half extents hu × hv (site frame). */
-  const placeInYard = (placer: Rng, hu: number, hv: number, gap = 1.0, near?: Rect): Rect | undefined => {
-    for (let attempt = 0; attempt < 400; attempt++) {
-      const r: Rect = near
-        ? { cu: near.cu + placer.range(-1, 1) * (near.hu + hu + 4), cv: near.cv + placer.range(-1, 1) * (near.hv + hv + 4), hu, hv }
-        : { cu: placer.range(-halfL + hu + 2, halfL - hu - 2), cv: placer.range(-halfW + hv + 6, halfW - hv - 2), hu, hv };
-      if (Math.abs(r.cu) + hu > halfL - 1.5 || r.cv - hv < -halfW + 5.5 || r.cv + hv > halfW - 1.5) continue;
-      if (!overlaps(r, occupied, gap)) {
-        occupied.push(r);
-        return r;
-      }
-    }
-    return undefined;
+  return {
+    size,
+    length,
+    width,
+    halfL: length / 2,
+    halfW: width / 2,
+    siteAngle: angleDeg,
+    sunAzimuthDeg,
+    sunElevationDeg,
+    windDeg,
+    axisU,
+    axisV,
+    shadowDir,
+    clutterScale: size === 'small' ? 0.4 : size === 'standard' ? 1 : 2.2,
+    hazards: [],
+    lookalikes: [],
+    occupied: [],
+    roofs: [],
+    buildingFootprints: [],
+    roofItems: [],
+    layers,
+    toWorld,
+    toSite,
+    shadowOffset,
+    draw: (layer, fn) => layers.get(layer)!.push(fn),
   };
+}
 
-  const siteRectPolygon = (r: Rect, grow = 0): EastNorth[] => orientedRect(toWorld(r.cu, r.cv), 2 * (r.hu + grow), 2 * (r.hv + grow), siteAngle);
+function overlaps(r: Rect, list: readonly Rect[], gap: number): boolean {
+  return list.some((o) => Math.abs(o.cu - r.cu) < o.hu + r.hu + gap && Math.abs(o.cv - r.cv) < o.hv + r.hv + gap);
+}
 
-  // Ground: fields and soil outside the fence, concrete and asphalt yard inside.
+/** Find free yard space for a footprint of half extents hu × hv (site frame). */
+function placeInYard(site: Site, placer: Rng, hu: number, hv: number, gap = 1.0, near?: Rect): Rect | undefined {
+  const { halfL, halfW, occupied } = site;
+  for (let attempt = 0; attempt < 400; attempt++) {
+    const r: Rect = near
+      ? { cu: near.cu + placer.range(-1, 1) * (near.hu + hu + 4), cv: near.cv + placer.range(-1, 1) * (near.hv + hv + 4), hu, hv }
+      : { cu: placer.range(-halfL + hu + 2, halfL - hu - 2), cv: placer.range(-halfW + hv + 6, halfW - hv - 2), hu, hv };
+    if (Math.abs(r.cu) + hu > halfL - 1.5 || r.cv - hv < -halfW + 5.5 || r.cv + hv > halfW - 1.5) continue;
+    if (!overlaps(r, occupied, gap)) {
+      occupied.push(r);
+      return r;
+    }
+  }
+  return undefined;
+}
+
+function siteRectPolygon(site: Site, r: Rect, grow = 0): EastNorth[] {
+  return orientedRect(site.toWorld(r.cu, r.cv), 2 * (r.hu + grow), 2 * (r.hv + grow), site.siteAngle);
+}
+
+function hazardCount(site: Site, placer: Rng): number {
+  return placer.int(...HAZARDS_PER_CLASS[site.size]);
+}
+
+function addHazard(site: Site, className: HazardClassV1, outline: HazardOutline, note: string): void {
+  const { hazards } = site;
+  hazards.push({ id: `${className}-${hazards.filter((h) => h.className === className).length + 1}`, className, outline, note });
+}
+
+function rectOutline(site: Site, r: Rect, grow = 0): HazardOutline {
+  return {
+    shape: 'rect',
+    centre: site.toWorld(r.cu, r.cv),
+    halfLength: r.hu + grow,
+    halfWidth: r.hv + grow,
+    angleDeg: site.siteAngle,
+  };
+}
+
+/** A compact grid of drums, centred, so its outline is a rectangle about the centre. */
+function drumGrid(site: Site, placer: Rng, centre: Rect, rows: number, cols: number): EastNorth[] {
+  const positions: EastNorth[] = [];
+  for (let a = 0; a < rows; a++) {
+    for (let b = 0; b < cols; b++) {
+      const du = (a - (rows - 1) / 2) * 0.64 + placer.range(-0.02, 0.02);
+      const dv = (b - (cols - 1) / 2) * 0.64 + placer.range(-0.02, 0.02);
+      positions.push(site.toWorld(centre.cu + du, centre.cv + dv));
+    }
+  }
+  return positions;
+}
+
+function paintDrums(site: Site, r: WorldRaster, drums: readonly EastNorth[], colours: readonly Rgb[]): void {
+  drums.forEach((d, k) => paintDrum(r, d, colours[k]!, site.shadowOffset(0.9)));
+}
+
+/** Step 2, ground: fields and soil outside the fence, concrete yard inside, the access road, the fence and the internal lane. */
+function paintGround(site: Site, rng: Rng): void {
+  const { axisU, axisV, halfL, halfW, length, width, siteAngle, toWorld, toSite, occupied, draw } = site;
   const groundTone = rng.range(0.85, 1.1);
   const yardBase: Rgb = rng.pick([
     [150, 150, 146],
@@ -193,20 +335,23 @@ export function planSite(seed: number, size: SiteSize): SitePlan {
       out.b = 67 * k;
     });
   });
+}
 
-  // Buildings: factory and warehouse blocks with shadows, roof textures, skylights and vents.
-  const buildingCount = rng.int(...dims.buildings);
+/** Step 3, buildings: factory and warehouse blocks with shadows, roof textures, skylights and vents. */
+function placeBuildings(site: Site, rng: Rng): void {
+  const { halfL, halfW, siteAngle, toWorld, toSite, shadowOffset, roofs, buildingFootprints, lookalikes, draw } = site;
+  const buildingCount = rng.int(...SITE_DIMENSIONS[site.size].buildings);
   const buildingRng = rng.fork(1);
   for (let i = 0; i < buildingCount; i++) {
     const hu = buildingRng.range(7, Math.min(22, halfL / 2));
     const hv = buildingRng.range(5, Math.min(14, halfW / 2.2));
-    const rect = placeInYard(buildingRng, hu, hv, 6);
+    const rect = placeInYard(site, buildingRng, hu, hv, 6);
     if (!rect) continue;
     const height = buildingRng.range(5, 13);
     const flat = buildingRng.chance(0.4);
     roofs.push({ ...rect, flat, height });
     buildingFootprints.push(rect);
-    const footprint = siteRectPolygon(rect);
+    const footprint = siteRectPolygon(site, rect);
     draw('buildingShadows', (r) => r.darkenPolygon(sweep(footprint, shadowOffset(height)), 0.45));
     const roofColour: Rgb = flat
       ? buildingRng.pick([[176, 174, 168], [140, 142, 140], [120, 124, 120]] as const)
@@ -258,66 +403,21 @@ export function planSite(seed: number, size: SiteSize): SitePlan {
       }
     }
   }
+}
 
-  const drumColours: Rgb[] = [
-    [30, 70, 160],
-    [36, 36, 40],
-    [190, 150, 30],
-    [40, 110, 60],
-    [160, 40, 36],
-  ];
-  const paintDrum = (r: WorldRaster, centre: EastNorth, colour: Rgb) => {
-    r.darkenPolygon(sweep(orientedRect(centre, 0.58, 0.58, 0), shadowOffset(0.9)), 0.4);
-    r.fillDisc(centre, 0.29, (e, n, out) => {
-      const d = Math.hypot(e - centre.east, n - centre.north) / 0.29;
-      const ring = d > 0.82 ? 0.75 : d > 0.55 && d < 0.62 ? 0.85 : 1;
-      const highlight = 1 + 0.25 * Math.max(0, 1 - Math.hypot(e - centre.east + 0.08, n - centre.north - 0.08) / 0.12);
-      const k = ring * highlight;
-      out.r = colour[0] * k;
-      out.g = colour[1] * k;
-      out.b = colour[2] * k;
-      out.a = d > 1 ? 0 : 1;
-    });
-    r.fillDisc({ east: centre.east + 0.12, north: centre.north + 0.1 }, 0.04, solid([40, 40, 40]));
-  };
-
-  /** A compact grid of drums, centred, so its outline is a rectangle about the centre. */
-  const drumGrid = (placer: Rng, centre: Rect, rows: number, cols: number): EastNorth[] => {
-    const positions: EastNorth[] = [];
-    for (let a = 0; a < rows; a++) {
-      for (let b = 0; b < cols; b++) {
-        const du = (a - (rows - 1) / 2) * 0.64 + placer.range(-0.02, 0.02);
-        const dv = (b - (cols - 1) / 2) * 0.64 + placer.range(-0.02, 0.02);
-        positions.push(toWorld(centre.cu + du, centre.cv + dv));
-      }
-    }
-    return positions;
-  };
-
-  const hazardCount = (placer: Rng) => placer.int(...HAZARDS_PER_CLASS[size]);
-  const addHazard = (className: HazardClassV1, outline: HazardOutline, note: string) => {
-    hazards.push({ id: `${className}-${hazards.filter((h) => h.className === className).length + 1}`, className, outline, note });
-  };
-  const rectOutline = (r: Rect, grow = 0): HazardOutline => ({
-    shape: 'rect',
-    centre: toWorld(r.cu, r.cv),
-    halfLength: r.hu + grow,
-    halfWidth: r.hv + grow,
-    angleDeg: siteAngle,
-  });
-
-  // Bunded chemical stores: drums inside are fine; drums outside are a hazard.
-  const bundRng = rng.fork(2);
+/** Step 4, bunded chemical stores: drums inside are fine; drums outside are a hazard. */
+function placeChemicalStores(site: Site, bundRng: Rng): void {
+  const { size, toWorld, toSite, lookalikes, draw } = site;
   const bunds: Rect[] = [];
   for (let i = 0; i < (size === 'small' ? 1 : bundRng.int(1, 2)); i++) {
-    const rect = placeInYard(bundRng, bundRng.range(2.2, 3.6), bundRng.range(1.6, 2.4), 1.5);
+    const rect = placeInYard(site, bundRng, bundRng.range(2.2, 3.6), bundRng.range(1.6, 2.4), 1.5);
     if (!rect) continue;
     bunds.push(rect);
-    const outer = siteRectPolygon(rect);
-    const inner = siteRectPolygon(rect, -0.22);
+    const outer = siteRectPolygon(site, rect);
+    const inner = siteRectPolygon(site, rect, -0.22);
     const rows = Math.max(1, Math.floor((2 * rect.hu - 0.8) / 0.64));
     const cols = Math.max(1, Math.floor((2 * rect.hv - 0.8) / 0.64));
-    const drums = drumGrid(bundRng, rect, rows, cols).filter(() => bundRng.chance(0.75));
+    const drums = drumGrid(site, bundRng, rect, rows, cols).filter(() => bundRng.chance(0.75));
     const colours = drums.map(() => bundRng.pick(drumColours));
     lookalikes.push({ kind: 'drums_inside_bund', centre: toWorld(rect.cu, rect.cv) });
     draw('markings', (r) => {
@@ -330,24 +430,26 @@ export function planSite(seed: number, size: SiteSize): SitePlan {
       });
       r.fillPolygon(inner, noisy([118, 124, 118], 0.06, 0.4));
     });
-    draw('low', (r) => drums.forEach((d, k) => paintDrum(r, d, colours[k]!)));
+    draw('low', (r) => paintDrums(site, r, drums, colours));
   }
-  for (let i = 0, n = hazardCount(bundRng); i < n; i++) {
+  for (let i = 0, n = hazardCount(site, bundRng); i < n; i++) {
     const rows = bundRng.int(1, 2);
     const cols = bundRng.int(2, 3);
     const near = bunds.length > 0 && bundRng.chance(0.6) ? bundRng.pick(bunds) : undefined;
-    const rect = placeInYard(bundRng, (rows * 0.64) / 2, (cols * 0.64) / 2, 0.8, near);
+    const rect = placeInYard(site, bundRng, (rows * 0.64) / 2, (cols * 0.64) / 2, 0.8, near);
     if (!rect) continue;
-    const drums = drumGrid(bundRng, rect, rows, cols);
+    const drums = drumGrid(site, bundRng, rect, rows, cols);
     const colours = drums.map(() => bundRng.pick(drumColours));
-    draw('low', (r) => drums.forEach((d, k) => paintDrum(r, d, colours[k]!)));
-    addHazard('drums_outside_bund', rectOutline(rect, 0.05), `${drums.length} drums outside the bund`);
+    draw('low', (r) => paintDrums(site, r, drums, colours));
+    addHazard(site, 'drums_outside_bund', rectOutline(site, rect, 0.05), `${drums.length} drums outside the bund`);
   }
+}
 
-  // Fire exits: a keep-clear box painted in front of a door; blocked ones have goods or a car on it.
-  const exitRng = rng.fork(3);
+/** Step 5, fire exits: a keep-clear box painted in front of a door; blocked ones have goods or a car on it. */
+function placeFireExits(site: Site, exitRng: Rng): void {
+  const { halfL, halfW, siteAngle, toWorld, toSite, shadowOffset, occupied, roofs, buildingFootprints, lookalikes, draw } = site;
   const exits: Array<{ rect: Rect; blocked: boolean }> = [];
-  const exitTarget = hazardCount(exitRng);
+  const exitTarget = hazardCount(site, exitRng);
   const clearTarget = exitRng.int(1, 3);
   for (const roof of roofs) {
     for (const side of exitRng.chance(0.5) ? [1, -1] : [-1, 1]) {
@@ -361,8 +463,8 @@ export function planSite(seed: number, size: SiteSize): SitePlan {
       occupied.push(rect);
       const blocked = exits.filter((x) => x.blocked).length < exitTarget && (exitRng.chance(0.6) || exits.filter((x) => !x.blocked).length >= clearTarget);
       exits.push({ rect, blocked });
-      const zone = siteRectPolygon(rect);
-      const inner = siteRectPolygon(rect, -0.12);
+      const zone = siteRectPolygon(site, rect);
+      const inner = siteRectPolygon(site, rect, -0.12);
       // The door: a green strip along the wall.
       const door: Rect = alongU
         ? { cu: rect.cu, cv: rect.cv - side * (rect.hv - 0.12), hu: 0.55, hv: 0.12 }
@@ -377,12 +479,12 @@ export function planSite(seed: number, size: SiteSize): SitePlan {
           out.g = (hatch ? 160 : 226) * k;
           out.b = (hatch ? 80 : 220) * k;
         });
-        r.fillPolygon(siteRectPolygon(door), solid([30, 150, 70]));
+        r.fillPolygon(siteRectPolygon(site, door), solid([30, 150, 70]));
       });
       if (blocked) {
         const obstruction = exitRng.chance(0.3) ? 'vehicle' : 'goods';
         if (obstruction === 'vehicle') {
-          const car = siteRectPolygon({ cu: rect.cu, cv: rect.cv, hu: alongU ? 0.9 : 1.4, hv: alongU ? 1.4 : 0.9 });
+          const car = siteRectPolygon(site, { cu: rect.cu, cv: rect.cv, hu: alongU ? 0.9 : 1.4, hv: alongU ? 1.4 : 0.9 });
           const colour = exitRng.pick(vehicleColours);
           draw('lowShadows', (r) => r.darkenPolygon(sweep(car, shadowOffset(1.5)), 0.45));
           draw('low', (r) => paintVehicle(r, car, colour));
@@ -397,16 +499,18 @@ export function planSite(seed: number, size: SiteSize): SitePlan {
             draw('low', (r) => paintPallet(r, pallet, colour, true));
           }
         }
-        addHazard('blocked_exit', rectOutline(rect), `fire exit blocked by ${obstruction}`);
+        addHazard(site, 'blocked_exit', rectOutline(site, rect), `fire exit blocked by ${obstruction}`);
       } else {
         lookalikes.push({ kind: 'clear_exit', centre: toWorld(rect.cu, rect.cv) });
       }
     }
   }
+}
 
-  // Openings and pits: guarded ones have a yellow rail with posts; unguarded ones are hazards.
-  const pitRng = rng.fork(4);
-  const pitTotal = hazardCount(pitRng);
+/** Step 6, openings and pits: guarded ones have a yellow rail with posts; unguarded ones are hazards. */
+function placeOpenings(site: Site, pitRng: Rng): void {
+  const { toWorld, toSite, shadowOffset, roofs, roofItems, lookalikes, draw } = site;
+  const pitTotal = hazardCount(site, pitRng);
   const guardedTotal = pitRng.int(1, 3);
   for (let i = 0; i < pitTotal + guardedTotal; i++) {
     const guarded = i >= pitTotal;
@@ -423,11 +527,11 @@ export function planSite(seed: number, size: SiteSize): SitePlan {
         rect = candidate;
       }
     } else {
-      rect = placeInYard(pitRng, pitRng.range(0.8, 1.8), pitRng.range(0.6, 1.3), 1.2);
+      rect = placeInYard(site, pitRng, pitRng.range(0.8, 1.8), pitRng.range(0.6, 1.3), 1.2);
     }
     if (!rect) continue;
-    const hole = siteRectPolygon(rect);
-    const rim = siteRectPolygon(rect, 0.12);
+    const hole = siteRectPolygon(site, rect);
+    const rim = siteRectPolygon(site, rect, 0.12);
     const r0 = rect;
     const depthDir = pitRng.chance(0.5) ? 1 : -1;
     draw(onRoof ? 'roof' : 'markings', (r) => {
@@ -454,39 +558,53 @@ export function planSite(seed: number, size: SiteSize): SitePlan {
       const layer: Layer = onRoof ? 'roof' : 'low';
       draw(layer, (r) => {
         for (const bar of bars) {
-          const poly = siteRectPolygon(bar);
+          const poly = siteRectPolygon(site, bar);
           r.darkenPolygon(poly.map((p) => ({ east: p.east + shadowOffset(1.1).east, north: p.north + shadowOffset(1.1).north })), 0.35);
         }
-        for (const bar of bars) r.fillPolygon(siteRectPolygon(bar), solid([232, 196, 40]));
+        for (const bar of bars) r.fillPolygon(siteRectPolygon(site, bar), solid([232, 196, 40]));
         for (let pu = -railRect.hu; pu <= railRect.hu + 1e-6; pu += railRect.hu) {
           for (const pv of [-railRect.hv, railRect.hv]) r.fillDisc(toWorld(railRect.cu + pu, railRect.cv + pv), 0.06, solid([60, 60, 60]));
         }
       });
     } else {
-      addHazard('unguarded_edge', rectOutline(rect, 0.12), onRoof ? 'roof opening without guard rail' : 'pit without guard rail');
+      addHazard(site, 'unguarded_edge', rectOutline(site, rect, 0.12), onRoof ? 'roof opening without guard rail' : 'pit without guard rail');
     }
   }
+}
 
-  // Yard clutter: vehicles, containers, tanks, pallets and orange tarps.
-  const clutterRng = rng.fork(5);
-  const clutterScale = size === 'small' ? 0.4 : size === 'standard' ? 1 : 2.2;
+/** Step 7, yard clutter: vehicles, containers, tanks (some steaming), pallets and tarps, all from one generator in that order. */
+function placeYardClutter(site: Site, clutterRng: Rng): void {
+  placeVehicles(site, clutterRng);
+  placeContainers(site, clutterRng);
+  placeTanks(site, clutterRng);
+  placePallets(site, clutterRng);
+  placeTarps(site, clutterRng);
+}
+
+function placeVehicles(site: Site, clutterRng: Rng): void {
+  const { clutterScale, shadowOffset, draw } = site;
   for (let i = 0; i < Math.round(clutterRng.int(6, 12) * clutterScale); i++) {
     const truck = clutterRng.chance(0.2);
     const alongU = clutterRng.chance(0.5);
     const [lu, lv] = truck ? [5, 1.25] : [2.3, 0.9];
-    const rect = placeInYard(clutterRng, alongU ? lu : lv, alongU ? lv : lu, 0.6);
+    const rect = placeInYard(site, clutterRng, alongU ? lu : lv, alongU ? lv : lu, 0.6);
     if (!rect) continue;
-    const poly = siteRectPolygon(rect);
+    const poly = siteRectPolygon(site, rect);
     const colour = clutterRng.pick(vehicleColours);
     draw('lowShadows', (r) => r.darkenPolygon(sweep(poly, shadowOffset(truck ? 3 : 1.5)), 0.45));
     draw('low', (r) => paintVehicle(r, poly, colour));
   }
+}
+
+/** Shipping containers; orange ones are look-alikes. */
+function placeContainers(site: Site, clutterRng: Rng): void {
+  const { clutterScale, toWorld, toSite, shadowOffset, lookalikes, draw } = site;
   for (let i = 0; i < Math.round(clutterRng.int(2, 6) * clutterScale); i++) {
     const alongU = clutterRng.chance(0.5);
     const long = clutterRng.chance(0.5) ? 6.1 : 3.05;
-    const rect = placeInYard(clutterRng, alongU ? long : 1.22, alongU ? 1.22 : long, 0.5);
+    const rect = placeInYard(site, clutterRng, alongU ? long : 1.22, alongU ? 1.22 : long, 0.5);
     if (!rect) continue;
-    const poly = siteRectPolygon(rect);
+    const poly = siteRectPolygon(site, rect);
     const colour = clutterRng.pick([[190, 90, 30], [40, 90, 150], [150, 40, 40], [90, 110, 80], [200, 200, 200]] as const);
     if (colour[0] === 190) lookalikes.push({ kind: 'orange_container', centre: toWorld(rect.cu, rect.cv) });
     draw('lowShadows', (r) => r.darkenPolygon(sweep(poly, shadowOffset(2.6)), 0.45));
@@ -501,9 +619,14 @@ export function planSite(seed: number, size: SiteSize): SitePlan {
       }),
     );
   }
+}
+
+/** Round tanks; some vent steam, a look-alike for smoke. */
+function placeTanks(site: Site, clutterRng: Rng): void {
+  const { clutterScale, windDeg, toWorld, shadowOffset, lookalikes, draw } = site;
   for (let i = 0; i < Math.round(clutterRng.int(0, 3) * clutterScale); i++) {
     const radius = clutterRng.range(1.8, 4);
-    const rect = placeInYard(clutterRng, radius, radius, 1.5);
+    const rect = placeInYard(site, clutterRng, radius, radius, 1.5);
     if (!rect) continue;
     const centre = toWorld(rect.cu, rect.cv);
     const height = clutterRng.range(4, 10);
@@ -523,8 +646,12 @@ export function planSite(seed: number, size: SiteSize): SitePlan {
       draw('air', (r) => paintPlume(r, plumeRng, centre, windDeg, radius * 1.5, 0.8, [246, 246, 244], 1.3));
     }
   }
+}
+
+function placePallets(site: Site, clutterRng: Rng): void {
+  const { clutterScale, siteAngle, toWorld, shadowOffset, draw } = site;
   for (let i = 0; i < Math.round(clutterRng.int(4, 10) * clutterScale); i++) {
-    const rect = placeInYard(clutterRng, 0.6, 0.5, 0.3);
+    const rect = placeInYard(site, clutterRng, 0.6, 0.5, 0.3);
     if (!rect) continue;
     const poly = orientedRect(toWorld(rect.cu, rect.cv), 1.2, 1.0, siteAngle + clutterRng.range(-10, 10));
     const colour = clutterRng.pick(goodsColours);
@@ -532,8 +659,13 @@ export function planSite(seed: number, size: SiteSize): SitePlan {
     draw('lowShadows', (r) => r.darkenPolygon(sweep(poly, shadowOffset(loaded ? 1.3 : 0.15)), 0.45));
     draw('low', (r) => paintPallet(r, poly, colour, loaded));
   }
+}
+
+/** Tarps; orange ones are look-alikes for fire. */
+function placeTarps(site: Site, clutterRng: Rng): void {
+  const { clutterScale, toWorld, lookalikes, draw } = site;
   for (let i = 0; i < Math.round(clutterRng.int(1, 3) * Math.max(1, clutterScale)); i++) {
-    const rect = placeInYard(clutterRng, clutterRng.range(1, 2.2), clutterRng.range(0.8, 1.8), 0.6);
+    const rect = placeInYard(site, clutterRng, clutterRng.range(1, 2.2), clutterRng.range(0.8, 1.8), 0.6);
     if (!rect) continue;
     const centre = toWorld(rect.cu, rect.cv);
     const shape = blob(clutterRng, centre, rect.hu, rect.hv, 0.25, 12);
@@ -548,14 +680,16 @@ export function planSite(seed: number, size: SiteSize): SitePlan {
       }),
     );
   }
+}
 
-  // Workers: with hard hats (look-alikes) and without (hazards).
-  const workerRng = rng.fork(6);
-  const noHelmet = hazardCount(workerRng);
+/** Step 8, workers: with hard hats (look-alikes) and without (hazards). */
+function placeWorkers(site: Site, workerRng: Rng): void {
+  const { clutterScale, toWorld, shadowOffset, lookalikes, draw } = site;
+  const noHelmet = hazardCount(site, workerRng);
   const withHelmet = Math.round(workerRng.int(4, 9) * Math.max(0.6, clutterScale));
   for (let i = 0; i < noHelmet + withHelmet; i++) {
     const helmet = i >= noHelmet;
-    const rect = placeInYard(workerRng, 0.45, 0.45, 0.4);
+    const rect = placeInYard(site, workerRng, 0.45, 0.45, 0.4);
     if (!rect) continue;
     const centre = toWorld(rect.cu, rect.cv);
     const heading = workerRng.range(0, 360);
@@ -563,24 +697,30 @@ export function planSite(seed: number, size: SiteSize): SitePlan {
     draw('lowShadows', (r) => paintWorkerShadow(r, centre, heading, shadowOffset(1.7)));
     draw('low', (r) => paintWorker(r, centre, heading, worker));
     if (helmet) lookalikes.push({ kind: 'worker_with_helmet', centre });
-    else addHazard('no_helmet', { shape: 'ellipse', centre, halfLength: 0.34, halfWidth: 0.34, angleDeg: 0 }, 'worker without hard hat');
+    else addHazard(site, 'no_helmet', { shape: 'ellipse', centre, halfLength: 0.34, halfWidth: 0.34, angleDeg: 0 }, 'worker without hard hat');
   }
+}
 
-  // Fire and smoke: burning waste with a plume downwind; some plumes come from a roof vent.
-  const fireRng = rng.fork(7);
-  const fires = hazardCount(fireRng);
+/** Step 9, fire: burning waste on a scorched patch. */
+function placeFires(site: Site, fireRng: Rng): void {
+  const { toWorld, draw } = site;
+  const fires = hazardCount(site, fireRng);
   for (let i = 0; i < fires; i++) {
     const radius = fireRng.range(0.6, 1.5);
-    const rect = placeInYard(fireRng, radius + 0.6, radius + 0.6, 1.5);
+    const rect = placeInYard(site, fireRng, radius + 0.6, radius + 0.6, 1.5);
     if (!rect) continue;
     const centre = toWorld(rect.cu, rect.cv);
     const flameRng = fireRng.fork(i);
     draw('markings', (r) => r.fillPolygon(blob(flameRng, centre, radius + 0.5, radius + 0.5, 0.2), noisy([52, 46, 40], 0.25, 0.3)));
     draw('air', (r) => paintFire(r, flameRng, centre, radius));
-    addHazard('fire', { shape: 'ellipse', centre, halfLength: radius, halfWidth: radius, angleDeg: 0 }, 'open fire');
+    addHazard(site, 'fire', { shape: 'ellipse', centre, halfLength: radius, halfWidth: radius, angleDeg: 0 }, 'open fire');
   }
-  const smokeRng = rng.fork(8);
-  const smokes = hazardCount(smokeRng);
+}
+
+/** Step 10, smoke: plumes downwind, from a fire of step 9 or from a source of their own. */
+function placeSmoke(site: Site, smokeRng: Rng): void {
+  const { halfL, halfW, windDeg, toWorld, toSite, hazards, draw } = site;
+  const smokes = hazardCount(site, smokeRng);
   const fireHazards = hazards.filter((h) => h.className === 'fire');
   for (let i = 0; i < smokes; i++) {
     const plumeLength = smokeRng.range(3, 7);
@@ -589,7 +729,7 @@ export function planSite(seed: number, size: SiteSize): SitePlan {
       fireHazards[i] !== undefined && smokeRng.chance(0.6)
         ? fireHazards[i]!.outline.centre
         : (() => {
-            const rect = placeInYard(smokeRng, 1.2, 1.2, 2);
+            const rect = placeInYard(site, smokeRng, 1.2, 1.2, 2);
             return rect ? toWorld(rect.cu, rect.cv) : undefined;
           })();
     if (!source) continue;
@@ -600,14 +740,17 @@ export function planSite(seed: number, size: SiteSize): SitePlan {
     if (Math.abs(inSite.u) > halfL || Math.abs(inSite.v) > halfW) continue;
     draw('air', (r) => paintPlume(r, plumeRng, source, windDeg, plumeLength, 1.0, [grey, grey * 0.97, grey * 0.93], 1.9));
     addHazard(
+      site,
       'smoke',
       { shape: 'rect', centre: plumeCentre, halfLength: plumeLength * 0.5 + 0.6, halfWidth: 0.9 + plumeLength * 0.16, angleDeg: windDeg },
       'smoke plume',
     );
   }
+}
 
-  // Trees along the fence outside the site.
-  const treeRng = rng.fork(9);
+/** Step 11, trees along the fence outside the site. */
+function plantTrees(site: Site, treeRng: Rng): void {
+  const { halfL, halfW, clutterScale, shadowDir, toWorld, shadowOffset, draw } = site;
   for (let i = 0; i < Math.round(treeRng.int(8, 16) * Math.max(1, clutterScale)); i++) {
     const side = treeRng.pick([1, -1]);
     const along = treeRng.range(-halfL - 10, halfL + 10);
@@ -626,206 +769,6 @@ export function planSite(seed: number, size: SiteSize): SitePlan {
         out.g = 82 * k;
         out.b = 40 * k;
       });
-    });
-  }
-
-  return {
-    length,
-    width,
-    angleDeg,
-    sunAzimuthDeg,
-    sunElevationDeg,
-    hazards,
-    lookalikes,
-    paint(raster) {
-      for (const layer of LAYER_ORDER) for (const fn of layers.get(layer)!) fn(raster);
-    },
-  };
-}
-
-const vehicleColours: Rgb[] = [
-  [210, 210, 214],
-  [30, 32, 36],
-  [150, 152, 156],
-  [170, 30, 30],
-  [30, 60, 130],
-  [226, 226, 220],
-  [200, 120, 30],
-];
-const goodsColours: Rgb[] = [
-  [170, 130, 80],
-  [190, 160, 110],
-  [60, 90, 150],
-  [210, 210, 205],
-  [150, 70, 50],
-];
-
-function solid(colour: Rgb) {
-  return (_e: number, _n: number, out: Fragment) => {
-    out.r = colour[0];
-    out.g = colour[1];
-    out.b = colour[2];
-  };
-}
-
-function noisy(colour: Rgb, amount: number, scaleM: number) {
-  return function (this: unknown, e: number, n: number, out: Fragment) {
-    const k = 1 + amount * Math.sin(e * 37.1 / scaleM + n * 11.3) * Math.cos(n * 29.7 / scaleM - e * 5.1);
-    out.r = colour[0] * k;
-    out.g = colour[1] * k;
-    out.b = colour[2] * k;
-  };
-}
-
-function regularPolygon(centre: EastNorth, radius: number, vertices: number): EastNorth[] {
-  return Array.from({ length: vertices }, (_, i) => {
-    const t = (i / vertices) * Math.PI * 2;
-    return { east: centre.east + Math.cos(t) * radius, north: centre.north + Math.sin(t) * radius };
-  });
-}
-
-function paintVehicle(r: WorldRaster, poly: EastNorth[], colour: Rgb): void {
-  r.fillPolygon(poly, (e, n, out) => {
-    const k = 1 + 0.05 * r.noiseAt(e, n, 0.3);
-    out.r = colour[0] * k;
-    out.g = colour[1] * k;
-    out.b = colour[2] * k;
-  });
-  // Windscreen and rear window: dark bands across the body at 20% and 75% of its length.
-  const [a, b, c, d] = poly as [EastNorth, EastNorth, EastNorth, EastNorth];
-  const lerp = (p: EastNorth, q: EastNorth, t: number) => ({ east: p.east + (q.east - p.east) * t, north: p.north + (q.north - p.north) * t });
-  const long = Math.hypot(a.east - d.east, a.north - d.north) > Math.hypot(a.east - b.east, a.north - b.north);
-  const band = (t0: number, t1: number) =>
-    long
-      ? [lerp(a, d, t0), lerp(b, c, t0), lerp(b, c, t1), lerp(a, d, t1)]
-      : [lerp(a, b, t0), lerp(d, c, t0), lerp(d, c, t1), lerp(a, b, t1)];
-  r.fillPolygon(band(0.22, 0.36), solid([34, 40, 48]));
-  r.fillPolygon(band(0.74, 0.84), solid([34, 40, 48]));
-}
-
-function paintPallet(r: WorldRaster, poly: EastNorth[], colour: Rgb, loaded: boolean): void {
-  r.fillPolygon(poly, (e, n, out) => {
-    const slat = Math.sin(e * 40 + n * 3) > 0.6 ? 0.7 : 1;
-    out.r = 150 * slat;
-    out.g = 118 * slat;
-    out.b = 80 * slat;
-  });
-  if (!loaded) return;
-  const cx = poly.reduce((s, p) => s + p.east, 0) / poly.length;
-  const cy = poly.reduce((s, p) => s + p.north, 0) / poly.length;
-  const inner = poly.map((p) => ({ east: cx + (p.east - cx) * 0.85, north: cy + (p.north - cy) * 0.85 }));
-  r.fillPolygon(inner, (e, n, out) => {
-    const seam = Math.abs(Math.sin((e - cx) * 7.5)) < 0.08 || Math.abs(Math.sin((n - cy) * 7.5)) < 0.08 ? 0.75 : 1;
-    const k = seam * (1 + 0.04 * r.noiseAt(e, n, 0.2));
-    out.r = colour[0] * k;
-    out.g = colour[1] * k;
-    out.b = colour[2] * k;
-  });
-}
-
-interface WorkerLook {
-  clothing: Rgb;
-  vest: Rgb | undefined;
-  head: Rgb;
-  helmet: boolean;
-}
-
-function makeWorker(rng: Rng, helmet: boolean): WorkerLook {
-  return {
-    clothing: rng.pick([[40, 60, 110], [60, 60, 64], [90, 110, 140], [120, 90, 60], [30, 30, 34]] as const),
-    vest: rng.chance(0.6) ? rng.pick([[240, 120, 20], [210, 230, 40], [250, 150, 30]] as const) : undefined,
-    head: helmet
-      ? rng.pick([[240, 240, 236], [245, 200, 30], [220, 50, 40], [40, 90, 200], [240, 120, 20]] as const)
-      : rng.pick([[28, 22, 18], [44, 32, 24], [20, 18, 18], [70, 52, 38]] as const),
-    helmet,
-  };
-}
-
-function paintWorkerShadow(r: WorldRaster, centre: EastNorth, heading: number, offset: EastNorth): void {
-  const shadow = sweep(orientedRect(centre, 0.3, 0.46, heading), offset);
-  r.darkenPolygon(shadow, 0.4);
-}
-
-function paintWorker(r: WorldRaster, centre: EastNorth, heading: number, look: WorkerLook): void {
-  const h = (heading * Math.PI) / 180;
-  const fwd = { east: Math.sin(h), north: Math.cos(h) };
-  const side = { east: Math.cos(h), north: -Math.sin(h) };
-  // Shoulders and torso as an ellipse seen from above, arms at the sides.
-  r.fillDisc(centre, 0.3, (e, n, out) => {
-    const de = e - centre.east;
-    const dn = n - centre.north;
-    const a = (de * side.east + dn * side.north) / 0.26;
-    const b = (de * fwd.east + dn * fwd.north) / 0.15;
-    const d = a * a + b * b;
-    out.a = d <= 1 ? 1 : 0;
-    const c = look.vest && Math.abs(a) < 0.8 ? look.vest : look.clothing;
-    const stripe = look.vest && Math.abs(b) < 0.15 && Math.abs(a) < 0.8 ? 1.25 : 1;
-    const k = (1 - 0.25 * d) * stripe;
-    out.r = c[0] * k;
-    out.g = c[1] * k;
-    out.b = c[2] * k;
-  });
-  const headRadius = look.helmet ? 0.15 : 0.1;
-  const headCentre = { east: centre.east + fwd.east * 0.02, north: centre.north + fwd.north * 0.02 };
-  r.fillDisc(headCentre, headRadius, (e, n, out) => {
-    const d = Math.hypot(e - headCentre.east, n - headCentre.north) / headRadius;
-    let k = 1 - 0.3 * d * d;
-    if (look.helmet) {
-      if (d > 0.8) k *= 0.82;
-      const spec = Math.hypot(e - headCentre.east + 0.04, n - headCentre.north - 0.04) / headRadius;
-      if (spec < 0.25) k *= 1.2;
-    }
-    out.r = look.head[0] * k;
-    out.g = look.head[1] * k;
-    out.b = look.head[2] * k;
-  });
-  if (!look.helmet) {
-    // Skin of the face and neck showing in front of the hair.
-    const face = { east: headCentre.east + fwd.east * 0.07, north: headCentre.north + fwd.north * 0.07 };
-    r.fillDisc(face, 0.045, solid([196, 150, 120]));
-  }
-}
-
-function paintFire(r: WorldRaster, rng: Rng, centre: EastNorth, radius: number): void {
-  const shape = blob(rng, centre, radius * 0.9, radius * 0.9, 0.12, 28);
-  const glowR = radius * 1.0;
-  r.fillDisc(centre, glowR, (e, n, out) => {
-    const d = Math.hypot(e - centre.east, n - centre.north) / glowR;
-    out.r = 255;
-    out.g = 120;
-    out.b = 30;
-    out.a = Math.max(0, 0.55 * (1 - d));
-  });
-  r.fillPolygon(shape, (e, n, out) => {
-    const d = Math.hypot(e - centre.east, n - centre.north) / radius;
-    const flicker = r.noiseAt(e * 1.7, n * 1.7, 0.25);
-    const heat = Math.max(0, Math.min(1, 1.15 - d + 0.35 * flicker));
-    out.r = 200 + 55 * heat;
-    out.g = 50 + 190 * heat * heat;
-    out.b = 10 + 150 * Math.pow(heat, 4);
-    out.a = 1;
-  });
-}
-
-function paintPlume(r: WorldRaster, rng: Rng, source: EastNorth, windDeg: number, length: number, width: number, colour: Rgb, opacity: number): void {
-  const w = (windDeg * Math.PI) / 180;
-  const puffs = Math.max(6, Math.round(length * 3));
-  for (let i = 0; i < puffs; i++) {
-    const t = i / (puffs - 1);
-    const spread = 0.35 + t * length * 0.16 * width;
-    const drift = rng.range(-0.25, 0.25) * spread;
-    const centre = {
-      east: source.east + Math.sin(w) * length * t + Math.cos(w) * drift,
-      north: source.north + Math.cos(w) * length * t - Math.sin(w) * drift,
-    };
-    const alpha = Math.min(0.92, opacity * (0.45 - 0.25 * t));
-    r.fillDisc(centre, spread, (e, n, out) => {
-      const d = Math.hypot(e - centre.east, n - centre.north) / spread;
-      const wisp = 1 + 0.5 * r.noiseAt(e, n, 0.6);
-      out.r = colour[0];
-      out.g = colour[1];
-      out.b = colour[2];
-      out.a = Math.max(0, Math.min(1, alpha * (1 - d * d) * wisp));
     });
   }
 }

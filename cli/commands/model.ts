@@ -4,14 +4,14 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Config, loadConfig } from '../pipeline/config.js';
-import { createAdminContainer, createTrainingContainer } from '../pipeline/container.js';
-import { Detector } from '../pipeline/inference/detector.js';
-import { ModelLoadError } from '../pipeline/inference/load.js';
-import type { ActiveModel } from '../pipeline/services/model-activation.js';
-import { actorOf, commandLogger, numberOption, parseWhen } from './command-helpers.js';
-import { evaluateOnReviewed } from './model/evaluate-reviewed.js';
-import { type ReviewedScore, sideBySide } from './model/reviewed-metrics.js';
+import { evaluateOnReviewed } from '../../models/evaluation/evaluate-reviewed.js';
+import { type ReviewedScore, sideBySide } from '../../models/evaluation/reviewed-metrics.js';
+import { type Config, loadConfig } from '../../pipeline/config.js';
+import { createAdminContainer, createTrainingContainer } from '../../pipeline/container.js';
+import { Detector } from '../../pipeline/inference/detector.js';
+import { ModelLoadError } from '../../pipeline/inference/load.js';
+import type { ActiveModel } from '../../pipeline/services/model-activation.js';
+import { actorOf, commandLogger, numberOption, parseWhen } from './helpers.js';
 
 export const MODEL_USAGE = `usage:
   hazardscope model evaluate --model DIR|FILE.onnx [--since DATE] [--until DATE] [--org NAME|ID] [--max-photos N] [--json] [--by NAME]

@@ -1,7 +1,7 @@
 /** What the training and model commands share: dates, who ran them, a quiet logger. */
 import os from 'node:os';
-import type { Config } from '../pipeline/config.js';
-import { createLogger, type Logger } from '../pipeline/logger.js';
+import type { Config } from '../../pipeline/config.js';
+import { createLogger, type Logger } from '../../pipeline/logger.js';
 
 /**
  * `2025-03-01` (midnight UTC) or a full ISO 8601 time with its zone; anything else is refused

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodePhoto } from '../../pipeline/inference/decode.js';
 import { Detector } from '../../pipeline/inference/detector.js';
-import type { FlightGroundTruth } from '../flightgen/flight.js';
+import type { FlightGroundTruth } from '../../samples/generator/flight.js';
 import { atThreshold, chooseThreshold, evaluateClass, type GroundTruthBox, type ScoredBox } from './metrics.js';
 import { calibrateOnReal, evaluateOnReal, MIN_REAL_TEST_INSTANCES, realTable, type RealReport } from './evaluate-real.js';
 

@@ -8,13 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { boxesOverlaySvg, classColour } from '../pipeline/imaging/overlay.js';
-import { tuneDecodingForThroughput } from '../pipeline/inference/decode.js';
-import type { DetectOptions } from '../pipeline/inference/detector.js';
-import { ModelLoadError } from '../pipeline/inference/load.js';
-import type { ModelSpec } from '../pipeline/inference/manifest.js';
-import { InferencePool } from '../pipeline/inference/pool.js';
-import { detectMany, type PhotoResult } from '../pipeline/inference/run-many.js';
+import { boxesOverlaySvg, classColour } from '../../pipeline/imaging/overlay.js';
+import { tuneDecodingForThroughput } from '../../pipeline/inference/decode.js';
+import type { DetectOptions } from '../../pipeline/inference/detector.js';
+import { ModelLoadError } from '../../pipeline/inference/load.js';
+import type { ModelSpec } from '../../pipeline/inference/manifest.js';
+import { InferencePool } from '../../pipeline/inference/pool.js';
+import { detectMany, type PhotoResult } from '../../pipeline/inference/run-many.js';
 
 export const DETECT_USAGE = `usage:
   hazardscope detect <image|folder> [--model DIR|FILE.onnx] [--tile | --no-tile] [--tile-size PX]

@@ -10,7 +10,7 @@ import { MAVIC_3E_WIDE, NadirView } from '../../pipeline/geo/camera.js';
 import { LocalTangentPlane } from '../../pipeline/geo/wgs84.js';
 import { type FlightGroundTruth, generateFlight } from './flight.js';
 
-const DEMO_FLIGHT = path.resolve(import.meta.dirname, '../../samples/demo-flight');
+const DEMO_FLIGHT = path.resolve(import.meta.dirname, '../demo-flight');
 const tempDirs: string[] = [];
 
 async function tempDir(): Promise<string> {

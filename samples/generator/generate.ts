@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { generateFlight } from './flightgen/flight.js';
+import { generateFlight } from './flight.js';
 
 const USAGE = `Usage: npm run samples -- --seed N --out DIR [--site small|standard|large] [--altitude M]
                           [--width PX --height PX] [--max-photos N] [--labels-only]`;

@@ -3,9 +3,9 @@
  * `models/training/train_v2.py --extra DIR` or any YOLO trainer.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../pipeline/config.js';
-import { createTrainingContainer } from '../pipeline/container.js';
-import { actorOf, commandLogger, numberOption, parseWhen } from './command-helpers.js';
+import { loadConfig } from '../../pipeline/config.js';
+import { createTrainingContainer } from '../../pipeline/container.js';
+import { actorOf, commandLogger, numberOption, parseWhen } from './helpers.js';
 
 export const EXPORT_TRAINING_USAGE = `usage:
   hazardscope export-training --since DATE [--until DATE] [--org NAME|ID] --out DIR [--crop 1280] [--val 0.1] [--by NAME]
