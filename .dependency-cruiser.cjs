@@ -20,7 +20,8 @@
 const DOMAIN = '^pipeline/domain/';
 const IO = '^pipeline/(inference|repositories|geo|evidence|imaging|db)/';
 const SERVICES = '^pipeline/services/';
-const ENTRY_POINTS = '^(api/|cli/|scripts/|samples/generator/|models/evaluation/|bench/|pipeline/jobs/|pipeline/(worker|container|config|entry)[.]ts$)';
+const ENTRY_POINTS =
+  '^(api/|cli/|scripts/|samples/generator/|models/evaluation/|bench/|pipeline/jobs/|pipeline/(worker|container|config|entry)[.]ts$)';
 // The server's programs outside pipeline/ and api/: the web app may not import them, nor they it.
 const SERVER_TOOLS = 'cli|scripts|samples/generator|models/evaluation|bench';
 const TESTS = '([.]test[.]tsx?$|^test/)';
@@ -32,42 +33,48 @@ module.exports = {
   forbidden: [
     {
       name: 'domain-imports-only-domain-and-zod',
-      comment: 'pipeline/domain holds pure rules: it may use other domain modules and zod, nothing with I/O and no other layer.',
+      comment:
+        'pipeline/domain holds pure rules: it may use other domain modules and zod, nothing with I/O and no other layer.',
       severity: 'error',
       from: { path: DOMAIN, pathNot: TESTS },
       to: { pathNot: [DOMAIN, '^node_modules/zod/'], dependencyTypesNot: ['core'] },
     },
     {
       name: 'domain-uses-only-pure-builtins',
-      comment: 'pipeline/domain may use Node built-ins that only compute (hashing, paths, text); fs, net, child_process and the like belong to the I/O layers.',
+      comment:
+        'pipeline/domain may use Node built-ins that only compute (hashing, paths, text); fs, net, child_process and the like belong to the I/O layers.',
       severity: 'error',
       from: { path: DOMAIN, pathNot: TESTS },
       to: { dependencyTypes: ['core'], pathNot: PURE_BUILTINS },
     },
     {
       name: 'io-does-not-import-services',
-      comment: 'The I/O layers (inference, repositories, geo, evidence, imaging, db) are used by services, never the other way round.',
+      comment:
+        'The I/O layers (inference, repositories, geo, evidence, imaging, db) are used by services, never the other way round.',
       severity: 'error',
       from: { path: IO, pathNot: TESTS },
       to: { path: SERVICES },
     },
     {
       name: 'io-does-not-import-entry-points',
-      comment: 'The I/O layers know nothing of the API, the job processor, the CLI, benches or the composition root; what they share with them (job names and payloads, errors) lives in pipeline/domain.',
+      comment:
+        'The I/O layers know nothing of the API, the job processor, the CLI, benches or the composition root; what they share with them (job names and payloads, errors) lives in pipeline/domain.',
       severity: 'error',
       from: { path: IO, pathNot: TESTS },
       to: { path: ENTRY_POINTS },
     },
     {
       name: 'services-do-not-import-entry-points',
-      comment: 'Services are use cases: they know nothing of HTTP, BullMQ jobs, the CLI or the container; they signal outcomes with domain errors (e.g. PermanentJobError) that entry points translate.',
+      comment:
+        'Services are use cases: they know nothing of HTTP, BullMQ jobs, the CLI or the container; they signal outcomes with domain errors (e.g. PermanentJobError) that entry points translate.',
       severity: 'error',
       from: { path: SERVICES, pathNot: TESTS },
       to: { path: ENTRY_POINTS },
     },
     {
       name: 'routes-and-job-handlers-go-through-services',
-      comment: 'API routes and job handlers call services; repositories, the engine and storage are reached through them. (CLI tools and benches may use the engine directly.)',
+      comment:
+        'API routes and job handlers call services; repositories, the engine and storage are reached through them. (CLI tools and benches may use the engine directly.)',
       severity: 'error',
       from: { path: '^(api|pipeline/jobs)/', pathNot: TESTS },
       to: { path: IO },
@@ -95,7 +102,8 @@ module.exports = {
     },
     {
       name: 'imports-resolve',
-      comment: 'An import that cannot be resolved is invisible to the rules above, so it fails here (tsc would name the cause).',
+      comment:
+        'An import that cannot be resolved is invisible to the rules above, so it fails here (tsc would name the cause).',
       severity: 'error',
       from: {},
       to: { couldNotResolve: true },
@@ -107,6 +115,9 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '(^|/)(node_modules|dist)/' },
     // Package entry points as Node resolves them (tsx/esm/api exists only in an exports map).
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
   },
 };

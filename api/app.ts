@@ -21,7 +21,7 @@ import { caseRoutes } from './routes/cases.js';
 import { modelRoutes } from './routes/models.js';
 import { ModelClassCard } from './schemas/models.js';
 
-export interface AppDependencies {
+interface AppDependencies {
   services: Services;
   readiness: Readiness;
   model: ModelCard;
@@ -48,7 +48,16 @@ export const API_VERSION = '0.1.0';
 export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' | 'model'>): Route[] {
   const systemRoutes: Route[] = [
     route(
-      { method: 'get', path: '/health', summary: 'Liveness: the process answers', tags: ['system'], roles: 'public', responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok'), uptimeSeconds: z.number() }) } } },
+      {
+        method: 'get',
+        path: '/health',
+        summary: 'Liveness: the process answers',
+        tags: ['system'],
+        roles: 'public',
+        responses: {
+          200: { description: 'Alive', schema: z.object({ status: z.literal('ok'), uptimeSeconds: z.number() }) },
+        },
+      },
       async () => ({ status: 200, body: { status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) } }),
     ),
     route(
@@ -58,7 +67,16 @@ export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' |
         summary: 'Readiness: database, object storage and queue answer',
         tags: ['system'],
         roles: 'public',
-        responses: { 200: { description: 'Ready', schema: z.object({ ready: z.boolean(), checks: z.record(z.string(), z.string()) }) }, 503: { description: 'Not ready', schema: z.object({ ready: z.boolean(), checks: z.record(z.string(), z.string()) }) } },
+        responses: {
+          200: {
+            description: 'Ready',
+            schema: z.object({ ready: z.boolean(), checks: z.record(z.string(), z.string()) }),
+          },
+          503: {
+            description: 'Not ready',
+            schema: z.object({ ready: z.boolean(), checks: z.record(z.string(), z.string()) }),
+          },
+        },
       },
       async () => {
         const checks = await deps.readiness.check();
@@ -92,19 +110,40 @@ export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' |
       {
         method: 'get',
         path: '/evidence/keys',
-        summary: 'The public keys evidence bundles are signed with, and their fingerprints (for verify-evidence --key-id)',
+        summary:
+          'The public keys evidence bundles are signed with, and their fingerprints (for verify-evidence --key-id)',
         tags: ['evidence'],
         roles: 'public',
         responses: {
           200: {
             description: 'Keys, oldest first',
-            schema: z.object({ keys: z.array(z.object({ keyId: z.string(), publicKeyPem: z.string(), createdAt: z.string(), privateKeyInDatabase: z.boolean().describe('True for a key made by the system itself: anyone with database access could sign with it') })) }),
+            schema: z.object({
+              keys: z.array(
+                z.object({
+                  keyId: z.string(),
+                  publicKeyPem: z.string(),
+                  createdAt: z.string(),
+                  privateKeyInDatabase: z
+                    .boolean()
+                    .describe(
+                      'True for a key made by the system itself: anyone with database access could sign with it',
+                    ),
+                }),
+              ),
+            }),
           },
         },
       },
       async () => ({
         status: 200,
-        body: { keys: (await deps.services.signingKeys.list()).map((k) => ({ keyId: k.keyId, publicKeyPem: spkiPem(k.publicKey), createdAt: k.createdAt.toISOString(), privateKeyInDatabase: !k.keptOutside })) },
+        body: {
+          keys: (await deps.services.signingKeys.list()).map((k) => ({
+            keyId: k.keyId,
+            publicKeyPem: spkiPem(k.publicKey),
+            createdAt: k.createdAt.toISOString(),
+            privateKeyInDatabase: !k.keptOutside,
+          })),
+        },
       }),
     ),
     route(
@@ -114,12 +153,43 @@ export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' |
         summary: 'Who the token belongs to: name, role, organisation and region',
         tags: ['system'],
         roles: ['operator', 'reviewer', 'regulator', 'admin'],
-        responses: { 200: { description: 'The caller', schema: z.object({ name: z.string(), role: z.string(), userId: z.string(), organisationId: z.string(), organisation: z.string(), regionCode: z.string() }) } },
+        responses: {
+          200: {
+            description: 'The caller',
+            schema: z.object({
+              name: z.string(),
+              role: z.string(),
+              userId: z.string(),
+              organisationId: z.string(),
+              organisation: z.string(),
+              regionCode: z.string(),
+            }),
+          },
+        },
       },
-      async ({ principal }) => ({ status: 200, body: { name: principal.name, role: principal.role, userId: principal.userId, organisationId: principal.organisationId, organisation: principal.organisationName, regionCode: principal.regionCode } }),
+      async ({ principal }) => ({
+        status: 200,
+        body: {
+          name: principal.name,
+          role: principal.role,
+          userId: principal.userId,
+          organisationId: principal.organisationId,
+          organisation: principal.organisationName,
+          regionCode: principal.regionCode,
+        },
+      }),
     ),
   ];
-  return [...systemRoutes, ...flightRoutes(deps.services), ...reviewRoutes(deps.services), ...caseRoutes(deps.services), ...ingestRoutes(deps.services), ...siteRoutes(deps.services), ...findingRoutes(deps.services), ...modelRoutes(deps.services)];
+  return [
+    ...systemRoutes,
+    ...flightRoutes(deps.services),
+    ...reviewRoutes(deps.services),
+    ...caseRoutes(deps.services),
+    ...ingestRoutes(deps.services),
+    ...siteRoutes(deps.services),
+    ...findingRoutes(deps.services),
+    ...modelRoutes(deps.services),
+  ];
 }
 
 /** Builds the Express app from the route contracts; no listen() here (tests bind port 0). */
@@ -140,47 +210,64 @@ export function createApp(deps: AppDependencies): express.Express {
   const json = express.json({ limit: '2mb', strict: true });
   for (const { contract, handler } of routes) {
     const bodyParser =
-      contract.body === 'binary'
-        ? express.raw({ type: () => true, limit: deps.maxUploadBytes })
-        : json;
-    router[contract.method](contract.path, authorize(contract.roles, deps.services.tokens, contract.webhook ? deps.webhookToken : undefined), bodyParser, validate(contract), async (req: Request, res: Response) => {
-      const v = req.validated!;
-      const result = await handler({
-        params: v.params,
-        query: v.query,
-        body: v.body,
-        principal: contract.roles === 'public' ? req.principal : requirePrincipal(req),
-        raw: contract.body === 'binary' ? (req.body as Buffer) : undefined,
-        contentType: req.get('content-type')?.split(';')[0]?.trim().toLowerCase(),
-      });
-      if (result.headers) res.set(result.headers);
-      if (result.binary) {
-        res.status(result.status).type(result.binary.contentType).send(result.binary.data);
-        return;
-      }
-      if (result.stream) {
-        res.status(result.status).type(result.stream.contentType);
-        try {
-          await pipeline(Readable.from(result.stream.chunks), res);
-        } catch (error) {
-          // Headers are gone: all that is left is to cut the download short, so it cannot pass for whole.
-          deps.logger.error({ err: error instanceof Error ? error.message : String(error), url: req.originalUrl }, 'streamed response failed');
-          res.destroy();
+      contract.body === 'binary' ? express.raw({ type: () => true, limit: deps.maxUploadBytes }) : json;
+    router[contract.method](
+      contract.path,
+      authorize(contract.roles, deps.services.tokens, contract.webhook ? deps.webhookToken : undefined),
+      bodyParser,
+      validate(contract),
+      async (req: Request, res: Response) => {
+        const v = req.validated!;
+        const result = await handler({
+          params: v.params,
+          query: v.query,
+          body: v.body,
+          principal: contract.roles === 'public' ? req.principal : requirePrincipal(req),
+          raw: contract.body === 'binary' ? (req.body as Buffer) : undefined,
+          contentType: req.get('content-type')?.split(';')[0]?.trim().toLowerCase(),
+        });
+        if (result.headers) res.set(result.headers);
+        if (result.binary) {
+          res.status(result.status).type(result.binary.contentType).send(result.binary.data);
+          return;
         }
-        return;
-      }
-      if (result.body === undefined && contract.responses[result.status] && !contract.responses[result.status]!.schema) {
-        res.status(result.status).end();
-        return;
-      }
-      if (deps.checkResponses) {
-        const schema = contract.responses[result.status]?.schema;
-        if (!schema) throw new Error(`${contract.method.toUpperCase()} ${contract.path} answered ${result.status}, which its contract does not declare`);
-        const check = schema.safeParse(result.body);
-        if (!check.success) throw new Error(`${contract.method.toUpperCase()} ${contract.path} response breaks its contract: ${JSON.stringify(check.error.issues)}`);
-      }
-      res.status(result.status).json(result.body);
-    });
+        if (result.stream) {
+          res.status(result.status).type(result.stream.contentType);
+          try {
+            await pipeline(Readable.from(result.stream.chunks), res);
+          } catch (error) {
+            // Headers are gone: all that is left is to cut the download short, so it cannot pass for whole.
+            deps.logger.error(
+              { err: error instanceof Error ? error.message : String(error), url: req.originalUrl },
+              'streamed response failed',
+            );
+            res.destroy();
+          }
+          return;
+        }
+        if (
+          result.body === undefined &&
+          contract.responses[result.status] &&
+          !contract.responses[result.status]!.schema
+        ) {
+          res.status(result.status).end();
+          return;
+        }
+        if (deps.checkResponses) {
+          const schema = contract.responses[result.status]?.schema;
+          if (!schema)
+            throw new Error(
+              `${contract.method.toUpperCase()} ${contract.path} answered ${result.status}, which its contract does not declare`,
+            );
+          const check = schema.safeParse(result.body);
+          if (!check.success)
+            throw new Error(
+              `${contract.method.toUpperCase()} ${contract.path} response breaks its contract: ${JSON.stringify(check.error.issues)}`,
+            );
+        }
+        res.status(result.status).json(result.body);
+      },
+    );
   }
   router.get('/openapi.json', (_req, res) => {
     res.json(openapi);
@@ -188,15 +275,31 @@ export function createApp(deps: AppDependencies): express.Express {
   app.use(API_PREFIX, router);
   // Probes usually live at the root; same handlers.
   app.get(['/health', '/ready'], (req, res, next) => router(req, res, next));
-  app.use(API_PREFIX, (req, res) => sendProblem(res, req, 404, 'Not Found', `no route ${req.method} ${req.originalUrl}`));
+  app.use(API_PREFIX, (req, res) =>
+    sendProblem(res, req, 404, 'Not Found', `no route ${req.method} ${req.originalUrl}`),
+  );
 
   // The reviewer and regulator web app: hashed assets cached for good, the page itself never.
-  app.use('/assets', express.static(path.join(WEB_DIST, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: false }));
+  app.use(
+    '/assets',
+    express.static(path.join(WEB_DIST, 'assets'), {
+      immutable: true,
+      maxAge: '365d',
+      index: false,
+      fallthrough: false,
+    }),
+  );
   app.get(['/', '/index.html'], async (_req, res) => {
     try {
-      res.set('Cache-Control', 'no-cache').type('html').send(await readFile(path.join(WEB_DIST, 'index.html'), 'utf8'));
+      res
+        .set('Cache-Control', 'no-cache')
+        .type('html')
+        .send(await readFile(path.join(WEB_DIST, 'index.html'), 'utf8'));
     } catch {
-      res.status(503).type('text/plain').send('The web app is not built: run `npm run build:web` (npm run demo does it for you).\n');
+      res
+        .status(503)
+        .type('text/plain')
+        .send('The web app is not built: run `npm run build:web` (npm run demo does it for you).\n');
     }
   });
   app.use(errorMiddleware(deps.logger));

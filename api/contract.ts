@@ -50,7 +50,7 @@ export interface HandlerResult {
 /** Who calls a route: anyone on a public route, an authenticated principal on every other. */
 type CallerOf<C extends RouteContract> = C['roles'] extends 'public' ? Principal | undefined : Principal;
 
-export type Handler<C extends RouteContract> = (
+type Handler<C extends RouteContract> = (
   input: HandlerInput<
     C['params'] extends z.ZodType ? z.infer<C['params']> : Record<string, never>,
     C['query'] extends z.ZodType ? z.infer<C['query']> : Record<string, never>,

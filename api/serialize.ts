@@ -14,7 +14,17 @@ import type { ImageRow } from '../pipeline/repositories/images.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export const toFlight = (f: FlightRow) => ({ id: f.id, organisationId: f.organisationId, regionCode: f.regionCode, name: f.name, siteName: f.siteName, notes: f.notes, status: f.status, createdAt: f.createdAt.toISOString(), completedAt: iso(f.completedAt) });
+export const toFlight = (f: FlightRow) => ({
+  id: f.id,
+  organisationId: f.organisationId,
+  regionCode: f.regionCode,
+  name: f.name,
+  siteName: f.siteName,
+  notes: f.notes,
+  status: f.status,
+  createdAt: f.createdAt.toISOString(),
+  completedAt: iso(f.completedAt),
+});
 
 export const toImage = (i: ImageRow) => ({
   id: i.id,
@@ -47,22 +57,52 @@ export const toDetection = (d: DetectionRow) => ({
   state: d.state,
   ground:
     d.groundLat !== null && d.groundLon !== null
-      ? { lat: d.groundLat, lon: d.groundLon, errorM: d.groundErrorM ?? 0, polygon: (d.groundPolygon as Array<{ lat: number; lon: number }> | null) ?? null }
+      ? {
+          lat: d.groundLat,
+          lon: d.groundLon,
+          errorM: d.groundErrorM ?? 0,
+          polygon: (d.groundPolygon as Array<{ lat: number; lon: number }> | null) ?? null,
+        }
       : null,
   siteId: d.siteId,
   model: { name: d.modelName, version: d.modelVersion, sha256: d.modelSha256 },
   createdAt: d.createdAt.toISOString(),
 });
 
-export const toReview = (r: ReviewRow) => ({ id: r.id, detectionId: r.detectionId, findingId: r.findingId, reviewer: r.reviewerName, decision: r.decision, newClass: r.newClass, reason: r.reason, note: r.note, createdAt: r.createdAt.toISOString() });
+export const toReview = (r: ReviewRow) => ({
+  id: r.id,
+  detectionId: r.detectionId,
+  findingId: r.findingId,
+  reviewer: r.reviewerName,
+  decision: r.decision,
+  newClass: r.newClass,
+  reason: r.reason,
+  note: r.note,
+  createdAt: r.createdAt.toISOString(),
+});
 
-const positionOf = (f: { lat: number | null; lon: number | null; errorM: number | null }) => (f.lat !== null && f.lon !== null ? { lat: f.lat, lon: f.lon, errorM: f.errorM ?? 0 } : null);
+const positionOf = (f: { lat: number | null; lon: number | null; errorM: number | null }) =>
+  f.lat !== null && f.lon !== null ? { lat: f.lat, lon: f.lon, errorM: f.errorM ?? 0 } : null;
 
 /** The lease as the caller sees it: nobody, themselves, or someone else until a time. */
-export function leaseOf(f: Pick<FindingRow, 'leaseUserId' | 'leaseHolder' | 'leaseExpiresAt'>, principal: Principal | undefined, now = new Date()) {
+function leaseOf(
+  f: Pick<FindingRow, 'leaseUserId' | 'leaseHolder' | 'leaseExpiresAt'>,
+  principal: Principal | undefined,
+  now = new Date(),
+) {
   if (!principal) return null;
-  const state = leaseState({ userId: f.leaseUserId, holder: f.leaseHolder, expiresAt: f.leaseExpiresAt }, principal.userId, now);
-  return state.kind === 'free' ? null : { holder: state.kind === 'mine' ? principal.name : state.holder, expiresAt: state.expiresAt.toISOString(), mine: state.kind === 'mine' };
+  const state = leaseState(
+    { userId: f.leaseUserId, holder: f.leaseHolder, expiresAt: f.leaseExpiresAt },
+    principal.userId,
+    now,
+  );
+  return state.kind === 'free'
+    ? null
+    : {
+        holder: state.kind === 'mine' ? principal.name : state.holder,
+        expiresAt: state.expiresAt.toISOString(),
+        mine: state.kind === 'mine',
+      };
 }
 
 export const toCase = ({ case: c, site, overdue }: CaseListItem) => ({
@@ -83,7 +123,14 @@ export const toCase = ({ case: c, site, overdue }: CaseListItem) => ({
   updatedAt: c.updatedAt.toISOString(),
 });
 
-export const toCaseRef = (c: CaseRow) => ({ id: c.id, reference: caseReference(c.number), status: c.status, siteId: c.siteId, findingsCount: c.findingsCount, hazardCodes: c.hazardCodes });
+export const toCaseRef = (c: CaseRow) => ({
+  id: c.id,
+  reference: caseReference(c.number),
+  status: c.status,
+  siteId: c.siteId,
+  findingsCount: c.findingsCount,
+  hazardCodes: c.hazardCodes,
+});
 
 export const toCaseEvent = (e: CaseEventRow) => ({
   id: e.id,
@@ -98,12 +145,33 @@ export const toCaseEvent = (e: CaseEventRow) => ({
   at: e.at.toISOString(),
 });
 
-export const toAttachment = (a: AttachmentRow) => ({ id: a.id, filename: a.filename, contentType: a.contentType, sha256: a.sha256, sizeBytes: a.sizeBytes, uploadedBy: a.uploadedByName, createdAt: a.createdAt.toISOString() });
+export const toAttachment = (a: AttachmentRow) => ({
+  id: a.id,
+  filename: a.filename,
+  contentType: a.contentType,
+  sha256: a.sha256,
+  sizeBytes: a.sizeBytes,
+  uploadedBy: a.uploadedByName,
+  createdAt: a.createdAt.toISOString(),
+});
 
 export const toCaseDetail = (d: CaseDetail, principal: Principal | undefined) => ({
-  ...toCase({ case: d.case, site: d.site && { id: d.site.id, name: d.site.name, creditCode: d.site.creditCode, regionCode: d.site.regionCode }, overdue: d.overdue }),
+  ...toCase({
+    case: d.case,
+    site: d.site && { id: d.site.id, name: d.site.name, creditCode: d.site.creditCode, regionCode: d.site.regionCode },
+    overdue: d.overdue,
+  }),
   next: d.next,
-  siteDetail: d.site ? { id: d.site.id, name: d.site.name, creditCode: d.site.creditCode, industry: d.site.industry, regionCode: d.site.regionCode, contact: d.site.contact as Record<string, unknown> } : null,
+  siteDetail: d.site
+    ? {
+        id: d.site.id,
+        name: d.site.name,
+        creditCode: d.site.creditCode,
+        industry: d.site.industry,
+        regionCode: d.site.regionCode,
+        contact: d.site.contact as Record<string, unknown>,
+      }
+    : null,
   findings: d.findings.map((f) => ({
     findingId: f.link.findingId,
     detectionId: f.link.detectionId,

@@ -15,7 +15,11 @@ export interface RunningApi {
 }
 
 /** Builds the container, optionally the in-process worker, and listens. */
-export async function startApi(config: Config, logger: Logger, options: { withWorker?: boolean } = {}): Promise<RunningApi> {
+export async function startApi(
+  config: Config,
+  logger: Logger,
+  options: { withWorker?: boolean } = {},
+): Promise<RunningApi> {
   const container = await createContainer(config, logger);
   try {
     return await listen(container, config, logger, options);
@@ -25,8 +29,13 @@ export async function startApi(config: Config, logger: Logger, options: { withWo
   }
 }
 
-async function listen(container: Container, config: Config, logger: Logger, options: { withWorker?: boolean }): Promise<RunningApi> {
-  const worker = options.withWorker ?? config.RUN_WORKER_IN_API ? await container.startWorker() : undefined;
+async function listen(
+  container: Container,
+  config: Config,
+  logger: Logger,
+  options: { withWorker?: boolean },
+): Promise<RunningApi> {
+  const worker = (options.withWorker ?? config.RUN_WORKER_IN_API) ? await container.startWorker() : undefined;
   const app = createApp({
     services: container.services,
     readiness: container.readiness,

@@ -47,7 +47,7 @@ const { values } = parseArgs({
     batch: { type: 'string' },
   },
 });
-const modelDir = path.resolve(values.model!);
+const modelDir = path.resolve(values.model);
 const threads = Number(values.threads);
 const ortThreads = Number(values['ort-threads']);
 const passes = Number(values.passes);
@@ -56,12 +56,18 @@ const inFlight = values['in-flight'] ? Number(values['in-flight']) : 2 * threads
 const batchOverride = values.batch ? { batch: Number(values.batch) } : {};
 const cores = os.availableParallelism();
 
-const fixtureDrone = ['DJI_Zenmuse_X3.JPG', 'odm_1JI_0064.JPG'].map((f) => path.join(values.fixtures!, f)).filter((f) => existsSync(f));
+const fixtureDrone = ['DJI_Zenmuse_X3.JPG', 'odm_1JI_0064.JPG']
+  .map((f) => path.join(values.fixtures, f))
+  .filter((f) => existsSync(f));
 const demoDir = path.join(root, 'samples/demo-flight');
-const demoPhotos = (await readdir(demoDir)).filter((f) => /\.jpe?g$/i.test(f)).sort().map((f) => path.join(demoDir, f));
+const demoPhotos = (await readdir(demoDir))
+  .filter((f) => /\.jpe?g$/i.test(f))
+  .sort()
+  .map((f) => path.join(demoDir, f));
 const photos = fixtureDrone.length > 0 ? fixtureDrone : demoPhotos;
 const tiledPhoto = fixtureDrone[0] ?? demoPhotos[0]!;
-if (fixtureDrone.length === 0) console.warn(`${values.fixtures} is absent: using the generated demo flight instead of real drone photos`);
+if (fixtureDrone.length === 0)
+  console.warn(`${values.fixtures} is absent: using the generated demo flight instead of real drone photos`);
 
 const ms = (v: number) => v.toFixed(1);
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
@@ -74,12 +80,18 @@ const stats = (times: number[]) => {
  * `threads` threads each with its own session, running session.run alone on batches prepared from
  * the same photos and views, as the pool lays them out. Kept between rounds; idle while the engine runs.
  */
-async function sessionAloneThreads(batch: number, sources: string[], tiled: boolean): Promise<{ run(runsPerThread: number): Promise<{ perSecond: number; times: number[] }>; close(): Promise<void> }> {
+async function sessionAloneThreads(
+  batch: number,
+  sources: string[],
+  tiled: boolean,
+): Promise<{ run(runsPerThread: number): Promise<{ perSecond: number; times: number[] }>; close(): Promise<void> }> {
   const bootstrap = new URL('../pipeline/inference/pool-bootstrap.mjs', import.meta.url);
   const entry = new URL('./session-worker.ts', import.meta.url).href;
   const workers = await Promise.all(
     Array.from({ length: threads }, async () => {
-      const worker = new Worker(bootstrap, { workerData: { entry, modelDir, intraOpThreads: ortThreads, batch, photos: sources, tiled } });
+      const worker = new Worker(bootstrap, {
+        workerData: { entry, modelDir, intraOpThreads: ortThreads, batch, photos: sources, tiled },
+      });
       await new Promise<void>((resolve, reject) => {
         worker.once('message', () => resolve());
         worker.once('error', reject);
@@ -119,7 +131,9 @@ async function cpuSecondsEach(items: number, work: (i: number) => Promise<unknow
 
 console.log(`bench:detector — ${os.cpus()[0]?.model ?? 'cpu'}, ${cores} cores, Node ${process.version}`);
 console.log(`model ${modelDir}; pool: ${threads} threads × ${ortThreads} ONNX Runtime threads`);
-console.log(`photos for (b): ${photos.map((p) => path.basename(p)).join(', ')}; tiled photo for (c): ${path.basename(tiledPhoto)}`);
+console.log(
+  `photos for (b): ${photos.map((p) => path.basename(p)).join(', ')}; tiled photo for (c): ${path.basename(tiledPhoto)}`,
+);
 
 // Everything compared is set up first and kept, so each round only measures.
 const runner = await loadModel(modelDir, { intraOpThreads: ortThreads, ...batchOverride });
@@ -138,14 +152,23 @@ const prepared = await Promise.all(
 );
 const tileBatch = runner.batchSize;
 const tiledSize = await sharp(tiledPhoto).metadata();
-const tilesPerPhoto = viewsFor(spec, { width: tiledSize.autoOrient?.width ?? tiledSize.width!, height: tiledSize.autoOrient?.height ?? tiledSize.height! }, {}).length;
+const tilesPerPhoto = viewsFor(
+  spec,
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- defensive read of image metadata, kept as written
+  { width: tiledSize.autoOrient?.width ?? tiledSize.width, height: tiledSize.autoOrient?.height ?? tiledSize.height },
+  {},
+).length;
 const wholeAlone = await sessionAloneThreads(1, photos, false);
 const tilesAlone = await sessionAloneThreads(tileBatch, [tiledPhoto], true);
 const pool = await InferencePool.start({ modelDir, threads, intraOpThreads: ortThreads, ...batchOverride });
 // In memory, as the pipeline has photos from object storage, and as decoding was measured alone.
 const inMemory = photos.map((p, i) => ({ name: path.basename(p), bytes: photoBytes[i]! }));
 // Warm every thread before timing: a session's first runs are slow.
-await detectMany(pool, Array.from({ length: threads * 4 }, (_, i) => photos[i % photos.length]!), { inFlight, tiled: false });
+await detectMany(
+  pool,
+  Array.from({ length: threads * 4 }, (_, i) => photos[i % photos.length]!),
+  { inFlight, tiled: false },
+);
 await detectMany(pool, [tiledPhoto], { inFlight: 1 });
 
 // Each round does its share of the work a single pass used to do, with floors so a round still
@@ -171,7 +194,9 @@ const whole = await alternatingRounds(rounds, {
     return wholeSources.length / ((performance.now() - started) / 1000);
   },
   workBound: async () => {
-    const decode = await cpuSecondsEach(cpuSamplesPerRound, (i) => decodePhoto(photoBytes[i % photos.length]!, framePlan));
+    const decode = await cpuSecondsEach(cpuSamplesPerRound, (i) =>
+      decodePhoto(photoBytes[i % photos.length]!, framePlan),
+    );
     const run = await cpuSecondsEach(cpuSamplesPerRound, (i) => runner.runPrepared(prepared[i % prepared.length]!, 1));
     decodeCpu.push(decode);
     runCpu.push(run);
@@ -196,7 +221,15 @@ const tiles = await alternatingRounds(rounds, {
   },
 });
 // Latency without queueing: one photo at a time, decode to detections (no ratio rests on it).
-const bSolo = stats((await detectMany(pool, Array.from({ length: Math.max(10, photos.length * 5) }, (_, i) => inMemory[i % photos.length]!), { inFlight: 1, tiled: false })).map((r) => r!.latencyMs));
+const bSolo = stats(
+  (
+    await detectMany(
+      pool,
+      Array.from({ length: Math.max(10, photos.length * 5) }, (_, i) => inMemory[i % photos.length]!),
+      { inFlight: 1, tiled: false },
+    )
+  ).map((r) => r!.latencyMs),
+);
 await pool.close();
 await wholeAlone.close();
 await tilesAlone.close();
@@ -213,14 +246,30 @@ console.log('');
 console.log(`medians of ${rounds} alternating rounds`);
 const size = `${spec.input.width}×${spec.input.height}`;
 const row = (label: string, perSecond: number, unit: string, latency: { p50: number; p95: number }, note = '') =>
-  console.log(`${label.padEnd(51)}${perSecond.toFixed(2).padStart(8)} ${unit.padEnd(4)} ${ms(latency.p50).padStart(6)}   ${ms(latency.p95).padStart(6)}${note && `  (${note})`}`);
+  console.log(
+    `${label.padEnd(51)}${perSecond.toFixed(2).padStart(8)} ${unit.padEnd(4)} ${ms(latency.p50).padStart(6)}   ${ms(latency.p95).padStart(6)}${note && `  (${note})`}`,
+  );
 console.log(`${''.padEnd(49)}per second      p50 ms   p95 ms`);
 row(`(a) session.run alone, ${size}, batch 1`, aWhole.perSecond, 'img', aWhole);
-row(`(b) engine, whole frame, ${wholeSources.length} photos a round`, bPerSecond, 'img', bSolo, 'latency one photo at a time');
+row(
+  `(b) engine, whole frame, ${wholeSources.length} photos a round`,
+  bPerSecond,
+  'img',
+  bSolo,
+  'latency one photo at a time',
+);
 row(`(a) session.run alone, batch ${tileBatch} tiles`, aTiles.perSecond, 'tile', aTiles, 'per batch');
-row(`(c) engine, tiled, ${tilesPerPhoto} tiles × ${tiledSources.length} photos a round`, cTilesPerSecond, 'tile', cStats, 'per photo');
+row(
+  `(c) engine, tiled, ${tilesPerPhoto} tiles × ${tiledSources.length} photos a round`,
+  cTilesPerSecond,
+  'tile',
+  cStats,
+  'per photo',
+);
 console.log('');
-console.log(`CPU seconds alone: decode ${median(decodeCpu).toFixed(4)} s/photo (shrink-on-load to ${spec.input.width} px), session.run ${median(runCpu).toFixed(4)} s/run`);
+console.log(
+  `CPU seconds alone: decode ${median(decodeCpu).toFixed(4)} s/photo (shrink-on-load to ${spec.input.width} px), session.run ${median(runCpu).toFixed(4)} s/run`,
+);
 console.log(`work-bound = ${cores} cores ÷ (decode + session.run CPU seconds) = ${bound.toFixed(2)} img/s`);
 // Quiet runs agree within a few percent; rounds further apart than this saw the load change.
 const MAX_SPREAD = 0.15;
@@ -237,14 +286,26 @@ for (const [label, ratios] of comparisons) {
 
 // Python OpenCV DNN reference, same model and photos.
 const reference = path.join(root, 'bench/opencv_reference.py');
-const probe = spawnSync(values.python!, ['-c', 'import cv2'], { encoding: 'utf8' });
+const probe = spawnSync(values.python, ['-c', 'import cv2'], { encoding: 'utf8' });
 if (probe.status !== 0) {
   console.log(`OpenCV reference skipped: ${values.python} cannot import cv2 (apt-get install python3-opencv)`);
 } else {
   const size = String(spec.input.width);
-  const out = spawnSync(values.python!, [reference, '--model', path.join(modelDir, spec.file), '--size', size, '--repeat', String(passes), ...photos], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  const parsed = JSON.parse(out.stdout.trim().split('\n').at(-1) || '{}') as { error?: string; opencv?: string; threads?: number; imagesPerSecond?: number; p50Ms?: number; p95Ms?: number };
-  if (parsed.error || !parsed.imagesPerSecond) console.log(`OpenCV reference failed: ${parsed.error ?? out.stderr.slice(-500)}`);
+  const out = spawnSync(
+    values.python,
+    [reference, '--model', path.join(modelDir, spec.file), '--size', size, '--repeat', String(passes), ...photos],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
+  const parsed = JSON.parse(out.stdout.trim().split('\n').at(-1) || '{}') as {
+    error?: string;
+    opencv?: string;
+    threads?: number;
+    imagesPerSecond?: number;
+    p50Ms?: number;
+    p95Ms?: number;
+  };
+  if (parsed.error || !parsed.imagesPerSecond)
+    console.log(`OpenCV reference failed: ${parsed.error ?? out.stderr.slice(-500)}`);
   else {
     console.log(
       `OpenCV ${parsed.opencv} DNN reference (${parsed.threads} threads): ${parsed.imagesPerSecond.toFixed(2)} img/s, p50 ${ms(parsed.p50Ms!)} ms, p95 ${ms(parsed.p95Ms!)} ms; engine (b) median ÷ reference = ${(bPerSecond / parsed.imagesPerSecond).toFixed(2)}× (one run after the rounds, not interleaved)`,

@@ -31,7 +31,11 @@ const threads = Number(values.threads);
 
 async function measure(file: string): Promise<{ p50: number; p95: number; mean: number; sizeMb: number }> {
   const bytes = await readFile(file);
-  const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1 });
+  const session = await ort.InferenceSession.create(bytes, {
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  });
   const input = session.inputNames[0]!;
   const data = new Float32Array(3 * 640 * 640);
   for (let i = 0; i < data.length; i++) data[i] = ((i * 2654435761) % 255) / 255;
@@ -55,18 +59,22 @@ async function measure(file: string): Promise<{ p50: number; p95: number; mean: 
 
 const rows: Array<[string, Awaited<ReturnType<typeof measure>>]> = [];
 // Alternate order so neither model always runs on a warmer machine.
-const ours = await measure(values.model!);
-rows.push([path.basename(path.dirname(values.model!)), ours]);
-if (existsSync(values.reference!)) {
-  rows.push([path.basename(values.reference!), await measure(values.reference!)]);
-  rows.push([`${path.basename(path.dirname(values.model!))} (again)`, await measure(values.model!)]);
+const ours = await measure(values.model);
+rows.push([path.basename(path.dirname(values.model)), ours]);
+if (existsSync(values.reference)) {
+  rows.push([path.basename(values.reference), await measure(values.reference)]);
+  rows.push([`${path.basename(path.dirname(values.model))} (again)`, await measure(values.model)]);
 } else {
   console.warn(`reference model ${values.reference} is absent: only our model is measured`);
 }
-console.log(`640x640 session.run, batch 1, ${threads} intra-op threads, ${runs} runs each, onnxruntime-node ${ort.env.versions.common}`);
+console.log(
+  `640x640 session.run, batch 1, ${threads} intra-op threads, ${runs} runs each, onnxruntime-node ${ort.env.versions.common}`,
+);
 console.log('model                                   size MB   p50 ms   p95 ms  mean ms');
 for (const [name, r] of rows) {
-  console.log(`${name.padEnd(38)} ${r.sizeMb.toFixed(1).padStart(7)} ${r.p50.toFixed(1).padStart(8)} ${r.p95.toFixed(1).padStart(8)} ${r.mean.toFixed(1).padStart(8)}`);
+  console.log(
+    `${name.padEnd(38)} ${r.sizeMb.toFixed(1).padStart(7)} ${r.p50.toFixed(1).padStart(8)} ${r.p95.toFixed(1).padStart(8)} ${r.mean.toFixed(1).padStart(8)}`,
+  );
 }
 if (rows.length === 3) {
   const ourP50 = Math.max(rows[0]![1].p50, rows[2]![1].p50);
@@ -75,8 +83,8 @@ if (rows.length === 3) {
 
 // A 20 MP survey photo (5472×3648, a DJI Phantom 4 RTK frame's size) made from a sample photo.
 const photo = await sharp('samples/demo-flight/DJI_0001.JPG').resize(5472, 3648).jpeg({ quality: 90 }).toBuffer();
-const candidate = await Detector.open(path.dirname(values.model!), { intraOpThreads: threads });
-const baseline = await Detector.open(values.baseline!, { intraOpThreads: threads });
+const candidate = await Detector.open(path.dirname(values.model), { intraOpThreads: threads });
+const baseline = await Detector.open(values.baseline, { intraOpThreads: threads });
 await candidate.detectEncoded(photo);
 await baseline.detectEncoded(photo);
 const timed = async (detector: Detector) => {
@@ -84,9 +92,14 @@ const timed = async (detector: Detector) => {
   await detector.detectEncoded(photo);
   return performance.now() - started;
 };
-const timesOf = await alternatingRounds(Number(values.rounds), { candidate: () => timed(candidate), baseline: () => timed(baseline) });
+const timesOf = await alternatingRounds(Number(values.rounds), {
+  candidate: () => timed(candidate),
+  baseline: () => timed(baseline),
+});
 const ratios = roundRatios(timesOf.candidate, timesOf.baseline);
-console.log(`\nwhole 5472×3648 photo, tiled (${candidate.spec.tiling.tileWidth} px tiles, ${Math.round(candidate.spec.tiling.overlap * 100)}% overlap), decode + inference + merge, ${threads} intra-op threads, ${ratios.perRound.length} alternating rounds`);
+console.log(
+  `\nwhole 5472×3648 photo, tiled (${candidate.spec.tiling.tileWidth} px tiles, ${Math.round(candidate.spec.tiling.overlap * 100)}% overlap), decode + inference + merge, ${threads} intra-op threads, ${ratios.perRound.length} alternating rounds`,
+);
 console.log(`${candidate.spec.name.padEnd(12)} median ${(median(timesOf.candidate) / 1000).toFixed(2)} s per photo`);
 console.log(`${baseline.spec.name.padEnd(12)} median ${(median(timesOf.baseline) / 1000).toFixed(2)} s per photo`);
 const label = `${candidate.spec.name} / ${baseline.spec.name}`;

@@ -152,7 +152,8 @@ function positive(name: 'findings' | 'cases' | 'requests'): number {
 }
 
 /** A UUID fixed by kind and row number, in version 4 layout so the API's validation accepts it. */
-const uid = (kind: string, n: string) => `overlay(overlay(md5('${kind}:' || (${n})) placing '4' from 13) placing '8' from 17)::uuid`;
+const uid = (kind: string, n: string) =>
+  `overlay(overlay(md5('${kind}:' || (${n})) placing '4' from 13) placing '8' from 17)::uuid`;
 const literal = (v: string) => `'${v.replace(/'/g, "''")}'`;
 const uuidArray = (ids: readonly string[]) => `ARRAY[${ids.map(literal).join(', ')}]::uuid[]`;
 const textArray = (items: readonly string[]) => `ARRAY[${items.map(literal).join(', ')}]::text[]`;
@@ -168,21 +169,36 @@ const schema = `bench_review_${randomBytes(4).toString('hex')}`;
 const prefix = `bench-review-${randomBytes(4).toString('hex')}`;
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-review-'));
 
-const TABLES = ['organisations', 'users', 'api_tokens', 'sites', 'site_parts', 'flights', 'images', 'detections', 'findings', 'finding_views', 'reviews', 'cases', 'case_findings', 'case_events'];
+const TABLES = [
+  'organisations',
+  'users',
+  'api_tokens',
+  'sites',
+  'site_parts',
+  'flights',
+  'images',
+  'detections',
+  'findings',
+  'finding_views',
+  'reviews',
+  'cases',
+  'case_findings',
+  'case_events',
+];
 
 let api: RunningApi | undefined;
 let client: pg.Client | undefined;
 try {
   // Migrated by opening, before the API exists: the load below needs the tables.
-  await (await openDatabase({ url: values.database!, schema, pgliteDir: undefined })).close();
+  await (await openDatabase({ url: values.database, schema, pgliteDir: undefined })).close();
   const config = loadConfig({
     NODE_ENV: 'production',
     LOG_LEVEL: 'silent',
     PORT: '0',
     DATA_DIR: dataDir,
-    DATABASE_URL: values.database!,
+    DATABASE_URL: values.database,
     DATABASE_SCHEMA: schema,
-    REDIS_URL: values.redis!,
+    REDIS_URL: values.redis,
     QUEUE_PREFIX: prefix,
     MODEL_DIR: path.join(root, 'models/hazard-v1'),
   });
@@ -203,8 +219,20 @@ try {
     for (let i = 1; i <= 3; i++) reviewers.push(await person(`${plan.region} reviewer ${i}`, 'reviewer'));
     people.push({ organisationId: organisation.id, operators, reviewers });
   }
-  const manifest = JSON.parse(await readFile(path.join(root, 'models/hazard-v1/manifest.json'), 'utf8')) as { name: string; version: string; sha256: string; classes: Array<Omit<HazardPlan, 'weight'>> };
-  const weights: Record<string, number> = { fire: 8, smoke: 12, blocked_exit: 14, unguarded_edge: 20, no_helmet: 30, drums_outside_bund: 16 };
+  const manifest = JSON.parse(await readFile(path.join(root, 'models/hazard-v1/manifest.json'), 'utf8')) as {
+    name: string;
+    version: string;
+    sha256: string;
+    classes: Array<Omit<HazardPlan, 'weight'>>;
+  };
+  const weights: Record<string, number> = {
+    fire: 8,
+    smoke: 12,
+    blocked_exit: 14,
+    unguarded_edge: 20,
+    no_helmet: 30,
+    drums_outside_bund: 16,
+  };
   const hazards = manifest.classes.map((c) => ({ ...c, weight: weights[c.name] ?? 10 }));
 
   let started = performance.now();
@@ -212,7 +240,8 @@ try {
   console.log(
     `loaded ${counts.findings} findings (${counts.pending} pending), ${counts.cases} cases, ${counts.detections} detections, ${counts.images} images, ${SITES} sites, ${FLIGHTS} flights in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
-  if (counts.cases < CASES) console.log(`  only ${counts.cases} cases: not enough confirmed findings for ${CASES}; raise --findings`);
+  if (counts.cases < CASES)
+    console.log(`  only ${counts.cases} cases: not enough confirmed findings for ${CASES}; raise --findings`);
   started = performance.now();
   // What autovacuum does to freshly loaded tables (and would otherwise do in the middle of the
   // timings): statistics, and the visibility map the queue's index-only counts rely on. Only this
@@ -221,8 +250,10 @@ try {
   console.log(`VACUUM (ANALYZE) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
   const main = people[0]!.organisationId;
-  const reviewer = (await tokens.create({ name: 'bench reviewer', role: 'reviewer', organisation: main }, 'bench')).token;
-  const regulator = (await tokens.create({ name: 'bench regulator', role: 'regulator', organisation: main }, 'bench')).token;
+  const reviewer = (await tokens.create({ name: 'bench reviewer', role: 'reviewer', organisation: main }, 'bench'))
+    .token;
+  const regulator = (await tokens.create({ name: 'bench regulator', role: 'regulator', organisation: main }, 'bench'))
+    .token;
   await run(api.url, { reviewer, regulator }, await samples(client, main));
 } finally {
   await client?.end();
@@ -231,7 +262,12 @@ try {
 }
 
 /** Loads every table the queries touch, respecting each constraint; returns what was loaded. */
-async function load(db: pg.Client, people: People[], hazards: HazardPlan[], model: { name: string; version: string; sha256: string }) {
+async function load(
+  db: pg.Client,
+  people: People[],
+  hazards: HazardPlan[],
+  model: { name: string; version: string; sha256: string },
+) {
   const q = (sql: string) => db.query(sql);
   await q('SELECT setseed(0.42)');
 
@@ -248,7 +284,9 @@ async function load(db: pg.Client, people: People[], hazards: HazardPlan[], mode
     share += plan.share;
     site0 += nsites;
   });
-  await q(`CREATE TEMP TABLE b_org (k int PRIMARY KEY, id uuid, lo float8, hi float8, site0 int, nsites int, operators uuid[], operator_tokens uuid[], reviewers uuid[], reviewer_tokens uuid[], reviewer_names text[])`);
+  await q(
+    `CREATE TEMP TABLE b_org (k int PRIMARY KEY, id uuid, lo float8, hi float8, site0 int, nsites int, operators uuid[], operator_tokens uuid[], reviewers uuid[], reviewer_tokens uuid[], reviewer_names text[])`,
+  );
   await q(`INSERT INTO b_org VALUES ${orgRows.join(', ')}`);
 
   const regionRows = ORGANISATIONS.flatMap((plan, k) => {
@@ -270,7 +308,9 @@ async function load(db: pg.Client, people: People[], hazards: HazardPlan[], mode
     cumulative += h.weight;
     return row;
   });
-  await q(`CREATE TEMP TABLE b_hazard (c int PRIMARY KEY, name text, hazard_code text, severity text, threshold real, lo float8, hi float8)`);
+  await q(
+    `CREATE TEMP TABLE b_hazard (c int PRIMARY KEY, name text, hazard_code text, severity text, threshold real, lo float8, hi float8)`,
+  );
   await q(`INSERT INTO b_hazard VALUES ${hazardRows.join(', ')}`);
 
   // Sites: neighbouring numbers lie in the same county, near its centre.
@@ -281,7 +321,16 @@ async function load(db: pg.Client, people: People[], hazards: HazardPlan[], mode
     JOIN b_org o ON s > o.site0 AND s <= o.site0 + o.nsites
     JOIN b_region g ON g.k = o.k AND (s - o.site0 - 1)::float8 / o.nsites >= g.lo AND (s - o.site0 - 1)::float8 / o.nsites < g.hi`);
   await q(`CREATE INDEX ON b_site (k, r)`);
-  const industries = textArray(['chemicals', 'logistics', 'metallurgy', 'plastics', 'textiles', 'warehousing', 'building materials', 'printing']);
+  const industries = textArray([
+    'chemicals',
+    'logistics',
+    'metallurgy',
+    'plastics',
+    'textiles',
+    'warehousing',
+    'building materials',
+    'printing',
+  ]);
   await q(`INSERT INTO sites (id, organisation_id, name, credit_code, industry, region_code, contact, geometry, created_at)
     SELECT b.id, o.id, initcap((${industries})[1 + b.s % 8]) || ' Co. No. ' || b.s, '91' || b.region_code || lpad(b.s::text, 9, '0') || 'X', (${industries})[1 + b.s % 8], b.region_code,
            jsonb_build_object('name', 'Safety officer ' || b.s, 'phone', '138' || lpad(b.s::text, 8, '0')),
@@ -301,7 +350,9 @@ async function load(db: pg.Client, people: People[], hazards: HazardPlan[], mode
            now() - interval '1 day' - (${FLIGHTS} - g.f) * (730.0 / ${FLIGHTS}) * interval '1 day' - random() * interval '12 hours' AS created_at
     FROM (SELECT f, random() AS u FROM generate_series(1, ${FLIGHTS}) f) g JOIN b_org o ON g.u >= o.lo AND g.u < o.hi`);
   await q(`ALTER TABLE b_flight ADD COLUMN region_code text, ADD COLUMN lat float8, ADD COLUMN lon float8`);
-  await q(`UPDATE b_flight b SET region_code = s.region_code, lat = s.lat, lon = s.lon FROM b_site s WHERE s.k = b.k AND s.r = b.base`);
+  await q(
+    `UPDATE b_flight b SET region_code = s.region_code, lat = s.lat, lon = s.lon FROM b_site s WHERE s.k = b.k AND s.r = b.base`,
+  );
   await q(`CREATE UNIQUE INDEX ON b_flight (f)`);
   await q(`INSERT INTO flights (id, organisation_id, region_code, created_by_user, name, status, created_by, created_at, completed_at)
     SELECT b.id, o.id, b.region_code, o.operators[b.op], 'Survey ' || to_char(b.created_at, 'YYYY-MM-DD') || ' #' || b.f, 'completed', o.operator_tokens[b.op], b.created_at, b.created_at + interval '3 hours'
@@ -322,7 +373,9 @@ async function load(db: pg.Client, people: People[], hazards: HazardPlan[], mode
     JOIN b_flight fl ON fl.f = x.f
     JOIN b_org o ON o.k = fl.k
     JOIN b_hazard h ON x.u_hazard >= h.lo AND x.u_hazard < h.hi`);
-  await q(`ALTER TABLE b_finding ADD COLUMN site_id uuid, ADD COLUMN region_code text, ADD COLUMN lat float8, ADD COLUMN lon float8, ADD COLUMN decided_at timestamptz, ADD COLUMN rv int`);
+  await q(
+    `ALTER TABLE b_finding ADD COLUMN site_id uuid, ADD COLUMN region_code text, ADD COLUMN lat float8, ADD COLUMN lon float8, ADD COLUMN decided_at timestamptz, ADD COLUMN rv int`,
+  );
   await q(`UPDATE b_finding b SET site_id = s.id, region_code = coalesce(s.region_code, b.flight_region),
            lat = coalesce(s.lat, b.flight_lat) + (random() - 0.5) * (CASE WHEN s.id IS NULL THEN 0.02 ELSE 0.002 END),
            lon = coalesce(s.lon, b.flight_lon) + (random() - 0.5) * (CASE WHEN s.id IS NULL THEN 0.02 ELSE 0.002 END),
@@ -335,7 +388,9 @@ async function load(db: pg.Client, people: People[], hazards: HazardPlan[], mode
   // Confirmed findings make the cases: about 1.4 per case, the rest of the decided ones rejected.
   const decided = Number((await q(`SELECT count(*) AS n FROM b_finding WHERE status = 'decided'`)).rows[0].n);
   const confirmed = Math.min(decided, Math.round(CASES * 1.4));
-  await q(`UPDATE b_finding SET status = CASE WHEN i IN (SELECT i FROM b_finding WHERE status = 'decided' ORDER BY u_status LIMIT ${confirmed}) THEN 'confirmed' ELSE 'rejected' END WHERE status = 'decided'`);
+  await q(
+    `UPDATE b_finding SET status = CASE WHEN i IN (SELECT i FROM b_finding WHERE status = 'decided' ORDER BY u_status LIMIT ${confirmed}) THEN 'confirmed' ELSE 'rejected' END WHERE status = 'decided'`,
+  );
   // Groups of one site and flight (a finding without a site opens a case of its own), in filing order.
   await q(`CREATE TEMP TABLE b_pos AS
     SELECT i, f, gkey, row_number() OVER w AS p, (lag(gkey) OVER w IS DISTINCT FROM gkey OR lag(f) OVER w IS DISTINCT FROM f) AS starts, random() AS u
@@ -345,11 +400,15 @@ async function load(db: pg.Client, people: People[], hazards: HazardPlan[], mode
   const groups = Number((await q(`SELECT coalesce(max(g), 0) AS n FROM b_group`)).rows[0].n);
   if (groups > CASES) {
     // More sites than cases wanted: the findings of the groups left over were rejected instead.
-    await q(`DELETE FROM b_group WHERE g NOT IN (SELECT g FROM (SELECT DISTINCT g FROM b_group) d ORDER BY random() LIMIT ${CASES})`);
+    await q(
+      `DELETE FROM b_group WHERE g NOT IN (SELECT g FROM (SELECT DISTINCT g FROM b_group) d ORDER BY random() LIMIT ${CASES})`,
+    );
     await q(`UPDATE b_finding SET status = 'rejected' WHERE status = 'confirmed' AND i NOT IN (SELECT i FROM b_group)`);
   } else {
     // A finding confirmed after its site's case was notified opens a new case.
-    await q(`UPDATE b_group SET starts = true WHERE p IN (SELECT p FROM b_group WHERE NOT starts ORDER BY u LIMIT ${CASES - groups})`);
+    await q(
+      `UPDATE b_group SET starts = true WHERE p IN (SELECT p FROM b_group WHERE NOT starts ORDER BY u LIMIT ${CASES - groups})`,
+    );
   }
   await q(`CREATE TEMP TABLE b_member AS SELECT i, p, sum(starts::int) OVER (ORDER BY p) AS c FROM b_group`);
   await q(`CREATE TEMP TABLE b_case AS
@@ -369,7 +428,9 @@ async function load(db: pg.Client, people: People[], hazards: HazardPlan[], mode
       WHEN now() - created_at < interval '180 days' THEN CASE WHEN u < 0.2 THEN 'rectification_due' WHEN u < 0.4 THEN 'rectified' WHEN u < 0.65 THEN 'verified' WHEN u < 0.9 THEN 'closed' ELSE 'dismissed' END
       ELSE CASE WHEN u < 0.02 THEN 'rectification_due' WHEN u < 0.04 THEN 'rectified' WHEN u < 0.12 THEN 'verified' WHEN u < 0.88 THEN 'closed' ELSE 'dismissed' END
     END`);
-  await q(`UPDATE b_case SET due_at = created_at + interval '5 days' + u_due * interval '40 days' WHERE status IN ('rectification_due', 'rectified', 'verified', 'closed')`);
+  await q(
+    `UPDATE b_case SET due_at = created_at + interval '5 days' + u_due * interval '40 days' WHERE status IN ('rectification_due', 'rectified', 'verified', 'closed')`,
+  );
   const reasons = textArray(DISMISSAL_REASONS);
   await q(`INSERT INTO cases (id, organisation_id, region_code, site_id, flight_id, status, severity, hazard_codes, findings_count, lat, lon, due_at, dismissal_reason, opened_by_user, created_at, updated_at)
     SELECT ${uid('case', 'b.c')}, o.id, b.region_code, b.site_id, b.flight_id, b.status, b.severity, b.hazard_codes, b.findings_count, b.lat, b.lon, b.due_at,
@@ -385,7 +446,12 @@ async function load(db: pg.Client, people: People[], hazards: HazardPlan[], mode
            jsonb_build_object('lat', b.lat, 'lon', b.lon, 'altitudeM', 120, 'takenAt', b.created_at, 'camera', 'FC6310R'), 'processed', 'api', o.operators[b.op], b.created_at, b.created_at + interval '15 minutes'
     FROM b_finding b JOIN b_org o USING (k) ORDER BY b.i`);
   const detectionColumns = `id, image_id, ordinal, model_name, model_version, model_sha256, class_name, hazard_code, severity, score, threshold, x1, y1, x2, y2, state, ground_lat, ground_lon, ground_error_m, ground_polygon, site_id, created_at`;
-  const detectionValues = (id: string, image: string, ordinal: number, scale: string) => `${id}, ${image}, ${ordinal}, ${literal(model.name)}, ${literal(model.version)}, ${literal(model.sha256)}, b.class_name, b.hazard_code, b.severity, (b.score * ${scale})::real, b.threshold,
+  const detectionValues = (
+    id: string,
+    image: string,
+    ordinal: number,
+    scale: string,
+  ) => `${id}, ${image}, ${ordinal}, ${literal(model.name)}, ${literal(model.version)}, ${literal(model.sha256)}, b.class_name, b.hazard_code, b.severity, (b.score * ${scale})::real, b.threshold,
            x1, y1, x1 + 60 + (b.i % 400), y1 + 60 + (b.i % 300),
            CASE b.status WHEN 'pending' THEN 'flagged' ELSE b.status END, b.lat, b.lon, 2 + (b.i % 60) / 10.0,
            jsonb_build_array(jsonb_build_object('lat', b.lat - 0.00003, 'lon', b.lon - 0.00003), jsonb_build_object('lat', b.lat - 0.00003, 'lon', b.lon + 0.00003),
@@ -407,7 +473,9 @@ async function load(db: pg.Client, people: People[], hazards: HazardPlan[], mode
     FROM b_finding b JOIN b_org o USING (k) LEFT JOIN b_finding n ON n.i = b.i + 1 AND n.f = b.f,
          LATERAL (SELECT b.status = 'pending' AND b.i % 150 = 0 AS lease) l
     ORDER BY b.i`);
-  await q(`INSERT INTO finding_views (finding_id, detection_id, rank, merit) SELECT id, det_id, 0, score * 0.9 FROM b_finding ORDER BY i`);
+  await q(
+    `INSERT INTO finding_views (finding_id, detection_id, rank, merit) SELECT id, det_id, 0, score * 0.9 FROM b_finding ORDER BY i`,
+  );
   await q(`INSERT INTO finding_views (finding_id, detection_id, rank, merit)
     SELECT b.id, ${uid('view', 'b.i')}, 1, b.score * 0.7 FROM b_finding b JOIN b_finding n ON n.i = b.i + 1 AND n.f = b.f WHERE b.i % 4 = 0`);
   await q(`INSERT INTO reviews (id, detection_id, reviewer_id, reviewer_name, decision, finding_id, reviewer_user_id, reason, created_at)
@@ -450,11 +518,19 @@ interface Samples {
 
 /** Filter values to vary over: sites with pending findings, regions and dates that hold rows. */
 async function samples(db: pg.Client, organisationId: string): Promise<Samples> {
-  const sites = await db.query(`SELECT site_id FROM findings WHERE organisation_id = $1 AND status = 'pending' AND site_id IS NOT NULL GROUP BY site_id ORDER BY md5(site_id::text) LIMIT 300`, [organisationId]);
-  const span = await db.query(`SELECT min(created_at) AS first, max(created_at) AS last FROM cases WHERE organisation_id = $1`, [organisationId]);
+  const sites = await db.query(
+    `SELECT site_id FROM findings WHERE organisation_id = $1 AND status = 'pending' AND site_id IS NOT NULL GROUP BY site_id ORDER BY md5(site_id::text) LIMIT 300`,
+    [organisationId],
+  );
+  const span = await db.query(
+    `SELECT min(created_at) AS first, max(created_at) AS last FROM cases WHERE organisation_id = $1`,
+    [organisationId],
+  );
   const counties = ORGANISATIONS[0]!.counties.map((c) => c.code);
   return {
-    hazardCodes: (await db.query(`SELECT DISTINCT hazard_code FROM findings ORDER BY 1`)).rows.map((r) => r.hazard_code as string),
+    hazardCodes: (await db.query(`SELECT DISTINCT hazard_code FROM findings ORDER BY 1`)).rows.map(
+      (r) => r.hazard_code as string,
+    ),
     sites: sites.rows.map((r) => r.site_id as string),
     counties,
     cities: [...new Set(counties.map((c) => c.slice(0, 4)))],
@@ -470,20 +546,27 @@ interface Kind {
   path(i: number): string;
 }
 
-
 function kinds(s: Samples, cursors: { queue: string[]; cases: Array<{ path: string; cursor: string }> }): Kind[] {
   const pick = <T>(items: readonly T[], i: number, salt = 0): T => items[(i * 7919 + salt * 104_729) % items.length]!;
   const query = (base: string, params: Record<string, string | number | undefined>) => {
-    const search = new URLSearchParams(Object.entries(params).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])));
+    const search = new URLSearchParams(
+      Object.entries(params).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])),
+    );
     return search.size ? `${base}?${search}` : base;
   };
   const region = (i: number) => (i % 3 === 0 ? pick(s.cities, i, 1) : pick(s.counties, i, 2));
-  const statusSets = [['filed', 'notified'], ['rectification_due', 'rectified'], ['notified', 'rectification_due', 'rectified'], ['verified', 'closed'], ['filed', 'notified', 'rectification_due']];
+  const statusSets = [
+    ['filed', 'notified'],
+    ['rectification_due', 'rectified'],
+    ['notified', 'rectification_due', 'rectified'],
+    ['verified', 'closed'],
+    ['filed', 'notified', 'rectification_due'],
+  ];
   const [first, last] = [s.span[0].getTime(), s.span[1].getTime()];
   const window = (i: number) => {
     // 3 to 9 months somewhere in the span.
     const length = (90 + (i % 7) * 30) * DAY;
-    const from = first + ((i * 7919) % 1000) / 1000 * Math.max(0, last - first - length);
+    const from = first + (((i * 7919) % 1000) / 1000) * Math.max(0, last - first - length);
     return { from: new Date(from).toISOString(), to: new Date(from + length).toISOString() };
   };
   const centres = ORGANISATIONS[0]!.counties;
@@ -496,35 +579,99 @@ function kinds(s: Samples, cursors: { queue: string[]; cases: Array<{ path: stri
   const cases = '/api/v1/cases';
   return [
     { name: 'queue', group: 'queue', token: 'reviewer', path: () => queue },
-    { name: 'queue ?hazardCode', group: 'queue', token: 'reviewer', path: (i) => query(queue, { hazardCode: pick(s.hazardCodes, i) }) },
-    { name: 'queue ?severity', group: 'queue', token: 'reviewer', path: (i) => query(queue, { severity: i % 2 ? 'major' : 'general' }) },
-    { name: 'queue ?minScore', group: 'queue', token: 'reviewer', path: (i) => query(queue, { minScore: (0.5 + (i % 10) * 0.05).toFixed(2) }) },
-    { name: 'queue ?siteId', group: 'queue', token: 'reviewer', path: (i) => query(queue, { siteId: pick(s.sites, i) }) },
+    {
+      name: 'queue ?hazardCode',
+      group: 'queue',
+      token: 'reviewer',
+      path: (i) => query(queue, { hazardCode: pick(s.hazardCodes, i) }),
+    },
+    {
+      name: 'queue ?severity',
+      group: 'queue',
+      token: 'reviewer',
+      path: (i) => query(queue, { severity: i % 2 ? 'major' : 'general' }),
+    },
+    {
+      name: 'queue ?minScore',
+      group: 'queue',
+      token: 'reviewer',
+      path: (i) => query(queue, { minScore: (0.5 + (i % 10) * 0.05).toFixed(2) }),
+    },
+    {
+      name: 'queue ?siteId',
+      group: 'queue',
+      token: 'reviewer',
+      path: (i) => query(queue, { siteId: pick(s.sites, i) }),
+    },
     { name: 'queue ?region', group: 'queue', token: 'reviewer', path: (i) => query(queue, { region: region(i) }) },
-    { name: 'queue ?region&hazardCode&minScore', group: 'queue', token: 'reviewer', path: (i) => query(queue, { region: region(i), hazardCode: pick(s.hazardCodes, i, 4), minScore: (0.4 + (i % 5) * 0.1).toFixed(1) }) },
+    {
+      name: 'queue ?region&hazardCode&minScore',
+      group: 'queue',
+      token: 'reviewer',
+      path: (i) =>
+        query(queue, {
+          region: region(i),
+          hazardCode: pick(s.hazardCodes, i, 4),
+          minScore: (0.4 + (i % 5) * 0.1).toFixed(1),
+        }),
+    },
     { name: 'queue next page', group: 'queue', token: 'reviewer', path: (i) => pick(cursors.queue, i) },
     { name: 'cases', group: 'cases', token: 'regulator', path: () => cases },
     {
       name: 'cases ?region&status&hazardCode&from&to',
       group: 'cases',
       token: 'regulator',
-      path: (i) => query(cases, { region: region(i), status: pick(statusSets, i).join(','), hazardCode: pick(s.hazardCodes, i, 5), ...window(i) }),
+      path: (i) =>
+        query(cases, {
+          region: region(i),
+          status: pick(statusSets, i).join(','),
+          hazardCode: pick(s.hazardCodes, i, 5),
+          ...window(i),
+        }),
     },
     { name: 'cases ?bbox', group: 'cases', token: 'regulator', path: (i) => query(cases, { bbox: bbox(i) }) },
-    { name: 'cases ?overdue=true', group: 'cases', token: 'regulator', path: (i) => query(cases, { overdue: 'true', region: i % 2 ? region(i) : undefined }) },
-    { name: 'cases ?sort=dueAt', group: 'cases', token: 'regulator', path: (i) => query(cases, { sort: 'dueAt', region: i % 2 ? region(i) : undefined }) },
-    { name: 'cases ?sort=severity', group: 'cases', token: 'regulator', path: (i) => query(cases, { sort: 'severity', region: i % 2 ? region(i) : undefined }) },
+    {
+      name: 'cases ?overdue=true',
+      group: 'cases',
+      token: 'regulator',
+      path: (i) => query(cases, { overdue: 'true', region: i % 2 ? region(i) : undefined }),
+    },
+    {
+      name: 'cases ?sort=dueAt',
+      group: 'cases',
+      token: 'regulator',
+      path: (i) => query(cases, { sort: 'dueAt', region: i % 2 ? region(i) : undefined }),
+    },
+    {
+      name: 'cases ?sort=severity',
+      group: 'cases',
+      token: 'regulator',
+      path: (i) => query(cases, { sort: 'severity', region: i % 2 ? region(i) : undefined }),
+    },
     { name: 'cases next page', group: 'cases', token: 'regulator', path: (i) => pick(cursors.cases, i).path },
-    { name: 'cases/summary', group: 'summary', token: 'regulator', path: (i) => query(`${cases}/summary`, { region: i % 2 ? region(i) : undefined, ...(i % 3 === 0 ? window(i) : {}) }) },
+    {
+      name: 'cases/summary',
+      group: 'summary',
+      token: 'regulator',
+      path: (i) =>
+        query(`${cases}/summary`, { region: i % 2 ? region(i) : undefined, ...(i % 3 === 0 ? window(i) : {}) }),
+    },
   ];
 }
 
 type Call = (token: 'reviewer' | 'regulator', path: string) => Promise<{ ms: number; body: Record<string, unknown> }>;
 
 /** Page-2 (and deeper) cursors, taken from the first pages of varied queries. */
-async function collectCursors(call: Call, s: Samples): Promise<{ queue: string[]; cases: Array<{ path: string; cursor: string }> }> {
+async function collectCursors(
+  call: Call,
+  s: Samples,
+): Promise<{ queue: string[]; cases: Array<{ path: string; cursor: string }> }> {
   const queue: string[] = [];
-  const queueStarts = ['/api/v1/review/queue', ...s.hazardCodes.map((h) => `/api/v1/review/queue?hazardCode=${h}`), ...s.counties.slice(0, 6).map((r) => `/api/v1/review/queue?region=${r}`)];
+  const queueStarts = [
+    '/api/v1/review/queue',
+    ...s.hazardCodes.map((h) => `/api/v1/review/queue?hazardCode=${h}`),
+    ...s.counties.slice(0, 6).map((r) => `/api/v1/review/queue?region=${r}`),
+  ];
   for (const start of queueStarts) {
     let next = start;
     // Up to five pages deep: reviewers page on from the first page, rarely far.
@@ -537,7 +684,13 @@ async function collectCursors(call: Call, s: Samples): Promise<{ queue: string[]
     }
   }
   const cases: Array<{ path: string; cursor: string }> = [];
-  const caseStarts = ['/api/v1/cases', '/api/v1/cases?sort=dueAt', '/api/v1/cases?sort=severity', '/api/v1/cases?sort=-updatedAt', ...s.cities.map((c) => `/api/v1/cases?region=${c}&status=rectification_due,rectified,verified`)];
+  const caseStarts = [
+    '/api/v1/cases',
+    '/api/v1/cases?sort=dueAt',
+    '/api/v1/cases?sort=severity',
+    '/api/v1/cases?sort=-updatedAt',
+    ...s.cities.map((c) => `/api/v1/cases?region=${c}&status=rectification_due,rectified,verified`),
+  ];
   for (const start of caseStarts) {
     let next = start;
     for (let depth = 0; depth < 5; depth++) {
@@ -579,25 +732,35 @@ async function run(url: string, tokens: Record<'reviewer' | 'regulator', string>
       const { ms, body } = await call(kind.token, kind.path(i));
       times.get(kind.name)!.push(ms);
       if (i === 0) firstRows.set(kind.name, rowsOf(kind, body));
-      if (kind.group !== 'summary') rowTotals.set(kind.name, rowTotals.get(kind.name)! + (body.items as unknown[]).length);
+      if (kind.group !== 'summary')
+        rowTotals.set(kind.name, rowTotals.get(kind.name)! + (body.items as unknown[]).length);
     }
   }
-  console.log(`${REQUESTS} requests per kind (${all.length} kinds interleaved, one at a time, after ${WARMUP} each to warm up) in ${((performance.now() - started) / 1000).toFixed(1)} s, load average ${loadBefore[0]!.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores; ms:`);
+  console.log(
+    `${REQUESTS} requests per kind (${all.length} kinds interleaved, one at a time, after ${WARMUP} each to warm up) in ${((performance.now() - started) / 1000).toFixed(1)} s, load average ${loadBefore[0]!.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores; ms:`,
+  );
   const width = Math.max(...all.map((k) => k.name.length));
-  console.log(`${'query'.padEnd(width)}  ${['p50', 'p95', 'p99', 'max'].map((h) => h.padStart(7)).join('')}   rows on the first page (mean over all requests)`);
+  console.log(
+    `${'query'.padEnd(width)}  ${['p50', 'p95', 'p99', 'max'].map((h) => h.padStart(7)).join('')}   rows on the first page (mean over all requests)`,
+  );
   const p95 = new Map<string, number>();
   for (const kind of all) {
     const sorted = times.get(kind.name)!.sort((a, b) => a - b);
     const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
     p95.set(kind.name, q(0.95));
-    console.log(`${kind.name.padEnd(width)}  ${[q(0.5), q(0.95), q(0.99), sorted.at(-1)!].map((v) => v.toFixed(1).padStart(7)).join('')}   ${firstRows.get(kind.name)}${kind.group === 'summary' ? '' : ` (${(rowTotals.get(kind.name)! / REQUESTS).toFixed(1)})`}`);
+    console.log(
+      `${kind.name.padEnd(width)}  ${[q(0.5), q(0.95), q(0.99), sorted.at(-1)!].map((v) => v.toFixed(1).padStart(7)).join('')}   ${firstRows.get(kind.name)}${kind.group === 'summary' ? '' : ` (${(rowTotals.get(kind.name)! / REQUESTS).toFixed(1)})`}`,
+    );
   }
-  const worst = (group: Kind['group']) => all.filter((k) => k.group === group).reduce((w, k) => (p95.get(k.name)! > p95.get(w.name)! ? k : w));
+  const worst = (group: Kind['group']) =>
+    all.filter((k) => k.group === group).reduce((w, k) => (p95.get(k.name)! > p95.get(w.name)! ? k : w));
   const verdict = (group: Kind['group']) => {
     const w = worst(group);
     return `${p95.get(w.name)! < LIMIT_MS ? 'yes' : 'NO'} (worst p95 ${p95.get(w.name)!.toFixed(1)} ms, ${w.name})`;
   };
-  console.log(`under ${LIMIT_MS} ms at p95: review queue page ${verdict('queue')}; filtered case query ${verdict('cases')}`);
+  console.log(
+    `under ${LIMIT_MS} ms at p95: review queue page ${verdict('queue')}; filtered case query ${verdict('cases')}`,
+  );
 }
 
 async function cleanUp(): Promise<void> {
@@ -609,6 +772,6 @@ async function cleanUp(): Promise<void> {
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await admin.end();
   }
-  await deletePrefixedKeys(values.redis!, prefix);
+  await deletePrefixedKeys(values.redis, prefix);
   await rm(dataDir, { recursive: true, force: true });
 }

@@ -52,6 +52,8 @@ describe('round ratios', () => {
     const close = roundRatios([0.95, 1, 1.05], [1, 1, 1]);
     const apart = roundRatios([0.4, 0.6, 0.8], [1, 1, 1]);
     expect(spreadWarning('(b)/(a)', close, 0.15)).toBeUndefined();
-    expect(spreadWarning('(b)/(a)', apart, 0.15)).toMatch(/^WARNING: \(b\)\/\(a\) spread 67% exceeds 15%.*do not trust/);
+    expect(spreadWarning('(b)/(a)', apart, 0.15)).toMatch(
+      /^WARNING: \(b\)\/\(a\) spread 67% exceeds 15%.*do not trust/,
+    );
   });
 });

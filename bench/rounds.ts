@@ -16,7 +16,10 @@ export function median(values: readonly number[]): number {
  * ones, so neither side always runs first on a cooler or warmer machine. Each measurement returns
  * one number (a time, a rate); the result has each one's numbers in round order.
  */
-export async function alternatingRounds<K extends string>(rounds: number, measurements: Record<K, () => Promise<number>>): Promise<Record<K, number[]>> {
+export async function alternatingRounds<K extends string>(
+  rounds: number,
+  measurements: Record<K, () => Promise<number>>,
+): Promise<Record<K, number[]>> {
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds must be a positive integer, not ${rounds}`);
   const names = Object.keys(measurements) as K[];
   const results = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
@@ -35,7 +38,8 @@ export interface RoundRatios {
 
 /** The ratio numerator ÷ denominator of each round, their median and their spread. */
 export function roundRatios(numerators: readonly number[], denominators: readonly number[]): RoundRatios {
-  if (numerators.length !== denominators.length) throw new Error(`${numerators.length} numerators for ${denominators.length} denominators`);
+  if (numerators.length !== denominators.length)
+    throw new Error(`${numerators.length} numerators for ${denominators.length} denominators`);
   const perRound = numerators.map((n, i) => n / denominators[i]!);
   const middle = median(perRound);
   return { perRound, median: middle, spread: (Math.max(...perRound) - Math.min(...perRound)) / middle };

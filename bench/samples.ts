@@ -10,7 +10,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateFlight } from '../samples/generator/flight.js';
 
-const { values } = parseArgs({ options: { photos: { type: 'string', default: '12' }, seed: { type: 'string', default: '4242' } } });
+const { values } = parseArgs({
+  options: { photos: { type: 'string', default: '12' }, seed: { type: 'string', default: '4242' } },
+});
 const out = await mkdtemp(path.join(os.tmpdir(), 'bench-samples-'));
 const photoMs: number[] = [];
 let siteMs = 0;
@@ -26,7 +28,9 @@ try {
   photoMs.sort((a, b) => a - b);
   const q = (p: number) => photoMs[Math.min(photoMs.length - 1, Math.floor(photoMs.length * p))]!;
   console.log(`site painted once: ${(siteMs / 1000).toFixed(2)} s`);
-  console.log(`4000x3000 photo (${photoMs.length} photos): median ${(q(0.5) / 1000).toFixed(3)} s, slowest ${(photoMs.at(-1)! / 1000).toFixed(3)} s`);
+  console.log(
+    `4000x3000 photo (${photoMs.length} photos): median ${(q(0.5) / 1000).toFixed(3)} s, slowest ${(photoMs.at(-1)! / 1000).toFixed(3)} s`,
+  );
 } finally {
   await rm(out, { recursive: true, force: true });
 }

@@ -9,7 +9,13 @@ import { viewsFor } from '../pipeline/inference/detector.js';
 import { loadModel } from '../pipeline/inference/load.js';
 import { writeViewTensor } from '../pipeline/inference/preprocess.js';
 
-const { modelDir, intraOpThreads, batch, photos, tiled } = workerData as { modelDir: string; intraOpThreads: number; batch: number; photos: string[]; tiled: boolean };
+const { modelDir, intraOpThreads, batch, photos, tiled } = workerData as {
+  modelDir: string;
+  intraOpThreads: number;
+  batch: number;
+  photos: string[];
+  tiled: boolean;
+};
 const runner = await loadModel(modelDir, { intraOpThreads, batch });
 const { input } = runner.spec;
 const plane = 3 * input.width * input.height;
@@ -26,6 +32,7 @@ for (const file of photos) {
 }
 await runner.runPrepared(prepared[0]!, batch);
 parentPort!.postMessage({ type: 'ready', batches: prepared.length });
+// eslint-disable-next-line @typescript-eslint/no-misused-promises -- a failed run is meant to crash the worker, which the parent reports
 parentPort!.on('message', async (m: { runs: number }) => {
   const times: number[] = [];
   let items = 0;

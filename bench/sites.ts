@@ -24,7 +24,7 @@ const { values } = parseArgs({
   },
 });
 const schema = `bench_sites_${randomBytes(4).toString('hex')}`;
-const database = await openDatabase({ url: values.database!, schema, pgliteDir: undefined });
+const database = await openDatabase({ url: values.database, schema, pgliteDir: undefined });
 const rng = new Rng(7);
 const count = Number(values.sites);
 const centres: Array<[number, number]> = [];
@@ -45,7 +45,14 @@ try {
       ];
       centres.push([lon, lat]);
       const first17 = `9141${String(j).padStart(13, '0')}`;
-      batch.push({ name: `Site ${j}`, creditCode: first17 + creditCodeCheckCharacter(first17), industry: 'manufacturing', regionCode: '410105', contact: {}, geometry: { type: 'Polygon', coordinates: [ring] } });
+      batch.push({
+        name: `Site ${j}`,
+        creditCode: first17 + creditCodeCheckCharacter(first17),
+        industry: 'manufacturing',
+        regionCode: '410105',
+        contact: {},
+        geometry: { type: 'Polygon', coordinates: [ring] },
+      });
     }
     await unitOfWork(database.db).withTransaction((tx) => repository.insertAll(tx, DEFAULT_ORGANISATION_ID, batch));
   }
@@ -55,19 +62,25 @@ try {
   const times: number[] = [];
   let attributed = 0;
   const queries = Number(values.queries);
-  for (let i = 0; i < 200; i++) await repository.attribute(DEFAULT_ORGANISATION_ID, rng.range(31, 36), rng.range(110, 116));
+  for (let i = 0; i < 200; i++)
+    await repository.attribute(DEFAULT_ORGANISATION_ID, rng.range(31, 36), rng.range(110, 116));
   started = performance.now();
   for (let i = 0; i < queries; i++) {
     // Half the points at a site's centre, half anywhere: both paths of the index.
-    const [lon, lat] = i % 2 === 0 ? centres[Math.floor(rng.range(0, centres.length))]! : [rng.range(110, 116), rng.range(31, 36)];
+    const [lon, lat] =
+      i % 2 === 0 ? centres[Math.floor(rng.range(0, centres.length))]! : [rng.range(110, 116), rng.range(31, 36)];
     const t = performance.now();
     if (await repository.attribute(DEFAULT_ORGANISATION_ID, lat, lon)) attributed++;
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
   const q = (p: number) => times[Math.min(times.length - 1, Math.floor(times.length * p))]!;
-  console.log(`${queries} attributions against ${count} sites (${attributed} inside a site), one at a time over one connection:`);
-  console.log(`p50 ${q(0.5).toFixed(2)} ms   p95 ${q(0.95).toFixed(2)} ms   p99 ${q(0.99).toFixed(2)} ms   max ${times.at(-1)!.toFixed(2)} ms`);
+  console.log(
+    `${queries} attributions against ${count} sites (${attributed} inside a site), one at a time over one connection:`,
+  );
+  console.log(
+    `p50 ${q(0.5).toFixed(2)} ms   p95 ${q(0.95).toFixed(2)} ms   p99 ${q(0.99).toFixed(2)} ms   max ${times.at(-1)!.toFixed(2)} ms`,
+  );
 } finally {
   await database.close();
   const client = new pg.Client({ connectionString: values.database });

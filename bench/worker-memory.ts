@@ -32,23 +32,43 @@ const root = path.resolve(import.meta.dirname, '..');
 const id = randomBytes(4).toString('hex');
 const schema = `bench_memory_${id}`;
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-memory-'));
-const env = { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: values.database!, DATABASE_SCHEMA: schema, REDIS_URL: values.redis!, QUEUE_PREFIX: `bench-memory-${id}`, MODEL_DIR: path.join(root, 'models/hazard-v1') };
+const env = {
+  DATA_DIR: dataDir,
+  PORT: '0',
+  LOG_LEVEL: 'silent',
+  DATABASE_URL: values.database,
+  DATABASE_SCHEMA: schema,
+  REDIS_URL: values.redis,
+  QUEUE_PREFIX: `bench-memory-${id}`,
+  MODEL_DIR: path.join(root, 'models/hazard-v1'),
+};
 const api = await startApi(loadConfig(env), createLogger('silent'), { withWorker: false });
 const defaults = loadConfig({});
 let worker: ChildProcess | undefined;
 
-const kib = (pid: number, field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+const kib = (pid: number, field: 'VmRSS' | 'VmHWM') =>
+  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
 try {
   const storage = api.container.storage.settings;
   worker = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'pipeline/worker.ts')], {
     cwd: root,
-    env: { ...process.env, ...env, S3_ENDPOINT: `http://${storage.endPoint}:${storage.port}`, S3_ACCESS_KEY: storage.accessKey, S3_SECRET_KEY: storage.secretKey },
+    env: {
+      ...process.env,
+      ...env,
+      S3_ENDPOINT: `http://${storage.endPoint}:${storage.port}`,
+      S3_ACCESS_KEY: storage.accessKey,
+      S3_SECRET_KEY: storage.secretKey,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const token = (await api.container.services.tokens.create({ name: 'bench', role: 'operator' }, 'bench')).token;
   const call = async (method: string, p: string, body?: BodyInit, type?: string) => {
-    const res = await fetch(`${api.url}/api/v1${p}`, { method, headers: { authorization: `Bearer ${token}`, ...(type ? { 'content-type': type } : {}) }, body });
+    const res = await fetch(`${api.url}/api/v1${p}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(type ? { 'content-type': type } : {}) },
+      body,
+    });
     if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
     return res.json() as Promise<Record<string, any>>;
   };
@@ -68,7 +88,12 @@ try {
       .keepMetadata()
       .jpeg({ quality: 92 })
       .toBuffer();
-    await call('PUT', `/flights/${flight.id}/images/P${String(i).padStart(4, '0')}.JPG`, new Uint8Array(photo), 'image/jpeg');
+    await call(
+      'PUT',
+      `/flights/${flight.id}/images/P${String(i).padStart(4, '0')}.JPG`,
+      new Uint8Array(photo),
+      'image/jpeg',
+    );
   }
   await call('POST', `/flights/${flight.id}/complete`);
   let status: Record<string, any> = {};
@@ -80,9 +105,15 @@ try {
   }
   const seconds = (performance.now() - started) / 1000;
   const peak = kib(worker.pid!, 'VmHWM');
-  console.log(`worker memory — ${count} photos of ${width}×${height} (${((width * height) / 1e6).toFixed(1)} MP), defaults: ${defaults.INFERENCE_THREADS} inference threads × ${defaults.ORT_THREADS} ONNX Runtime thread, ${defaults.WORKER_CONCURRENCY} photos at a time`);
-  console.log(`images ${JSON.stringify(status.images)} after ${seconds.toFixed(1)} s of making, uploading and processing`);
-  console.log(`worker peak RSS (VmHWM) ${(peak / 1024).toFixed(0)} MiB; highest sampled RSS ${(sampledPeak / 1024).toFixed(0)} MiB; limit 1536 MiB`);
+  console.log(
+    `worker memory — ${count} photos of ${width}×${height} (${((width * height) / 1e6).toFixed(1)} MP), defaults: ${defaults.INFERENCE_THREADS} inference threads × ${defaults.ORT_THREADS} ONNX Runtime thread, ${defaults.WORKER_CONCURRENCY} photos at a time`,
+  );
+  console.log(
+    `images ${JSON.stringify(status.images)} after ${seconds.toFixed(1)} s of making, uploading and processing`,
+  );
+  console.log(
+    `worker peak RSS (VmHWM) ${(peak / 1024).toFixed(0)} MiB; highest sampled RSS ${(sampledPeak / 1024).toFixed(0)} MiB; limit 1536 MiB`,
+  );
 } finally {
   worker?.kill('SIGTERM');
   await new Promise((r) => (worker && worker.exitCode === null ? worker.once('exit', r) : r(undefined)));

@@ -23,7 +23,13 @@ const DEMO_ORGANISATION = 'Zhengzhou Emergency Management Bureau (demo)';
 const SAMPLE_FLIGHT = path.join(ROOT, 'samples/demo-flight');
 
 async function redisAnswers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: 1500, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1500,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -69,7 +75,11 @@ async function ensureRedis(url: string): Promise<{ url: string; child?: ChildPro
     process.exit(3);
   }
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   const started = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 50; i++) {
     if (await redisAnswers(started)) {
@@ -101,11 +111,14 @@ async function main(): Promise<number> {
   const port = (await portFree(config.PORT, config.HOST)) ? config.PORT : 0;
   // Unless one is given, the queue prefix follows the data directory, so two demos (or a demo and
   // a server) sharing one Redis never take each other's jobs.
-  const prefix = env.QUEUE_PREFIX ?? `hazardscope-demo-${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 10)}`;
+  const prefix =
+    env.QUEUE_PREFIX ?? `hazardscope-demo-${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 10)}`;
   env = { ...env, REDIS_URL: redis.url, PORT: String(port), QUEUE_PREFIX: prefix };
   config = loadConfig(env);
   const logger = createLogger(config.LOG_LEVEL);
-  console.log(`Starting HazardScope (data in ${config.dataDir}, ${config.DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite'}, ${config.S3_ENDPOINT ? config.S3_ENDPOINT : 'embedded S3'})…`);
+  console.log(
+    `Starting HazardScope (data in ${config.dataDir}, ${config.DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite'}, ${config.S3_ENDPOINT ? config.S3_ENDPOINT : 'embedded S3'})…`,
+  );
   const api = await startApi(config, logger, { withWorker: true });
   const stopAll = async () => {
     await api.close();
@@ -115,29 +128,63 @@ async function main(): Promise<number> {
     // One bureau with the jurisdiction of Zhengzhou (4101), one person per role: the operator who
     // flies cannot review the flight, and regulators do not review.
     const tokenService = api.container.services.tokens;
-    const organisation = (await tokenService.listOrganisations()).find((o) => o.name === DEMO_ORGANISATION) ?? (await tokenService.createOrganisation(DEMO_ORGANISATION, '4101', 'demo'));
+    const organisation =
+      (await tokenService.listOrganisations()).find((o) => o.name === DEMO_ORGANISATION) ??
+      (await tokenService.createOrganisation(DEMO_ORGANISATION, '4101', 'demo'));
     const tokens: Record<string, string> = {};
-    for (const [role, name] of [['operator', 'Operator Wang'], ['reviewer', 'Reviewer Li'], ['regulator', 'Inspector Zhang'], ['admin', 'Admin Chen']] as const) {
+    for (const [role, name] of [
+      ['operator', 'Operator Wang'],
+      ['reviewer', 'Reviewer Li'],
+      ['regulator', 'Inspector Zhang'],
+      ['admin', 'Admin Chen'],
+    ] as const) {
       tokens[role] = (await tokenService.create({ name, role, organisation: organisation.id }, 'demo')).token;
     }
     const call = async (method: string, pathname: string, token: string, body?: BodyInit, contentType?: string) => {
-      const res = await fetch(`${api.url}/api/v1${pathname}`, { method, headers: { authorization: `Bearer ${token}`, ...(contentType ? { 'content-type': contentType } : {}) }, body });
+      const res = await fetch(`${api.url}/api/v1${pathname}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(contentType ? { 'content-type': contentType } : {}) },
+        body,
+      });
       const json = (await res.json()) as Record<string, any>;
       if (!res.ok) throw new Error(`${method} ${pathname} answered ${res.status}: ${json.detail ?? ''}`);
       return json;
     };
 
     // The enterprise the flight surveys, so its findings are attributed and cases name it.
-    const site = await fetch(`${api.url}/api/v1/sites`, { method: 'POST', headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json' }, body: JSON.stringify((await demoSiteFeature(1, '郑州示范化工有限公司')).feature) });
-    if (site.status !== 201 && site.status !== 409) throw new Error(`registering the demo site answered ${site.status}: ${await site.text()}`);
+    const site = await fetch(`${api.url}/api/v1/sites`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify((await demoSiteFeature(1, '郑州示范化工有限公司')).feature),
+    });
+    if (site.status !== 201 && site.status !== 409)
+      throw new Error(`registering the demo site answered ${site.status}: ${await site.text()}`);
 
-    const truth = JSON.parse(await readFile(path.join(SAMPLE_FLIGHT, 'flight.json'), 'utf8')) as { hazards: Array<{ class: string }>; site: { origin: { lat: number; lon: number } } };
+    const truth = JSON.parse(await readFile(path.join(SAMPLE_FLIGHT, 'flight.json'), 'utf8')) as {
+      hazards: Array<{ class: string }>;
+      site: { origin: { lat: number; lon: number } };
+    };
     const photos = (await readdir(SAMPLE_FLIGHT)).filter((f) => /\.jpe?g$/i.test(f)).sort();
-    const flight = await call('POST', '/flights', tokens.operator!, JSON.stringify({ name: `Demo survey ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`, siteName: 'Sample industrial site' }), 'application/json');
+    const flight = await call(
+      'POST',
+      '/flights',
+      tokens.operator!,
+      JSON.stringify({
+        name: `Demo survey ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
+        siteName: 'Sample industrial site',
+      }),
+      'application/json',
+    );
     console.log(`Flight ${flight.id}: uploading ${photos.length} photos as the operator…`);
     for (const [i, photo] of photos.entries()) {
       const bytes = await readFile(path.join(SAMPLE_FLIGHT, photo));
-      await call('PUT', `/flights/${flight.id}/images/${encodeURIComponent(photo)}`, tokens.operator!, new Uint8Array(bytes), 'image/jpeg');
+      await call(
+        'PUT',
+        `/flights/${flight.id}/images/${encodeURIComponent(photo)}`,
+        tokens.operator!,
+        new Uint8Array(bytes),
+        'image/jpeg',
+      );
       if (process.stdout.isTTY) process.stdout.write(`\r  uploaded ${i + 1}/${photos.length}`);
     }
     await call('POST', `/flights/${flight.id}/complete`, tokens.operator!);
@@ -174,18 +221,28 @@ async function main(): Promise<number> {
     const missing = presentClasses.filter((c) => !flagged.get(c));
     const line = '─'.repeat(64);
     console.log(`\n${line}\nHazardScope demo summary\n${line}`);
-    console.log(`Photos processed   ${status.images.processed} of ${status.images.total}${status.images.failed ? `  (${status.images.failed} failed)` : ''}`);
+    console.log(
+      `Photos processed   ${status.images.processed} of ${status.images.total}${status.images.failed ? `  (${status.images.failed} failed)` : ''}`,
+    );
     console.log(`Time taken         ${seconds.toFixed(1)} s (start-up, upload, detection)`);
     const model = (await call('GET', '/model', tokens.reviewer!)) as { name: string; version: string };
     console.log(`Model              ${model.name} ${model.version} (its card: models/${model.name}/README.md)`);
     console.log('Flagged for review (per hazard class; ground truth has these classes present):');
     for (const c of [...new Set([...presentClasses, ...flagged.keys()])].sort()) {
-      const notes = [presentClasses.includes(c) ? '' : 'not in ground truth', notReviewed.has(c) ? 'off by default: stored, not queued for review' : ''].filter(Boolean);
-      console.log(`  ${c.padEnd(20)} ${String(flagged.get(c) ?? 0).padStart(4)} ${notes.length ? ` (${notes.join('; ')})` : ''}`);
+      const notes = [
+        presentClasses.includes(c) ? '' : 'not in ground truth',
+        notReviewed.has(c) ? 'off by default: stored, not queued for review' : '',
+      ].filter(Boolean);
+      console.log(
+        `  ${c.padEnd(20)} ${String(flagged.get(c) ?? 0).padStart(4)} ${notes.length ? ` (${notes.join('; ')})` : ''}`,
+      );
     }
-    for (const f of status.failures as Array<{ filename: string; reason: string }>) console.log(`  failed: ${f.filename}: ${f.reason}`);
+    for (const f of status.failures as Array<{ filename: string; reason: string }>)
+      console.log(`  failed: ${f.filename}: ${f.reason}`);
     const views = findings.reduce((n, f) => n + f.viewCount, 0);
-    console.log(`Findings           ${findings.length} for review, merged from ${views} flagged detections across overlapping photos (${truth.hazards.length} hazards in ground truth)`);
+    console.log(
+      `Findings           ${findings.length} for review, merged from ${views} flagged detections across overlapping photos (${truth.hazards.length} hazards in ground truth)`,
+    );
     console.log(`\nTokens (shown once; each run creates new ones):`);
     for (const [role, token] of Object.entries(tokens)) console.log(`  ${role.padEnd(10)} ${token}`);
     console.log(`\nReviewer workstation  ${api.url}/#token=${tokens.reviewer}`);
@@ -194,7 +251,10 @@ async function main(): Promise<number> {
     console.log('Press ? on any page for its keyboard shortcuts; Alt+L switches 中文 / English.');
     console.log(line);
     const ok = status.images.processed === photos.length && missing.length === 0;
-    if (!ok) console.log(missing.length ? `Not flagged although present: ${missing.join(', ')}` : 'Some photos were not processed.');
+    if (!ok)
+      console.log(
+        missing.length ? `Not flagged although present: ${missing.join(', ')}` : 'Some photos were not processed.',
+      );
     if (values.once) {
       await stopAll();
       return ok ? 0 : 1;

@@ -36,7 +36,17 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'verify-evidence') return runVerifyEvidence(argv.slice(1));
   if (argv[0] === 'export-training') return runExportTraining(argv.slice(1));
   if (argv[0] === 'model') return runModel(argv.slice(1));
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' }, role: { type: 'string' }, org: { type: 'string' }, region: { type: 'string' }, help: { type: 'boolean' } } });
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      role: { type: 'string' },
+      org: { type: 'string' },
+      region: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
   const [group, command, arg] = positionals;
   if (group === 'audit' && command === 'verify') return runAuditVerify();
   if (group === 'org' && isOrgCommand(command)) return runOrg(command, values);

@@ -13,7 +13,12 @@ describe('configuration', () => {
 
   it('when several variables are invalid, then every one of them is listed', () => {
     try {
-      loadConfig({ PORT: 'eighty', REDIS_URL: 'not a url', DATABASE_SCHEMA: 'Robert; DROP', S3_ENDPOINT: 'http://minio:9000' });
+      loadConfig({
+        PORT: 'eighty',
+        REDIS_URL: 'not a url',
+        DATABASE_SCHEMA: 'Robert; DROP',
+        S3_ENDPOINT: 'http://minio:9000',
+      });
       expect.unreachable('loadConfig should throw');
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);

@@ -60,7 +60,8 @@ export interface Services {
 }
 
 export interface Readiness {
-  check(): Promise<Record<string, 'ok' | string>>;
+  /** Per dependency: 'ok', or what is wrong with it. */
+  check(): Promise<Record<string, string>>;
 }
 
 export interface Container {
@@ -82,17 +83,29 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
   try {
     const storage = await openStorage(config, logger, closers);
 
-    const database = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite') });
+    const database = await openDatabase({
+      url: config.DATABASE_URL,
+      schema: config.DATABASE_SCHEMA,
+      pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite'),
+    });
     closers.push(() => database.close());
 
     const redisConnection = { url: config.REDIS_URL };
-    const queue = new JobQueue(redisConnection, { prefix: config.QUEUE_PREFIX, attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS });
+    const queue = new JobQueue(redisConnection, {
+      prefix: config.QUEUE_PREFIX,
+      attempts: config.JOB_ATTEMPTS,
+      backoffMs: config.JOB_BACKOFF_MS,
+    });
     closers.push(() => queue.close());
 
     const db = database.db;
     const audit = new AuditRepository(db);
     const transactions = unitOfWork(db);
-    const modelActivations = new ModelActivationService({ activations: new ModelActivationRepository(db), audit, unitOfWork: transactions });
+    const modelActivations = new ModelActivationService({
+      activations: new ModelActivationRepository(db),
+      audit,
+      unitOfWork: transactions,
+    });
     const active = await modelActivations.resolveActive(config.MODEL_DIR);
     logModelChoice(logger, active);
     const modelDir = active.directory;
@@ -108,26 +121,90 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
     const missed = new MissedHazardRepository(db);
     const clock = () => new Date();
     const signingKeys = new SigningKeyRepository(db);
-    const configuredKey = config.EVIDENCE_SIGNING_KEY_FILE ? await readFile(path.resolve(config.EVIDENCE_SIGNING_KEY_FILE), 'utf8') : undefined;
+    const configuredKey = config.EVIDENCE_SIGNING_KEY_FILE
+      ? await readFile(path.resolve(config.EVIDENCE_SIGNING_KEY_FILE), 'utf8')
+      : undefined;
     // Checked now, so a bad key file stops start-up instead of the first export.
     const signingKey: SigningKey = await signingKeys.current(configuredKey);
     const sites = new SiteRepository(db);
     const findingRepository = new FindingRepository(db);
     const settlement = new FindingsScheduler(flights, queue);
-    const caseService = new CaseService({ cases, reviews, findings: findingRepository, sites, storage, audit, unitOfWork: transactions, timeZone: config.REPORT_TIME_ZONE, now: clock });
-    const modelClasses = new ModelClassService({ model, settings: new ClassSettingRepository(db), audit, unitOfWork: transactions });
-    const findings = new FindingsService({ findings: findingRepository, flights, sites, unitOfWork: transactions, recurrenceDays: config.FINDING_RECURRENCE_DAYS, liveClasses: modelClasses, logger: logger.child({ module: 'findings' }) });
+    const caseService = new CaseService({
+      cases,
+      reviews,
+      findings: findingRepository,
+      sites,
+      storage,
+      audit,
+      unitOfWork: transactions,
+      timeZone: config.REPORT_TIME_ZONE,
+      now: clock,
+    });
+    const modelClasses = new ModelClassService({
+      model,
+      settings: new ClassSettingRepository(db),
+      audit,
+      unitOfWork: transactions,
+    });
+    const findings = new FindingsService({
+      findings: findingRepository,
+      flights,
+      sites,
+      unitOfWork: transactions,
+      recurrenceDays: config.FINDING_RECURRENCE_DAYS,
+      liveClasses: modelClasses,
+      logger: logger.child({ module: 'findings' }),
+    });
 
     const services: Services = {
-      ingest: new IngestService({ flights, images, storage, queue, audit, settlement, modelSha256: model.sha256, presignTtlSeconds: config.PRESIGN_TTL_SECONDS, logger: logger.child({ module: 'ingest' }) }),
-      flights: new FlightQueryService({ flights, imageRepository: images, detections, findings: findingRepository, liveClasses: modelClasses }),
+      ingest: new IngestService({
+        flights,
+        images,
+        storage,
+        queue,
+        audit,
+        settlement,
+        modelSha256: model.sha256,
+        presignTtlSeconds: config.PRESIGN_TTL_SECONDS,
+        logger: logger.child({ module: 'ingest' }),
+      }),
+      flights: new FlightQueryService({
+        flights,
+        imageRepository: images,
+        detections,
+        findings: findingRepository,
+        liveClasses: modelClasses,
+      }),
       images: new ImageService({ images, detections, storage, audit, presignTtlSeconds: config.PRESIGN_TTL_SECONDS }),
-      review: new ReviewService({ findings: findingRepository, reviews, cases, flights, images, detections, missed, audit, unitOfWork: transactions, classes: hazardClasses, leaseSeconds: config.REVIEW_LEASE_SECONDS, now: clock }),
+      review: new ReviewService({
+        findings: findingRepository,
+        reviews,
+        cases,
+        flights,
+        images,
+        detections,
+        missed,
+        audit,
+        unitOfWork: transactions,
+        classes: hazardClasses,
+        leaseSeconds: config.REVIEW_LEASE_SECONDS,
+        now: clock,
+      }),
       cases: caseService,
       tokens: new TokenService({ tokens, organisations, audit, unitOfWork: transactions }),
       sites: new SiteService({ sites, audit, unitOfWork: transactions }),
       findings,
-      evidence: new EvidenceService({ cases: caseService, images, storage, audit, signingKey, model, timeZone: config.REPORT_TIME_ZONE, now: clock, logger: logger.child({ module: 'evidence' }) }),
+      evidence: new EvidenceService({
+        cases: caseService,
+        images,
+        storage,
+        audit,
+        signingKey,
+        model,
+        timeZone: config.REPORT_TIME_ZONE,
+        now: clock,
+        logger: logger.child({ module: 'evidence' }),
+      }),
       signingKeys,
       modelClasses,
     };
@@ -143,7 +220,11 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
             result[name] = error instanceof Error ? error.message : String(error);
           }
         };
-        await Promise.all([probe('database', () => database.exec('SELECT 1')), probe('storage', () => storage.ping()), probe('queue', () => queue.ping())]);
+        await Promise.all([
+          probe('database', () => database.exec('SELECT 1')),
+          probe('storage', () => storage.ping()),
+          probe('queue', () => queue.ping()),
+        ]);
         return result;
       },
     };
@@ -158,14 +239,48 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
       database,
       async startWorker() {
         tuneDecodingForThroughput();
-        const pool = await InferencePool.start({ modelDir, threads: config.INFERENCE_THREADS, intraOpThreads: config.ORT_THREADS });
+        const pool = await InferencePool.start({
+          modelDir,
+          threads: config.INFERENCE_THREADS,
+          intraOpThreads: config.ORT_THREADS,
+        });
         if (pool.spec.sha256 !== model.sha256) {
           await pool.close();
           throw new Error(`model file changed while starting: ${pool.spec.sha256} is not ${model.sha256}`);
         }
-        const detection = new DetectionService({ images, detections, storage, audit, unitOfWork: transactions, detector: pool, hazardClasses, sites, settlement, maxImagePixels: config.MAX_IMAGE_PIXELS, logger: logger.child({ module: 'detect' }) });
-        const workers = startWorkers(createHandlers({ detection, findings }), createFinalFailureHandlers({ detection, logger: logger.child({ module: 'worker' }) }), { connection: redisConnection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockDurationMs: config.JOB_LOCK_MS }, logger.child({ module: 'worker' }));
-        logger.info({ threads: pool.size, ortThreads: config.ORT_THREADS, concurrency: config.WORKER_CONCURRENCY, model: `${model.name}@${model.version}` }, 'worker started');
+        const detection = new DetectionService({
+          images,
+          detections,
+          storage,
+          audit,
+          unitOfWork: transactions,
+          detector: pool,
+          hazardClasses,
+          sites,
+          settlement,
+          maxImagePixels: config.MAX_IMAGE_PIXELS,
+          logger: logger.child({ module: 'detect' }),
+        });
+        const workers = startWorkers(
+          createHandlers({ detection, findings }),
+          createFinalFailureHandlers({ detection, logger: logger.child({ module: 'worker' }) }),
+          {
+            connection: redisConnection,
+            prefix: config.QUEUE_PREFIX,
+            concurrency: config.WORKER_CONCURRENCY,
+            lockDurationMs: config.JOB_LOCK_MS,
+          },
+          logger.child({ module: 'worker' }),
+        );
+        logger.info(
+          {
+            threads: pool.size,
+            ortThreads: config.ORT_THREADS,
+            concurrency: config.WORKER_CONCURRENCY,
+            model: `${model.name}@${model.version}`,
+          },
+          'worker started',
+        );
         const stop = async () => {
           await workers.close();
           await pool.close();
@@ -174,7 +289,8 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
         return { close: stop };
       },
       async close() {
-        for (const close of closers.splice(0).reverse()) await close().catch((error: unknown) => logger.warn({ err: String(error) }, 'error while closing'));
+        for (const close of closers.splice(0).reverse())
+          await close().catch((error: unknown) => logger.warn({ err: String(error) }, 'error while closing'));
       },
     };
     return container;
@@ -185,19 +301,34 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
 }
 
 /** Just the database, tokens and model switches: for the CLI, which must not need S3 or Redis. */
-export async function createAdminContainer(config: Config): Promise<{ tokens: TokenService; audit: AuditService; models: ModelActivationService; close(): Promise<void> }> {
-  const database = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite') });
+export async function createAdminContainer(
+  config: Config,
+): Promise<{ tokens: TokenService; audit: AuditService; models: ModelActivationService; close(): Promise<void> }> {
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite'),
+  });
   const audit = new AuditRepository(database.db);
   const transactions = unitOfWork(database.db);
   return {
-    tokens: new TokenService({ tokens: new TokenRepository(database.db), organisations: new OrganisationRepository(database.db), audit, unitOfWork: transactions }),
+    tokens: new TokenService({
+      tokens: new TokenRepository(database.db),
+      organisations: new OrganisationRepository(database.db),
+      audit,
+      unitOfWork: transactions,
+    }),
     audit: new AuditService(audit),
-    models: new ModelActivationService({ activations: new ModelActivationRepository(database.db), audit, unitOfWork: transactions }),
+    models: new ModelActivationService({
+      activations: new ModelActivationRepository(database.db),
+      audit,
+      unitOfWork: transactions,
+    }),
     close: () => database.close(),
   };
 }
 
-export interface TrainingContainer {
+interface TrainingContainer {
   tokens: TokenService;
   reviewed: ReviewedPhotoService;
   trainingExport: TrainingExportService;
@@ -214,22 +345,41 @@ export interface TrainingContainer {
 export async function createTrainingContainer(config: Config, logger: Logger): Promise<TrainingContainer> {
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
-    for (const c of closers.splice(0).reverse()) await c().catch((error: unknown) => logger.warn({ err: String(error) }, 'error while closing'));
+    for (const c of closers.splice(0).reverse())
+      await c().catch((error: unknown) => logger.warn({ err: String(error) }, 'error while closing'));
   };
   try {
     const storage = await openStorage(config, logger, closers);
-    const database = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite') });
+    const database = await openDatabase({
+      url: config.DATABASE_URL,
+      schema: config.DATABASE_SCHEMA,
+      pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite'),
+    });
     closers.push(() => database.close());
     const audit = new AuditRepository(database.db);
     const transactions = unitOfWork(database.db);
-    const models = new ModelActivationService({ activations: new ModelActivationRepository(database.db), audit, unitOfWork: transactions });
+    const models = new ModelActivationService({
+      activations: new ModelActivationRepository(database.db),
+      audit,
+      unitOfWork: transactions,
+    });
     const activeModel = await models.resolveActive(config.MODEL_DIR);
     logModelChoice(logger, activeModel);
     const reviewed = new ReviewedPhotoService(new TrainingDataRepository(database.db), storage);
     return {
-      tokens: new TokenService({ tokens: new TokenRepository(database.db), organisations: new OrganisationRepository(database.db), audit, unitOfWork: transactions }),
+      tokens: new TokenService({
+        tokens: new TokenRepository(database.db),
+        organisations: new OrganisationRepository(database.db),
+        audit,
+        unitOfWork: transactions,
+      }),
       reviewed,
-      trainingExport: new TrainingExportService({ reviewed, openDataset, audit, maxImagePixels: config.MAX_IMAGE_PIXELS }),
+      trainingExport: new TrainingExportService({
+        reviewed,
+        openDataset,
+        audit,
+        maxImagePixels: config.MAX_IMAGE_PIXELS,
+      }),
       models,
       activeModel,
       close,
@@ -241,7 +391,11 @@ export async function createTrainingContainer(config: Config, logger: Logger): P
 }
 
 /** S3 or MinIO when configured, else the embedded server under DATA_DIR (closed with the rest). */
-async function openStorage(config: Config, logger: Logger, closers: Array<() => Promise<void>>): Promise<ObjectStorage> {
+async function openStorage(
+  config: Config,
+  logger: Logger,
+  closers: Array<() => Promise<void>>,
+): Promise<ObjectStorage> {
   let embedded: EmbeddedS3 | undefined;
   let storageSettings;
   if (config.S3_ENDPOINT) {
@@ -256,7 +410,13 @@ async function openStorage(config: Config, logger: Logger, closers: Array<() => 
   } else {
     embedded = await startEmbeddedS3(path.join(config.dataDir, 's3'), config.EMBEDDED_S3_PORT);
     closers.push(() => embedded!.close());
-    storageSettings = { endPoint: embedded.endPoint, port: embedded.port, useSSL: false, accessKey: embedded.accessKey, secretKey: embedded.secretKey };
+    storageSettings = {
+      endPoint: embedded.endPoint,
+      port: embedded.port,
+      useSSL: false,
+      accessKey: embedded.accessKey,
+      secretKey: embedded.secretKey,
+    };
     logger.info({ port: embedded.port, directory: path.join(config.dataDir, 's3') }, 'embedded S3 server started');
   }
   const publicUrl = config.S3_PUBLIC_ENDPOINT ? new URL(config.S3_PUBLIC_ENDPOINT) : undefined;
@@ -265,7 +425,11 @@ async function openStorage(config: Config, logger: Logger, closers: Array<() => 
     region: config.S3_REGION,
     originalsBucket: config.S3_BUCKET_ORIGINALS,
     derivedBucket: config.S3_BUCKET_DERIVED,
-    publicEndpoint: publicUrl && { endPoint: publicUrl.hostname, port: Number(publicUrl.port || (publicUrl.protocol === 'https:' ? 443 : 80)), useSSL: publicUrl.protocol === 'https:' },
+    publicEndpoint: publicUrl && {
+      endPoint: publicUrl.hostname,
+      port: Number(publicUrl.port || (publicUrl.protocol === 'https:' ? 443 : 80)),
+      useSSL: publicUrl.protocol === 'https:',
+    },
   });
   await storage.ensureBuckets();
   return storage;
@@ -273,8 +437,15 @@ async function openStorage(config: Config, logger: Logger, closers: Array<() => 
 
 /** Which model this process detects with, and why: an activation set aside is worth a warning. */
 function logModelChoice(logger: Logger, active: ActiveModel): void {
-  const fields = { model: `${active.card.name}@${active.card.version}`, sha256: active.card.sha256, directory: active.directory, source: active.source, reason: active.reason };
-  if (active.source === 'config' && active.activation) logger.warn(fields, 'activated model set aside; using MODEL_DIR');
+  const fields = {
+    model: `${active.card.name}@${active.card.version}`,
+    sha256: active.card.sha256,
+    directory: active.directory,
+    source: active.source,
+    reason: active.reason,
+  };
+  if (active.source === 'config' && active.activation)
+    logger.warn(fields, 'activated model set aside; using MODEL_DIR');
   else logger.info(fields, 'model chosen');
 }
 

@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, 'hazardscope-worker');
   if (!config.DATABASE_URL || !config.S3_ENDPOINT) {
     // Embedded PGlite belongs to one process; a second one opening its files would corrupt them.
-    logger.fatal('a separate worker needs DATABASE_URL and S3_ENDPOINT shared with the API; with embedded defaults run the worker inside the API (RUN_WORKER_IN_API=true)');
+    logger.fatal(
+      'a separate worker needs DATABASE_URL and S3_ENDPOINT shared with the API; with embedded defaults run the worker inside the API (RUN_WORKER_IN_API=true)',
+    );
     process.exit(2);
   }
   const container = await createContainer(config, logger);

@@ -16,7 +16,9 @@ function upToDate() {
   if (!existsSync(installed)) return false;
   const wanted = JSON.parse(readFileSync(lock, 'utf8')).packages ?? {};
   const have = JSON.parse(readFileSync(installed, 'utf8')).packages ?? {};
-  return Object.entries(wanted).every(([name, meta]) => name === '' || meta.optional || have[name]?.version === meta.version);
+  return Object.entries(wanted).every(
+    ([name, meta]) => name === '' || meta.optional || have[name]?.version === meta.version,
+  );
 }
 
 if (!upToDate()) {
@@ -38,7 +40,8 @@ function filesUnder(dir) {
 }
 function hashOf(files) {
   const hash = createHash('sha256');
-  for (const file of [...files].sort()) hash.update(path.relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
+  for (const file of [...files].sort())
+    hash.update(path.relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
   return hash.digest('hex');
 }
 const domainSources = filesUnder(path.join(root, 'pipeline', 'domain')).filter((f) => !f.endsWith('.test.ts'));
@@ -49,12 +52,20 @@ const domainSources = filesUnder(path.join(root, 'pipeline', 'domain')).filter((
 // fails when it is stale), and regenerating it first would hide a forgotten `npm run gen:api-types`.
 const apiTypes = path.join(root, 'web', 'src', 'api', 'schema.d.ts');
 const contractStamp = path.join(root, 'node_modules', '.cache', 'hazardscope', 'api-types.hash');
-const contractSources = [...filesUnder(path.join(root, 'api')).filter((f) => !f.endsWith('.test.ts')), ...domainSources, path.join(root, 'scripts', 'gen-api-types.ts'), lock];
+const contractSources = [
+  ...filesUnder(path.join(root, 'api')).filter((f) => !f.endsWith('.test.ts')),
+  ...domainSources,
+  path.join(root, 'scripts', 'gen-api-types.ts'),
+  lock,
+];
 const contractHash = () => hashOf(existsSync(apiTypes) ? [...contractSources, apiTypes] : contractSources);
 if (!process.env.CI && (!existsSync(contractStamp) || readFileSync(contractStamp, 'utf8') !== contractHash())) {
-  console.log('Generating the web app\'s API types (npm run gen:api-types)…');
+  console.log("Generating the web app's API types (npm run gen:api-types)…");
   const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const result = spawnSync(process.execPath, [tsx, path.join(root, 'scripts', 'gen-api-types.ts')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const result = spawnSync(process.execPath, [tsx, path.join(root, 'scripts', 'gen-api-types.ts')], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (result.status !== 0) {
     console.error('Generating the API types failed: see the messages above.');
     process.exit(result.status ?? 1);
@@ -67,10 +78,18 @@ if (!process.env.CI && (!existsSync(contractStamp) || readFileSync(contractStamp
 const webDist = path.join(root, 'web', 'dist');
 const stamp = path.join(webDist, '.source-hash');
 const sourceHash = hashOf([...filesUnder(path.join(root, 'web')), ...domainSources, lock]);
-if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== sourceHash || !statSync(path.join(webDist, 'index.html'), { throwIfNoEntry: false })) {
+if (
+  !existsSync(stamp) ||
+  readFileSync(stamp, 'utf8') !== sourceHash ||
+  !statSync(path.join(webDist, 'index.html'), { throwIfNoEntry: false })
+) {
   console.log('Building the web app (vite build)…');
   const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-  const result = spawnSync(process.execPath, [vite, 'build', '--config', path.join(root, 'web', 'vite.config.ts'), '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(
+    process.execPath,
+    [vite, 'build', '--config', path.join(root, 'web', 'vite.config.ts'), '--logLevel', 'warn'],
+    { cwd: root, stdio: 'inherit' },
+  );
   if (result.status !== 0) {
     console.error('Building the web app failed: see the messages above.');
     process.exit(result.status ?? 1);

@@ -15,12 +15,19 @@ export const API_TYPES_COMMAND = 'npm run gen:api-types';
 /** The document GET /api/v1/openapi.json serves, made without a server, a database or a model. */
 export function apiDocument(): OpenAPI3 {
   // Building routes only captures their dependencies for the handlers; any use now is a bug here.
-  const absent = new Proxy({}, {
-    get(_target, key) {
-      throw new Error(`building the API routes used deps.${String(key)}: the document must not need a running service`);
+  const absent = new Proxy(
+    {},
+    {
+      get(_target, key) {
+        throw new Error(
+          `building the API routes used deps.${String(key)}: the document must not need a running service`,
+        );
+      },
     },
-  }) as never;
-  return buildOpenApi(apiRoutes({ services: absent, readiness: absent, model: absent }), { version: API_VERSION }) as unknown as OpenAPI3;
+  ) as never;
+  return buildOpenApi(apiRoutes({ services: absent, readiness: absent, model: absent }), {
+    version: API_VERSION,
+  }) as unknown as OpenAPI3;
 }
 
 /** The text of web/src/api/schema.d.ts, as openapi-typescript's CLI would write it. */

@@ -11,7 +11,11 @@ export async function demoPhoto(name: string): Promise<Buffer> {
 
 /** A demo photo scaled down (metadata kept) so integration tests infer over a few tiles only. */
 export async function smallPhoto(name: string, width = 1280): Promise<Buffer> {
-  return sharp(await demoPhoto(name)).resize(width).keepMetadata().jpeg({ quality: 90 }).toBuffer();
+  return sharp(await demoPhoto(name))
+    .resize(width)
+    .keepMetadata()
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 /** A JPEG cut short: the header parses, the scan data ends early. */

@@ -9,6 +9,12 @@ export default defineConfig({
   root: import.meta.dirname,
   base: '/',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
-  build: { outDir: path.join(import.meta.dirname, 'dist'), emptyOutDir: true, sourcemap: true, target: 'es2022', chunkSizeWarningLimit: 400 },
+  build: {
+    outDir: path.join(import.meta.dirname, 'dist'),
+    emptyOutDir: true,
+    sourcemap: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 400,
+  },
   server: { proxy: { '/api': process.env.HAZARDSCOPE_API ?? 'http://127.0.0.1:8080' } },
 });

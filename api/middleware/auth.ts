@@ -4,7 +4,7 @@ import type { Principal, Role } from '../../pipeline/domain/roles.js';
 import { UnauthenticatedError } from '../../pipeline/domain/errors.js';
 import { HttpProblem } from './problem.js';
 
-export interface Authenticator {
+interface Authenticator {
   authenticate(token: string): Promise<Principal>;
 }
 
@@ -15,7 +15,15 @@ declare module 'express-serve-static-core' {
 }
 
 /** MinIO's bucket notifications act for the system: they belong to no organisation. */
-const WEBHOOK_PRINCIPAL: Principal = { tokenId: '00000000-0000-0000-0000-000000000000', userId: '00000000-0000-0000-0000-000000000000', name: 'bucket-notifications', role: 'operator', organisationId: '00000000-0000-0000-0000-000000000000', organisationName: 'system', regionCode: '' };
+const WEBHOOK_PRINCIPAL: Principal = {
+  tokenId: '00000000-0000-0000-0000-000000000000',
+  userId: '00000000-0000-0000-0000-000000000000',
+  name: 'bucket-notifications',
+  role: 'operator',
+  organisationId: '00000000-0000-0000-0000-000000000000',
+  organisationName: 'system',
+  regionCode: '',
+};
 
 export function isWebhook(principal: Principal): boolean {
   return principal === WEBHOOK_PRINCIPAL;
@@ -39,28 +47,48 @@ export function requirePrincipal(req: Request): Principal {
 /** Bearer-token authentication and the route's role check, before anything else runs. */
 export function authorize(roles: readonly Role[] | 'public', tokens: Authenticator, webhookToken?: string) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
-    if (roles === 'public') return next();
+    if (roles === 'public') {
+      next();
+      return;
+    }
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) {
-      throw new HttpProblem(401, 'Unauthorized', 'an API token is required: send "Authorization: Bearer <token>"', [{ location: 'header', path: 'authorization', message: 'missing bearer token', code: 'missing_token' }], {
-        'WWW-Authenticate': 'Bearer realm="hazardscope"',
-      });
+      throw new HttpProblem(
+        401,
+        'Unauthorized',
+        'an API token is required: send "Authorization: Bearer <token>"',
+        [{ location: 'header', path: 'authorization', message: 'missing bearer token', code: 'missing_token' }],
+        {
+          'WWW-Authenticate': 'Bearer realm="hazardscope"',
+        },
+      );
     }
     if (webhookToken && sameSecret(match[1]!, webhookToken)) {
       req.principal = WEBHOOK_PRINCIPAL;
-      return next();
+      next();
+      return;
     }
     try {
       req.principal = await tokens.authenticate(match[1]!);
     } catch (error) {
       if (error instanceof UnauthenticatedError) {
-        throw new HttpProblem(401, 'Unauthorized', error.message, [{ location: 'header', path: 'authorization', message: error.message, code: 'invalid_token' }], { 'WWW-Authenticate': 'Bearer realm="hazardscope", error="invalid_token"' });
+        throw new HttpProblem(
+          401,
+          'Unauthorized',
+          error.message,
+          [{ location: 'header', path: 'authorization', message: error.message, code: 'invalid_token' }],
+          { 'WWW-Authenticate': 'Bearer realm="hazardscope", error="invalid_token"' },
+        );
       }
       throw error;
     }
     if (!roles.includes(req.principal.role)) {
-      throw new HttpProblem(403, 'Forbidden', `role ${req.principal.role} may not call this route; it needs one of: ${roles.join(', ')}`);
+      throw new HttpProblem(
+        403,
+        'Forbidden',
+        `role ${req.principal.role} may not call this route; it needs one of: ${roles.join(', ')}`,
+      );
     }
     next();
   };

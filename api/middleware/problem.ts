@@ -1,6 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ZodError } from 'zod';
-import { ConflictError, DomainError, ForbiddenError, NotFoundError, UnauthenticatedError, UnprocessableError } from '../../pipeline/domain/errors.js';
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthenticatedError,
+  UnprocessableError,
+} from '../../pipeline/domain/errors.js';
 import type { Logger } from '../../pipeline/logger.js';
 
 export interface ProblemIssue {
@@ -31,11 +38,27 @@ const DOMAIN_STATUS: Array<[new (...args: never[]) => DomainError, number, strin
   [ForbiddenError, 403, 'Forbidden'],
 ];
 
-export function sendProblem(res: Response, req: Request, status: number, title: string, detail: string, extra: Record<string, unknown> = {}): void {
+export function sendProblem(
+  res: Response,
+  req: Request,
+  status: number,
+  title: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+): void {
   res
     .status(status)
     .type('application/problem+json')
-    .send(JSON.stringify({ type: `https://hazardscope.dev/problems/${status}`, title, status, detail, instance: req.originalUrl, ...extra }));
+    .send(
+      JSON.stringify({
+        type: `https://hazardscope.dev/problems/${status}`,
+        title,
+        status,
+        detail,
+        instance: req.originalUrl,
+        ...extra,
+      }),
+    );
 }
 
 /** The one error middleware: maps domain and HTTP errors to problem+json; hides internals. */
@@ -53,7 +76,14 @@ export function errorMiddleware(logger: Logger) {
       }
     }
     if (error instanceof ZodError) {
-      sendProblem(res, req, 400, 'Bad Request', 'the request is invalid', { issues: error.issues.map((i) => ({ location: 'body', path: i.path.join('.'), message: i.message, code: i.code })) });
+      sendProblem(res, req, 400, 'Bad Request', 'the request is invalid', {
+        issues: error.issues.map((i) => ({
+          location: 'body',
+          path: i.path.join('.'),
+          message: i.message,
+          code: i.code,
+        })),
+      });
       return;
     }
     const bodyError = error as { type?: string; status?: number; message?: string };
@@ -62,17 +92,32 @@ export function errorMiddleware(logger: Logger) {
       return;
     }
     if (bodyError.type === 'entity.parse.failed') {
-      sendProblem(res, req, 400, 'Bad Request', `the body is not valid JSON: ${bodyError.message ?? ''}`.trim(), { issues: [{ location: 'body', path: '', message: 'invalid JSON', code: 'invalid_json' }] });
+      sendProblem(res, req, 400, 'Bad Request', `the body is not valid JSON: ${bodyError.message ?? ''}`.trim(), {
+        issues: [{ location: 'body', path: '', message: 'invalid JSON', code: 'invalid_json' }],
+      });
       return;
     }
     // Errors from Express and body-parser that already carry a client-error status (a malformed
     // percent-encoding in the path, an unsupported charset, an aborted request).
-    const status = (error as { status?: unknown; statusCode?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
+    const status =
+      (error as { status?: unknown; statusCode?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      sendProblem(res, req, status, status === 415 ? 'Unsupported Media Type' : 'Bad Request', bodyError.message ?? 'the request is invalid');
+      sendProblem(
+        res,
+        req,
+        status,
+        status === 415 ? 'Unsupported Media Type' : 'Bad Request',
+        bodyError.message ?? 'the request is invalid',
+      );
       return;
     }
-    logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), url: req.originalUrl }, 'unhandled error');
+    logger.error(
+      {
+        err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error),
+        url: req.originalUrl,
+      },
+      'unhandled error',
+    );
     sendProblem(res, req, 500, 'Internal Server Error', 'something went wrong on our side; it has been logged');
   };
 }

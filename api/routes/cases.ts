@@ -5,8 +5,27 @@ import { CASE_SORTS, type CaseSort } from '../../pipeline/repositories/cases.js'
 import { ATTACHMENT_TYPES, type CaseQuery } from '../../pipeline/services/cases.js';
 import { route } from '../contract.js';
 import { HttpProblem } from '../middleware/problem.js';
-import { Crs, Cursor, decodeCursor, encodeCursor, GEOJSON_TYPE, GeoJsonCollection, Limit, problemResponses, Timestamp, Uuid } from '../schemas/common.js';
-import { Attachment, Case, CaseDetail, CaseEvent, CaseSummary, CaseTransition, RegionPrefix } from '../schemas/resources.js';
+import {
+  Crs,
+  Cursor,
+  decodeCursor,
+  encodeCursor,
+  GEOJSON_TYPE,
+  GeoJsonCollection,
+  Limit,
+  problemResponses,
+  Timestamp,
+  Uuid,
+} from '../schemas/common.js';
+import {
+  Attachment,
+  Case,
+  CaseDetail,
+  CaseEvent,
+  CaseSummary,
+  CaseTransition,
+  RegionPrefix,
+} from '../schemas/resources.js';
 import { toAttachment, toCase, toCaseDetail, toCaseEvent } from '../serialize.js';
 
 const READERS = ['regulator', 'reviewer', 'admin'] as const;
@@ -40,7 +59,12 @@ const caseFilters = {
     .transform((v) => v.split(',').map(Number))
     .pipe(
       z
-        .tuple([z.number().min(-180).max(180), z.number().min(-90).max(90), z.number().min(-180).max(180), z.number().min(-90).max(90)])
+        .tuple([
+          z.number().min(-180).max(180),
+          z.number().min(-90).max(90),
+          z.number().min(-180).max(180),
+          z.number().min(-90).max(90),
+        ])
         .refine(([w, s, e, n]) => w <= e && s <= n, 'west ≤ east and south ≤ north'),
     )
     .optional()
@@ -85,14 +109,53 @@ export function caseRoutes(services: Services) {
         summary: 'Enforcement cases in your organisation and region, with filters, a sort order and cursor pages',
         tags: ['cases'],
         roles: READERS,
-        query: z.object({ ...caseFilters, sort: z.enum(SORTS).default('-createdAt').describe('-createdAt (newest first), createdAt, -updatedAt, dueAt (soonest deadline first), severity (major first)'), limit: Limit, cursor: Cursor.optional() }).strict(),
-        responses: { 200: { description: 'A page of cases', schema: z.object({ items: z.array(Case), nextCursor: z.string().nullable() }) }, 422: { description: 'A cursor that does not fit the sort' }, ...problemResponses },
+        query: z
+          .object({
+            ...caseFilters,
+            sort: z
+              .enum(SORTS)
+              .default('-createdAt')
+              .describe(
+                '-createdAt (newest first), createdAt, -updatedAt, dueAt (soonest deadline first), severity (major first)',
+              ),
+            limit: Limit,
+            cursor: Cursor.optional(),
+          })
+          .strict(),
+        responses: {
+          200: {
+            description: 'A page of cases',
+            schema: z.object({ items: z.array(Case), nextCursor: z.string().nullable() }),
+          },
+          422: { description: 'A cursor that does not fit the sort' },
+          ...problemResponses,
+        },
       },
       async ({ query, principal }) => {
         const cursor = decodeCursor(query.cursor, CaseCursor);
-        if (cursor && cursor.sort !== query.sort) throw new HttpProblem(400, 'Bad Request', 'the cursor belongs to another sort order', [{ location: 'query', path: 'cursor', message: `the cursor is for sort=${cursor.sort}`, code: 'invalid_cursor' }]);
-        const page = await services.cases.list(principal, queryOf(query), query.sort, query.limit, cursor && { values: cursor.values, id: cursor.id });
-        return { status: 200, body: { items: page.items.map(toCase), nextCursor: page.next ? encodeCursor({ sort: query.sort, ...page.next }) : null } };
+        if (cursor && cursor.sort !== query.sort)
+          throw new HttpProblem(400, 'Bad Request', 'the cursor belongs to another sort order', [
+            {
+              location: 'query',
+              path: 'cursor',
+              message: `the cursor is for sort=${cursor.sort}`,
+              code: 'invalid_cursor',
+            },
+          ]);
+        const page = await services.cases.list(
+          principal,
+          queryOf(query),
+          query.sort,
+          query.limit,
+          cursor && { values: cursor.values, id: cursor.id },
+        );
+        return {
+          status: 200,
+          body: {
+            items: page.items.map(toCase),
+            nextCursor: page.next ? encodeCursor({ sort: query.sort, ...page.next }) : null,
+          },
+        };
       },
     ),
     route(
@@ -122,7 +185,11 @@ export function caseRoutes(services: Services) {
         return {
           status: 200,
           binary: { data: Buffer.from(csv, 'utf8'), contentType: 'text/csv; charset=utf-8' },
-          headers: { 'Content-Disposition': contentDisposition(`cases-${new Date().toISOString().slice(0, 10)}.csv`), 'X-Total-Rows': String(rows), ...(truncated ? { 'X-Truncated': 'true' } : {}) },
+          headers: {
+            'Content-Disposition': contentDisposition(`cases-${new Date().toISOString().slice(0, 10)}.csv`),
+            'X-Total-Rows': String(rows),
+            ...(truncated ? { 'X-Truncated': 'true' } : {}),
+          },
         };
       },
     ),
@@ -130,30 +197,59 @@ export function caseRoutes(services: Services) {
       {
         method: 'get',
         path: '/cases/export.geojson',
-        summary: 'The matching cases that have a position, as GeoJSON points (?crs=gcj02 for Chinese base maps); audited',
+        summary:
+          'The matching cases that have a position, as GeoJSON points (?crs=gcj02 for Chinese base maps); audited',
         tags: ['cases', 'geo'],
         roles: READERS,
         query: z.object({ ...caseFilters, crs: Crs }).strict(),
-        responses: { 200: { description: 'FeatureCollection', schema: GeoJsonCollection, contentType: GEOJSON_TYPE }, ...problemResponses },
+        responses: {
+          200: { description: 'FeatureCollection', schema: GeoJsonCollection, contentType: GEOJSON_TYPE },
+          ...problemResponses,
+        },
       },
       async ({ query, principal }) => {
-        const { collection, truncated } = await services.cases.exportGeoJson(principal, queryOf(query), { crs: query.crs });
-        return { status: 200, headers: { 'content-type': GEOJSON_TYPE, ...(truncated ? { 'X-Truncated': 'true' } : {}) }, body: collection };
+        const { collection, truncated } = await services.cases.exportGeoJson(principal, queryOf(query), {
+          crs: query.crs,
+        });
+        return {
+          status: 200,
+          headers: { 'content-type': GEOJSON_TYPE, ...(truncated ? { 'X-Truncated': 'true' } : {}) },
+          body: collection,
+        };
       },
     ),
     route(
       {
         method: 'get',
         path: '/cases/geojson',
-        summary: 'The matching cases with a position, newest first, as GeoJSON points for a map (like the list, not an export)',
+        summary:
+          'The matching cases with a position, newest first, as GeoJSON points for a map (like the list, not an export)',
         tags: ['cases', 'geo'],
         roles: READERS,
-        query: z.object({ ...caseFilters, crs: Crs, limit: z.coerce.number().int().min(1).max(5000).default(2000) }).strict(),
-        responses: { 200: { description: 'FeatureCollection (X-Truncated: true when more cases match than the limit)', schema: GeoJsonCollection, contentType: GEOJSON_TYPE }, ...problemResponses },
+        query: z
+          .object({ ...caseFilters, crs: Crs, limit: z.coerce.number().int().min(1).max(5000).default(2000) })
+          .strict(),
+        responses: {
+          200: {
+            description: 'FeatureCollection (X-Truncated: true when more cases match than the limit)',
+            schema: GeoJsonCollection,
+            contentType: GEOJSON_TYPE,
+          },
+          ...problemResponses,
+        },
       },
       async ({ query, principal }) => {
-        const { collection, truncated } = await services.cases.mapPoints(principal, queryOf(query), { crs: query.crs }, query.limit);
-        return { status: 200, headers: { 'content-type': GEOJSON_TYPE, ...(truncated ? { 'X-Truncated': 'true' } : {}) }, body: collection };
+        const { collection, truncated } = await services.cases.mapPoints(
+          principal,
+          queryOf(query),
+          { crs: query.crs },
+          query.limit,
+        );
+        return {
+          status: 200,
+          headers: { 'content-type': GEOJSON_TYPE, ...(truncated ? { 'X-Truncated': 'true' } : {}) },
+          body: collection,
+        };
       },
     ),
     route(
@@ -164,15 +260,23 @@ export function caseRoutes(services: Services) {
         tags: ['cases'],
         roles: READERS,
         params: CaseParams,
-        responses: { 200: { description: 'Case', schema: CaseDetail }, 404: { description: 'No such case' }, ...problemResponses },
+        responses: {
+          200: { description: 'Case', schema: CaseDetail },
+          404: { description: 'No such case' },
+          ...problemResponses,
+        },
       },
-      async ({ params, principal }) => ({ status: 200, body: toCaseDetail(await services.cases.detail(principal, params.caseId), principal) }),
+      async ({ params, principal }) => ({
+        status: 200,
+        body: toCaseDetail(await services.cases.detail(principal, params.caseId), principal),
+      }),
     ),
     route(
       {
         method: 'post',
         path: '/cases/:caseId/transitions',
-        summary: 'Move a case along its lifecycle: filed → notified → rectification_due (deadline) → rectified (evidence) → verified → closed, or dismissed (reason)',
+        summary:
+          'Move a case along its lifecycle: filed → notified → rectification_due (deadline) → rectified (evidence) → verified → closed, or dismissed (reason)',
         tags: ['cases'],
         roles: REGULATORS,
         params: CaseParams,
@@ -186,7 +290,10 @@ export function caseRoutes(services: Services) {
         },
       },
       async ({ params, body, principal }) => {
-        const { item, event } = await services.cases.transition(principal, params.caseId, { ...body, dueAt: body.dueAt ? new Date(body.dueAt) : undefined });
+        const { item, event } = await services.cases.transition(principal, params.caseId, {
+          ...body,
+          dueAt: body.dueAt ? new Date(body.dueAt) : undefined,
+        });
         return { status: 200, body: { case: toCase(item), event: toCaseEvent(event) } };
       },
     ),
@@ -199,7 +306,13 @@ export function caseRoutes(services: Services) {
         roles: REGULATORS,
         params: CaseParams,
         body: z.object({ siteId: Uuid, note: z.string().max(2000).optional() }).strict(),
-        responses: { 200: { description: 'Assigned', schema: z.object({ caseId: Uuid, siteId: Uuid }) }, 404: { description: 'No such case' }, 409: { description: 'Already notified' }, 422: { description: 'No such site' }, ...problemResponses },
+        responses: {
+          200: { description: 'Assigned', schema: z.object({ caseId: Uuid, siteId: Uuid }) },
+          404: { description: 'No such case' },
+          409: { description: 'Already notified' },
+          422: { description: 'No such site' },
+          ...problemResponses,
+        },
       },
       async ({ params, body, principal }) => {
         const row = await services.cases.assignSite(principal, params.caseId, body.siteId, body.note);
@@ -210,16 +323,32 @@ export function caseRoutes(services: Services) {
       {
         method: 'put',
         path: '/cases/:caseId/attachments/:filename',
-        summary: "Attach a file the enterprise gave as evidence (JPEG, PNG or PDF, the body is the file); reference it when moving to rectified",
+        summary:
+          'Attach a file the enterprise gave as evidence (JPEG, PNG or PDF, the body is the file); reference it when moving to rectified',
         tags: ['cases'],
         roles: REGULATORS,
         params: z.object({ caseId: Uuid, filename: z.string().min(1).max(255) }).strict(),
         body: 'binary',
         binaryTypes: ATTACHMENT_TYPES,
-        responses: { 201: { description: 'Stored', schema: Attachment }, 200: { description: 'These bytes were already attached', schema: Attachment }, 404: { description: 'No such case' }, 409: { description: 'The case is closed or dismissed' }, 413: { description: 'Too large' }, 415: { description: 'Not JPEG, PNG or PDF' }, 422: { description: 'The bytes are not of the declared type' }, ...problemResponses },
+        responses: {
+          201: { description: 'Stored', schema: Attachment },
+          200: { description: 'These bytes were already attached', schema: Attachment },
+          404: { description: 'No such case' },
+          409: { description: 'The case is closed or dismissed' },
+          413: { description: 'Too large' },
+          415: { description: 'Not JPEG, PNG or PDF' },
+          422: { description: 'The bytes are not of the declared type' },
+          ...problemResponses,
+        },
       },
       async ({ params, raw, contentType, principal }) => {
-        const { attachment, created } = await services.cases.addAttachment(principal, params.caseId, params.filename, raw!, contentType!);
+        const { attachment, created } = await services.cases.addAttachment(
+          principal,
+          params.caseId,
+          params.filename,
+          raw!,
+          contentType!,
+        );
         return { status: created ? 201 : 200, body: toAttachment(attachment) };
       },
     ),
@@ -227,15 +356,28 @@ export function caseRoutes(services: Services) {
       {
         method: 'get',
         path: '/cases/:caseId/evidence.zip',
-        summary: 'The evidence bundle: original photos as uploaded, crops, capture metadata, model, reviews, audit entries, a printable report, a manifest of sha256 and its Ed25519 signature (audited)',
+        summary:
+          'The evidence bundle: original photos as uploaded, crops, capture metadata, model, reviews, audit entries, a printable report, a manifest of sha256 and its Ed25519 signature (audited)',
         tags: ['cases', 'evidence'],
         roles: ['regulator', 'admin'],
         params: CaseParams,
-        responses: { 200: { description: 'ZIP archive; check it with `hazardscope verify-evidence FILE.zip`', contentType: 'application/zip' }, 404: { description: 'No such case' }, 409: { description: 'An original is missing from storage, or the files are too large for one bundle' }, ...problemResponses },
+        responses: {
+          200: {
+            description: 'ZIP archive; check it with `hazardscope verify-evidence FILE.zip`',
+            contentType: 'application/zip',
+          },
+          404: { description: 'No such case' },
+          409: { description: 'An original is missing from storage, or the files are too large for one bundle' },
+          ...problemResponses,
+        },
       },
       async ({ params, principal }) => {
         const { filename, chunks } = await services.evidence.export(principal, params.caseId);
-        return { status: 200, stream: { chunks, contentType: 'application/zip' }, headers: { 'Content-Disposition': contentDisposition(filename), 'Cache-Control': 'no-store' } };
+        return {
+          status: 200,
+          stream: { chunks, contentType: 'application/zip' },
+          headers: { 'Content-Disposition': contentDisposition(filename), 'Cache-Control': 'no-store' },
+        };
       },
     ),
     route(
@@ -246,11 +388,23 @@ export function caseRoutes(services: Services) {
         tags: ['cases'],
         roles: READERS,
         params: z.object({ caseId: Uuid, attachmentId: Uuid }).strict(),
-        responses: { 200: { description: 'The file', contentType: 'application/octet-stream' }, 404: { description: 'No such case or attachment' }, ...problemResponses },
+        responses: {
+          200: { description: 'The file', contentType: 'application/octet-stream' },
+          404: { description: 'No such case or attachment' },
+          ...problemResponses,
+        },
       },
       async ({ params, principal }) => {
-        const { attachment, data } = await services.cases.attachmentContent(principal, params.caseId, params.attachmentId);
-        return { status: 200, binary: { data, contentType: attachment.contentType }, headers: { 'Content-Disposition': contentDisposition(attachment.filename) } };
+        const { attachment, data } = await services.cases.attachmentContent(
+          principal,
+          params.caseId,
+          params.attachmentId,
+        );
+        return {
+          status: 200,
+          binary: { data, contentType: attachment.contentType },
+          headers: { 'Content-Disposition': contentDisposition(attachment.filename) },
+        };
       },
     ),
   ];

@@ -17,22 +17,39 @@ export function findingRoutes(services: Services) {
         tags: ['findings'],
         roles: READERS,
         params: z.object({ flightId: Uuid }).strict(),
-        responses: { 200: { description: 'Findings, highest score first', schema: z.object({ items: z.array(Finding) }) }, 404: { description: 'No such flight' }, ...problemResponses },
+        responses: {
+          200: { description: 'Findings, highest score first', schema: z.object({ items: z.array(Finding) }) },
+          404: { description: 'No such flight' },
+          ...problemResponses,
+        },
       },
       async ({ params, principal }) => {
         await services.flights.status(principal, params.flightId);
-        return { status: 200, body: { items: (await services.findings.forFlight(principal, params.flightId)).map((f) => toFinding(f, principal)) } };
+        return {
+          status: 200,
+          body: {
+            items: (await services.findings.forFlight(principal, params.flightId)).map((f) => toFinding(f, principal)),
+          },
+        };
       },
     ),
     route(
       {
         method: 'post',
         path: '/flights/:flightId/findings/merge',
-        summary: 'Merge the flight’s detections that no finding holds yet (normally automatic once every photo is done)',
+        summary:
+          'Merge the flight’s detections that no finding holds yet (normally automatic once every photo is done)',
         tags: ['findings'],
         roles: ['admin'],
         params: z.object({ flightId: Uuid }).strict(),
-        responses: { 200: { description: 'Findings created, and detections that joined existing ones', schema: z.object({ created: z.number().int(), joined: z.number().int() }) }, 404: { description: 'No such flight' }, ...problemResponses },
+        responses: {
+          200: {
+            description: 'Findings created, and detections that joined existing ones',
+            schema: z.object({ created: z.number().int(), joined: z.number().int() }),
+          },
+          404: { description: 'No such flight' },
+          ...problemResponses,
+        },
       },
       async ({ params, principal }) => {
         await services.flights.status(principal, params.flightId);
@@ -47,9 +64,16 @@ export function findingRoutes(services: Services) {
         tags: ['findings'],
         roles: READERS,
         params: z.object({ findingId: Uuid }).strict(),
-        responses: { 200: { description: 'The finding', schema: Finding }, 404: { description: 'No such finding' }, ...problemResponses },
+        responses: {
+          200: { description: 'The finding', schema: Finding },
+          404: { description: 'No such finding' },
+          ...problemResponses,
+        },
       },
-      async ({ params, principal }) => ({ status: 200, body: toFinding(await services.findings.get(principal, params.findingId), principal) }),
+      async ({ params, principal }) => ({
+        status: 200,
+        body: toFinding(await services.findings.get(principal, params.findingId), principal),
+      }),
     ),
   ];
 }

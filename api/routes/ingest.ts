@@ -6,7 +6,12 @@ import { isWebhook } from '../middleware/auth.js';
 import { problemResponses } from '../schemas/common.js';
 import { S3Event } from '../schemas/resources.js';
 
-const Outcome = z.object({ objectKey: z.string(), outcome: z.enum(['registered', 'already-registered', 'ignored']), imageId: z.uuid().optional(), reason: z.string().optional() });
+const Outcome = z.object({
+  objectKey: z.string(),
+  outcome: z.enum(['registered', 'already-registered', 'ignored']),
+  imageId: z.uuid().optional(),
+  reason: z.string().optional(),
+});
 
 export function ingestRoutes(services: Services) {
   return [
@@ -19,9 +24,20 @@ export function ingestRoutes(services: Services) {
         roles: ['operator', 'admin'],
         webhook: true,
         body: S3Event,
-        responses: { 200: { description: 'What happened to each record', schema: z.object({ results: z.array(Outcome) }) }, ...problemResponses },
+        responses: {
+          200: { description: 'What happened to each record', schema: z.object({ results: z.array(Outcome) }) },
+          ...problemResponses,
+        },
       },
-      async ({ body, principal }) => ({ status: 200, body: { results: await services.ingest.handleS3Event(body.Records, isWebhook(principal) ? undefined : scopeOf(principal)) } }),
+      async ({ body, principal }) => ({
+        status: 200,
+        body: {
+          results: await services.ingest.handleS3Event(
+            body.Records,
+            isWebhook(principal) ? undefined : scopeOf(principal),
+          ),
+        },
+      }),
     ),
     route(
       {
@@ -31,9 +47,23 @@ export function ingestRoutes(services: Services) {
         tags: ['ingest'],
         roles: ['admin'],
         body: z.object({ prefix: z.string().startsWith('flights/').max(200).optional() }).strict(),
-        responses: { 200: { description: 'Counts', schema: z.object({ listed: z.number().int(), registered: z.number().int(), requeued: z.number().int(), ignored: z.number().int() }) }, ...problemResponses },
+        responses: {
+          200: {
+            description: 'Counts',
+            schema: z.object({
+              listed: z.number().int(),
+              registered: z.number().int(),
+              requeued: z.number().int(),
+              ignored: z.number().int(),
+            }),
+          },
+          ...problemResponses,
+        },
       },
-      async ({ body, principal }) => ({ status: 200, body: await services.ingest.reconcile(body.prefix ?? 'flights/', scopeOf(principal)) }),
+      async ({ body, principal }) => ({
+        status: 200,
+        body: await services.ingest.reconcile(body.prefix ?? 'flights/', scopeOf(principal)),
+      }),
     ),
   ];
 }

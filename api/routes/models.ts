@@ -13,18 +13,26 @@ export function modelRoutes(services: Services) {
       {
         method: 'get',
         path: '/models',
-        summary: 'The detection models with every class: hazard, threshold, whether it ships enabled and why not, and whether it is live for your organisation',
+        summary:
+          'The detection models with every class: hazard, threshold, whether it ships enabled and why not, and whether it is live for your organisation',
         tags: ['models'],
         roles: ALL_ROLES,
-        responses: { 200: { description: 'The models, the active one first', schema: z.object({ items: z.array(ModelState) }) }, ...problemResponses },
+        responses: {
+          200: { description: 'The models, the active one first', schema: z.object({ items: z.array(ModelState) }) },
+          ...problemResponses,
+        },
       },
-      async ({ principal }) => ({ status: 200, body: { items: (await services.modelClasses.models(principal)).map(toModelState) } }),
+      async ({ principal }) => ({
+        status: 200,
+        body: { items: (await services.modelClasses.models(principal)).map(toModelState) },
+      }),
     ),
     route(
       {
         method: 'put',
         path: '/models/:model/classes/:class',
-        summary: 'Enable or disable a class for your organisation, with a note (audited); the next merge of a flight follows it',
+        summary:
+          'Enable or disable a class for your organisation, with a note (audited); the next merge of a flight follows it',
         tags: ['models'],
         roles: ['admin'],
         params: z.object({ model: z.string().min(1).max(200), class: z.string().min(1).max(200) }).strict(),
@@ -36,7 +44,10 @@ export function modelRoutes(services: Services) {
           ...problemResponses,
         },
       },
-      async ({ params, body, principal }) => ({ status: 200, body: toModelClassState(await services.modelClasses.setEnabled(principal, params.model, params.class, body)) }),
+      async ({ params, body, principal }) => ({
+        status: 200,
+        body: toModelClassState(await services.modelClasses.setEnabled(principal, params.model, params.class, body)),
+      }),
     ),
   ];
 }

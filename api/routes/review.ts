@@ -3,7 +3,18 @@ import type { Services } from '../../pipeline/container.js';
 import type { DecisionOutcome } from '../../pipeline/services/review.js';
 import { route } from '../contract.js';
 import { Cursor, decodeCursor, encodeCursor, Limit, problemResponses, Timestamp, Uuid } from '../schemas/common.js';
-import { CaseRef, Detection, Image, Lease, MissedHazard, NewMissedHazard, Position, RegionPrefix, Review, ReviewDecision } from '../schemas/resources.js';
+import {
+  CaseRef,
+  Detection,
+  Image,
+  Lease,
+  MissedHazard,
+  NewMissedHazard,
+  Position,
+  RegionPrefix,
+  Review,
+  ReviewDecision,
+} from '../schemas/resources.js';
 import { toCaseRef, toDetection, toImage, toMissedHazard, toQueueItem, toReview } from '../serialize.js';
 
 const ALL_ROLES = ['operator', 'reviewer', 'regulator', 'admin'] as const;
@@ -21,7 +32,10 @@ const DecisionResult = z.object({
 const decisionResponses = {
   201: { description: 'Decision recorded', schema: DecisionResult },
   200: { description: 'The same decision by the same reviewer was already recorded', schema: DecisionResult },
-  403: { ...problemResponses[403], description: 'You flew this flight or uploaded its photos (separation of duties), or your role may not review' },
+  403: {
+    ...problemResponses[403],
+    description: 'You flew this flight or uploaded its photos (separation of duties), or your role may not review',
+  },
   404: { description: 'No such finding in your organisation and region' },
   409: { description: 'Already decided differently, held open by another reviewer, or not the best view' },
   422: { description: 'Unknown class for relabel, or a rejection without a reason' },
@@ -45,7 +59,11 @@ export function reviewRoutes(services: Services) {
         tags: ['images'],
         roles: ALL_ROLES,
         params: z.object({ imageId: Uuid }).strict(),
-        responses: { 200: { description: 'Image', schema: z.object({ image: Image, detections: z.array(Detection) }) }, 404: { description: 'No such image' }, ...problemResponses },
+        responses: {
+          200: { description: 'Image', schema: z.object({ image: Image, detections: z.array(Detection) }) },
+          404: { description: 'No such image' },
+          ...problemResponses,
+        },
       },
       async ({ params, principal }) => {
         const { image, detections } = await services.images.get(principal, params.imageId);
@@ -56,13 +74,21 @@ export function reviewRoutes(services: Services) {
       {
         method: 'get',
         path: '/images/:imageId/original',
-        summary: 'A short-lived presigned URL for the original photo, exactly as uploaded (each one given out is audited)',
+        summary:
+          'A short-lived presigned URL for the original photo, exactly as uploaded (each one given out is audited)',
         tags: ['images'],
         roles: ALL_ROLES,
         params: z.object({ imageId: Uuid }).strict(),
-        responses: { 200: { description: 'URL', schema: z.object({ url: z.url(), expiresAt: Timestamp }) }, 404: { description: 'No such image' }, ...problemResponses },
+        responses: {
+          200: { description: 'URL', schema: z.object({ url: z.url(), expiresAt: Timestamp }) },
+          404: { description: 'No such image' },
+          ...problemResponses,
+        },
       },
-      async ({ params, principal }) => ({ status: 200, body: await services.images.originalUrl(principal, params.imageId) }),
+      async ({ params, principal }) => ({
+        status: 200,
+        body: await services.images.originalUrl(principal, params.imageId),
+      }),
     ),
     route(
       {
@@ -72,12 +98,30 @@ export function reviewRoutes(services: Services) {
         tags: ['images'],
         roles: ALL_ROLES,
         params: z.object({ imageId: Uuid }).strict(),
-        query: z.object({ all: z.enum(['true', 'false']).default('false').describe('Also draw detections below their threshold'), boxes: z.enum(['true', 'false']).default('true').describe('false: the photo alone (the workstation draws its own boxes)') }).strict(),
-        responses: { 200: { description: 'JPEG', contentType: 'image/jpeg' }, 404: { description: 'No such image or not processed' }, ...problemResponses },
+        query: z
+          .object({
+            all: z.enum(['true', 'false']).default('false').describe('Also draw detections below their threshold'),
+            boxes: z
+              .enum(['true', 'false'])
+              .default('true')
+              .describe('false: the photo alone (the workstation draws its own boxes)'),
+          })
+          .strict(),
+        responses: {
+          200: { description: 'JPEG', contentType: 'image/jpeg' },
+          404: { description: 'No such image or not processed' },
+          ...problemResponses,
+        },
       },
       async ({ params, query, principal }) => ({
         status: 200,
-        binary: { data: await services.images.preview(principal, params.imageId, { includeBelowThreshold: query.all === 'true', boxes: query.boxes === 'true' }), contentType: 'image/jpeg' },
+        binary: {
+          data: await services.images.preview(principal, params.imageId, {
+            includeBelowThreshold: query.all === 'true',
+            boxes: query.boxes === 'true',
+          }),
+          contentType: 'image/jpeg',
+        },
         headers: { 'Cache-Control': 'private, max-age=60' },
       }),
     ),
@@ -89,7 +133,11 @@ export function reviewRoutes(services: Services) {
         tags: ['images'],
         roles: ALL_ROLES,
         params: z.object({ detectionId: Uuid }).strict(),
-        responses: { 200: { description: 'JPEG', contentType: 'image/jpeg' }, 404: { description: 'No such detection' }, ...problemResponses },
+        responses: {
+          200: { description: 'JPEG', contentType: 'image/jpeg' },
+          404: { description: 'No such detection' },
+          ...problemResponses,
+        },
       },
       async ({ params, principal }) => ({
         status: 200,
@@ -101,7 +149,8 @@ export function reviewRoutes(services: Services) {
       {
         method: 'get',
         path: '/review/queue',
-        summary: 'Findings awaiting a decision in your organisation and region, highest score first, with counts; findings of flights you flew are left out',
+        summary:
+          'Findings awaiting a decision in your organisation and region, highest score first, with counts; findings of flights you flew are left out',
         tags: ['review'],
         roles: ['reviewer', 'admin'],
         query: z
@@ -138,14 +187,23 @@ export function reviewRoutes(services: Services) {
                     createdAt: Timestamp,
                   }),
                   detection: Detection.describe('The best view, which the decision is made on'),
-                  image: z.object({ id: Uuid, filename: z.string().nullable(), width: z.number().int().nullable(), height: z.number().int().nullable() }),
+                  image: z.object({
+                    id: Uuid,
+                    filename: z.string().nullable(),
+                    width: z.number().int().nullable(),
+                    height: z.number().int().nullable(),
+                  }),
                   lease: Lease.nullable(),
                 }),
               ),
               counts: z.object({
                 total: z.number().int().describe('Findings matching every filter'),
-                byHazard: z.array(z.object({ hazardCode: z.string(), className: z.string(), count: z.number().int() })).describe('Under every filter but the hazard'),
-                bySeverity: z.object({ major: z.number().int(), general: z.number().int() }).describe('Under every filter but the severity'),
+                byHazard: z
+                  .array(z.object({ hazardCode: z.string(), className: z.string(), count: z.number().int() }))
+                  .describe('Under every filter but the hazard'),
+                bySeverity: z
+                  .object({ major: z.number().int(), general: z.number().int() })
+                  .describe('Under every filter but the severity'),
               }),
               nextCursor: z.string().nullable(),
             }),
@@ -154,29 +212,51 @@ export function reviewRoutes(services: Services) {
         },
       },
       async ({ query, principal }) => {
-        const page = await services.review.queue(principal, { ...query, after: decodeCursor(query.cursor, QueueCursor) });
-        return { status: 200, body: { items: page.items.map(toQueueItem), counts: page.counts, nextCursor: page.next ? encodeCursor(page.next) : null } };
+        const page = await services.review.queue(principal, {
+          ...query,
+          after: decodeCursor(query.cursor, QueueCursor),
+        });
+        return {
+          status: 200,
+          body: {
+            items: page.items.map(toQueueItem),
+            counts: page.counts,
+            nextCursor: page.next ? encodeCursor(page.next) : null,
+          },
+        };
       },
     ),
     route(
       {
         method: 'post',
         path: '/findings/:findingId/lease',
-        summary: 'Open a finding for review: hold it for REVIEW_LEASE_SECONDS (renew by calling again) so no one else decides it meanwhile',
+        summary:
+          'Open a finding for review: hold it for REVIEW_LEASE_SECONDS (renew by calling again) so no one else decides it meanwhile',
         tags: ['review'],
         roles: ['reviewer'],
         params: z.object({ findingId: Uuid }).strict(),
         responses: {
           200: { description: 'You hold it until expiresAt', schema: Lease.extend({ findingId: Uuid }) },
           ...problemResponses,
-          403: { ...problemResponses[403], description: 'You flew this flight or uploaded its photos, or your role may not review' },
+          403: {
+            ...problemResponses[403],
+            description: 'You flew this flight or uploaded its photos, or your role may not review',
+          },
           404: { description: 'No such finding' },
           409: { description: 'Another reviewer holds it (context names them and until when), or it was decided' },
         },
       },
       async ({ params, principal }) => {
         const lease = await services.review.lease(principal, params.findingId);
-        return { status: 200, body: { findingId: lease.findingId, holder: lease.holder, expiresAt: lease.expiresAt.toISOString(), mine: lease.mine } };
+        return {
+          status: 200,
+          body: {
+            findingId: lease.findingId,
+            holder: lease.holder,
+            expiresAt: lease.expiresAt.toISOString(),
+            mine: lease.mine,
+          },
+        };
       },
     ),
     route(
@@ -187,7 +267,11 @@ export function reviewRoutes(services: Services) {
         tags: ['review'],
         roles: ['reviewer'],
         params: z.object({ findingId: Uuid }).strict(),
-        responses: { 204: { description: 'Released (or you did not hold it)' }, 404: { description: 'No such finding' }, ...problemResponses },
+        responses: {
+          204: { description: 'Released (or you did not hold it)' },
+          404: { description: 'No such finding' },
+          ...problemResponses,
+        },
       },
       async ({ params, principal }) => {
         await services.review.release(principal, params.findingId);
@@ -198,7 +282,8 @@ export function reviewRoutes(services: Services) {
       {
         method: 'post',
         path: '/findings/:findingId/decision',
-        summary: 'Confirm, reject (with a reason) or relabel a finding; confirm and relabel put it into a case against its site',
+        summary:
+          'Confirm, reject (with a reason) or relabel a finding; confirm and relabel put it into a case against its site',
         tags: ['review'],
         roles: ['reviewer'],
         params: z.object({ findingId: Uuid }).strict(),
@@ -235,7 +320,13 @@ export function reviewRoutes(services: Services) {
         roles: ['reviewer'],
         params: z.object({ imageId: Uuid }).strict(),
         body: NewMissedHazard,
-        responses: { 201: { description: 'Recorded', schema: MissedHazard }, 404: { description: 'No such image' }, 409: { description: 'Not processed yet' }, 422: { description: 'Unknown class or a box outside the photo' }, ...problemResponses },
+        responses: {
+          201: { description: 'Recorded', schema: MissedHazard },
+          404: { description: 'No such image' },
+          409: { description: 'Not processed yet' },
+          422: { description: 'Unknown class or a box outside the photo' },
+          ...problemResponses,
+        },
       },
       async ({ params, body, principal }) => {
         return { status: 201, body: toMissedHazard(await services.review.markMissed(principal, params.imageId, body)) };
@@ -248,15 +339,37 @@ export function reviewRoutes(services: Services) {
         summary: "Hazards reviewers marked that the model missed, oldest first: your organisation's training labels",
         tags: ['review'],
         roles: ['reviewer', 'admin'],
-        query: z.object({ flightId: Uuid.optional(), imageId: Uuid.optional(), limit: Limit, cursor: Cursor.optional() }).strict(),
-        responses: { 200: { description: 'A page of marks', schema: z.object({ items: z.array(MissedHazard), nextCursor: z.string().nullable() }) }, ...problemResponses },
+        query: z
+          .object({ flightId: Uuid.optional(), imageId: Uuid.optional(), limit: Limit, cursor: Cursor.optional() })
+          .strict(),
+        responses: {
+          200: {
+            description: 'A page of marks',
+            schema: z.object({ items: z.array(MissedHazard), nextCursor: z.string().nullable() }),
+          },
+          ...problemResponses,
+        },
       },
       async ({ query, principal }) => {
         const after = decodeCursor(query.cursor, MissedCursor);
-        const rows = await services.review.listMissed(principal, { flightId: query.flightId, imageId: query.imageId, limit: query.limit + 1, after: after && { createdAt: new Date(after.createdAt), id: after.id } });
+        const rows = await services.review.listMissed(principal, {
+          flightId: query.flightId,
+          imageId: query.imageId,
+          limit: query.limit + 1,
+          after: after && { createdAt: new Date(after.createdAt), id: after.id },
+        });
         const items = rows.slice(0, query.limit);
         const last = items.at(-1);
-        return { status: 200, body: { items: items.map(toMissedHazard), nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null } };
+        return {
+          status: 200,
+          body: {
+            items: items.map(toMissedHazard),
+            nextCursor:
+              rows.length > query.limit && last
+                ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id })
+                : null,
+          },
+        };
       },
     ),
   ];

@@ -1,13 +1,23 @@
 import { z } from 'zod';
 import type { Services } from '../../pipeline/container.js';
-import type { SiteGeometry } from '../../pipeline/domain/sites.js';
 import { route } from '../contract.js';
-import { Crs, Cursor, decodeCursor, encodeCursor, GEOJSON_TYPE, GeoJsonCollection, Limit, problemResponses, Timestamp, Uuid } from '../schemas/common.js';
+import {
+  Crs,
+  Cursor,
+  decodeCursor,
+  encodeCursor,
+  GEOJSON_TYPE,
+  GeoJsonCollection,
+  Limit,
+  problemResponses,
+  Timestamp,
+  Uuid,
+} from '../schemas/common.js';
 import { Site, SiteFeature, SiteImport, SiteRef, toSite } from '../schemas/sites.js';
 
 const SiteCursor = z.object({ createdAt: Timestamp, id: Uuid });
 const READERS = ['reviewer', 'regulator', 'admin'] as const;
-const toNewSite = (f: z.infer<typeof SiteFeature>) => ({ ...f.properties, geometry: f.geometry as SiteGeometry });
+const toNewSite = (f: z.infer<typeof SiteFeature>) => ({ ...f.properties, geometry: f.geometry });
 const outsideRegion = { 422: { description: 'A site outside your region' } } as const;
 
 export function siteRoutes(services: Services) {
@@ -20,9 +30,17 @@ export function siteRoutes(services: Services) {
         tags: ['sites'],
         roles: ['admin'],
         body: SiteFeature,
-        responses: { 201: { description: 'Registered', schema: Site }, 409: { description: 'Credit code already registered' }, ...outsideRegion, ...problemResponses },
+        responses: {
+          201: { description: 'Registered', schema: Site },
+          409: { description: 'Credit code already registered' },
+          ...outsideRegion,
+          ...problemResponses,
+        },
       },
-      async ({ body, principal }) => ({ status: 201, body: toSite((await services.sites.import(principal, [toNewSite(body)]))[0]!) }),
+      async ({ body, principal }) => ({
+        status: 201,
+        body: toSite((await services.sites.import(principal, [toNewSite(body)]))[0]!),
+      }),
     ),
     route(
       {
@@ -32,7 +50,12 @@ export function siteRoutes(services: Services) {
         tags: ['sites'],
         roles: ['admin'],
         body: SiteImport,
-        responses: { 201: { description: 'Imported', schema: z.object({ imported: z.number().int(), ids: z.array(Uuid) }) }, 409: { description: 'Some credit codes already registered' }, ...outsideRegion, ...problemResponses },
+        responses: {
+          201: { description: 'Imported', schema: z.object({ imported: z.number().int(), ids: z.array(Uuid) }) },
+          409: { description: 'Some credit codes already registered' },
+          ...outsideRegion,
+          ...problemResponses,
+        },
       },
       async ({ body, principal }) => {
         const created = await services.sites.import(principal, body.features.map(toNewSite));
@@ -46,15 +69,43 @@ export function siteRoutes(services: Services) {
         summary: 'Sites of your organisation in your region, optionally within a province, city or county code prefix',
         tags: ['sites'],
         roles: READERS,
-        query: z.object({ region: z.string().regex(/^\d{2}(\d{2}(\d{2})?)?$/, 'a 2-, 4- or 6-digit region code prefix').optional(), limit: Limit, cursor: Cursor.optional() }).strict(),
-        responses: { 200: { description: 'A page of sites', schema: z.object({ items: z.array(Site), nextCursor: z.string().nullable() }) }, ...problemResponses },
+        query: z
+          .object({
+            region: z
+              .string()
+              .regex(/^\d{2}(\d{2}(\d{2})?)?$/, 'a 2-, 4- or 6-digit region code prefix')
+              .optional(),
+            limit: Limit,
+            cursor: Cursor.optional(),
+          })
+          .strict(),
+        responses: {
+          200: {
+            description: 'A page of sites',
+            schema: z.object({ items: z.array(Site), nextCursor: z.string().nullable() }),
+          },
+          ...problemResponses,
+        },
       },
       async ({ query, principal }) => {
         const after = decodeCursor(query.cursor, SiteCursor);
-        const rows = await services.sites.list(principal, { regionPrefix: query.region, limit: query.limit + 1, after: after && { createdAt: new Date(after.createdAt), id: after.id } });
+        const rows = await services.sites.list(principal, {
+          regionPrefix: query.region,
+          limit: query.limit + 1,
+          after: after && { createdAt: new Date(after.createdAt), id: after.id },
+        });
         const items = rows.slice(0, query.limit);
         const last = items.at(-1);
-        return { status: 200, body: { items: items.map(toSite), nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null } };
+        return {
+          status: 200,
+          body: {
+            items: items.map(toSite),
+            nextCursor:
+              rows.length > query.limit && last
+                ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id })
+                : null,
+          },
+        };
       },
     ),
     route(
@@ -64,10 +115,30 @@ export function siteRoutes(services: Services) {
         summary: 'Site outlines as GeoJSON, optionally within a region code prefix',
         tags: ['sites', 'geo'],
         roles: READERS,
-        query: z.object({ region: z.string().regex(/^\d{2}(\d{2}(\d{2})?)?$/, 'a 2-, 4- or 6-digit region code prefix').optional(), crs: Crs, limit: z.coerce.number().int().min(1).max(5000).default(1000) }).strict(),
-        responses: { 200: { description: 'FeatureCollection', schema: GeoJsonCollection, contentType: GEOJSON_TYPE }, ...problemResponses },
+        query: z
+          .object({
+            region: z
+              .string()
+              .regex(/^\d{2}(\d{2}(\d{2})?)?$/, 'a 2-, 4- or 6-digit region code prefix')
+              .optional(),
+            crs: Crs,
+            limit: z.coerce.number().int().min(1).max(5000).default(1000),
+          })
+          .strict(),
+        responses: {
+          200: { description: 'FeatureCollection', schema: GeoJsonCollection, contentType: GEOJSON_TYPE },
+          ...problemResponses,
+        },
       },
-      async ({ query, principal }) => ({ status: 200, headers: { 'content-type': GEOJSON_TYPE }, body: await services.sites.geojson(principal, { regionPrefix: query.region, limit: query.limit }, { crs: query.crs }) }),
+      async ({ query, principal }) => ({
+        status: 200,
+        headers: { 'content-type': GEOJSON_TYPE },
+        body: await services.sites.geojson(
+          principal,
+          { regionPrefix: query.region, limit: query.limit },
+          { crs: query.crs },
+        ),
+      }),
     ),
     route(
       {
@@ -76,10 +147,21 @@ export function siteRoutes(services: Services) {
         summary: 'The site whose outline contains a WGS-84 point (the smallest, where outlines nest), or null',
         tags: ['sites'],
         roles: READERS,
-        query: z.object({ lat: z.coerce.number().min(-90).max(90), lon: z.coerce.number().min(-180).max(180) }).strict(),
-        responses: { 200: { description: 'The attributed site, or null for unattributed', schema: z.object({ site: SiteRef.nullable() }) }, ...problemResponses },
+        query: z
+          .object({ lat: z.coerce.number().min(-90).max(90), lon: z.coerce.number().min(-180).max(180) })
+          .strict(),
+        responses: {
+          200: {
+            description: 'The attributed site, or null for unattributed',
+            schema: z.object({ site: SiteRef.nullable() }),
+          },
+          ...problemResponses,
+        },
       },
-      async ({ query, principal }) => ({ status: 200, body: { site: (await services.sites.attribute(principal, query.lat, query.lon)) ?? null } }),
+      async ({ query, principal }) => ({
+        status: 200,
+        body: { site: (await services.sites.attribute(principal, query.lat, query.lon)) ?? null },
+      }),
     ),
     route(
       {
@@ -89,9 +171,16 @@ export function siteRoutes(services: Services) {
         tags: ['sites'],
         roles: READERS,
         params: z.object({ siteId: Uuid }).strict(),
-        responses: { 200: { description: 'The site', schema: Site }, 404: { description: 'No such site' }, ...problemResponses },
+        responses: {
+          200: { description: 'The site', schema: Site },
+          404: { description: 'No such site' },
+          ...problemResponses,
+        },
       },
-      async ({ params, principal }) => ({ status: 200, body: toSite(await services.sites.get(principal, params.siteId)) }),
+      async ({ params, principal }) => ({
+        status: 200,
+        body: toSite(await services.sites.get(principal, params.siteId)),
+      }),
     ),
   ];
 }

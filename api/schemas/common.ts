@@ -4,7 +4,10 @@ import { HttpProblem } from '../middleware/problem.js';
 export const Uuid = z.uuid();
 export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lower-case hex sha256');
 export const Limit = z.coerce.number().int().min(1).max(200).default(50);
-export const Cursor = z.string().max(500).regex(/^[A-Za-z0-9_-]+$/, 'an opaque cursor from a previous page');
+export const Cursor = z
+  .string()
+  .max(500)
+  .regex(/^[A-Za-z0-9_-]+$/, 'an opaque cursor from a previous page');
 
 export const Problem = z.object({
   type: z.string(),
@@ -12,14 +15,24 @@ export const Problem = z.object({
   status: z.number().int(),
   detail: z.string(),
   instance: z.string(),
-  issues: z.array(z.object({ location: z.string(), path: z.string(), message: z.string(), code: z.string() })).optional(),
+  issues: z
+    .array(z.object({ location: z.string(), path: z.string(), message: z.string(), code: z.string() }))
+    .optional(),
   context: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const problemResponses = {
-  400: { description: 'Invalid request (problem+json listing each issue)', schema: Problem, contentType: 'application/problem+json' },
+  400: {
+    description: 'Invalid request (problem+json listing each issue)',
+    schema: Problem,
+    contentType: 'application/problem+json',
+  },
   401: { description: 'Missing or unknown API token', schema: Problem, contentType: 'application/problem+json' },
-  403: { description: 'The token’s role may not call this route', schema: Problem, contentType: 'application/problem+json' },
+  403: {
+    description: 'The token’s role may not call this route',
+    schema: Problem,
+    contentType: 'application/problem+json',
+  },
 } as const;
 
 export function encodeCursor(value: unknown): string {
@@ -32,7 +45,9 @@ export function decodeCursor<T>(cursor: string | undefined, schema: z.ZodType<T>
   try {
     return schema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
   } catch {
-    throw new HttpProblem(400, 'Bad Request', 'the cursor is not one this API gave out', [{ location: 'query', path: 'cursor', message: 'unknown cursor', code: 'invalid_cursor' }]);
+    throw new HttpProblem(400, 'Bad Request', 'the cursor is not one this API gave out', [
+      { location: 'query', path: 'cursor', message: 'unknown cursor', code: 'invalid_cursor' },
+    ]);
   }
 }
 
@@ -44,9 +59,18 @@ export const Crs = z.enum(['wgs84', 'gcj02']).default('wgs84');
 export const GeoJsonCollection = z
   .object({
     type: z.literal('FeatureCollection'),
-    coordinateSystem: z.literal('GCJ-02').optional().describe('Present only when coordinates were converted for Chinese base maps'),
+    coordinateSystem: z
+      .literal('GCJ-02')
+      .optional()
+      .describe('Present only when coordinates were converted for Chinese base maps'),
     bbox: z.array(z.number()).length(4).optional(),
-    features: z.array(z.object({ type: z.literal('Feature'), geometry: z.record(z.string(), z.unknown()), properties: z.record(z.string(), z.unknown()).nullable() })),
+    features: z.array(
+      z.object({
+        type: z.literal('Feature'),
+        geometry: z.record(z.string(), z.unknown()),
+        properties: z.record(z.string(), z.unknown()).nullable(),
+      }),
+    ),
   })
   .describe('RFC 7946 GeoJSON');
 

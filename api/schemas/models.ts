@@ -10,14 +10,24 @@ export const ModelClassCard = z.object({
   severity: z.enum(['major', 'general']).nullable(),
   threshold: z.number(),
   enabledByDefault: z.boolean().describe('Whether the model ships the class live (manifest "enabled")'),
-  disabledReason: z.string().nullable().describe('Why the model ships the class disabled, e.g. too few real test instances to measure it'),
+  disabledReason: z
+    .string()
+    .nullable()
+    .describe('Why the model ships the class disabled, e.g. too few real test instances to measure it'),
 });
 
 export const ModelClassState = ModelClassCard.extend({
   live: z.boolean().describe('Whether its flagged detections become findings for review in your organisation'),
-  decidedBy: z.enum(['no_hazard_code', 'override', 'manifest']).describe('What decided `live`: the class flags no hazard, your organisation’s override, or the model’s default'),
+  decidedBy: z
+    .enum(['no_hazard_code', 'override', 'manifest'])
+    .describe('What decided `live`: the class flags no hazard, your organisation’s override, or the model’s default'),
   override: z
-    .object({ enabled: z.boolean(), note: z.string(), changedBy: z.object({ userId: Uuid, name: z.string() }), changedAt: Timestamp })
+    .object({
+      enabled: z.boolean(),
+      note: z.string(),
+      changedBy: z.object({ userId: Uuid, name: z.string() }),
+      changedAt: Timestamp,
+    })
     .nullable()
     .describe('Your organisation’s decision, when an admin made one'),
 });
@@ -34,7 +44,11 @@ export const ModelState = z.object({
 export const ClassChange = z
   .object({
     enabled: z.boolean(),
-    note: z.string().trim().min(CLASS_NOTE_MIN_LENGTH, `say why, in at least ${CLASS_NOTE_MIN_LENGTH} characters`).max(2000),
+    note: z
+      .string()
+      .trim()
+      .min(CLASS_NOTE_MIN_LENGTH, `say why, in at least ${CLASS_NOTE_MIN_LENGTH} characters`)
+      .max(2000),
   })
   .strict();
 
@@ -50,4 +64,11 @@ export const toModelClassState = (c: ModelClassView): z.infer<typeof ModelClassS
   override: c.override && { ...c.override, changedAt: c.override.changedAt.toISOString() },
 });
 
-export const toModelState = (m: ModelView): z.infer<typeof ModelState> => ({ name: m.name, version: m.version, file: m.file, sha256: m.sha256, active: m.active, classes: m.classes.map(toModelClassState) });
+export const toModelState = (m: ModelView): z.infer<typeof ModelState> => ({
+  name: m.name,
+  version: m.version,
+  file: m.file,
+  sha256: m.sha256,
+  active: m.active,
+  classes: m.classes.map(toModelClassState),
+});

@@ -24,13 +24,18 @@ export const CreateFlight = z
     name: z.string().trim().min(1).max(200),
     siteName: z.string().trim().min(1).max(200).optional(),
     notes: z.string().max(4000).optional(),
-    regionCode: RegionPrefix.optional().describe('Where it is flown; your own region by default, and it must lie within it'),
+    regionCode: RegionPrefix.optional().describe(
+      'Where it is flown; your own region by default, and it must lie within it',
+    ),
   })
   .strict();
 
 export const FlightStatus = z.object({
   flight: Flight,
-  images: z.object({ ...Object.fromEntries(IMAGE_STATUSES.map((s) => [s, z.number().int()])), total: z.number().int() }),
+  images: z.object({
+    ...Object.fromEntries(IMAGE_STATUSES.map((s) => [s, z.number().int()])),
+    total: z.number().int(),
+  }),
   done: z.boolean(),
   failures: z.array(z.object({ imageId: Uuid, filename: z.string().nullable(), reason: z.string().nullable() })),
   detections: z.array(
@@ -38,12 +43,16 @@ export const FlightStatus = z.object({
       className: z.string(),
       state: z.string(),
       count: z.number().int(),
-      live: z.boolean().describe('Whether the class is reviewed in the flight’s organisation; flagged detections of a class that is not live are stored but make no findings (GET /models says why)'),
+      live: z
+        .boolean()
+        .describe(
+          'Whether the class is reviewed in the flight’s organisation; flagged detections of a class that is not live are stored but make no findings (GET /models says why)',
+        ),
     }),
   ),
 });
 
-export const Capture = z.record(z.string(), z.unknown());
+const Capture = z.record(z.string(), z.unknown());
 
 export const Image = z.object({
   id: Uuid,
@@ -55,7 +64,10 @@ export const Image = z.object({
   width: z.number().int().nullable(),
   height: z.number().int().nullable(),
   capture: Capture.nullable(),
-  footprint: z.array(z.object({ lat: z.number(), lon: z.number() })).nullable().describe('Ground footprint, a closed WGS-84 ring'),
+  footprint: z
+    .array(z.object({ lat: z.number(), lon: z.number() }))
+    .nullable()
+    .describe('Ground footprint, a closed WGS-84 ring'),
   geoReason: z.string().nullable().describe('Why the photo could not be placed on the ground'),
   status: z.enum(IMAGE_STATUSES),
   failureReason: z.string().nullable(),
@@ -79,7 +91,10 @@ export const Detection = z.object({
       lat: z.number(),
       lon: z.number(),
       errorM: z.number().describe('horizontal error, 1 sigma, metres'),
-      polygon: z.array(z.object({ lat: z.number(), lon: z.number() })).nullable().describe('The ground under the box, a closed ring'),
+      polygon: z
+        .array(z.object({ lat: z.number(), lon: z.number() }))
+        .nullable()
+        .describe('The ground under the box, a closed ring'),
     })
     .nullable()
     .describe('Where the detection lies on the ground (WGS-84), when its photo could be placed'),
@@ -107,7 +122,15 @@ export const UploadRequest = z
   .strict();
 
 export const UploadTicket = z.discriminatedUnion('status', [
-  z.object({ filename: z.string(), status: z.literal('upload'), objectKey: z.string(), method: z.literal('PUT'), url: z.url(), headers: z.record(z.string(), z.string()), expiresAt: Timestamp }),
+  z.object({
+    filename: z.string(),
+    status: z.literal('upload'),
+    objectKey: z.string(),
+    method: z.literal('PUT'),
+    url: z.url(),
+    headers: z.record(z.string(), z.string()),
+    expiresAt: Timestamp,
+  }),
   z.object({ filename: z.string(), status: z.literal('already-uploaded'), objectKey: z.string() }),
 ]);
 
@@ -132,11 +155,13 @@ export const Review = z.object({
   createdAt: Timestamp,
 });
 
-export const Lease = z.object({ holder: z.string(), expiresAt: Timestamp, mine: z.boolean() }).describe('Who has the finding open for review');
+export const Lease = z
+  .object({ holder: z.string(), expiresAt: Timestamp, mine: z.boolean() })
+  .describe('Who has the finding open for review');
 
 export const Position = z.object({ lat: z.number(), lon: z.number(), errorM: z.number() });
 
-export const SiteSummary = z.object({ id: Uuid, name: z.string(), creditCode: z.string(), regionCode: z.string() });
+const SiteSummary = z.object({ id: Uuid, name: z.string(), creditCode: z.string(), regionCode: z.string() });
 
 export const Case = z.object({
   id: Uuid,
@@ -156,7 +181,14 @@ export const Case = z.object({
   updatedAt: Timestamp,
 });
 
-export const CaseRef = z.object({ id: Uuid, reference: z.string(), status: z.enum(CASE_STATUSES), siteId: Uuid.nullable(), findingsCount: z.number().int(), hazardCodes: z.array(z.string()) });
+export const CaseRef = z.object({
+  id: Uuid,
+  reference: z.string(),
+  status: z.enum(CASE_STATUSES),
+  siteId: Uuid.nullable(),
+  findingsCount: z.number().int(),
+  hazardCodes: z.array(z.string()),
+});
 
 export const CaseEvent = z.object({
   id: z.number().int(),
@@ -171,7 +203,15 @@ export const CaseEvent = z.object({
   at: Timestamp,
 });
 
-export const Attachment = z.object({ id: Uuid, filename: z.string(), contentType: z.string(), sha256: Sha256, sizeBytes: z.number().int(), uploadedBy: z.string(), createdAt: Timestamp });
+export const Attachment = z.object({
+  id: Uuid,
+  filename: z.string(),
+  contentType: z.string(),
+  sha256: Sha256,
+  sizeBytes: z.number().int(),
+  uploadedBy: z.string(),
+  createdAt: Timestamp,
+});
 
 export const CaseTransition = z
   .object({
@@ -206,8 +246,6 @@ export const NewMissedHazard = z
   })
   .strict();
 
-export { FINDING_STATUSES };
-
 /** MinIO's bucket notification body (webhook target). Extra fields MinIO adds are allowed. */
 export const S3Event = z.looseObject({
   EventName: z.string().optional(),
@@ -218,7 +256,12 @@ export const S3Event = z.looseObject({
         eventName: z.string(),
         s3: z.looseObject({
           bucket: z.looseObject({ name: z.string() }),
-          object: z.looseObject({ key: z.string().min(1), size: z.number().optional(), eTag: z.string().optional(), userMetadata: z.record(z.string(), z.string()).optional() }),
+          object: z.looseObject({
+            key: z.string().min(1),
+            size: z.number().optional(),
+            eTag: z.string().optional(),
+            userMetadata: z.record(z.string(), z.string()).optional(),
+          }),
         }),
       }),
     )
@@ -237,10 +280,14 @@ export const Finding = z.object({
   status: z.enum(FINDING_STATUSES),
   decidedAt: Timestamp.nullable(),
   lease: Lease.nullable(),
-  recurringOf: Uuid.nullable().describe('The earlier finding of the same hazard at the same site, within the recurrence window'),
+  recurringOf: Uuid.nullable().describe(
+    'The earlier finding of the same hazard at the same site, within the recurrence window',
+  ),
   bestScore: z.number(),
   viewCount: z.number().int(),
-  views: z.array(z.object({ rank: z.number().int(), merit: z.number(), detection: Detection })).describe('Every photo showing it, best evidence first'),
+  views: z
+    .array(z.object({ rank: z.number().int(), merit: z.number(), detection: Detection }))
+    .describe('Every photo showing it, best evidence first'),
   createdAt: Timestamp,
 });
 
@@ -268,7 +315,9 @@ export const CaseSummary = z.object({
   total: z.number().int(),
   overdue: z.number().int(),
   byStatus: z.record(z.string(), z.number().int()),
-  byHazard: z.record(z.string(), z.number().int()).describe('Cases holding each hazard (a case with two hazards counts under both)'),
+  byHazard: z
+    .record(z.string(), z.number().int())
+    .describe('Cases holding each hazard (a case with two hazards counts under both)'),
   byRegion: z.record(z.string(), z.number().int()),
   byMonth: z.record(z.string(), z.number().int()).describe('By month of filing, YYYY-MM in timeZone'),
   timeZone: z.string(),

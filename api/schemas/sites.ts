@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { creditCodeProblem, geometryProblems, regionCodes, type SiteGeometry } from '../../pipeline/domain/sites.js';
+import { creditCodeProblem, geometryProblems, regionCodes } from '../../pipeline/domain/sites.js';
 import { Timestamp, Uuid } from './common.js';
 
 /** [longitude, latitude], WGS-84, as GeoJSON (RFC 7946) orders them. */
@@ -12,13 +12,15 @@ const Position = z
 const BBox = z.array(z.number()).min(4).max(6).optional();
 const Ring = z.array(Position).min(3).max(10_000);
 const Polygon = z.object({ type: z.literal('Polygon'), coordinates: z.array(Ring).min(1).max(100) }).strict();
-const MultiPolygon = z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(Ring).min(1).max(100)).min(1).max(100) }).strict();
+const MultiPolygon = z
+  .object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(Ring).min(1).max(100)).min(1).max(100) })
+  .strict();
 
-export const SiteGeometrySchema = z.discriminatedUnion('type', [Polygon, MultiPolygon]).superRefine((geometry, ctx) => {
-  for (const problem of geometryProblems(geometry as SiteGeometry)) ctx.addIssue({ code: 'custom', message: problem });
+const SiteGeometrySchema = z.discriminatedUnion('type', [Polygon, MultiPolygon]).superRefine((geometry, ctx) => {
+  for (const problem of geometryProblems(geometry)) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-export const SiteProperties = z
+const SiteProperties = z
   .object({
     name: z.string().trim().min(1).max(200),
     /** Unified social credit code (统一社会信用代码), checked against its check character. */
@@ -34,13 +36,25 @@ export const SiteProperties = z
     /** County-level administrative division code (GB/T 2260), six digits. */
     regionCode: z.string().regex(/^\d{6}$/, 'a six-digit administrative division code'),
     contact: z
-      .object({ name: z.string().trim().max(100).optional(), phone: z.string().trim().max(40).optional(), email: z.email().optional() })
+      .object({
+        name: z.string().trim().max(100).optional(),
+        phone: z.string().trim().max(40).optional(),
+        email: z.email().optional(),
+      })
       .strict()
       .default({}),
   })
   .strict();
 
-export const SiteFeature = z.object({ type: z.literal('Feature'), properties: SiteProperties, geometry: SiteGeometrySchema, id: z.union([z.string(), z.number()]).optional(), bbox: BBox }).strict();
+export const SiteFeature = z
+  .object({
+    type: z.literal('Feature'),
+    properties: SiteProperties,
+    geometry: SiteGeometrySchema,
+    id: z.union([z.string(), z.number()]).optional(),
+    bbox: BBox,
+  })
+  .strict();
 
 export const SiteImport = z
   .object({ type: z.literal('FeatureCollection'), features: z.array(SiteFeature).min(1).max(5000), bbox: BBox })
@@ -49,7 +63,12 @@ export const SiteImport = z
     const seen = new Map<string, number>();
     collection.features.forEach((f, i) => {
       const first = seen.get(f.properties.creditCode);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['features', i, 'properties', 'creditCode'], message: `the same credit code as features[${first}]` });
+      if (first !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['features', i, 'properties', 'creditCode'],
+          message: `the same credit code as features[${first}]`,
+        });
       else seen.set(f.properties.creditCode, i);
     });
   });
@@ -68,7 +87,16 @@ export const Site = z.object({
 
 export const SiteRef = z.object({ id: Uuid, name: z.string(), creditCode: z.string(), regionCode: z.string() });
 
-export function toSite(row: { id: string; name: string; creditCode: string; industry: string; regionCode: string; contact: unknown; geometry: unknown; createdAt: Date }): z.infer<typeof Site> {
+export function toSite(row: {
+  id: string;
+  name: string;
+  creditCode: string;
+  industry: string;
+  regionCode: string;
+  contact: unknown;
+  geometry: unknown;
+  createdAt: Date;
+}): z.infer<typeof Site> {
   return {
     id: row.id,
     name: row.name,

@@ -16,7 +16,9 @@ export async function runAuditVerify(): Promise<number> {
       console.log(`audit trail intact: ${verdict.entries} chained entries, head ${headHash}${before}`);
       return 0;
     }
-    console.error(`audit trail broken at position ${verdict.position} (entry id ${verdict.entryId}): ${verdict.problem}${before}`);
+    console.error(
+      `audit trail broken at position ${verdict.position} (entry id ${verdict.entryId}): ${verdict.problem}${before}`,
+    );
     return 1;
   } finally {
     await admin.close();

@@ -63,17 +63,27 @@ export async function runDetect(argv: string[], defaultModel: string): Promise<n
     return 0;
   }
   const problems: string[] = [];
-  const number = (name: string, text: string | undefined, min: number, max: number, integer = false): number | undefined => {
+  const number = (
+    name: string,
+    text: string | undefined,
+    min: number,
+    max: number,
+    integer = false,
+  ): number | undefined => {
     if (text === undefined) return undefined;
     const value = Number(text);
-    if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) problems.push(`--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not "${text}"`);
+    if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value)))
+      problems.push(`--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not "${text}"`);
     return value;
   };
   const tileSize = number('tile-size', values['tile-size'], 32, 100_000, true);
   const overlap = number('overlap', values.overlap, 0, 0.9);
   const conf = number('conf', values.conf, 0.001, 0.999);
   const threads = number('threads', values.threads, 1, 64, true) ?? os.availableParallelism();
-  if (positionals.length !== 1) problems.push(positionals.length === 0 ? 'give one image or folder' : `give one image or folder, not ${positionals.length}`);
+  if (positionals.length !== 1)
+    problems.push(
+      positionals.length === 0 ? 'give one image or folder' : `give one image or folder, not ${positionals.length}`,
+    );
   const target = positionals[0];
   if (target !== undefined && !existsSync(target)) problems.push(`${target} does not exist`);
   if (problems.length > 0) {
@@ -81,7 +91,10 @@ export async function runDetect(argv: string[], defaultModel: string): Promise<n
     return 2;
   }
   const photos = statSync(target!).isDirectory()
-    ? (await readdir(target!)).filter((f) => IMAGE_EXTENSIONS.test(f)).sort().map((f) => path.join(target!, f))
+    ? (await readdir(target!))
+        .filter((f) => IMAGE_EXTENSIONS.test(f))
+        .sort()
+        .map((f) => path.join(target!, f))
     : [target!];
   if (photos.length === 0) {
     console.error(`error: no images (${IMAGE_EXTENSIONS.source}) in ${target}`);
@@ -91,7 +104,11 @@ export async function runDetect(argv: string[], defaultModel: string): Promise<n
   tuneDecodingForThroughput();
   let pool: InferencePool;
   try {
-    pool = await InferencePool.start({ modelDir: path.resolve(values.model ?? defaultModel), threads, intraOpThreads: 1 });
+    pool = await InferencePool.start({
+      modelDir: path.resolve(values.model ?? defaultModel),
+      threads,
+      intraOpThreads: 1,
+    });
   } catch (error) {
     console.error(`error: ${error instanceof ModelLoadError ? error.message : String(error)}`);
     return 1;
@@ -130,10 +147,18 @@ export async function runDetect(argv: string[], defaultModel: string): Promise<n
     const done = results.filter((r): r is PhotoResult => r !== undefined);
     const seconds = (performance.now() - started) / 1000;
     if (values.json) {
-      console.log(JSON.stringify({ model: modelSummary(spec), photos: done.map((r) => photoJson(r, spec)), failures, seconds: round(seconds) }, null, 2));
+      console.log(
+        JSON.stringify(
+          { model: modelSummary(spec), photos: done.map((r) => photoJson(r, spec)), failures, seconds: round(seconds) },
+          null,
+          2,
+        ),
+      );
     } else {
       const total = done.reduce((n, r) => n + r.detections.length, 0);
-      console.log(`\n${done.length} photo(s), ${total} detection(s) in ${seconds.toFixed(1)} s${failures.length ? `; ${failures.length} failed` : ''}${values.annotate ? `; annotated photos in ${values.annotate}` : ''}`);
+      console.log(
+        `\n${done.length} photo(s), ${total} detection(s) in ${seconds.toFixed(1)} s${failures.length ? `; ${failures.length} failed` : ''}${values.annotate ? `; annotated photos in ${values.annotate}` : ''}`,
+      );
     }
   } finally {
     await pool.close();
@@ -161,16 +186,29 @@ function describeModel(spec: ModelSpec): string {
 }
 
 function formatResult(result: PhotoResult, spec: ModelSpec): string {
-  const lines = [`${result.source}  ${result.width}×${result.height}  ${result.detections.length} detection(s)  ${result.latencyMs.toFixed(0)} ms`];
+  const lines = [
+    `${result.source}  ${result.width}×${result.height}  ${result.detections.length} detection(s)  ${result.latencyMs.toFixed(0)} ms`,
+  ];
   for (const d of result.detections) {
     const hazard = spec.classes[d.classIndex]?.hazardCode;
-    lines.push(`  ${d.className.padEnd(20)} ${d.score.toFixed(3)}  [${[d.x1, d.y1, d.x2, d.y2].map((v) => Math.round(v)).join(', ')}]${hazard ? `  ${hazard}` : ''}`);
+    lines.push(
+      `  ${d.className.padEnd(20)} ${d.score.toFixed(3)}  [${[d.x1, d.y1, d.x2, d.y2].map((v) => Math.round(v)).join(', ')}]${hazard ? `  ${hazard}` : ''}`,
+    );
   }
   return lines.join('\n');
 }
 
 function modelSummary(spec: ModelSpec) {
-  return { name: spec.name, version: spec.version, sha256: spec.sha256, format: spec.format, boxes: spec.boxes, input: spec.input, tiling: spec.tiling, provenance: spec.provenance };
+  return {
+    name: spec.name,
+    version: spec.version,
+    sha256: spec.sha256,
+    format: spec.format,
+    boxes: spec.boxes,
+    input: spec.input,
+    tiling: spec.tiling,
+    provenance: spec.provenance,
+  };
 }
 
 function photoJson(result: PhotoResult, spec: ModelSpec) {
@@ -189,10 +227,21 @@ function photoJson(result: PhotoResult, spec: ModelSpec) {
 }
 
 async function annotate(result: PhotoResult, spec: ModelSpec, dir: string): Promise<void> {
-  const boxes = result.detections.map((d) => ({ ...d, label: `${d.className} ${d.score.toFixed(2)}`, colour: classColour(d.classIndex) }));
+  const boxes = result.detections.map((d) => ({
+    ...d,
+    label: `${d.className} ${d.score.toFixed(2)}`,
+    colour: classColour(d.classIndex),
+  }));
   const overlay = Buffer.from(boxesOverlaySvg(result.width, result.height, boxes));
   const out = path.join(dir, `${path.basename(result.source).replace(/\.[^.]+$/, '')}.jpg`);
-  await writeFile(out, await sharp(result.source).rotate().composite([{ input: overlay, top: 0, left: 0 }]).jpeg({ quality: 90 }).toBuffer());
+  await writeFile(
+    out,
+    await sharp(result.source)
+      .rotate()
+      .composite([{ input: overlay, top: 0, left: 0 }])
+      .jpeg({ quality: 90 })
+      .toBuffer(),
+  );
 }
 
 function round(value: number, digits = 2): number {

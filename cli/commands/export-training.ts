@@ -60,7 +60,9 @@ export async function runExportTraining(argv: string[]): Promise<number> {
   try {
     const organisation = await container.tokens.resolveOrganisation(values.org);
     const model = container.activeModel;
-    console.log(`classes of ${model.card.name} ${model.card.version} (${model.source === 'activation' ? 'activated' : 'MODEL_DIR'}): ${model.card.classes.map((c) => c.name).join(', ')}`);
+    console.log(
+      `classes of ${model.card.name} ${model.card.version} (${model.source === 'activation' ? 'activated' : 'MODEL_DIR'}): ${model.card.classes.map((c) => c.name).join(', ')}`,
+    );
     const { manifest, directory, manifestSha256 } = await container.trainingExport.export({
       organisation: { id: organisation.id, name: organisation.name },
       since: since!,
@@ -76,14 +78,28 @@ export async function runExportTraining(argv: string[]): Promise<number> {
       },
     });
     const c = manifest.counts;
-    const classes = Object.entries(c.boxesByClass).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+    const classes =
+      Object.entries(c.boxesByClass)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ') || 'none';
     console.log(
       [
         `exported ${c.images.train + c.images.val} images from ${c.photosExported} of ${c.reviewedPhotos} reviewed photos of ${organisation.name} to ${directory}`,
         `  train ${c.images.train} (${c.negativeImages.train} hazard-free), val ${c.images.val} (${c.negativeImages.val} hazard-free); flights: train ${manifest.split.flights.train}, val ${manifest.split.flights.val}`,
         `  boxes: ${classes}; ${c.maskedRegions} undecided regions greyed out`,
-        `  decisions in the window: ${Object.entries(c.decisions).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
-        ...(manifest.skipped.length ? [`  skipped ${manifest.skipped.length} photos: ${manifest.skipped.slice(0, 3).map((s) => s.reason).join('; ')}${manifest.skipped.length > 3 ? '; …' : ''}`] : []),
+        `  decisions in the window: ${
+          Object.entries(c.decisions)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ') || 'none'
+        }`,
+        ...(manifest.skipped.length
+          ? [
+              `  skipped ${manifest.skipped.length} photos: ${manifest.skipped
+                .slice(0, 3)
+                .map((s) => s.reason)
+                .join('; ')}${manifest.skipped.length > 3 ? '; …' : ''}`,
+            ]
+          : []),
         `  export.json sha256 ${manifestSha256} (in the audit trail as training.exported)`,
       ].join('\n'),
     );

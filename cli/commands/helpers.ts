@@ -9,7 +9,9 @@ import { createLogger, type Logger } from '../../pipeline/logger.js';
  */
 export function parseWhen(text: string | undefined, option: string, problems: string[]): Date | undefined {
   if (text === undefined) return undefined;
-  const ok = /^\d{4}-\d{2}-\d{2}$/.test(text) || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text);
+  const ok =
+    /^\d{4}-\d{2}-\d{2}$/.test(text) ||
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text);
   const date = new Date(text);
   if (!ok || Number.isNaN(date.getTime())) {
     problems.push(`--${option} must be a date (2025-03-01, UTC) or an ISO 8601 time with its zone, not "${text}"`);
@@ -33,9 +35,17 @@ export function commandLogger(config: Config): Logger {
   return createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, 'hazardscope-cli', 'stderr');
 }
 
-export function numberOption(name: string, text: string | undefined, min: number, max: number, integer: boolean, problems: string[]): number | undefined {
+export function numberOption(
+  name: string,
+  text: string | undefined,
+  min: number,
+  max: number,
+  integer: boolean,
+  problems: string[],
+): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) problems.push(`--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not "${text}"`);
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value)))
+    problems.push(`--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not "${text}"`);
   return value;
 }

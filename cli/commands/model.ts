@@ -58,8 +58,15 @@ export async function runModel(argv: string[]): Promise<number> {
   if (command === 'activate') {
     const admin = await createAdminContainer(config);
     try {
-      const { row, replaced } = await admin.models.activate({ directory: values.model!, note: values.note?.trim() || null, by: actorOf(values.by), configDir: config.MODEL_DIR });
-      console.log(`activated ${row.modelName} ${row.modelVersion} (sha256 ${row.sha256}) in ${row.directory}, replacing ${describe(replaced)}.\nThe API and workers use it from their next start.`);
+      const { row, replaced } = await admin.models.activate({
+        directory: values.model!,
+        note: values.note?.trim() || null,
+        by: actorOf(values.by),
+        configDir: config.MODEL_DIR,
+      });
+      console.log(
+        `activated ${row.modelName} ${row.modelVersion} (sha256 ${row.sha256}) in ${row.directory}, replacing ${describe(replaced)}.\nThe API and workers use it from their next start.`,
+      );
       return 0;
     } finally {
       await admin.close();
@@ -90,19 +97,69 @@ export async function runModel(argv: string[]): Promise<number> {
     const window = { organisationId: organisation.id, since: since ?? new Date(0), until: until ?? null };
     const photos = (await container.reviewed.list(window)).slice(0, maxPhotos);
     if (photos.length === 0) {
-      console.error(`error: ${organisation.name} has no reviewed photos${since ? ` decided since ${since.toISOString()}` : ''}: nothing to score the models on`);
+      console.error(
+        `error: ${organisation.name} has no reviewed photos${since ? ` decided since ${since.toISOString()}` : ''}: nothing to score the models on`,
+      );
       return 1;
     }
-    const result = await evaluateOnReviewed(container.reviewed, photos, window, detectors, config.MAX_IMAGE_PIXELS, (done, total) => {
-      if (!values.json && (done % 10 === 0 || done === total)) process.stderr.write(`${done}/${total} photos\n`);
-    });
+    const result = await evaluateOnReviewed(
+      container.reviewed,
+      photos,
+      window,
+      detectors,
+      config.MAX_IMAGE_PIXELS,
+      (done, total) => {
+        if (!values.json && (done % 10 === 0 || done === total)) process.stderr.write(`${done}/${total} photos\n`);
+      },
+    );
     const models = [
       { role: 'active', card: active.card, directory: active.directory, score: result.scores[0]! },
-      { role: 'candidate', card: { name: detectors[1]!.spec.name, version: detectors[1]!.spec.version, sha256: detectors[1]!.spec.sha256, file: detectors[1]!.spec.file, classes: detectors[1]!.spec.classes }, directory: candidateDir, score: result.scores[1]! },
+      {
+        role: 'candidate',
+        card: {
+          name: detectors[1]!.spec.name,
+          version: detectors[1]!.spec.version,
+          sha256: detectors[1]!.spec.sha256,
+          file: detectors[1]!.spec.file,
+          classes: detectors[1]!.spec.classes,
+        },
+        directory: candidateDir,
+        score: result.scores[1]!,
+      },
     ];
-    await container.models.recordEvaluation({ by: actorOf(values.by), organisationId: organisation.id, since: since?.toISOString() ?? null, until: until?.toISOString() ?? null, photos: result.photos, models: models.map((m) => ({ role: m.role, card: m.card, directory: m.directory, summary: headline(m.score) })) });
+    await container.models.recordEvaluation({
+      by: actorOf(values.by),
+      organisationId: organisation.id,
+      since: since?.toISOString() ?? null,
+      until: until?.toISOString() ?? null,
+      photos: result.photos,
+      models: models.map((m) => ({ role: m.role, card: m.card, directory: m.directory, summary: headline(m.score) })),
+    });
     if (values.json) {
-      console.log(JSON.stringify({ organisation: { id: organisation.id, name: organisation.name }, since: since?.toISOString() ?? null, until: until?.toISOString() ?? null, photos: result.photos, skipped: result.skipped, truths: result.truths, classes: result.classes, activeSource: { source: active.source, reason: active.reason }, models: models.map((m) => ({ role: m.role, name: m.card.name, version: m.card.version, sha256: m.card.sha256, directory: m.directory, score: m.score })) }, null, 1));
+      console.log(
+        JSON.stringify(
+          {
+            organisation: { id: organisation.id, name: organisation.name },
+            since: since?.toISOString() ?? null,
+            until: until?.toISOString() ?? null,
+            photos: result.photos,
+            skipped: result.skipped,
+            truths: result.truths,
+            classes: result.classes,
+            activeSource: { source: active.source, reason: active.reason },
+            models: models.map((m) => ({
+              role: m.role,
+              name: m.card.name,
+              version: m.card.version,
+              sha256: m.card.sha256,
+              directory: m.directory,
+              score: m.score,
+            })),
+          },
+          null,
+          1,
+        ),
+      );
       return 0;
     }
     console.log(
@@ -134,7 +191,9 @@ async function list(config: Config): Promise<number> {
     if (rows.length === 0) console.log('no model was ever activated');
     for (const r of rows) {
       const inUse = active.source === 'activation' && active.activation?.id === r.id ? '*' : ' ';
-      console.log(`${inUse} ${r.activatedAt.toISOString()}  ${r.modelName} ${r.modelVersion}  sha256 ${r.sha256.slice(0, 12)}…  ${r.directory}  by ${r.activatedBy}${r.note ? `  "${r.note}"` : ''}`);
+      console.log(
+        `${inUse} ${r.activatedAt.toISOString()}  ${r.modelName} ${r.modelVersion}  sha256 ${r.sha256.slice(0, 12)}…  ${r.directory}  by ${r.activatedBy}${r.note ? `  "${r.note}"` : ''}`,
+      );
     }
     return 0;
   } finally {
@@ -148,5 +207,12 @@ function describe(active: ActiveModel): string {
 
 function headline(score: ReviewedScore): Record<string, number> {
   const r = (n: number) => Math.round(n * 1000) / 1000;
-  return { recall30: r(score.all.iou30.recall), precision30: r(score.all.iou30.precision), recall50: r(score.all.iou50.recall), precision50: r(score.all.iou50.precision), falseAlarmsPerPhoto: r(score.all.falseAlarmsPerPhoto), rejectedRaised: score.all.rejectedRaised };
+  return {
+    recall30: r(score.all.iou30.recall),
+    precision30: r(score.all.iou30.precision),
+    recall50: r(score.all.iou50.recall),
+    precision50: r(score.all.iou50.precision),
+    falseAlarmsPerPhoto: r(score.all.falseAlarmsPerPhoto),
+    rejectedRaised: score.all.rejectedRaised,
+  };
 }

@@ -18,7 +18,12 @@ export const TOKEN_USAGE = `usage:
 export async function runToken(
   command: string,
   arg: string | undefined,
-  values: { name?: string | undefined; role?: string | undefined; org?: string | undefined; region?: string | undefined },
+  values: {
+    name?: string | undefined;
+    role?: string | undefined;
+    org?: string | undefined;
+    region?: string | undefined;
+  },
   usage: string,
 ): Promise<number> {
   const config = loadConfig(process.env);
@@ -33,12 +38,20 @@ export async function runToken(
           console.error(problems.map((p) => `error: ${p}`).join('\n'));
           return 2;
         }
-        const created = await admin.tokens.create({ name: values.name!.trim(), role: values.role as Role, organisation: values.org, regionCode: values.region }, 'cli');
-        console.log(`created ${values.role} token for "${values.name}" of ${created.organisation.name}, region ${created.regionCode || 'all'} (id ${created.id})\n\n  ${created.token}\n\nIt is shown only now; store it safely.`);
+        const created = await admin.tokens.create(
+          { name: values.name!.trim(), role: values.role as Role, organisation: values.org, regionCode: values.region },
+          'cli',
+        );
+        console.log(
+          `created ${values.role} token for "${values.name}" of ${created.organisation.name}, region ${created.regionCode || 'all'} (id ${created.id})\n\n  ${created.token}\n\nIt is shown only now; store it safely.`,
+        );
         return 0;
       }
       case 'list':
-        for (const t of await admin.tokens.list()) console.log(`${t.id}  ${t.role.padEnd(9)}  ${t.revokedAt ? 'revoked' : 'active '}  ${t.name}  (${t.organisation}, region ${t.regionCode || 'all'})`);
+        for (const t of await admin.tokens.list())
+          console.log(
+            `${t.id}  ${t.role.padEnd(9)}  ${t.revokedAt ? 'revoked' : 'active '}  ${t.name}  (${t.organisation}, region ${t.regionCode || 'all'})`,
+          );
         return 0;
       case 'revoke':
         if (!arg) {

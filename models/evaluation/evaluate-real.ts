@@ -4,8 +4,25 @@
  * the markdown table for the model card.
  */
 import type { Detector } from '../../pipeline/inference/detector.js';
-import { aerialAlarms, boxCounts, falseAlarms, helmetsFlagged, pickThreshold, type RealDetection, type RealPhoto, scoreClass } from './real-metrics.js';
-import { classMapping, detectAll, fixtureDronePhotos, loadRealSet, type RealSet, type RealSetPhoto, toModelClasses } from './real-set.js';
+import {
+  aerialAlarms,
+  boxCounts,
+  falseAlarms,
+  helmetsFlagged,
+  pickThreshold,
+  type RealDetection,
+  type RealPhoto,
+  scoreClass,
+} from './real-metrics.js';
+import {
+  classMapping,
+  detectAll,
+  fixtureDronePhotos,
+  loadRealSet,
+  type RealSet,
+  type RealSetPhoto,
+  toModelClasses,
+} from './real-set.js';
 
 export const SCORE_FLOOR = 0.05;
 /** A class is measured on real photos only with at least this many real test instances. */
@@ -29,12 +46,17 @@ export interface Prepared {
   photos: RealSetPhoto[];
 }
 
-export async function prepare(detector: Detector, options: RealOptions, split: 'val' | 'test'): Promise<Prepared | null> {
+export async function prepare(
+  detector: Detector,
+  options: RealOptions,
+  split: 'val' | 'test',
+): Promise<Prepared | null> {
   const set = await loadRealSet(options.dir, split, options.limitPerSource);
   if (!set) return null;
   const modelClasses = detector.spec.classes.map((c) => c.name);
   let photos = toModelClasses(set.photos, classMapping(set.classes, modelClasses));
-  if (split === 'test') photos = [...photos, ...fixtureDronePhotos(options.fixturesDir, options.fixtureFiles, hazardIndices(detector))];
+  if (split === 'test')
+    photos = [...photos, ...fixtureDronePhotos(options.fixturesDir, options.fixtureFiles, hazardIndices(detector))];
   return { set, photos };
 }
 
@@ -61,24 +83,54 @@ export async function calibrateOnReal(detector: Detector, options: RealOptions):
   if (!prepared) return chosen;
   const detections = await detectAll(detector, prepared.photos, SCORE_FLOOR, 'real val');
   for (const c of hazardIndices(detector)) {
-    const instances = prepared.photos.reduce((n, p) => n + (p.annotated.includes(c) ? p.boxes.filter((b) => b.classIndex === c).length : 0), 0);
+    const instances = prepared.photos.reduce(
+      (n, p) => n + (p.annotated.includes(c) ? p.boxes.filter((b) => b.classIndex === c).length : 0),
+      0,
+    );
     if (instances < MIN_REAL_TEST_INSTANCES) continue;
     const megapixels = aerialAlarms(c, 1, prepared.photos, []).megapixels;
     const allowed = Math.floor(megapixels * AERIAL_ALARMS_PER_MEGAPIXEL);
     const rows = SWEEP.map((t) => {
       const b = boxCounts(c, t, prepared.photos, detections, 0.3);
-      return { threshold: t, f1: (2 * b.precision * b.recall) / (b.precision + b.recall || 1), aerialAlarms: aerialAlarms(c, t, prepared.photos, detections).alarms };
+      return {
+        threshold: t,
+        f1: (2 * b.precision * b.recall) / (b.precision + b.recall || 1),
+        aerialAlarms: aerialAlarms(c, t, prepared.photos, detections).alarms,
+      };
     });
     const best = pickThreshold(rows, allowed);
-    chosen.set(c, { threshold: best.threshold, instances, f1: best.f1, aerial: { alarms: best.aerialAlarms, allowed, megapixels: Math.round(megapixels * 10) / 10, withinBudget: best.withinBudget } });
+    chosen.set(c, {
+      threshold: best.threshold,
+      instances,
+      f1: best.f1,
+      aerial: {
+        alarms: best.aerialAlarms,
+        allowed,
+        megapixels: Math.round(megapixels * 10) / 10,
+        withinBudget: best.withinBudget,
+      },
+    });
   }
   return chosen;
 }
 
 export interface RealReport {
   sources: RealSet['sources'];
-  classes: Array<{ name: string; threshold: number; instances: number; photosWithClass: number; iou30: ReturnType<typeof boxCounts>; iou50: ReturnType<typeof boxCounts>; imageRecall: number; objectSidePx: { p10: number; median: number; p90: number } | null; bySource: Record<string, { instances: number; recall30: number; precision30: number }> }>;
-  falseAlarms: { aerial: ReturnType<typeof falseAlarms> & { byClassName: Record<string, number> }; ground: ReturnType<typeof falseAlarms> & { byClassName: Record<string, number> } };
+  classes: Array<{
+    name: string;
+    threshold: number;
+    instances: number;
+    photosWithClass: number;
+    iou30: ReturnType<typeof boxCounts>;
+    iou50: ReturnType<typeof boxCounts>;
+    imageRecall: number;
+    objectSidePx: { p10: number; median: number; p90: number } | null;
+    bySource: Record<string, { instances: number; recall30: number; precision30: number }>;
+  }>;
+  falseAlarms: {
+    aerial: ReturnType<typeof falseAlarms> & { byClassName: Record<string, number> };
+    ground: ReturnType<typeof falseAlarms> & { byClassName: Record<string, number> };
+  };
   helmets: ReturnType<typeof helmetsFlagged> | null;
   /** Test photos the decoder refused (truncated web JPEGs), left out of every figure. */
   undecodable?: string[];
@@ -90,7 +142,10 @@ export async function evaluateOnReal(detector: Detector, options: RealOptions): 
   const skipped: string[] = [];
   const detections = await detectAll(detector, prepared.photos, SCORE_FLOOR, 'real test', skipped);
   const gone = new Set(skipped);
-  return { ...scoreReal(detector, { ...prepared, photos: prepared.photos.filter((p) => !gone.has(p.id)) }, detections), undecodable: skipped };
+  return {
+    ...scoreReal(detector, { ...prepared, photos: prepared.photos.filter((p) => !gone.has(p.id)) }, detections),
+    undecodable: skipped,
+  };
 }
 
 export function scoreReal(detector: Detector, prepared: Prepared, detections: RealDetection[]): RealReport {
@@ -103,19 +158,35 @@ export function scoreReal(detector: Detector, prepared: Prepared, detections: Re
     for (const source of new Set(prepared.photos.map((p) => p.source))) {
       const subset = prepared.photos.filter((p) => p.source === source);
       const b = boxCounts(i, c.threshold, subset, detections, 0.3);
-      if (b.truths > 0) bySource[source] = { instances: b.truths, recall30: round(b.recall), precision30: round(b.precision) };
+      if (b.truths > 0)
+        bySource[source] = { instances: b.truths, recall30: round(b.recall), precision30: round(b.precision) };
     }
-    return { name: c.name, threshold: c.threshold, ...s, objectSidePx: objectSides(prepared.photos, i, spec.input.width), bySource };
+    return {
+      name: c.name,
+      threshold: c.threshold,
+      ...s,
+      objectSidePx: objectSides(prepared.photos, i, spec.input.width),
+      bySource,
+    };
   });
-  const named = (r: ReturnType<typeof falseAlarms>) => ({ ...r, byClassName: Object.fromEntries(Object.entries(r.byClass).map(([k, v]) => [spec.classes[Number(k)]!.name, v])) });
+  const named = (r: ReturnType<typeof falseAlarms>) => ({
+    ...r,
+    byClassName: Object.fromEntries(Object.entries(r.byClass).map(([k, v]) => [spec.classes[Number(k)]!.name, v])),
+  });
   const helmet = spec.classes.findIndex((c) => c.name === 'helmet');
   const bare = spec.classes.findIndex((c) => c.name === 'no_helmet');
   const withHelmets: RealPhoto[] = helmet >= 0 ? prepared.photos : toHelmetless(prepared);
   return {
     sources: prepared.set.sources,
     classes,
-    falseAlarms: { aerial: named(falseAlarms(prepared.photos, detections, thresholds, flagged, true)), ground: named(falseAlarms(prepared.photos, detections, thresholds, flagged, false)) },
-    helmets: bare >= 0 ? helmetsFlagged(helmet >= 0 ? helmet : HELMET_PLACEHOLDER, bare, thresholds[bare]!, withHelmets, detections) : null,
+    falseAlarms: {
+      aerial: named(falseAlarms(prepared.photos, detections, thresholds, flagged, true)),
+      ground: named(falseAlarms(prepared.photos, detections, thresholds, flagged, false)),
+    },
+    helmets:
+      bare >= 0
+        ? helmetsFlagged(helmet >= 0 ? helmet : HELMET_PLACEHOLDER, bare, thresholds[bare]!, withHelmets, detections)
+        : null,
   };
 }
 
@@ -131,7 +202,11 @@ function toHelmetless(prepared: Prepared): RealPhoto[] {
 }
 
 /** The long side of labelled objects as the model sees them (a photo no larger than the input is letterboxed to it). */
-function objectSides(photos: readonly RealSetPhoto[], classIndex: number, inputSide: number): RealReport['classes'][number]['objectSidePx'] {
+function objectSides(
+  photos: readonly RealSetPhoto[],
+  classIndex: number,
+  inputSide: number,
+): RealReport['classes'][number]['objectSidePx'] {
   const sides: number[] = [];
   for (const p of photos) {
     const k = p.width && Math.max(p.width, p.height) <= inputSide ? inputSide / Math.max(p.width, p.height) : 1;
@@ -143,8 +218,13 @@ function objectSides(photos: readonly RealSetPhoto[], classIndex: number, inputS
   return { p10: at(0.1), median: at(0.5), p90: at(0.9) };
 }
 
-export function realTable(report: RealReport, enabled: ReadonlyMap<string, { enabled: boolean; reason?: string }>): string {
-  const used = Object.entries(report.sources).map(([s, v]) => `${s} ${v.used}${v.used < v.available ? ` of ${v.available}` : ''}`).join(', ');
+export function realTable(
+  report: RealReport,
+  enabled: ReadonlyMap<string, { enabled: boolean; reason?: string }>,
+): string {
+  const used = Object.entries(report.sources)
+    .map(([s, v]) => `${s} ${v.used}${v.used < v.available ? ` of ${v.available}` : ''}`)
+    .join(', ');
   const fmt = (n: number) => n.toFixed(2);
   const rows = report.classes
     .filter((c) => c.instances > 0 || c.name !== 'helmet')
@@ -156,9 +236,16 @@ export function realTable(report: RealReport, enabled: ReadonlyMap<string, { ena
         ? `| ${c.name} | ${c.threshold} | ${live} | 0 | — | — | — | — | — | — |`
         : `| ${c.name} | ${c.threshold} | ${live} | ${c.instances} | ${fmt(c.iou30.recall)} | ${fmt(c.iou30.precision)} | ${fmt(c.iou50.recall)} | ${fmt(c.iou50.precision)} | ${fmt(c.imageRecall)} | ${size} |`;
     });
-  const live = (r: RealReport['falseAlarms']['aerial']) => Object.entries(r.byClassName).reduce((n, [k, v]) => n + (enabled.get(k)?.enabled ? v : 0), 0);
+  const live = (r: RealReport['falseAlarms']['aerial']) =>
+    Object.entries(r.byClassName).reduce((n, [k, v]) => n + (enabled.get(k)?.enabled ? v : 0), 0);
   const fa = (r: RealReport['falseAlarms']['aerial']) =>
-    `**${r.photos ? (live(r) / r.photos).toFixed(2) : '—'}** per photo from the classes on by default, ${r.perPhoto.toFixed(2)} from all (${r.alarms} on ${r.photos} photos${r.alarms ? `: ${Object.entries(r.byClassName).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''})`;
+    `**${r.photos ? (live(r) / r.photos).toFixed(2) : '—'}** per photo from the classes on by default, ${r.perPhoto.toFixed(2)} from all (${r.alarms} on ${r.photos} photos${
+      r.alarms
+        ? `: ${Object.entries(r.byClassName)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`
+        : ''
+    })`;
   return [
     `Real test photos (${used}${report.undecodable?.length ? `; ${report.undecodable.length} that do not decode left out` : ''}); default thresholds; boxes matched one to one.`,
     '',
@@ -167,13 +254,20 @@ export function realTable(report: RealReport, enabled: ReadonlyMap<string, { ena
     ...rows,
     '',
     `False alarms on hazard-free photos, tiled as in the pipeline: aerial ${fa(report.falseAlarms.aerial)}; ground ${fa(report.falseAlarms.ground)}.`,
-    report.helmets ? `Heads wearing helmets flagged as no_helmet: ${report.helmets.flagged} of ${report.helmets.helmets} (${(report.helmets.rate * 100).toFixed(1)}%).` : '',
+    report.helmets
+      ? `Heads wearing helmets flagged as no_helmet: ${report.helmets.flagged} of ${report.helmets.helmets} (${(report.helmets.rate * 100).toFixed(1)}%).`
+      : '',
     '',
     'Per source (recall / precision at IoU 0.3):',
     '',
     ...report.classes
       .filter((c) => Object.keys(c.bySource).length)
-      .map((c) => `- ${c.name}: ${Object.entries(c.bySource).map(([s, v]) => `${s} ${v.recall30.toFixed(2)} / ${v.precision30.toFixed(2)} (${v.instances})`).join('; ')}`),
+      .map(
+        (c) =>
+          `- ${c.name}: ${Object.entries(c.bySource)
+            .map(([s, v]) => `${s} ${v.recall30.toFixed(2)} / ${v.precision30.toFixed(2)} (${v.instances})`)
+            .join('; ')}`,
+      ),
   ].join('\n');
 }
 

@@ -4,7 +4,13 @@
  * labels.
  */
 import type { Detector } from '../../pipeline/inference/detector.js';
-import { OriginalUnavailableError, type PhotoRow, type ReviewedPhoto, type ReviewedPhotoService, type TrainingWindow } from '../../pipeline/services/reviewed-photos.js';
+import {
+  OriginalUnavailableError,
+  type PhotoRow,
+  type ReviewedPhoto,
+  type ReviewedPhotoService,
+  type TrainingWindow,
+} from '../../pipeline/services/reviewed-photos.js';
 import { type NamedDetection, type ReviewedScore, type ReviewedTruth, scoreOnReviewed } from './reviewed-metrics.js';
 
 export interface ReviewedEvaluation {
@@ -65,8 +71,19 @@ export async function evaluateOnReviewed(
       // As the worker: classes that flag nothing are not decoded, so they cannot crowd hazards out.
       const thresholds = detector.spec.classes.map((c) => (c.hazardCode ? c.threshold : Number.POSITIVE_INFINITY));
       const result = await detector.detectEncoded(bytes, { thresholds }, maxImagePixels);
-      if (result.width !== photo.width || result.height !== photo.height) mismatch = `decodes to ${result.width}×${result.height}, not the ${photo.width}×${photo.height} its labels are in`;
-      found.push(result.detections.map((d) => ({ photo: photo.id, className: d.className, score: d.score, x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2 })));
+      if (result.width !== photo.width || result.height !== photo.height)
+        mismatch = `decodes to ${result.width}×${result.height}, not the ${photo.width}×${photo.height} its labels are in`;
+      found.push(
+        result.detections.map((d) => ({
+          photo: photo.id,
+          className: d.className,
+          score: d.score,
+          x1: d.x1,
+          y1: d.y1,
+          x2: d.x2,
+          y2: d.y2,
+        })),
+      );
     }
     if (mismatch) {
       skipped.push({ imageId: photo.id, reason: mismatch });
@@ -80,7 +97,11 @@ export async function evaluateOnReviewed(
     photos: truths.length,
     skipped,
     classes,
-    truths: { positives: truths.reduce((n, t) => n + t.truths.length, 0), falseAlarms: truths.reduce((n, t) => n + t.falseAlarms.length, 0), unknown: truths.reduce((n, t) => n + t.unknown.length, 0) },
+    truths: {
+      positives: truths.reduce((n, t) => n + t.truths.length, 0),
+      falseAlarms: truths.reduce((n, t) => n + t.falseAlarms.length, 0),
+      unknown: truths.reduce((n, t) => n + t.unknown.length, 0),
+    },
     scores: detections.map((list) => scoreOnReviewed(classes, truths, list)),
   };
 }

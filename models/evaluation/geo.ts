@@ -38,18 +38,38 @@ const { values } = parseArgs({
 
 tuneDecodingForThroughput();
 const work = await mkdtemp(path.join(os.tmpdir(), 'geo-evaluate-'));
-const pool = await InferencePool.start({ modelDir: path.resolve(values.model!), threads: os.availableParallelism(), intraOpThreads: 1 });
-const totals = { trueDetections: 0, squaredError: 0, hazards: 0, detectedHazards: 0, exactlyOne: 0, findings: 0, duplicates: 0, falseFindings: 0 };
+const pool = await InferencePool.start({
+  modelDir: path.resolve(values.model),
+  threads: os.availableParallelism(),
+  intraOpThreads: 1,
+});
+const totals = {
+  trueDetections: 0,
+  squaredError: 0,
+  hazards: 0,
+  detectedHazards: 0,
+  exactlyOne: 0,
+  findings: 0,
+  duplicates: 0,
+  falseFindings: 0,
+};
 const started = performance.now();
 try {
   for (let f = 0; f < Number(values.flights); f++) {
     const seed = Number(values.seed) + f;
     const dir = path.join(work, `flight-${seed}`);
-    const truth: FlightGroundTruth = await generateFlight({ seed, outDir: dir, altitudeM: Number(values.altitude), site: values.site as SiteSize });
+    const truth: FlightGroundTruth = await generateFlight({
+      seed,
+      outDir: dir,
+      altitudeM: Number(values.altitude),
+      site: values.site as SiteSize,
+    });
     const plane = new LocalTangentPlane(truth.site.origin);
     const hazards = truth.hazards.map((h) => ({ ...h, at: plane.toEastNorth(h.position) }));
     const placed: Array<PlacedDetection & { hazard?: string; whole: boolean }> = [];
-    const sources = await Promise.all(truth.photos.map(async (p) => ({ name: p.file, bytes: await readFile(path.join(dir, p.file)) })));
+    const sources = await Promise.all(
+      truth.photos.map(async (p) => ({ name: p.file, bytes: await readFile(path.join(dir, p.file)) })),
+    );
     const results = await detectMany(pool, sources, { inFlight: 2 });
     for (const [i, result] of results.entries()) {
       if (!result) continue;
@@ -119,10 +139,18 @@ try {
   }
   const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
   console.log('');
-  console.log(`${values.flights} flights at ${values.altitude} m (${values.site} sites, ${values.gnss ? 'plain GNSS: 1.5 m offset per flight, 0.3 m jitter per photo' : 'RTK positions as generated'}), ${((performance.now() - started) / 1000).toFixed(0)} s:`);
-  console.log(`  ground points of true detections (whole views): RMS ${Math.sqrt(totals.squaredError / Math.max(1, totals.trueDetections)).toFixed(3)} m over ${totals.trueDetections}`);
-  console.log(`  true hazards mapping to exactly one finding: ${totals.exactlyOne}/${totals.detectedHazards} detected = ${pct(totals.exactlyOne, totals.detectedHazards)} (${totals.detectedHazards}/${totals.hazards} hazards detected at all)`);
-  console.log(`  findings duplicating another's hazard: ${totals.duplicates}/${totals.findings} = ${pct(totals.duplicates, totals.findings)}; findings matching no hazard: ${totals.falseFindings}`);
+  console.log(
+    `${values.flights} flights at ${values.altitude} m (${values.site} sites, ${values.gnss ? 'plain GNSS: 1.5 m offset per flight, 0.3 m jitter per photo' : 'RTK positions as generated'}), ${((performance.now() - started) / 1000).toFixed(0)} s:`,
+  );
+  console.log(
+    `  ground points of true detections (whole views): RMS ${Math.sqrt(totals.squaredError / Math.max(1, totals.trueDetections)).toFixed(3)} m over ${totals.trueDetections}`,
+  );
+  console.log(
+    `  true hazards mapping to exactly one finding: ${totals.exactlyOne}/${totals.detectedHazards} detected = ${pct(totals.exactlyOne, totals.detectedHazards)} (${totals.detectedHazards}/${totals.hazards} hazards detected at all)`,
+  );
+  console.log(
+    `  findings duplicating another's hazard: ${totals.duplicates}/${totals.findings} = ${pct(totals.duplicates, totals.findings)}; findings matching no hazard: ${totals.falseFindings}`,
+  );
 } finally {
   await pool.close();
   await rm(work, { recursive: true, force: true });
@@ -138,7 +166,10 @@ function degradeToGnss(capture: CaptureRecord, seed: number, photo: number): Cap
   const plane = new LocalTangentPlane({ lat: capture.latitude, lon: capture.longitude });
   const heading = (seed * 137.5 * Math.PI) / 180;
   const jitter = (k: number) => Math.sin(seed * 12.9898 + photo * 78.233 + k) * 0.3;
-  const moved = plane.toLatLon({ east: 1.5 * Math.sin(heading) + jitter(1), north: 1.5 * Math.cos(heading) + jitter(2) });
+  const moved = plane.toLatLon({
+    east: 1.5 * Math.sin(heading) + jitter(1),
+    north: 1.5 * Math.cos(heading) + jitter(2),
+  });
   const { rtkFlag: _, ...rest } = capture;
   return { ...rest, latitude: moved.lat, longitude: moved.lon, sources: capture.sources };
 }

@@ -16,7 +16,12 @@ const box = (image: string, x: number, extra: Partial<GroundTruthBox & ScoredBox
 describe('detection metrics', () => {
   it('when every ground truth is found before any false alarm, then AP is 1', () => {
     const truths = [box('a', 0), box('a', 50), box('b', 0)];
-    const dets = [box('a', 0, { score: 0.9 }), box('a', 51, { score: 0.8 }), box('b', 1, { score: 0.7 }), box('b', 200, { score: 0.1 })];
+    const dets = [
+      box('a', 0, { score: 0.9 }),
+      box('a', 51, { score: 0.8 }),
+      box('b', 1, { score: 0.7 }),
+      box('b', 200, { score: 0.1 }),
+    ];
     expect(evaluateClass(0, truths, dets).ap50).toBeCloseTo(1);
   });
 
@@ -31,7 +36,11 @@ describe('detection metrics', () => {
   });
 
   it('when a detection lands on a difficult object, then it counts neither way', () => {
-    const m = evaluateClass(0, [box('a', 0), box('a', 100, { difficult: true })], [box('a', 100, { score: 0.95 }), box('a', 0, { score: 0.9 })]);
+    const m = evaluateClass(
+      0,
+      [box('a', 0), box('a', 100, { difficult: true })],
+      [box('a', 100, { score: 0.95 }), box('a', 0, { score: 0.9 })],
+    );
     expect(m.groundTruth).toBe(1);
     expect(m.ap50).toBeCloseTo(1);
   });

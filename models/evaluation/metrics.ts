@@ -24,7 +24,12 @@ export interface ClassMetrics {
   curve: Array<{ score: number; precision: number; recall: number }>;
 }
 
-export function evaluateClass(classIndex: number, truths: readonly GroundTruthBox[], detections: readonly ScoredBox[], iouThreshold = 0.5): ClassMetrics {
+export function evaluateClass(
+  classIndex: number,
+  truths: readonly GroundTruthBox[],
+  detections: readonly ScoredBox[],
+  iouThreshold = 0.5,
+): ClassMetrics {
   const byImage = new Map<string, Array<GroundTruthBox & { taken: boolean }>>();
   let positives = 0;
   for (const t of truths) {

@@ -44,7 +44,13 @@ export interface RealClassScore {
  * Greedy one-to-one matching by score at `iouThreshold`, on the photos whose source labels the
  * class. A detection mostly inside an ignored region is not counted.
  */
-export function boxCounts(classIndex: number, threshold: number, photos: readonly RealPhoto[], detections: readonly RealDetection[], iouThreshold: number): BoxCounts {
+export function boxCounts(
+  classIndex: number,
+  threshold: number,
+  photos: readonly RealPhoto[],
+  detections: readonly RealDetection[],
+  iouThreshold: number,
+): BoxCounts {
   const byPhoto = groupByPhoto(detections.filter((d) => d.classIndex === classIndex && d.score >= threshold));
   let truths = 0;
   let found = 0;
@@ -79,12 +85,28 @@ export function boxCounts(classIndex: number, threshold: number, photos: readonl
     }
     found += gts.filter((g) => g.taken).length;
   }
-  return { truths, found, detections: counted, correct, recall: truths ? found / truths : 0, precision: counted ? correct / counted : 1 };
+  return {
+    truths,
+    found,
+    detections: counted,
+    correct,
+    recall: truths ? found / truths : 0,
+    precision: counted ? correct / counted : 1,
+  };
 }
 
-export function scoreClass(classIndex: number, threshold: number, photos: readonly RealPhoto[], detections: readonly RealDetection[]): RealClassScore {
-  const labelled = photos.filter((p) => p.annotated.includes(classIndex) && p.boxes.some((b) => b.classIndex === classIndex));
-  const flagged = new Set(detections.filter((d) => d.classIndex === classIndex && d.score >= threshold).map((d) => d.photo));
+export function scoreClass(
+  classIndex: number,
+  threshold: number,
+  photos: readonly RealPhoto[],
+  detections: readonly RealDetection[],
+): RealClassScore {
+  const labelled = photos.filter(
+    (p) => p.annotated.includes(classIndex) && p.boxes.some((b) => b.classIndex === classIndex),
+  );
+  const flagged = new Set(
+    detections.filter((d) => d.classIndex === classIndex && d.score >= threshold).map((d) => d.photo),
+  );
   return {
     instances: labelled.reduce((n, p) => n + p.boxes.filter((b) => b.classIndex === classIndex).length, 0),
     photosWithClass: labelled.length,
@@ -99,7 +121,13 @@ export function scoreClass(classIndex: number, threshold: number, photos: readon
  * their class's threshold, of the flagged classes the source labels (a fire set's photo says
  * nothing about hard hats), counted per photo.
  */
-export function falseAlarms(photos: readonly RealPhoto[], detections: readonly RealDetection[], thresholds: readonly number[], flagged: readonly number[], aerial: boolean): { photos: number; alarms: number; perPhoto: number; byClass: Record<number, number> } {
+export function falseAlarms(
+  photos: readonly RealPhoto[],
+  detections: readonly RealDetection[],
+  thresholds: readonly number[],
+  flagged: readonly number[],
+  aerial: boolean,
+): { photos: number; alarms: number; perPhoto: number; byClass: Record<number, number> } {
   const free = new Map<string, Set<number>>();
   for (const p of photos) {
     if (p.aerial !== aerial) continue;
@@ -117,7 +145,13 @@ export function falseAlarms(photos: readonly RealPhoto[], detections: readonly R
 }
 
 /** Of the heads labelled as wearing a helmet, the share a `bareClass` detection covers (IoU ≥ 0.3). */
-export function helmetsFlagged(helmetClass: number, bareClass: number, threshold: number, photos: readonly RealPhoto[], detections: readonly RealDetection[]): { helmets: number; flagged: number; rate: number } {
+export function helmetsFlagged(
+  helmetClass: number,
+  bareClass: number,
+  threshold: number,
+  photos: readonly RealPhoto[],
+  detections: readonly RealDetection[],
+): { helmets: number; flagged: number; rate: number } {
   const byPhoto = groupByPhoto(detections.filter((d) => d.classIndex === bareClass && d.score >= threshold));
   let helmets = 0;
   let flagged = 0;
@@ -157,10 +191,21 @@ function insideIgnored(d: Box, ignore: readonly Box[]): boolean {
  * sources that label it), and the megapixels they cover. Per megapixel, because validation and
  * field photos differ in size and the engine cuts every megapixel into tiles alike.
  */
-export function aerialAlarms(classIndex: number, threshold: number, photos: readonly (RealPhoto & { width: number; height: number })[], detections: readonly RealDetection[]): { alarms: number; megapixels: number } {
-  const free = new Set(photos.filter((p) => p.aerial && p.annotated.includes(classIndex) && !p.boxes.some((b) => b.classIndex === classIndex)).map((p) => p.id));
+export function aerialAlarms(
+  classIndex: number,
+  threshold: number,
+  photos: readonly (RealPhoto & { width: number; height: number })[],
+  detections: readonly RealDetection[],
+): { alarms: number; megapixels: number } {
+  const free = new Set(
+    photos
+      .filter((p) => p.aerial && p.annotated.includes(classIndex) && !p.boxes.some((b) => b.classIndex === classIndex))
+      .map((p) => p.id),
+  );
   const megapixels = photos.reduce((n, p) => n + (free.has(p.id) ? (p.width * p.height) / 1e6 : 0), 0);
-  const alarms = detections.filter((d) => d.classIndex === classIndex && d.score >= threshold && free.has(d.photo)).length;
+  const alarms = detections.filter(
+    (d) => d.classIndex === classIndex && d.score >= threshold && free.has(d.photo),
+  ).length;
   return { alarms, megapixels };
 }
 
@@ -176,10 +221,15 @@ export interface ThresholdRow {
  * photos stay within `allowedAlarms`; when none does, the one with fewest such alarms (best F1
  * among equals), and the caller says so.
  */
-export function pickThreshold(rows: readonly ThresholdRow[], allowedAlarms: number): ThresholdRow & { withinBudget: boolean } {
+export function pickThreshold(
+  rows: readonly ThresholdRow[],
+  allowedAlarms: number,
+): ThresholdRow & { withinBudget: boolean } {
   if (rows.length === 0) throw new Error('no thresholds to choose from');
   const within = rows.filter((r) => r.aerialAlarms <= allowedAlarms);
-  const pool = within.length ? within : rows.filter((r) => r.aerialAlarms === Math.min(...rows.map((x) => x.aerialAlarms)));
+  const pool = within.length
+    ? within
+    : rows.filter((r) => r.aerialAlarms === Math.min(...rows.map((x) => x.aerialAlarms)));
   const best = pool.reduce((a, b) => (b.f1 > a.f1 || (b.f1 === a.f1 && b.threshold < a.threshold) ? b : a));
   return { ...best, withinBudget: within.length > 0 };
 }

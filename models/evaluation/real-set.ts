@@ -54,7 +54,12 @@ export async function loadRealSet(dir: string, split: 'val' | 'test', limitPerSo
   const sources: RealSet['sources'] = {};
   for (const [source, items] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
     const picked = evenly(items, limitPerSource);
-    sources[source] = { available: items.length, used: picked.length, viewpoint: items[0]!.viewpoint, use: items[0]!.use };
+    sources[source] = {
+      available: items.length,
+      used: picked.length,
+      viewpoint: items[0]!.viewpoint,
+      use: items[0]!.use,
+    };
     for (const it of picked) {
       photos.push({
         id: `${source}/${it.path}`,
@@ -67,7 +72,8 @@ export async function loadRealSet(dir: string, split: 'val' | 'test', limitPerSo
         ignore: it.ignore.map(([x1, y1, x2, y2]) => ({ x1, y1, x2, y2 })),
         // Hazard-free sets (aerial car parks, fences) have no hazard of any kind in them, bare heads
         // included: the trainer leaves heads out of their loss to be safe, the card counts them.
-        annotated: it.role === 'negatives' ? index.classes.flatMap((c, i) => (c === 'helmet' ? [] : [i])) : it.annotated,
+        annotated:
+          it.role === 'negatives' ? index.classes.flatMap((c, i) => (c === 'helmet' ? [] : [i])) : it.annotated,
       });
     }
   }
@@ -75,14 +81,34 @@ export async function loadRealSet(dir: string, split: 'val' | 'test', limitPerSo
 }
 
 /** Real drone photos with nothing hazardous in them (shared fixtures), every hazard class labelled absent. */
-export function fixtureDronePhotos(dir: string, files: readonly string[], hazardClasses: readonly number[]): RealSetPhoto[] {
+export function fixtureDronePhotos(
+  dir: string,
+  files: readonly string[],
+  hazardClasses: readonly number[],
+): RealSetPhoto[] {
   return files
     .filter((f) => existsSync(path.join(dir, f)))
-    .map((f) => ({ id: `fixtures/${f}`, file: path.join(dir, f), source: 'shared-fixtures', aerial: true, width: 0, height: 0, boxes: [], ignore: [], annotated: [...hazardClasses] }));
+    .map((f) => ({
+      id: `fixtures/${f}`,
+      file: path.join(dir, f),
+      source: 'shared-fixtures',
+      aerial: true,
+      width: 0,
+      height: 0,
+      boxes: [],
+      ignore: [],
+      annotated: [...hazardClasses],
+    }));
 }
 
 /** Photos that could not be decoded are skipped, named on stderr and added to `skipped`. */
-export async function detectAll(detector: Detector, photos: readonly RealSetPhoto[], floor: number, label: string, skipped: string[] = []): Promise<RealDetection[]> {
+export async function detectAll(
+  detector: Detector,
+  photos: readonly RealSetPhoto[],
+  floor: number,
+  label: string,
+  skipped: string[] = [],
+): Promise<RealDetection[]> {
   const thresholds = detector.spec.classes.map(() => floor);
   const out: RealDetection[] = [];
   const started = performance.now();
@@ -94,12 +120,18 @@ export async function detectAll(detector: Detector, photos: readonly RealSetPhot
       result = await detector.detectEncoded(bytes, { thresholds });
     } catch (error) {
       // A few web images are truncated JPEGs; one must not cost the whole evaluation.
-      process.stderr.write(`${label}: skipped ${photo.id}: ${error instanceof Error ? error.message || error.name : String(error)}\n`);
+      process.stderr.write(
+        `${label}: skipped ${photo.id}: ${error instanceof Error ? error.message || error.name : String(error)}\n`,
+      );
       skipped.push(photo.id);
       continue;
     }
-    for (const d of result.detections) out.push({ photo: photo.id, classIndex: d.classIndex, score: d.score, x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2 });
-    if (++done % 200 === 0) process.stderr.write(`${label}: ${done}/${photos.length} photos, ${((performance.now() - started) / done).toFixed(0)} ms each\n`);
+    for (const d of result.detections)
+      out.push({ photo: photo.id, classIndex: d.classIndex, score: d.score, x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2 });
+    if (++done % 200 === 0)
+      process.stderr.write(
+        `${label}: ${done}/${photos.length} photos, ${((performance.now() - started) / done).toFixed(0)} ms each\n`,
+      );
   }
   return out;
 }
@@ -113,7 +145,9 @@ export function classMapping(setClasses: readonly string[], modelClasses: readon
 export function toModelClasses(photos: readonly RealSetPhoto[], mapping: readonly number[]): RealSetPhoto[] {
   return photos.map((p) => ({
     ...p,
-    boxes: p.boxes.filter((b) => mapping[b.classIndex]! >= 0).map((b) => ({ ...b, classIndex: mapping[b.classIndex]! })),
+    boxes: p.boxes
+      .filter((b) => mapping[b.classIndex]! >= 0)
+      .map((b) => ({ ...b, classIndex: mapping[b.classIndex]! })),
     ignore: [...p.ignore, ...p.boxes.filter((b) => mapping[b.classIndex]! < 0)],
     annotated: p.annotated.map((c) => mapping[c]!).filter((c) => c >= 0),
   }));

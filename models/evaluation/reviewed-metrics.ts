@@ -50,17 +50,39 @@ export interface ReviewedScore {
 /** A confirmed view and a reviewer's mark on the same object are one truth, not two. */
 const SAME_OBJECT_IOU = 0.7;
 
-export function scoreOnReviewed(classes: readonly string[], photos: readonly ReviewedTruth[], detections: readonly NamedDetection[]): ReviewedScore {
+export function scoreOnReviewed(
+  classes: readonly string[],
+  photos: readonly ReviewedTruth[],
+  detections: readonly NamedDetection[],
+): ReviewedScore {
   const everyClass = classes.map((_, i) => i);
   const asReal: RealPhoto[] = photos.map((p) => ({
     id: p.id,
     source: 'reviewed',
     aerial: true,
-    boxes: dedupe(p.truths).flatMap((t) => (classes.includes(t.className) ? [{ classIndex: classes.indexOf(t.className), x1: t.x1, y1: t.y1, x2: t.x2, y2: t.y2 }] : [])),
+    boxes: dedupe(p.truths).flatMap((t) =>
+      classes.includes(t.className)
+        ? [{ classIndex: classes.indexOf(t.className), x1: t.x1, y1: t.y1, x2: t.x2, y2: t.y2 }]
+        : [],
+    ),
     ignore: p.unknown,
     annotated: everyClass,
   }));
-  const real: RealDetection[] = detections.flatMap((d) => (classes.includes(d.className) ? [{ photo: d.photo, classIndex: classes.indexOf(d.className), score: d.score, x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2 }] : []));
+  const real: RealDetection[] = detections.flatMap((d) =>
+    classes.includes(d.className)
+      ? [
+          {
+            photo: d.photo,
+            classIndex: classes.indexOf(d.className),
+            score: d.score,
+            x1: d.x1,
+            y1: d.y1,
+            x2: d.x2,
+            y2: d.y2,
+          },
+        ]
+      : [],
+  );
   const byPhoto = new Map<string, NamedDetection[]>();
   for (const d of detections) byPhoto.set(d.photo, [...(byPhoto.get(d.photo) ?? []), d]);
   const n = photos.length;
@@ -78,7 +100,16 @@ export function scoreOnReviewed(classes: readonly string[], photos: readonly Rev
       }
     }
     const falseAlarms = iou30.detections - iou30.correct;
-    return { name, truths: iou30.truths, rejected, iou30, iou50, falseAlarms, falseAlarmsPerPhoto: n ? falseAlarms / n : 0, rejectedRaised };
+    return {
+      name,
+      truths: iou30.truths,
+      rejected,
+      iou30,
+      iou50,
+      falseAlarms,
+      falseAlarmsPerPhoto: n ? falseAlarms / n : 0,
+      rejectedRaised,
+    };
   });
   const sum = (pick: (c: ClassScore) => number) => scored.reduce((s, c) => s + pick(c), 0);
   const total = (key: 'iou30' | 'iou50'): BoxCounts => {
@@ -86,19 +117,35 @@ export function scoreOnReviewed(classes: readonly string[], photos: readonly Rev
     const found = sum((c) => c[key].found);
     const counted = sum((c) => c[key].detections);
     const correct = sum((c) => c[key].correct);
-    return { truths, found, detections: counted, correct, recall: truths ? found / truths : 0, precision: counted ? correct / counted : 1 };
+    return {
+      truths,
+      found,
+      detections: counted,
+      correct,
+      recall: truths ? found / truths : 0,
+      precision: counted ? correct / counted : 1,
+    };
   };
   const falseAlarms = sum((c) => c.falseAlarms);
   return {
     photos: n,
     classes: scored,
-    all: { truths: sum((c) => c.truths), rejected: sum((c) => c.rejected), iou30: total('iou30'), iou50: total('iou50'), falseAlarms, falseAlarmsPerPhoto: n ? falseAlarms / n : 0, rejectedRaised: sum((c) => c.rejectedRaised) },
+    all: {
+      truths: sum((c) => c.truths),
+      rejected: sum((c) => c.rejected),
+      iou30: total('iou30'),
+      iou50: total('iou50'),
+      falseAlarms,
+      falseAlarmsPerPhoto: n ? falseAlarms / n : 0,
+      rejectedRaised: sum((c) => c.rejectedRaised),
+    },
   };
 }
 
 function dedupe<T extends Box & { className: string }>(boxes: readonly T[]): T[] {
   const kept: T[] = [];
-  for (const b of boxes) if (!kept.some((k) => k.className === b.className && iou(k, b) >= SAME_OBJECT_IOU)) kept.push(b);
+  for (const b of boxes)
+    if (!kept.some((k) => k.className === b.className && iou(k, b) >= SAME_OBJECT_IOU)) kept.push(b);
   return kept;
 }
 
@@ -106,7 +153,9 @@ function dedupe<T extends Box & { className: string }>(boxes: readonly T[]): T[]
  * The two models' figures side by side, a row per class that has truths, known false alarms or
  * detections with either model, and a row for all.
  */
-export function sideBySide(models: readonly [{ label: string; score: ReviewedScore }, { label: string; score: ReviewedScore }]): string {
+export function sideBySide(
+  models: readonly [{ label: string; score: ReviewedScore }, { label: string; score: ReviewedScore }],
+): string {
   const [a, b] = models;
   const f = (n: number) => n.toFixed(2);
   const columns: Array<[string, (c: Omit<ClassScore, 'name'>) => string]> = [
@@ -119,16 +168,29 @@ export function sideBySide(models: readonly [{ label: string; score: ReviewedSco
   ];
   const width = 7;
   const pad = (s: string, w = width) => s.padStart(w);
-  const head1 = `${'class'.padEnd(20)}${pad('truths', 7)}${pad('rejected', 9)}  ` + columns.map(([name]) => `│ ${name.padEnd(width * 2 + 2)}`).join('');
-  const head2 = `${''.padEnd(36)}  ` + columns.map(() => `│ ${pad(short(a.label), width)} ${pad(short(b.label), width)} `).join('');
+  const head1 =
+    `${'class'.padEnd(20)}${pad('truths', 7)}${pad('rejected', 9)}  ` +
+    columns.map(([name]) => `│ ${name.padEnd(width * 2 + 2)}`).join('');
+  const head2 =
+    `${''.padEnd(36)}  ` + columns.map(() => `│ ${pad(short(a.label), width)} ${pad(short(b.label), width)} `).join('');
   const rows = a.score.classes
     .map((ca, i) => [ca, b.score.classes[i]!] as const)
     .filter(([ca, cb]) => ca.truths || ca.rejected || ca.iou30.detections || cb.iou30.detections)
     .map(([ca, cb]) => line(ca.name, ca, cb));
   function line(name: string, ca: Omit<ClassScore, 'name'>, cb: Omit<ClassScore, 'name'>): string {
-    return `${name.padEnd(20)}${pad(String(ca.truths), 7)}${pad(String(ca.rejected), 9)}  ` + columns.map(([, value]) => `│ ${pad(value(ca))} ${pad(value(cb))} `).join('');
+    return (
+      `${name.padEnd(20)}${pad(String(ca.truths), 7)}${pad(String(ca.rejected), 9)}  ` +
+      columns.map(([, value]) => `│ ${pad(value(ca))} ${pad(value(cb))} `).join('')
+    );
   }
-  return [head1, head2, '─'.repeat(head1.length), ...rows, '─'.repeat(head1.length), line('all', a.score.all, b.score.all)].join('\n');
+  return [
+    head1,
+    head2,
+    '─'.repeat(head1.length),
+    ...rows,
+    '─'.repeat(head1.length),
+    line('all', a.score.all, b.score.all),
+  ].join('\n');
 }
 
 function short(label: string): string {

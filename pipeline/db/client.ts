@@ -19,7 +19,7 @@ export interface DatabaseHandle {
 
 const MIGRATIONS_DIR = path.join(import.meta.dirname, 'migrations');
 
-export interface DatabaseOptions {
+interface DatabaseOptions {
   url: string | undefined;
   schema: string;
   /** Where PGlite keeps its files when no URL is given; undefined keeps it in memory. */
@@ -36,7 +36,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       // Idle-client errors (server restart) surface on the next query; do not crash the process.
     });
     handle = {
-      db: drizzlePg(pool, { schema }) as unknown as Database,
+      db: drizzlePg(pool, { schema }),
       kind: 'postgres',
       exec: async (sql) => {
         await pool.query(sql);
@@ -47,7 +47,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     try {
       const connection = await pool.connect();
       try {
-        await migrate(async (sql) => (await connection.query(sql)).rows, options.schema);
+        await migrate(async (sql) => (await connection.query<Record<string, unknown>>(sql)).rows, options.schema);
       } finally {
         connection.release();
       }
@@ -60,7 +60,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     const client = options.pgliteDir ? new PGlite(options.pgliteDir) : new PGlite();
     await client.exec(`CREATE SCHEMA IF NOT EXISTS ${searchPath}; SET search_path TO ${searchPath};`);
     handle = {
-      db: drizzlePglite(client, { schema }) as unknown as Database,
+      db: drizzlePglite(client, { schema }),
       kind: 'pglite',
       exec: async (sql) => {
         await client.exec(sql);
@@ -69,7 +69,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     };
     await migrate(async (sql) => {
       const results = await client.exec(sql);
-      return (results.at(-1)?.rows ?? []) as Record<string, unknown>[];
+      return results.at(-1)?.rows ?? [];
     }, options.schema);
   }
   return handle;
@@ -87,12 +87,16 @@ async function migrate(run: RunSql, schemaName: string): Promise<void> {
   const lockKey = hash32(`hazardscope-migrate-${schemaName}`);
   await run(`SELECT pg_advisory_lock(${lockKey})`);
   try {
-    await run(`CREATE SCHEMA IF NOT EXISTS ${quoted}; CREATE TABLE IF NOT EXISTS ${quoted}.schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    await run(
+      `CREATE SCHEMA IF NOT EXISTS ${quoted}; CREATE TABLE IF NOT EXISTS ${quoted}.schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
     const done = new Set((await run(`SELECT id FROM ${quoted}.schema_migrations`)).map((r) => String(r.id)));
     for (const file of files) {
       if (done.has(file)) continue;
       const sql = await readFile(path.join(MIGRATIONS_DIR, file), 'utf8');
-      await run(`BEGIN; SET LOCAL search_path TO ${quoted}; ${sql}; INSERT INTO ${quoted}.schema_migrations (id) VALUES ('${file.replace(/'/g, "''")}'); COMMIT;`);
+      await run(
+        `BEGIN; SET LOCAL search_path TO ${quoted}; ${sql}; INSERT INTO ${quoted}.schema_migrations (id) VALUES ('${file.replace(/'/g, "''")}'); COMMIT;`,
+      );
     }
   } catch (error) {
     await run('ROLLBACK').catch(() => undefined);
@@ -101,7 +105,6 @@ async function migrate(run: RunSql, schemaName: string): Promise<void> {
     await run(`SELECT pg_advisory_unlock(${lockKey})`);
   }
 }
-
 
 function hash32(text: string): number {
   let h = 0x811c9dc5;

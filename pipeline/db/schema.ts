@@ -3,7 +3,23 @@ import { IMAGE_STATUSES } from '../domain/images.js';
 import { CASE_EVENT_KINDS, CASE_STATUSES } from '../domain/cases.js';
 import { DECISIONS, DETECTION_STATES, FINDING_STATUSES } from '../domain/review.js';
 import { ROLES } from '../domain/roles.js';
-import { bigint, bigserial, boolean, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  customType,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 /**
  * One schema for PostgreSQL and PGlite. Tables are unqualified: the connection's search_path picks
@@ -137,7 +153,10 @@ export const detections = pgTable(
     siteId: uuid('site_id').references(() => sites.id),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('detections_image_model_ordinal').on(t.imageId, t.modelSha256, t.ordinal), index('detections_state').on(t.state, t.createdAt)],
+  (t) => [
+    uniqueIndex('detections_image_model_ordinal').on(t.imageId, t.modelSha256, t.ordinal),
+    index('detections_state').on(t.state, t.createdAt),
+  ],
 );
 
 export const reviews = pgTable(
@@ -195,7 +214,12 @@ export const cases = pgTable(
     index('cases_organisation_updated').on(t.organisationId, t.updatedAt, t.id),
     index('cases_organisation_status').on(t.organisationId, t.status, t.createdAt, t.id),
     // The keys of the severity and dueAt sorts (CASE_SORTS), so a page stops at the limit.
-    index('cases_organisation_severity').on(t.organisationId, sql`(CASE severity WHEN 'major' THEN 1 ELSE 0 END)`, t.createdAt, t.id),
+    index('cases_organisation_severity').on(
+      t.organisationId,
+      sql`(CASE severity WHEN 'major' THEN 1 ELSE 0 END)`,
+      t.createdAt,
+      t.id,
+    ),
     index('cases_organisation_due_order').on(t.organisationId, sql`coalesce(due_at, 'infinity'::timestamptz)`, t.id),
     index('cases_site').on(t.siteId, t.flightId),
   ],
@@ -219,7 +243,11 @@ export const caseFindings = pgTable(
     evidence: jsonb('evidence').notNull(),
     addedAt: timestamp('added_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.caseId, t.detectionId] }), uniqueIndex('case_findings_detection').on(t.detectionId), uniqueIndex('case_findings_finding').on(t.findingId)],
+  (t) => [
+    primaryKey({ columns: [t.caseId, t.detectionId] }),
+    uniqueIndex('case_findings_detection').on(t.detectionId),
+    uniqueIndex('case_findings_finding').on(t.findingId),
+  ],
 );
 
 export const caseEvents = pgTable(
@@ -286,7 +314,10 @@ export const missedHazards = pgTable(
     reviewerName: text('reviewer_name').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [index('missed_hazards_organisation_created').on(t.organisationId, t.createdAt, t.id), index('missed_hazards_image').on(t.imageId)],
+  (t) => [
+    index('missed_hazards_organisation_created').on(t.organisationId, t.createdAt, t.id),
+    index('missed_hazards_image').on(t.imageId),
+  ],
 );
 
 /** Who asked for a presigned upload of which bytes into which flight (separation of duties). */
@@ -302,7 +333,10 @@ export const uploadTickets = pgTable(
       .references(() => users.id),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.flightId, t.sha256, t.userId] }), index('upload_tickets_user').on(t.userId, t.flightId)],
+  (t) => [
+    primaryKey({ columns: [t.flightId, t.sha256, t.userId] }),
+    index('upload_tickets_user').on(t.userId, t.flightId),
+  ],
 );
 
 /**
@@ -355,7 +389,9 @@ export const signingKeys = pgTable('signing_keys', {
 
 export const auditLog = pgTable('audit_log', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
-  at: timestamp('at', { withTimezone: true }).notNull().default(sql`now()`),
+  at: timestamp('at', { withTimezone: true })
+    .notNull()
+    .default(sql`now()`),
   actor: text('actor').notNull(),
   action: text('action').notNull(),
   subjectType: text('subject_type').notNull(),
@@ -372,7 +408,6 @@ export const auditHead = pgTable('audit_head', {
   lastHash: text('last_hash').notNull(),
 });
 
-
 /** PostgreSQL's geometric types, passed as their text form ("((x,y),...)", "(x1,y1),(x2,y2)"). */
 const polygon = customType<{ data: string }>({ dataType: () => 'polygon' });
 const box = customType<{ data: string }>({ dataType: () => 'box' });
@@ -388,11 +423,16 @@ export const sites = pgTable(
     creditCode: text('credit_code').notNull(),
     industry: text('industry').notNull(),
     regionCode: text('region_code').notNull(),
-    contact: jsonb('contact').notNull().default(sql`'{}'::jsonb`),
+    contact: jsonb('contact')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     geometry: jsonb('geometry').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('sites_organisation_credit_code').on(t.organisationId, t.creditCode), index('sites_organisation_region_created').on(t.organisationId, t.regionCode, t.createdAt, t.id)],
+  (t) => [
+    uniqueIndex('sites_organisation_credit_code').on(t.organisationId, t.creditCode),
+    index('sites_organisation_region_created').on(t.organisationId, t.regionCode, t.createdAt, t.id),
+  ],
 );
 
 export const siteParts = pgTable(
@@ -449,9 +489,13 @@ export const findings = pgTable(
     index('findings_site_hazard_created').on(t.siteId, t.hazardCode, t.createdAt),
     // The queue's order; the migration adds INCLUDE (hazard_code, class_name, severity, region_code,
     // flown_by), which Drizzle cannot express, so counts under a minimum score need not visit the rows.
-    index('findings_queue').on(t.organisationId, t.bestScore, t.id).where(sql`status = 'pending'`),
+    index('findings_queue')
+      .on(t.organisationId, t.bestScore, t.id)
+      .where(sql`status = 'pending'`),
     // The columns the queue's counts always filter and group on, so they need not visit the rows.
-    index('findings_queue_facets').on(t.organisationId, t.hazardCode, t.className, t.severity, t.regionCode, t.flownBy).where(sql`status = 'pending'`),
+    index('findings_queue_facets')
+      .on(t.organisationId, t.hazardCode, t.className, t.severity, t.regionCode, t.flownBy)
+      .where(sql`status = 'pending'`),
   ],
 );
 
@@ -467,7 +511,10 @@ export const findingViews = pgTable(
     rank: integer('rank').notNull(),
     merit: real('merit').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.findingId, t.detectionId] }), uniqueIndex('finding_views_detection').on(t.detectionId)],
+  (t) => [
+    primaryKey({ columns: [t.findingId, t.detectionId] }),
+    uniqueIndex('finding_views_detection').on(t.detectionId),
+  ],
 );
 
 export const schema = {

@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { CASE_STATUSES, CASE_TRANSITIONS, type CaseStatus, checkAcceptsAttachments, checkSiteAssignable, checkTransition, decideTransition, graver, isOverdue, joinsExistingCase, nextStatuses, placeConfirmedFinding } from './cases.js';
+import {
+  CASE_STATUSES,
+  CASE_TRANSITIONS,
+  type CaseStatus,
+  checkAcceptsAttachments,
+  checkSiteAssignable,
+  checkTransition,
+  decideTransition,
+  graver,
+  isOverdue,
+  joinsExistingCase,
+  nextStatuses,
+  placeConfirmedFinding,
+} from './cases.js';
 import { ConflictError, ForbiddenError, UnprocessableError } from './errors.js';
 import { checkNotHeldByAnother, checkSeparationOfDuties, leaseState } from './review.js';
 import { inScope, narrowRegion } from './scope.js';
@@ -17,29 +30,60 @@ describe('case lifecycle', () => {
       ['rectified', 'verified', {}],
       ['verified', 'closed', {}],
     ];
-    for (const [from, to, extra] of steps) expect(() => checkTransition(from, 'regulator', { to, attachmentCount: 0, ...extra }, ctx)).not.toThrow();
+    for (const [from, to, extra] of steps)
+      expect(() => checkTransition(from, 'regulator', { to, attachmentCount: 0, ...extra }, ctx)).not.toThrow();
   });
 
   it('when a step skips ahead or leaves a final status, then it is a conflict naming what is allowed', () => {
-    expect(() => checkTransition('filed', 'regulator', { to: 'closed', attachmentCount: 0 }, ctx)).toThrow(/can become notified or dismissed/);
+    expect(() => checkTransition('filed', 'regulator', { to: 'closed', attachmentCount: 0 }, ctx)).toThrow(
+      /can become notified or dismissed/,
+    );
     for (const final of ['closed', 'dismissed'] as const) {
       expect(nextStatuses(final)).toEqual([]);
-      expect(() => checkTransition(final, 'regulator', { to: 'filed', attachmentCount: 0 }, ctx)).toThrow(ConflictError);
+      expect(() => checkTransition(final, 'regulator', { to: 'filed', attachmentCount: 0 }, ctx)).toThrow(
+        ConflictError,
+      );
     }
   });
 
   it('when someone other than a regulator moves a case, then it is forbidden', () => {
-    for (const role of ['reviewer', 'operator', 'admin'] as const) expect(() => checkTransition('filed', role, { to: 'notified', attachmentCount: 0 }, ctx)).toThrow(ForbiddenError);
+    for (const role of ['reviewer', 'operator', 'admin'] as const)
+      expect(() => checkTransition('filed', role, { to: 'notified', attachmentCount: 0 }, ctx)).toThrow(ForbiddenError);
   });
 
   it('when a required field is missing, then every missing one is named', () => {
-    expect(() => checkTransition('notified', 'regulator', { to: 'rectification_due', attachmentCount: 0 }, ctx)).toThrow(/deadline is required/);
-    expect(() => checkTransition('notified', 'regulator', { to: 'rectification_due', dueAt: new Date(NOW.getTime() - 1), attachmentCount: 0 }, ctx)).toThrow(/in the future/);
-    expect(() => checkTransition('rectification_due', 'regulator', { to: 'rectified', attachmentCount: 0 }, ctx)).toThrow(/evidence of rectification/);
-    expect(() => checkTransition('rectification_due', 'regulator', { to: 'rectified', attachmentCount: 0, note: 'photos shown on site, rail installed' }, ctx)).not.toThrow();
-    expect(() => checkTransition('filed', 'regulator', { to: 'notified', attachmentCount: 0 }, { hasSite: false, now: NOW })).toThrow(/no liable site/);
+    expect(() =>
+      checkTransition('notified', 'regulator', { to: 'rectification_due', attachmentCount: 0 }, ctx),
+    ).toThrow(/deadline is required/);
+    expect(() =>
+      checkTransition(
+        'notified',
+        'regulator',
+        { to: 'rectification_due', dueAt: new Date(NOW.getTime() - 1), attachmentCount: 0 },
+        ctx,
+      ),
+    ).toThrow(/in the future/);
+    expect(() =>
+      checkTransition('rectification_due', 'regulator', { to: 'rectified', attachmentCount: 0 }, ctx),
+    ).toThrow(/evidence of rectification/);
+    expect(() =>
+      checkTransition(
+        'rectification_due',
+        'regulator',
+        { to: 'rectified', attachmentCount: 0, note: 'photos shown on site, rail installed' },
+        ctx,
+      ),
+    ).not.toThrow();
+    expect(() =>
+      checkTransition('filed', 'regulator', { to: 'notified', attachmentCount: 0 }, { hasSite: false, now: NOW }),
+    ).toThrow(/no liable site/);
     try {
-      checkTransition('verified', 'regulator', { to: 'dismissed', reason: 'other', dueAt: LATER, attachmentCount: 2 }, ctx);
+      checkTransition(
+        'verified',
+        'regulator',
+        { to: 'dismissed', reason: 'other', dueAt: LATER, attachmentCount: 2 },
+        ctx,
+      );
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(UnprocessableError);
@@ -50,12 +94,15 @@ describe('case lifecycle', () => {
 
   it('when a rectification does not hold, then the case goes back to rectification due with a new deadline', () => {
     expect(nextStatuses('rectified')).toContain('rectification_due');
-    expect(() => checkTransition('rectified', 'regulator', { to: 'rectification_due', dueAt: LATER, attachmentCount: 0 }, ctx)).not.toThrow();
+    expect(() =>
+      checkTransition('rectified', 'regulator', { to: 'rectification_due', dueAt: LATER, attachmentCount: 0 }, ctx),
+    ).not.toThrow();
   });
 
   it('when the lifecycle is listed, then every open status can be dismissed and every status has an entry', () => {
     for (const s of CASE_STATUSES) expect(CASE_TRANSITIONS[s]).toBeDefined();
-    for (const s of ['filed', 'notified', 'rectification_due', 'rectified', 'verified'] as const) expect(nextStatuses(s)).toContain('dismissed');
+    for (const s of ['filed', 'notified', 'rectification_due', 'rectified', 'verified'] as const)
+      expect(nextStatuses(s)).toContain('dismissed');
   });
 
   it('when rectification is due and the deadline passed, then the case is overdue; not before, and not in other statuses', () => {
@@ -100,7 +147,9 @@ describe('organisation and region scope', () => {
     expect(inScope(scope, { organisationId: 'org-a', regionCode: '41' })).toBe(false);
     expect(inScope(scope, { organisationId: 'org-a', regionCode: '410205' })).toBe(false);
     expect(inScope(scope, { organisationId: 'org-b', regionCode: '410105' })).toBe(false);
-    expect(inScope({ organisationId: 'org-a', regionPrefix: '' }, { organisationId: 'org-a', regionCode: '110101' })).toBe(true);
+    expect(
+      inScope({ organisationId: 'org-a', regionPrefix: '' }, { organisationId: 'org-a', regionCode: '110101' }),
+    ).toBe(true);
   });
 
   it('when a list asks for a region, then the narrower of it and the caller’s applies, and disjoint regions give nothing', () => {
@@ -164,7 +213,12 @@ describe('case lifecycle table (status × action × role)', () => {
         const allowed = REGULATOR_MAY[status].includes(action);
         const byRole = action === 'assign site' || action === 'attach' || role === 'regulator';
         const outcome: Outcome = !allowed ? 'conflict' : byRole ? 'allowed' : 'forbidden';
-        const ask = action === 'assign site' ? `assign the site of a ${status} case` : action === 'attach' ? `attach a file to a ${status} case` : `move a ${status} case to ${action}`;
+        const ask =
+          action === 'assign site'
+            ? `assign the site of a ${status} case`
+            : action === 'attach'
+              ? `attach a file to a ${status} case`
+              : `move a ${status} case to ${action}`;
         const name = `when ${/^[ao]/.test(role) ? 'an' : 'a'} ${role} asks to ${ask}, then it is ${outcome === 'allowed' ? 'allowed' : outcome === 'conflict' ? 'a conflict' : 'forbidden'}`;
         return [name, { status, action, role, outcome }] as const;
       }),
@@ -179,7 +233,13 @@ describe('case lifecycle table (status × action × role)', () => {
 describe('deciding a transition', () => {
   it('when the attachments named are not all the case’s own, then it is unprocessable before the lifecycle is asked', () => {
     try {
-      decideTransition({ status: 'closed', siteId: 's1' }, 'regulator', completeRequest('rectified', ['a1', 'a2']), ['a1'], NOW);
+      decideTransition(
+        { status: 'closed', siteId: 's1' },
+        'regulator',
+        completeRequest('rectified', ['a1', 'a2']),
+        ['a1'],
+        NOW,
+      );
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(UnprocessableError);
@@ -193,24 +253,50 @@ describe('deciding a transition', () => {
     { to: 'dismissed' as const, changes: { status: 'dismissed', updatedAt: NOW, dismissalReason: 'duplicate' } },
   ])('when a case moves to $to, then only the status, the time and that step’s own field change', ({ to, changes }) => {
     const from = { notified: 'filed', rectification_due: 'notified', dismissed: 'verified' } as const;
-    expect(decideTransition({ status: from[to], siteId: 's1' }, 'regulator', completeRequest(to), [], NOW)).toEqual(changes);
+    expect(decideTransition({ status: from[to], siteId: 's1' }, 'regulator', completeRequest(to), [], NOW)).toEqual(
+      changes,
+    );
   });
 
   it('when the evidence of rectification is attached files, then the files found count, not the ids asked for', () => {
     const request = { to: 'rectified' as const, attachmentIds: ['a1', 'a1'] };
-    expect(() => decideTransition({ status: 'rectification_due', siteId: 's1' }, 'regulator', request, ['a1'], NOW)).not.toThrow();
-    expect(() => decideTransition({ status: 'rectification_due', siteId: 's1' }, 'regulator', { ...request, attachmentIds: [] }, [], NOW)).toThrow(/evidence of rectification/);
+    expect(() =>
+      decideTransition({ status: 'rectification_due', siteId: 's1' }, 'regulator', request, ['a1'], NOW),
+    ).not.toThrow();
+    expect(() =>
+      decideTransition(
+        { status: 'rectification_due', siteId: 's1' },
+        'regulator',
+        { ...request, attachmentIds: [] },
+        [],
+        NOW,
+      ),
+    ).toThrow(/evidence of rectification/);
   });
 });
 
 describe('placing a confirmed finding', () => {
   const finding = { organisationId: 'o1', regionCode: '410105', siteId: 's1', flightId: 'f1', lat: 34.7, lon: 113.6 };
-  const open = { id: 'c1', status: 'filed' as CaseStatus, siteId: 's1', severity: 'general' as const, hazardCodes: ['unguarded_edge'], findingsCount: 1, lat: null, lon: null };
+  const open = {
+    id: 'c1',
+    status: 'filed' as CaseStatus,
+    siteId: 's1',
+    severity: 'general' as const,
+    hazardCodes: ['unguarded_edge'],
+    findingsCount: 1,
+    lat: null,
+    lon: null,
+  };
   const fire = { hazardCode: 'open_fire', severity: 'major' as const };
 
   it.each([
     { when: 'the site’s case for the flight is filed', open, siteId: 's1', then: 'join' },
-    { when: 'the site’s case was notified', open: { ...open, status: 'notified' as const }, siteId: 's1', then: 'open' },
+    {
+      when: 'the site’s case was notified',
+      open: { ...open, status: 'notified' as const },
+      siteId: 's1',
+      then: 'open',
+    },
     { when: 'there is no case yet', open: undefined, siteId: 's1', then: 'open' },
     { when: 'the finding lies in no site', open, siteId: null, then: 'open' },
   ])('when $when, then the finding goes to $then a case', ({ open, siteId, then }) => {
@@ -221,16 +307,34 @@ describe('placing a confirmed finding', () => {
     expect(placeConfirmedFinding(open, finding, fire, 'u1', NOW)).toEqual({
       kind: 'join',
       caseId: 'c1',
-      changes: { severity: 'major', hazardCodes: ['open_fire', 'unguarded_edge'], findingsCount: 2, lat: 34.7, lon: 113.6, updatedAt: NOW },
+      changes: {
+        severity: 'major',
+        hazardCodes: ['open_fire', 'unguarded_edge'],
+        findingsCount: 2,
+        lat: 34.7,
+        lon: 113.6,
+        updatedAt: NOW,
+      },
     });
     const placed = { ...open, severity: 'major' as const, hazardCodes: ['open_fire'], lat: 1, lon: 2 };
-    expect(placeConfirmedFinding(placed, finding, { hazardCode: 'open_fire', severity: 'general' }, 'u1', NOW)).toMatchObject({ changes: { severity: 'major', hazardCodes: ['open_fire'], lat: 1, lon: 2 } });
+    expect(
+      placeConfirmedFinding(placed, finding, { hazardCode: 'open_fire', severity: 'general' }, 'u1', NOW),
+    ).toMatchObject({ changes: { severity: 'major', hazardCodes: ['open_fire'], lat: 1, lon: 2 } });
   });
 
   it('when a finding opens a case, then the case is filed with the finding’s place, organisation, hazard and reviewer', () => {
     expect(placeConfirmedFinding(undefined, finding, fire, 'u1', NOW)).toEqual({
       kind: 'open',
-      values: { ...finding, status: 'filed', severity: 'major', hazardCodes: ['open_fire'], findingsCount: 1, openedByUser: 'u1', createdAt: NOW, updatedAt: NOW },
+      values: {
+        ...finding,
+        status: 'filed',
+        severity: 'major',
+        hazardCodes: ['open_fire'],
+        findingsCount: 1,
+        openedByUser: 'u1',
+        createdAt: NOW,
+        updatedAt: NOW,
+      },
     });
   });
 });

@@ -6,7 +6,7 @@ import { UnprocessableError } from './errors.js';
  * a bureau's admin may enable it, or disable any other, for their organisation only.
  */
 
-export interface ClassDefaults {
+interface ClassDefaults {
   hazardCode: string | null;
   enabledByDefault: boolean;
 }
@@ -31,7 +31,10 @@ export function classLiveness(cls: ClassDefaults, override: ClassOverride | unde
 }
 
 /** Names of the classes whose detections an organisation does not review. */
-export function classesNotLive(classes: ReadonlyArray<ClassDefaults & { name: string }>, overrides: ReadonlyMap<string, ClassOverride>): string[] {
+export function classesNotLive(
+  classes: ReadonlyArray<ClassDefaults & { name: string }>,
+  overrides: ReadonlyMap<string, ClassOverride>,
+): string[] {
   return classes.filter((c) => !classLiveness(c, overrides.get(c.name)).live).map((c) => c.name);
 }
 
@@ -39,11 +42,19 @@ export function classesNotLive(classes: ReadonlyArray<ClassDefaults & { name: st
 export const CLASS_NOTE_MIN_LENGTH = 3;
 
 /** Refuses a change no override could carry out, or one whose reason is missing. */
-export function checkClassChange(cls: ClassDefaults & { name: string }, change: { enabled: boolean; note: string }): void {
+export function checkClassChange(
+  cls: ClassDefaults & { name: string },
+  change: { enabled: boolean; note: string },
+): void {
   if (cls.hazardCode === null) {
-    throw new UnprocessableError(`class ${cls.name} maps to no hazard, so its detections can never be reviewed; give it a hazardCode and severity in the model's manifest`, { field: 'class' });
+    throw new UnprocessableError(
+      `class ${cls.name} maps to no hazard, so its detections can never be reviewed; give it a hazardCode and severity in the model's manifest`,
+      { field: 'class' },
+    );
   }
   if (change.note.trim().length < CLASS_NOTE_MIN_LENGTH) {
-    throw new UnprocessableError(`say why in the note (at least ${CLASS_NOTE_MIN_LENGTH} characters)`, { field: 'note' });
+    throw new UnprocessableError(`say why in the note (at least ${CLASS_NOTE_MIN_LENGTH} characters)`, {
+      field: 'note',
+    });
   }
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { findingRecords, lateViews, mergeIntoFindings, type NewFinding, type PlacedDetection, withinFlightErrorM } from './findings.js';
+import {
+  findingRecords,
+  lateViews,
+  mergeIntoFindings,
+  type NewFinding,
+  type PlacedDetection,
+  withinFlightErrorM,
+} from './findings.js';
 
 let next = 0;
 const det = (className: string, east: number, north: number, over: Partial<PlacedDetection> = {}): PlacedDetection => ({
@@ -27,7 +34,12 @@ describe('merging detections into findings', () => {
   });
 
   it('when two hazards of the same class stand 3 m apart at 60 m, then they stay two findings', () => {
-    const findings = mergeIntoFindings([det('no_helmet', 0, 0), det('no_helmet', 0.2, 0.1), det('no_helmet', 3, 0), det('no_helmet', 3.1, -0.2)]);
+    const findings = mergeIntoFindings([
+      det('no_helmet', 0, 0),
+      det('no_helmet', 0.2, 0.1),
+      det('no_helmet', 3, 0),
+      det('no_helmet', 3.1, -0.2),
+    ]);
     expect(findings).toHaveLength(2);
     expect(findings.map((f) => f.views.length)).toEqual([2, 2]);
   });
@@ -38,7 +50,10 @@ describe('merging detections into findings', () => {
 
   it('when a view cut at the photo edge lies inside a whole view, then they merge although their centres differ', () => {
     const whole = det('unguarded_edge', 0, 0, { extent: { minEast: -5, minNorth: -0.5, maxEast: 5, maxNorth: 0.5 } });
-    const cut = det('unguarded_edge', 3.5, 0, { score: 0.6, extent: { minEast: 2, minNorth: -0.5, maxEast: 5, maxNorth: 0.5 } });
+    const cut = det('unguarded_edge', 3.5, 0, {
+      score: 0.6,
+      extent: { minEast: 2, minNorth: -0.5, maxEast: 5, maxNorth: 0.5 },
+    });
     const findings = mergeIntoFindings([whole, cut]);
     expect(findings).toHaveLength(1);
     expect(findings[0]!.views[0]!.id).toBe(whole.id);
@@ -54,20 +69,32 @@ describe('merging detections into findings', () => {
     const corner = det('drums_outside_bund', 0, 0, { score: 0.85, offCentre: 1 });
     const central = det('drums_outside_bund', 0.1, 0, { score: 0.8, offCentre: 0.1 });
     const coarse = det('drums_outside_bund', 0.1, 0.1, { score: 0.8, offCentre: 0.1, gsdM: 0.032 });
-    expect(mergeIntoFindings([corner, central, coarse])[0]!.views.map((v) => v.id)).toEqual([central.id, corner.id, coarse.id]);
+    expect(mergeIntoFindings([corner, central, coarse])[0]!.views.map((v) => v.id)).toEqual([
+      central.id,
+      corner.id,
+      coarse.id,
+    ]);
   });
 
   it('when a flight has no RTK fix, then the shared GNSS offset does not widen the gate: hazards 3 m apart stay apart', () => {
     // Absolute errors of 1.6 m, 1.5 m of which is the receiver's offset shared by every photo.
     const errorM = withinFlightErrorM(1.6, 1.5);
     expect(errorM).toBeLessThan(0.7);
-    expect(mergeIntoFindings([det('no_helmet', 0, 0, { errorM }), det('no_helmet', 0.3, 0.2, { errorM }), det('no_helmet', 3, 0, { errorM })])).toHaveLength(2);
+    expect(
+      mergeIntoFindings([
+        det('no_helmet', 0, 0, { errorM }),
+        det('no_helmet', 0.3, 0.2, { errorM }),
+        det('no_helmet', 3, 0, { errorM }),
+      ]),
+    ).toHaveLength(2);
     // Gated on the absolute error they would have merged.
-    expect(mergeIntoFindings([det('no_helmet', 0, 0, { errorM: 1.6 }), det('no_helmet', 3, 0, { errorM: 1.6 })])).toHaveLength(1);
+    expect(
+      mergeIntoFindings([det('no_helmet', 0, 0, { errorM: 1.6 }), det('no_helmet', 3, 0, { errorM: 1.6 })]),
+    ).toHaveLength(1);
   });
 });
 
-describe('storing a flight\'s findings', () => {
+describe("storing a flight's findings", () => {
   const FLIGHT = { organisationId: 'org', regionCode: '4101', createdByUser: 'pilot' };
   const REGIONS = new Map([
     ['site-county', '410105'],
@@ -91,10 +118,10 @@ describe('storing a flight\'s findings', () => {
 
   /** site of the finding → region it is stored in. */
   const REGION_TABLE: ReadonlyArray<[string, string | null, string]> = [
-    ['when the finding lies in a site of a county, then it takes the site\'s region', 'site-county', '410105'],
-    ['when the finding lies in no site, then it takes the flight\'s region', null, '4101'],
-    ['when its site names no region, then it takes the flight\'s region', 'site-no-region', '4101'],
-    ['when its site is not known, then it takes the flight\'s region', 'site-unknown', '4101'],
+    ["when the finding lies in a site of a county, then it takes the site's region", 'site-county', '410105'],
+    ["when the finding lies in no site, then it takes the flight's region", null, '4101'],
+    ["when its site names no region, then it takes the flight's region", 'site-no-region', '4101'],
+    ["when its site is not known, then it takes the flight's region", 'site-unknown', '4101'],
   ];
   it.each(REGION_TABLE)('%s', (_name, siteId, region) => {
     const [record] = findingRecords('flight', FLIGHT, [draft(siteId)], REGIONS);
@@ -102,9 +129,16 @@ describe('storing a flight\'s findings', () => {
     expect(record!.siteId).toBe(siteId);
   });
 
-  it('when a finding is stored, then it belongs to the flight\'s organisation and pilot, its first view is its best and its score the highest of its views', () => {
+  it("when a finding is stored, then it belongs to the flight's organisation and pilot, its first view is its best and its score the highest of its views", () => {
     const [record] = findingRecords('flight', FLIGHT, [draft(null)], REGIONS);
-    expect(record).toMatchObject({ flightId: 'flight', organisationId: 'org', flownBy: 'pilot', bestDetectionId: 'd1', bestScore: 0.9, viewCount: 3 });
+    expect(record).toMatchObject({
+      flightId: 'flight',
+      organisationId: 'org',
+      flownBy: 'pilot',
+      bestDetectionId: 'd1',
+      bestScore: 0.9,
+      viewCount: 3,
+    });
     expect(record!.views).toEqual([
       { detectionId: 'd1', rank: 0, merit: 0.6 },
       { detectionId: 'd2', rank: 1, merit: 0.5 },
@@ -114,10 +148,26 @@ describe('storing a flight\'s findings', () => {
 
   /** the finding the views would join → whether they join it, and at which ranks. */
   const LATE_TABLE: ReadonlyArray<[string, { status: string; viewCount: number } | undefined, number[] | undefined]> = [
-    ['when the finding is pending with two views, then late views join it as the third and fourth', { status: 'pending', viewCount: 2 }, [2, 3]],
-    ['when the finding is pending with one view, then late views follow it', { status: 'pending', viewCount: 1 }, [1, 2]],
-    ['when the finding was confirmed meanwhile, then late views do not join it', { status: 'confirmed', viewCount: 2 }, undefined],
-    ['when the finding was rejected meanwhile, then late views do not join it', { status: 'rejected', viewCount: 2 }, undefined],
+    [
+      'when the finding is pending with two views, then late views join it as the third and fourth',
+      { status: 'pending', viewCount: 2 },
+      [2, 3],
+    ],
+    [
+      'when the finding is pending with one view, then late views follow it',
+      { status: 'pending', viewCount: 1 },
+      [1, 2],
+    ],
+    [
+      'when the finding was confirmed meanwhile, then late views do not join it',
+      { status: 'confirmed', viewCount: 2 },
+      undefined,
+    ],
+    [
+      'when the finding was rejected meanwhile, then late views do not join it',
+      { status: 'rejected', viewCount: 2 },
+      undefined,
+    ],
     ['when the finding is gone, then late views do not join it', undefined, undefined],
   ];
   it.each(LATE_TABLE)('%s', (_name, finding, ranks) => {

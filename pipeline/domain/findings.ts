@@ -21,7 +21,7 @@ export interface PlacedDetection {
   gsdM: number;
 }
 
-export interface FindingDraft {
+interface FindingDraft {
   className: string;
   east: number;
   north: number;
@@ -30,14 +30,14 @@ export interface FindingDraft {
   views: PlacedDetection[];
 }
 
-export interface MergeRules {
+interface MergeRules {
   /** Two positions are the same place within this many combined sigmas. */
   gateSigmas: number;
   /** A cut-off view lies inside a whole one: merged when this share of the smaller ground box overlaps. */
   extentOverlap: number;
 }
 
-export const DEFAULT_MERGE_RULES: MergeRules = { gateSigmas: 2.5, extentOverlap: 0.5 };
+const DEFAULT_MERGE_RULES: MergeRules = { gateSigmas: 2.5, extentOverlap: 0.5 };
 
 /** Photo-to-photo position jitter of a GNSS receiver within a flight, 1 sigma. */
 const GNSS_JITTER_M = 0.3;
@@ -64,7 +64,10 @@ export function viewMerit(view: PlacedDetection, finestGsdM: number): number {
  * the gate set by both errors, or whose ground extent it overlaps (a view cut at the photo edge);
  * otherwise it starts a finding. Positions are inverse-variance means of the members.
  */
-export function mergeIntoFindings(detections: readonly PlacedDetection[], rules: MergeRules = DEFAULT_MERGE_RULES): FindingDraft[] {
+export function mergeIntoFindings(
+  detections: readonly PlacedDetection[],
+  rules: MergeRules = DEFAULT_MERGE_RULES,
+): FindingDraft[] {
   const findings: Array<FindingDraft & { weight: number; sumEast: number; sumNorth: number }> = [];
   const ordered = [...detections].sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
   for (const d of ordered) {
@@ -82,7 +85,16 @@ export function mergeIntoFindings(detections: readonly PlacedDetection[], rules:
     }
     const weight = 1 / (d.errorM * d.errorM);
     if (!home) {
-      findings.push({ className: d.className, east: d.east, north: d.north, errorM: d.errorM, views: [d], weight, sumEast: d.east * weight, sumNorth: d.north * weight });
+      findings.push({
+        className: d.className,
+        east: d.east,
+        north: d.north,
+        errorM: d.errorM,
+        views: [d],
+        weight,
+        sumEast: d.east * weight,
+        sumNorth: d.north * weight,
+      });
       continue;
     }
     home.views.push(d);
@@ -131,7 +143,7 @@ export interface RankedView {
 }
 
 /** What a finding takes from its flight. */
-export interface FindingFlight {
+interface FindingFlight {
   organisationId: string;
   regionCode: string;
   createdByUser: string | null;
@@ -163,7 +175,12 @@ export interface FindingRecord {
  * person who flew the flight is kept, since they may not decide it. Its best view is its first, its
  * score the highest of its views.
  */
-export function findingRecords(flightId: string, flight: FindingFlight, drafts: readonly NewFinding[], siteRegions: ReadonlyMap<string, string>): FindingRecord[] {
+export function findingRecords(
+  flightId: string,
+  flight: FindingFlight,
+  drafts: readonly NewFinding[],
+  siteRegions: ReadonlyMap<string, string>,
+): FindingRecord[] {
   return drafts.map((d) => ({
     flightId,
     className: d.className,
@@ -189,7 +206,13 @@ export function findingRecords(flightId: string, flight: FindingFlight, drafts: 
  * current views while it is pending. A finding decided meanwhile, or gone, takes none: its decision
  * was made on the views it had, so they become a finding of their own. Undefined then.
  */
-export function lateViews(finding: { status: string; viewCount: number } | undefined, views: ReadonlyArray<{ detectionId: string; merit: number }>): { views: RankedView[]; viewCount: number } | undefined {
+export function lateViews(
+  finding: { status: string; viewCount: number } | undefined,
+  views: ReadonlyArray<{ detectionId: string; merit: number }>,
+): { views: RankedView[]; viewCount: number } | undefined {
   if (!finding || finding.status !== 'pending') return undefined;
-  return { views: views.map((v, i) => ({ detectionId: v.detectionId, rank: finding.viewCount + i, merit: v.merit })), viewCount: finding.viewCount + views.length };
+  return {
+    views: views.map((v, i) => ({ detectionId: v.detectionId, rank: finding.viewCount + i, merit: v.merit })),
+    viewCount: finding.viewCount + views.length,
+  };
 }

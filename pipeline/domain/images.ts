@@ -23,7 +23,7 @@ export function contentAddressedKey(flightId: string, sha256: string): string {
   return `${flightPrefix(flightId)}${sha256}.jpg`;
 }
 
-export interface ParsedKey {
+interface ParsedKey {
   flightId: string;
   /** The sha256 the key declares, for content-addressed keys. */
   declaredSha256: string | undefined;

@@ -15,7 +15,8 @@ export const JOB_DEFINITIONS = {
     queue: QUEUE_NAMES.detection,
     payload: z.object({ imageId: z.uuid(), flightId: z.uuid(), sha256, modelSha256: sha256 }).strict(),
     /** One job per flight, image content and model: re-registering the same bytes adds nothing. */
-    jobId: (p: { flightId: string; sha256: string; modelSha256: string }) => `detect_${p.flightId}_${p.sha256}_${p.modelSha256.slice(0, 16)}`,
+    jobId: (p: { flightId: string; sha256: string; modelSha256: string }) =>
+      `detect_${p.flightId}_${p.sha256}_${p.modelSha256.slice(0, 16)}`,
   },
   mergeFindings: {
     queue: QUEUE_NAMES.findings,

@@ -12,7 +12,14 @@ export const FINDING_STATUSES = ['pending', 'confirmed', 'rejected', 'relabelled
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
 
 /** Why a reviewer rejects a finding; "other" needs a note. */
-export const REJECT_REASONS = ['false_positive', 'not_a_violation', 'duplicate', 'unclear_image', 'outside_scope', 'other'] as const;
+export const REJECT_REASONS = [
+  'false_positive',
+  'not_a_violation',
+  'duplicate',
+  'unclear_image',
+  'outside_scope',
+  'other',
+] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 export interface DecisionRequest {
@@ -29,12 +36,12 @@ export interface RecordedReview {
   reviewerId: string;
 }
 
-export function stateAfter(decision: Decision): DetectionState & FindingStatus {
+function stateAfter(decision: Decision): DetectionState & FindingStatus {
   return decision === 'confirm' ? 'confirmed' : decision === 'reject' ? 'rejected' : 'relabelled';
 }
 
 /** Confirmed and relabelled detections become cases; rejected ones do not. */
-export function opensCase(decision: Decision): boolean {
+function opensCase(decision: Decision): boolean {
   return decision !== 'reject';
 }
 
@@ -56,28 +63,43 @@ export function checkDecision(
     if (!knownClasses.includes(request.newClass)) {
       throw new UnprocessableError(`unknown class "${request.newClass}"`, { field: 'newClass', allowed: knownClasses });
     }
-    if (request.newClass === currentClass) throw new UnprocessableError('relabel to the same class; confirm instead', { field: 'newClass' });
+    if (request.newClass === currentClass)
+      throw new UnprocessableError('relabel to the same class; confirm instead', { field: 'newClass' });
   } else if (request.newClass !== undefined) {
     throw new UnprocessableError(`newClass is only for relabel`, { field: 'newClass' });
   }
   if (request.decision === 'reject') {
-    if (!request.reason) throw new UnprocessableError(`a rejection needs a reason: one of ${REJECT_REASONS.join(', ')}`, { field: 'reason', allowed: REJECT_REASONS });
-    if (request.reason === 'other' && !request.note?.trim()) throw new UnprocessableError('say why in the note when the reason is "other"', { field: 'note' });
+    if (!request.reason)
+      throw new UnprocessableError(`a rejection needs a reason: one of ${REJECT_REASONS.join(', ')}`, {
+        field: 'reason',
+        allowed: REJECT_REASONS,
+      });
+    if (request.reason === 'other' && !request.note?.trim())
+      throw new UnprocessableError('say why in the note when the reason is "other"', { field: 'note' });
   } else if (request.reason !== undefined) {
     throw new UnprocessableError('a reason is only given when rejecting', { field: 'reason' });
   }
   if (existing) {
-    if (existing.reviewerId === reviewerId && existing.decision === request.decision && (existing.newClass ?? undefined) === request.newClass) return 'already-recorded';
-    throw new ConflictError(`this detection was already decided: ${existing.decision}${existing.newClass ? ` as ${existing.newClass}` : ''}`, {
-      decision: existing.decision,
-      newClass: existing.newClass,
-    });
+    if (
+      existing.reviewerId === reviewerId &&
+      existing.decision === request.decision &&
+      (existing.newClass ?? undefined) === request.newClass
+    )
+      return 'already-recorded';
+    throw new ConflictError(
+      `this detection was already decided: ${existing.decision}${existing.newClass ? ` as ${existing.newClass}` : ''}`,
+      {
+        decision: existing.decision,
+        newClass: existing.newClass,
+      },
+    );
   }
-  if (state !== 'flagged') throw new ConflictError(`only flagged detections can be reviewed; this one is ${state}`, { state });
+  if (state !== 'flagged')
+    throw new ConflictError(`only flagged detections can be reviewed; this one is ${state}`, { state });
   return 'record';
 }
 
-export interface Lease {
+interface Lease {
   userId: string | null;
   holder: string | null;
   expiresAt: Date | null;
@@ -99,18 +121,25 @@ export function reviewVerdict(input: {
   lease: Lease;
   now: Date;
 }): 'record' | 'already-recorded' {
-  const verdict = checkDecision(input.state, input.existing, input.reviewerId, input.request, input.knownClasses, input.currentClass);
+  const verdict = checkDecision(
+    input.state,
+    input.existing,
+    input.reviewerId,
+    input.request,
+    input.knownClasses,
+    input.currentClass,
+  );
   if (verdict === 'record') checkNotHeldByAnother(input.lease, input.reviewerId, input.now);
   return verdict;
 }
 
-export interface HazardOfClass {
+interface HazardOfClass {
   name: string;
   hazardCode: string;
   severity: Severity;
 }
 
-export interface DecisionEffects {
+interface DecisionEffects {
   /** What the finding and the views it decides become. */
   state: DetectionState & FindingStatus;
   /** The best view first, then every other view still waiting (flagged). */
@@ -133,15 +162,28 @@ export function decisionEffects(
   const state = stateAfter(request.decision);
   const decidedViews = [best.id, ...views.filter((v) => v.id !== best.id && v.state === 'flagged').map((v) => v.id)];
   if (!opensCase(request.decision)) return { state, decidedViews, forCase: undefined };
-  if (!request.newClass) return { state, decidedViews, forCase: { className: best.className, hazardCode: best.hazardCode, severity: best.severity } };
+  if (!request.newClass)
+    return {
+      state,
+      decidedViews,
+      forCase: { className: best.className, hazardCode: best.hazardCode, severity: best.severity },
+    };
   const relabelled = classes.find((c) => c.name === request.newClass);
   // checkDecision admits only known classes, so this is a caller passing another list.
   if (!relabelled) throw new Error(`class ${request.newClass} is not among the hazard classes`);
-  return { state, decidedViews, forCase: { className: relabelled.name, hazardCode: relabelled.hazardCode, severity: relabelled.severity } };
+  return {
+    state,
+    decidedViews,
+    forCase: { className: relabelled.name, hazardCode: relabelled.hazardCode, severity: relabelled.severity },
+  };
 }
 
 /** Who holds a finding open for review right now: nobody, the caller, or someone else until a time. */
-export function leaseState(lease: Lease, userId: string, now: Date): { kind: 'free' } | { kind: 'mine'; expiresAt: Date } | { kind: 'other'; holder: string; expiresAt: Date } {
+export function leaseState(
+  lease: Lease,
+  userId: string,
+  now: Date,
+): { kind: 'free' } | { kind: 'mine'; expiresAt: Date } | { kind: 'other'; holder: string; expiresAt: Date } {
   if (!lease.userId || !lease.expiresAt || lease.expiresAt.getTime() <= now.getTime()) return { kind: 'free' };
   if (lease.userId === userId) return { kind: 'mine', expiresAt: lease.expiresAt };
   return { kind: 'other', holder: lease.holder ?? 'another reviewer', expiresAt: lease.expiresAt };
@@ -151,7 +193,10 @@ export function leaseState(lease: Lease, userId: string, now: Date): { kind: 'fr
 export function checkNotHeldByAnother(lease: Lease, userId: string, now: Date): void {
   const state = leaseState(lease, userId, now);
   if (state.kind === 'other') {
-    throw new ConflictError(`${state.holder} has this finding open until ${state.expiresAt.toISOString()}`, { leaseHolder: state.holder, leaseExpiresAt: state.expiresAt.toISOString() });
+    throw new ConflictError(`${state.holder} has this finding open until ${state.expiresAt.toISOString()}`, {
+      leaseHolder: state.holder,
+      leaseExpiresAt: state.expiresAt.toISOString(),
+    });
   }
 }
 

@@ -14,18 +14,56 @@ describe('unified social credit codes', () => {
 });
 
 describe('site outlines', () => {
-  const square: Array<[number, number]> = [[113.77, 34.81], [113.771, 34.81], [113.771, 34.811], [113.77, 34.811]];
+  const square: Array<[number, number]> = [
+    [113.77, 34.81],
+    [113.771, 34.81],
+    [113.771, 34.811],
+    [113.77, 34.811],
+  ];
 
   it('when a polygon has a hole, then the parts are its closed outer ring and the hole', () => {
-    const hole: Array<[number, number]> = [[113.7703, 34.8103], [113.7706, 34.8103], [113.7706, 34.8106], [113.7703, 34.8103]];
+    const hole: Array<[number, number]> = [
+      [113.7703, 34.8103],
+      [113.7706, 34.8103],
+      [113.7706, 34.8106],
+      [113.7703, 34.8103],
+    ];
     const parts = siteParts({ type: 'Polygon', coordinates: [square, hole] });
-    expect(parts.map((p) => [p.polygon, p.hole])).toEqual([[0, false], [0, true]]);
+    expect(parts.map((p) => [p.polygon, p.hole])).toEqual([
+      [0, false],
+      [0, true],
+    ]);
     expect(parts[0]!.ring.at(-1)).toEqual(square[0]);
   });
 
   it('when rings are degenerate or coordinates are swapped, then each problem names its place', () => {
-    expect(geometryProblems({ type: 'MultiPolygon', coordinates: [[square], [[[1, 2], [1, 2], [1, 2]]]] })).toEqual(['coordinates[1][0]: a ring needs at least 3 distinct points']);
-    expect(geometryProblems({ type: 'Polygon', coordinates: [[[34.81, 113.77], [34.82, 113.77], [34.82, 113.78]]] })[0]).toMatch(/coordinates\[0\]\[0\]: \[34.81, 113.77\] is not a WGS-84/);
+    expect(
+      geometryProblems({
+        type: 'MultiPolygon',
+        coordinates: [
+          [square],
+          [
+            [
+              [1, 2],
+              [1, 2],
+              [1, 2],
+            ],
+          ],
+        ],
+      }),
+    ).toEqual(['coordinates[1][0]: a ring needs at least 3 distinct points']);
+    expect(
+      geometryProblems({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [34.81, 113.77],
+            [34.82, 113.77],
+            [34.82, 113.78],
+          ],
+        ],
+      })[0],
+    ).toMatch(/coordinates\[0\]\[0\]: \[34.81, 113.77\] is not a WGS-84/);
   });
 
   it('when a county code is split, then province and city codes come out', () => {
@@ -33,7 +71,32 @@ describe('site outlines', () => {
   });
 
   it('when a ring is a bow tie or a line, then it is refused', () => {
-    expect(geometryProblems({ type: 'Polygon', coordinates: [[[0, 0], [2, 2], [2, 0], [0, 1], [0, 0]]] })).toEqual(['coordinates[0]: the ring crosses itself']);
-    expect(geometryProblems({ type: 'Polygon', coordinates: [[[0, 0], [1, 1], [2, 2], [0, 0]]] })).toEqual(['coordinates[0]: the ring encloses no area (its points lie on a line)']);
+    expect(
+      geometryProblems({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [0, 0],
+            [2, 2],
+            [2, 0],
+            [0, 1],
+            [0, 0],
+          ],
+        ],
+      }),
+    ).toEqual(['coordinates[0]: the ring crosses itself']);
+    expect(
+      geometryProblems({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [0, 0],
+            [1, 1],
+            [2, 2],
+            [0, 0],
+          ],
+        ],
+      }),
+    ).toEqual(['coordinates[0]: the ring encloses no area (its points lie on a line)']);
   });
 });

@@ -10,6 +10,7 @@ const CREDIT_CODE_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24,
 /** Why a unified social credit code is invalid, or undefined when it is valid. */
 export function creditCodeProblem(code: string): string | undefined {
   if (code.length !== 18) return `has ${code.length} characters, not 18`;
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points are meant; any character outside the charset is rejected
   const values = [...code].map((c) => CREDIT_CODE_CHARSET.indexOf(c));
   const bad = values.findIndex((v) => v < 0);
   if (bad >= 0) return `character ${bad + 1} ("${code[bad]}") is not one of ${CREDIT_CODE_CHARSET}`;
@@ -34,7 +35,7 @@ export type Ring = Array<[number, number]>;
 /** A site's outline: GeoJSON Polygon or MultiPolygon coordinates, [lon, lat], WGS-84. */
 export type SiteGeometry = { type: 'Polygon'; coordinates: Ring[] } | { type: 'MultiPolygon'; coordinates: Ring[][] };
 
-export interface SitePart {
+interface SitePart {
   ring: Ring;
   /** Index of the polygon within a MultiPolygon (0 for a Polygon). */
   polygon: number;
@@ -62,9 +63,11 @@ export function geometryProblems(geometry: SiteGeometry): string[] {
       const distinct = new Set(ring.map(([lon, lat]) => `${lon},${lat}`));
       if (distinct.size < 3) problems.push(`${at}: a ring needs at least 3 distinct points`);
       else if (ringArea(ring) === 0) problems.push(`${at}: the ring encloses no area (its points lie on a line)`);
-      else if (ring.length <= SELF_CROSSING_CHECK_LIMIT && crossesItself(closed(ring))) problems.push(`${at}: the ring crosses itself`);
+      else if (ring.length <= SELF_CROSSING_CHECK_LIMIT && crossesItself(closed(ring)))
+        problems.push(`${at}: the ring crosses itself`);
       ring.forEach(([lon, lat], i) => {
-        if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) problems.push(`${at}[${i}]: [${lon}, ${lat}] is not a WGS-84 [longitude, latitude]`);
+        if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90))
+          problems.push(`${at}[${i}]: [${lon}, ${lat}] is not a WGS-84 [longitude, latitude]`);
       });
     }),
   );
@@ -87,7 +90,8 @@ function ringArea(ring: Ring): number {
 /** Whether two non-adjacent edges of a closed ring cross (a bow tie). */
 function crossesItself(ring: Ring): boolean {
   const n = ring.length - 1;
-  const orient = (a: [number, number], b: [number, number], c: [number, number]) => Math.sign((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]));
+  const orient = (a: [number, number], b: [number, number], c: [number, number]) =>
+    Math.sign((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]));
   for (let i = 0; i < n; i++) {
     for (let j = i + 2; j < n; j++) {
       if (i === 0 && j === n - 1) continue; // the first and last edges share a point

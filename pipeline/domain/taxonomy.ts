@@ -20,14 +20,21 @@ export type Severity = 'major' | 'general';
  * bottom centre) marks the place, not its middle, which lies behind it. Others (edges, openings)
  * are placed at the box centre.
  */
-export const STANDING_CLASSES: ReadonlySet<string> = new Set(['fire', 'smoke', 'blocked_exit', 'no_helmet', 'drums_outside_bund']);
+export const STANDING_CLASSES: ReadonlySet<string> = new Set([
+  'fire',
+  'smoke',
+  'blocked_exit',
+  'no_helmet',
+  'drums_outside_bund',
+]);
 
-export interface HazardDefinition {
+interface HazardDefinition {
   readonly code: string;
   readonly severity: Severity;
   readonly description: string;
 }
 
+/** @public The v1 reference table (see docs/architecture.md): read by nothing at run time today. */
 export const HAZARD_TAXONOMY_V1: Readonly<Record<HazardClassV1, HazardDefinition>> = {
   fire: { code: 'FIRE-OPEN-FLAME', severity: 'major', description: 'Open fire or flames' },
   smoke: { code: 'FIRE-SMOKE', severity: 'major', description: 'Smoke plume indicating combustion' },

@@ -1,9 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import type { RejectReason } from './review.js';
-import { decidedWithin, labelOfDetection, labelOfMissedHazard, type ReviewedDetection, splitOf, type TrainingLabel, unitHash, withinClasses } from './training.js';
+import {
+  decidedWithin,
+  labelOfDetection,
+  labelOfMissedHazard,
+  type ReviewedDetection,
+  splitOf,
+  type TrainingLabel,
+  unitHash,
+  withinClasses,
+} from './training.js';
 
 describe('training labels from reviewer decisions', () => {
-  const detection = (state: ReviewedDetection['state'], extra: Partial<ReviewedDetection> = {}): ReviewedDetection => ({ state, className: 'fire', newClass: null, reason: null, ...extra });
+  const detection = (state: ReviewedDetection['state'], extra: Partial<ReviewedDetection> = {}): ReviewedDetection => ({
+    state,
+    className: 'fire',
+    newClass: null,
+    reason: null,
+    ...extra,
+  });
   const cases: Array<[string, ReviewedDetection, TrainingLabel['kind'], string | undefined]> = [
     ['confirmed', detection('confirmed'), 'positive', 'fire'],
     ['relabelled to smoke', detection('relabelled', { newClass: 'smoke' }), 'positive', 'smoke'],
@@ -25,8 +40,16 @@ describe('training labels from reviewer decisions', () => {
   });
 
   it('when every reject reason is looked up, then each has a label (a new reason cannot slip through unlabelled)', () => {
-    const reasons: RejectReason[] = ['false_positive', 'not_a_violation', 'duplicate', 'unclear_image', 'outside_scope', 'other'];
-    for (const reason of reasons) expect(['positive', 'negative', 'unknown']).toContain(labelOfDetection(detection('rejected', { reason })).kind);
+    const reasons: RejectReason[] = [
+      'false_positive',
+      'not_a_violation',
+      'duplicate',
+      'unclear_image',
+      'outside_scope',
+      'other',
+    ];
+    for (const reason of reasons)
+      expect(['positive', 'negative', 'unknown']).toContain(labelOfDetection(detection('rejected', { reason })).kind);
   });
 
   it('when a reviewer marks a missed hazard, then it is a positive of the class they chose', () => {
@@ -35,7 +58,10 @@ describe('training labels from reviewer decisions', () => {
 
   it('when a positive names a class the export does not hold, then it becomes an unknown region; other labels are kept', () => {
     const names = ['fire', 'smoke'];
-    expect(withinClasses({ kind: 'positive', className: 'smoke' }, names)).toEqual({ kind: 'positive', className: 'smoke' });
+    expect(withinClasses({ kind: 'positive', className: 'smoke' }, names)).toEqual({
+      kind: 'positive',
+      className: 'smoke',
+    });
     expect(withinClasses({ kind: 'positive', className: 'helmet' }, names).kind).toBe('unknown');
     expect(withinClasses({ kind: 'negative' }, names)).toEqual({ kind: 'negative' });
   });
@@ -55,7 +81,10 @@ describe('training labels from reviewer decisions', () => {
 });
 
 describe('train / validation split by flight', () => {
-  const flights = Array.from({ length: 2000 }, (_, i) => `0000${i.toString(16)}-aaaa-4bbb-8ccc-${(1e11 + i * 7919).toString(16).padStart(12, '0')}`);
+  const flights = Array.from(
+    { length: 2000 },
+    (_, i) => `0000${i.toString(16)}-aaaa-4bbb-8ccc-${(1e11 + i * 7919).toString(16).padStart(12, '0')}`,
+  );
 
   it('when the same flight is split twice, then it lands in the same split', () => {
     for (const f of flights.slice(0, 50)) expect(splitOf(f, 0.1)).toBe(splitOf(f, 0.1));

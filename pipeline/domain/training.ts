@@ -12,7 +12,8 @@ import type { DetectionState, RejectReason } from './review.js';
  *   must neither learn it as a hazard nor as background, so crops grey it out and scores ignore it;
  * - none: says nothing at all (a score below the threshold nobody was shown).
  */
-export type TrainingLabel = { kind: 'positive'; className: string } | { kind: 'negative' } | { kind: 'unknown'; why: string } | { kind: 'none' };
+export type TrainingLabel =
+  { kind: 'positive'; className: string } | { kind: 'negative' } | { kind: 'unknown'; why: string } | { kind: 'none' };
 
 export interface ReviewedDetection {
   state: DetectionState;
@@ -30,7 +31,7 @@ export interface ReviewedDetection {
  * that a real fire is background would make it miss the next one. An unclear photo, or "other",
  * says nothing certain either way.
  */
-export const REJECTION_LABELS: Readonly<Record<RejectReason, 'negative' | 'positive' | 'unknown'>> = {
+const REJECTION_LABELS: Readonly<Record<RejectReason, 'negative' | 'positive' | 'unknown'>> = {
   false_positive: 'negative',
   not_a_violation: 'positive',
   duplicate: 'positive',
@@ -44,7 +45,9 @@ export function labelOfDetection(d: ReviewedDetection): TrainingLabel {
     case 'confirmed':
       return { kind: 'positive', className: d.className };
     case 'relabelled':
-      return d.newClass ? { kind: 'positive', className: d.newClass } : { kind: 'unknown', why: 'relabelled without the new class recorded' };
+      return d.newClass
+        ? { kind: 'positive', className: d.newClass }
+        : { kind: 'unknown', why: 'relabelled without the new class recorded' };
     case 'rejected': {
       const label = d.reason ? REJECTION_LABELS[d.reason] : 'unknown';
       if (label === 'positive') return { kind: 'positive', className: d.className };
@@ -68,7 +71,8 @@ export function labelOfMissedHazard(mark: { className: string }): TrainingLabel 
  * not hold (a relabel to a class a newer model dropped) becomes an unknown region.
  */
 export function withinClasses(label: TrainingLabel, names: readonly string[]): TrainingLabel {
-  if (label.kind === 'positive' && !names.includes(label.className)) return { kind: 'unknown', why: `class ${label.className} is not among the export's classes` };
+  if (label.kind === 'positive' && !names.includes(label.className))
+    return { kind: 'unknown', why: `class ${label.className} is not among the export's classes` };
   return label;
 }
 

@@ -33,7 +33,7 @@ export interface Manifest {
   files: ManifestFile[];
 }
 
-export interface SignatureDocument {
+interface SignatureDocument {
   algorithm: 'Ed25519';
   /** sha256 of the public key (SPKI DER), hex: the fingerprint people compare. */
   keyId: string;
@@ -55,12 +55,12 @@ export interface BundleCrypto {
   verify(data: Uint8Array, signature: string, publicKey: string): boolean;
 }
 
-export interface BundleProblem {
+interface BundleProblem {
   file: string;
   problem: string;
 }
 
-export interface BundleVerdict {
+interface BundleVerdict {
   ok: boolean;
   problems: BundleProblem[];
   manifest?: Manifest;
@@ -73,16 +73,27 @@ export interface BundleVerdict {
  * `expectedKeyId` pins the signer: without it, the bundle is only shown to be intact under the key
  * it carries, whose fingerprint the caller must compare with the agency's published one.
  */
-export function verifyBundle(files: readonly ZipFile[], archiveProblems: readonly BundleProblem[], crypto: BundleCrypto, expectedKeyId?: string): BundleVerdict {
+export function verifyBundle(
+  files: readonly ZipFile[],
+  archiveProblems: readonly BundleProblem[],
+  crypto: BundleCrypto,
+  expectedKeyId?: string,
+): BundleVerdict {
   const problems: BundleProblem[] = [...archiveProblems];
   const byName = new Map(files.map((f) => [f.name, f.data]));
   const damaged = new Set(archiveProblems.map((p) => p.file));
-  const done = (extra: Partial<BundleVerdict> = {}): BundleVerdict => ({ ok: problems.length === 0, problems, files: files.length, ...extra });
+  const done = (extra: Partial<BundleVerdict> = {}): BundleVerdict => ({
+    ok: problems.length === 0,
+    problems,
+    files: files.length,
+    ...extra,
+  });
 
   const manifestBytes = byName.get(MANIFEST_FILE);
   const signatureBytes = byName.get(SIGNATURE_FILE);
   if (!manifestBytes) {
-    if (!damaged.has(MANIFEST_FILE)) problems.push({ file: MANIFEST_FILE, problem: 'missing: without it nothing in the bundle can be checked' });
+    if (!damaged.has(MANIFEST_FILE))
+      problems.push({ file: MANIFEST_FILE, problem: 'missing: without it nothing in the bundle can be checked' });
     return done();
   }
 
@@ -90,7 +101,8 @@ export function verifyBundle(files: readonly ZipFile[], archiveProblems: readonl
   let signature: SignatureDocument | undefined;
   let manifestTrusted = false;
   if (!signatureBytes) {
-    if (!damaged.has(SIGNATURE_FILE)) problems.push({ file: SIGNATURE_FILE, problem: 'missing: the manifest is not signed' });
+    if (!damaged.has(SIGNATURE_FILE))
+      problems.push({ file: SIGNATURE_FILE, problem: 'missing: the manifest is not signed' });
   } else {
     const text = signatureBytes.toString('utf8');
     try {
@@ -99,17 +111,34 @@ export function verifyBundle(files: readonly ZipFile[], archiveProblems: readonl
       problems.push({ file: SIGNATURE_FILE, problem: 'not valid JSON (it was changed)' });
     }
     if (signature) {
-      const shapeOk = signature.algorithm === 'Ed25519' && [signature.keyId, signature.publicKey, signature.manifestSha256, signature.signature].every((v) => typeof v === 'string');
+      const shapeOk =
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the bundle is untrusted input: its types say what it should hold
+        signature.algorithm === 'Ed25519' &&
+        [signature.keyId, signature.publicKey, signature.manifestSha256, signature.signature].every(
+          (v) => typeof v === 'string',
+        );
       if (!shapeOk || signatureText(signature) !== text) {
         problems.push({ file: SIGNATURE_FILE, problem: 'not in its canonical form (it was changed)' });
       } else if (crypto.sha256(Buffer.from(signature.publicKey, 'base64')) !== signature.keyId) {
-        problems.push({ file: SIGNATURE_FILE, problem: 'its key id is not the fingerprint of its public key (it was changed)' });
+        problems.push({
+          file: SIGNATURE_FILE,
+          problem: 'its key id is not the fingerprint of its public key (it was changed)',
+        });
       } else if (crypto.sha256(manifestBytes) !== signature.manifestSha256) {
-        problems.push({ file: MANIFEST_FILE, problem: `its sha256 ${crypto.sha256(manifestBytes)} is not the signed ${signature.manifestSha256} (the manifest was changed)` });
+        problems.push({
+          file: MANIFEST_FILE,
+          problem: `its sha256 ${crypto.sha256(manifestBytes)} is not the signed ${signature.manifestSha256} (the manifest was changed)`,
+        });
       } else if (!crypto.verify(manifestBytes, signature.signature, signature.publicKey)) {
-        problems.push({ file: SIGNATURE_FILE, problem: 'the signature does not verify against its key (it was changed)' });
+        problems.push({
+          file: SIGNATURE_FILE,
+          problem: 'the signature does not verify against its key (it was changed)',
+        });
       } else if (expectedKeyId && signature.keyId !== expectedKeyId) {
-        problems.push({ file: SIGNATURE_FILE, problem: `signed by key ${signature.keyId}, not the expected ${expectedKeyId}` });
+        problems.push({
+          file: SIGNATURE_FILE,
+          problem: `signed by key ${signature.keyId}, not the expected ${expectedKeyId}`,
+        });
       } else {
         manifestTrusted = true;
       }
@@ -120,13 +149,15 @@ export function verifyBundle(files: readonly ZipFile[], archiveProblems: readonl
   try {
     manifest = JSON.parse(manifestBytes.toString('utf8')) as Manifest;
   } catch {
-    if (!problems.some((p) => p.file === MANIFEST_FILE)) problems.push({ file: MANIFEST_FILE, problem: 'not valid JSON' });
+    if (!problems.some((p) => p.file === MANIFEST_FILE))
+      problems.push({ file: MANIFEST_FILE, problem: 'not valid JSON' });
     return done({ keyId: signature?.keyId });
   }
   if (!manifestTrusted) {
     // Files checked against a manifest that may be forged would prove nothing.
     return done({ manifest, keyId: signature?.keyId });
   }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the bundle is untrusted input: its types say what it should hold
   if (manifest.format !== BUNDLE_FORMAT || !Array.isArray(manifest.files)) {
     problems.push({ file: MANIFEST_FILE, problem: `not a ${BUNDLE_FORMAT} manifest` });
     return done({ manifest, keyId: signature?.keyId });
@@ -137,22 +168,37 @@ export function verifyBundle(files: readonly ZipFile[], archiveProblems: readonl
     listed.add(entry.path);
     const data = byName.get(entry.path);
     if (!data) {
-      if (!damaged.has(entry.path)) problems.push({ file: entry.path, problem: 'listed in the manifest but not in the bundle (it was removed)' });
+      if (!damaged.has(entry.path))
+        problems.push({ file: entry.path, problem: 'listed in the manifest but not in the bundle (it was removed)' });
       continue;
     }
     const actual = crypto.sha256(data);
-    if (actual !== entry.sha256 || data.length !== entry.bytes) problems.push({ file: entry.path, problem: `its sha256 ${actual} (${data.length} bytes) is not the manifest's ${entry.sha256} (${entry.bytes} bytes): the file was changed` });
+    if (actual !== entry.sha256 || data.length !== entry.bytes)
+      problems.push({
+        file: entry.path,
+        problem: `its sha256 ${actual} (${data.length} bytes) is not the manifest's ${entry.sha256} (${entry.bytes} bytes): the file was changed`,
+      });
   }
   for (const f of files) {
-    if (f.name !== MANIFEST_FILE && f.name !== SIGNATURE_FILE && !listed.has(f.name)) problems.push({ file: f.name, problem: 'not listed in the manifest (it was added)' });
+    if (f.name !== MANIFEST_FILE && f.name !== SIGNATURE_FILE && !listed.has(f.name))
+      problems.push({ file: f.name, problem: 'not listed in the manifest (it was added)' });
   }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the bundle is untrusted input: its types say what it should hold
   for (const photo of manifest.photos ?? []) {
     const entry = manifest.files.find((f) => f.path === photo.path);
-    if (entry && entry.sha256 !== photo.recordedSha256) problems.push({ file: photo.path, problem: `its sha256 is not the ${photo.recordedSha256} recorded when it was uploaded` });
+    if (entry && entry.sha256 !== photo.recordedSha256)
+      problems.push({
+        file: photo.path,
+        problem: `its sha256 is not the ${photo.recordedSha256} recorded when it was uploaded`,
+      });
   }
   const audit = byName.get('audit.json');
   if (audit && !problems.some((p) => p.file === 'audit.json')) {
-    for (const problem of auditEntryProblems(JSON.parse(audit.toString('utf8')) as { entries?: ChainedEntry[] }, crypto)) problems.push({ file: 'audit.json', problem });
+    for (const problem of auditEntryProblems(
+      JSON.parse(audit.toString('utf8')) as { entries?: ChainedEntry[] },
+      crypto,
+    ))
+      problems.push({ file: 'audit.json', problem });
   }
   return done({ manifest, keyId: signature?.keyId });
 }
@@ -161,7 +207,8 @@ export function verifyBundle(files: readonly ZipFile[], archiveProblems: readonl
 function auditEntryProblems(audit: { entries?: ChainedEntry[] }, crypto: BundleCrypto): string[] {
   const problems: string[] = [];
   for (const [i, entry] of (audit.entries ?? []).entries()) {
-    if (chainHash(entry.prevHash, entryBody(entry), (text) => crypto.sha256(text)) !== entry.hash) problems.push(`entry ${i} (audit id ${entry.id}) does not match its hash`);
+    if (chainHash(entry.prevHash, entryBody(entry), (text) => crypto.sha256(text)) !== entry.hash)
+      problems.push(`entry ${i} (audit id ${entry.id}) does not match its hash`);
   }
   return problems;
 }

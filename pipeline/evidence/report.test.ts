@@ -8,7 +8,9 @@ describe('evidence report', () => {
   });
 
   it('when a camera time has no offset, then it is shown as written and said to be local; nonsense shows as none', () => {
-    expect(reportTime('2017-03-14T10:00:01', 'Asia/Shanghai')).toBe('2017-03-14 10:00:01 (相机本地时间 camera local time)');
+    expect(reportTime('2017-03-14T10:00:01', 'Asia/Shanghai')).toBe(
+      '2017-03-14 10:00:01 (相机本地时间 camera local time)',
+    );
     expect(reportTime('not a time', 'Asia/Shanghai')).toBe('—');
     expect(reportTime(null, 'Asia/Shanghai')).toBe('—');
   });
@@ -23,10 +25,28 @@ describe('evidence report', () => {
       dueAt: null,
       overdue: false,
       dismissalReason: null,
-      site: { name: '<img src=x onerror=alert(1)>', creditCode: '91410100000000001T', industry: 'chemicals', regionCode: '410105', contact: {} },
+      site: {
+        name: '<img src=x onerror=alert(1)>',
+        creditCode: '91410100000000001T',
+        industry: 'chemicals',
+        regionCode: '410105',
+        contact: {},
+      },
       flightId: 'f',
       findings: [],
-      events: [{ at: '2026-12-01T00:00:00Z', kind: 'transition', from: 'filed', to: 'notified', actor: 'A', role: 'regulator', note: '<script>x</script>', reason: null, dueAt: null }],
+      events: [
+        {
+          at: '2026-12-01T00:00:00Z',
+          kind: 'transition',
+          from: 'filed',
+          to: 'notified',
+          actor: 'A',
+          role: 'regulator',
+          note: '<script>x</script>',
+          reason: null,
+          dueAt: null,
+        },
+      ],
       models: [],
       photos: [],
       attachments: [],

@@ -3,7 +3,16 @@
  * unpacked bundle it shows the crops beside it), labelled in Chinese and English, laid out for A4.
  * Pure.
  */
-import { CASE_STATUS_LABELS, CLASS_LABELS, DECISION_LABELS, DISMISSAL_REASON_LABELS, HAZARD_LABELS, type Label, REJECT_REASON_LABELS, SEVERITY_LABELS } from '../domain/labels.js';
+import {
+  CASE_STATUS_LABELS,
+  CLASS_LABELS,
+  DECISION_LABELS,
+  DISMISSAL_REASON_LABELS,
+  HAZARD_LABELS,
+  type Label,
+  REJECT_REASON_LABELS,
+  SEVERITY_LABELS,
+} from '../domain/labels.js';
 import { escapeXml } from '../imaging/overlay.js';
 
 export interface ReportData {
@@ -15,19 +24,56 @@ export interface ReportData {
   dueAt: string | null;
   overdue: boolean;
   dismissalReason: string | null;
-  site: { name: string; creditCode: string; industry: string; regionCode: string; contact: Record<string, unknown> } | null;
+  site: {
+    name: string;
+    creditCode: string;
+    industry: string;
+    regionCode: string;
+    contact: Record<string, unknown>;
+  } | null;
   flightId: string;
   findings: Array<{
     className: string;
     hazardCode: string;
     severity: string;
     position: { lat: number; lon: number; errorM: number | null } | null;
-    decision: { decision: string; reviewer: string; at: string; reason: string | null; note: string | null; newClass: string | null } | null;
-    views: Array<{ rank: number; crop: string; photo: string; photoSha256: string; score: number; takenAt: string | null }>;
+    decision: {
+      decision: string;
+      reviewer: string;
+      at: string;
+      reason: string | null;
+      note: string | null;
+      newClass: string | null;
+    } | null;
+    views: Array<{
+      rank: number;
+      crop: string;
+      photo: string;
+      photoSha256: string;
+      score: number;
+      takenAt: string | null;
+    }>;
   }>;
-  events: Array<{ at: string; kind: string; from: string | null; to: string | null; actor: string; role: string; note: string | null; reason: string | null; dueAt: string | null }>;
+  events: Array<{
+    at: string;
+    kind: string;
+    from: string | null;
+    to: string | null;
+    actor: string;
+    role: string;
+    note: string | null;
+    reason: string | null;
+    dueAt: string | null;
+  }>;
   models: Array<{ name: string; version: string; sha256: string }>;
-  photos: Array<{ path: string; sha256: string; filename: string | null; takenAt: string | null; lat: number | null; lon: number | null }>;
+  photos: Array<{
+    path: string;
+    sha256: string;
+    filename: string | null;
+    takenAt: string | null;
+    lat: number | null;
+    lon: number | null;
+  }>;
   attachments: Array<{ path: string; filename: string; sha256: string; uploadedBy: string; at: string }>;
   generatedAt: string;
   generatedBy: string;
@@ -36,8 +82,10 @@ export interface ReportData {
   timeZone: string;
 }
 
-const e = (text: string | number | null | undefined) => escapeXml(text === null || text === undefined ? '—' : String(text));
-const both = (label: Label | undefined, code: string) => (label ? `${e(label.zh)} <span class="en">${e(label.en)}</span>` : e(code));
+const e = (text: string | number | null | undefined) =>
+  escapeXml(text === null || text === undefined ? '—' : String(text));
+const both = (label: Label | undefined, code: string) =>
+  label ? `${e(label.zh)} <span class="en">${e(label.en)}</span>` : e(code);
 const pick = (labels: Readonly<Record<string, Label>>, code: string | null) => (code ? both(labels[code], code) : '—');
 /**
  * A time as the agency reads it: in its time zone with the zone named. A camera time without an
@@ -45,10 +93,27 @@ const pick = (labels: Readonly<Record<string, Label>>, code: string | null) => (
  */
 export function reportTime(iso: string | null | undefined, timeZone: string): string {
   if (!iso) return '—';
-  if (!/(Z|[+-]\d{2}:\d{2})$/i.test(iso)) return Number.isNaN(new Date(`${iso}Z`).getTime()) ? '—' : `${e(iso.replace('T', ' ').slice(0, 19))} (相机本地时间 camera local time)`;
+  if (!/(Z|[+-]\d{2}:\d{2})$/i.test(iso))
+    return Number.isNaN(new Date(`${iso}Z`).getTime())
+      ? '—'
+      : `${e(iso.replace('T', ' ').slice(0, 19))} (相机本地时间 camera local time)`;
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return '—';
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'shortOffset' }).formatToParts(at).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'shortOffset',
+    })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} (${e(parts.timeZoneName?.replace('GMT', 'UTC') || 'UTC')})`;
 }
 
@@ -65,7 +130,8 @@ export function renderReport(r: ReportData): string {
       </dl>
       <div class="views">${f.views
         .map(
-          (v) => `<figure><img src="${e(v.crop)}" alt="view ${v.rank + 1}"><figcaption>${v.rank === 0 ? '最佳视图 best view' : `视图 view ${v.rank + 1}`} · ${v.score.toFixed(2)}<br>${cst(v.takenAt)}<br><code class="hash">${e(v.photo)}</code></figcaption></figure>`,
+          (v) =>
+            `<figure><img src="${e(v.crop)}" alt="view ${v.rank + 1}"><figcaption>${v.rank === 0 ? '最佳视图 best view' : `视图 view ${v.rank + 1}`} · ${v.score.toFixed(2)}<br>${cst(v.takenAt)}<br><code class="hash">${e(v.photo)}</code></figcaption></figure>`,
         )
         .join('')}</div>
     </section>`,
@@ -77,9 +143,23 @@ export function renderReport(r: ReportData): string {
         `<tr><td>${cst(ev.at)}</td><td>${ev.to ? pick(CASE_STATUS_LABELS, ev.to) : e(ev.kind)}</td><td>${e(ev.actor)} <span class="en">${e(ev.role)}</span></td><td>${ev.dueAt ? `期限 due ${cst(ev.dueAt)}. ` : ''}${ev.reason ? `${pick(DISMISSAL_REASON_LABELS, ev.reason)}. ` : ''}${e(ev.note ?? '')}</td></tr>`,
     )
     .join('');
-  const photos = r.photos.map((p) => `<tr><td>${e(p.filename)}</td><td>${cst(p.takenAt)}</td><td>${p.lat !== null && p.lon !== null ? `${p.lat.toFixed(6)}, ${p.lon.toFixed(6)}` : '—'}</td><td><code class="hash">${e(p.sha256)}</code></td></tr>`).join('');
-  const attachments = r.attachments.map((a) => `<tr><td><code>${e(a.path)}</code><br>${e(a.filename)}</td><td>${e(a.uploadedBy)}<br>${cst(a.at)}</td><td><code class="hash">${e(a.sha256)}</code></td></tr>`).join('');
-  const contact = r.site ? Object.entries(r.site.contact).map(([k, v]) => `${e(k)}: ${e(String(v))}`).join('; ') : '';
+  const photos = r.photos
+    .map(
+      (p) =>
+        `<tr><td>${e(p.filename)}</td><td>${cst(p.takenAt)}</td><td>${p.lat !== null && p.lon !== null ? `${p.lat.toFixed(6)}, ${p.lon.toFixed(6)}` : '—'}</td><td><code class="hash">${e(p.sha256)}</code></td></tr>`,
+    )
+    .join('');
+  const attachments = r.attachments
+    .map(
+      (a) =>
+        `<tr><td><code>${e(a.path)}</code><br>${e(a.filename)}</td><td>${e(a.uploadedBy)}<br>${cst(a.at)}</td><td><code class="hash">${e(a.sha256)}</code></td></tr>`,
+    )
+    .join('');
+  const contact = r.site
+    ? Object.entries(r.site.contact)
+        .map(([k, v]) => `${e(k)}: ${e(String(v))}`)
+        .join('; ')
+    : '';
   return `<!doctype html>
 <html lang="zh-CN">
 <head>

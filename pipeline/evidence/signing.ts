@@ -1,5 +1,13 @@
 /** Ed25519 keys for signing evidence bundles, through node:crypto. */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  sign,
+  verify,
+} from 'node:crypto';
 import type { BundleCrypto } from './bundle.js';
 
 export interface SigningKey {
@@ -27,14 +35,21 @@ export function signingKeyFromPem(pem: string): SigningKey {
   } catch (error) {
     throw new Error(`the evidence signing key is not a PEM private key: ${(error as Error).message}`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`the evidence signing key is ${key.asymmetricKeyType}, not Ed25519`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new Error(`the evidence signing key is ${key.asymmetricKeyType}, not Ed25519`);
   const der = createPublicKey(key).export({ type: 'spki', format: 'der' });
-  return { keyId: sha256Hex(der), publicKey: der.toString('base64'), sign: (data) => sign(null, data, key).toString('base64') };
+  return {
+    keyId: sha256Hex(der),
+    publicKey: der.toString('base64'),
+    sign: (data) => sign(null, data, key).toString('base64'),
+  };
 }
 
 /** The fingerprint of a public key given as PEM or as base64 SPKI DER. */
 export function keyIdOf(publicKey: string): string {
-  const key = publicKey.includes('BEGIN') ? createPublicKey(publicKey) : createPublicKey({ key: Buffer.from(publicKey, 'base64'), format: 'der', type: 'spki' });
+  const key = publicKey.includes('BEGIN')
+    ? createPublicKey(publicKey)
+    : createPublicKey({ key: Buffer.from(publicKey, 'base64'), format: 'der', type: 'spki' });
   return sha256Hex(key.export({ type: 'spki', format: 'der' }));
 }
 

@@ -10,7 +10,11 @@ function archive(files: Array<{ name: string; data: Buffer; compress: boolean }>
 describe('zip archives', () => {
   const files = [
     { name: 'manifest.json', data: Buffer.from(JSON.stringify({ a: 1, b: 'x'.repeat(500) })), compress: true },
-    { name: 'photos/照片.jpg', data: Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 37) % 256)), compress: false },
+    {
+      name: 'photos/照片.jpg',
+      data: Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 37) % 256)),
+      compress: false,
+    },
     { name: 'empty.txt', data: Buffer.alloc(0), compress: true },
   ];
 
@@ -61,7 +65,9 @@ describe('zip archives', () => {
     const planted = Buffer.from('PK\u0003\u0004 a hidden report.html');
     const hidden = Buffer.concat([zip.subarray(0, centralOffset), planted, zip.subarray(centralOffset)]);
     hidden.writeUInt32LE(centralOffset + planted.length, hidden.length - 22 + 16);
-    expect(readZip(hidden).problems).toEqual([{ file: '(archive)', problem: expect.stringMatching(/belong to no listed file/) }]);
+    expect(readZip(hidden).problems).toEqual([
+      { file: '(archive)', problem: expect.stringMatching(/belong to no listed file/) },
+    ]);
     const commented = Buffer.concat([zip, Buffer.from('note')]);
     commented.writeUInt16LE(4, commented.length - 4 - 22 + 20);
     expect(readZip(commented).problems.map((p) => p.problem)).toEqual([expect.stringMatching(/comment/)]);

@@ -57,7 +57,7 @@ function dosDateTime(date: Date): { time: number; date: number } {
   };
 }
 
-export interface ZipEntryInput {
+interface ZipEntryInput {
   name: string;
   data: Buffer;
   /** Deflate text; store what is already compressed (JPEG, PDF). */
@@ -93,8 +93,16 @@ export class ZipWriter {
     // Deflating can make incompressible data larger; then it is stored.
     const useDeflate = deflated !== undefined && deflated.length < entry.data.length;
     const body = useDeflate ? deflated : entry.data;
-    const written: WrittenEntry = { name, crc: crc32(entry.data), compressedSize: body.length, size: entry.data.length, method: useDeflate ? 8 : 0, offset: this.offset };
-    if (written.size >= MAX_32 || this.offset + 30 + name.length + body.length >= MAX_32) throw new Error('the archive would pass 4 GiB, which needs ZIP64');
+    const written: WrittenEntry = {
+      name,
+      crc: crc32(entry.data),
+      compressedSize: body.length,
+      size: entry.data.length,
+      method: useDeflate ? 8 : 0,
+      offset: this.offset,
+    };
+    if (written.size >= MAX_32 || this.offset + 30 + name.length + body.length >= MAX_32)
+      throw new Error('the archive would pass 4 GiB, which needs ZIP64');
     const header = Buffer.alloc(30);
     header.writeUInt32LE(LOCAL_HEADER, 0);
     header.writeUInt16LE(VERSION, 4);
@@ -148,7 +156,7 @@ export interface ZipFile {
   data: Buffer;
 }
 
-export interface ZipReadResult {
+interface ZipReadResult {
   files: ZipFile[];
   /** Each damaged file (or the archive itself, as "(archive)") with what is wrong. */
   problems: Array<{ file: string; problem: string }>;
@@ -161,16 +169,22 @@ export interface ZipReadResult {
 export function readZip(archive: Buffer): ZipReadResult {
   const problems: ZipReadResult['problems'] = [];
   const endAt = findEndOfCentral(archive);
-  if (endAt < 0) return { files: [], problems: [{ file: '(archive)', problem: 'not a ZIP archive: its end-of-central-directory record is missing' }] };
+  if (endAt < 0)
+    return {
+      files: [],
+      problems: [{ file: '(archive)', problem: 'not a ZIP archive: its end-of-central-directory record is missing' }],
+    };
   const count = archive.readUInt16LE(endAt + 10);
   const centralSize = archive.readUInt32LE(endAt + 12);
   const centralOffset = archive.readUInt32LE(endAt + 16);
-  if (centralOffset + centralSize > endAt) return { files: [], problems: [{ file: '(archive)', problem: 'its central directory lies outside the archive' }] };
+  if (centralOffset + centralSize > endAt)
+    return { files: [], problems: [{ file: '(archive)', problem: 'its central directory lies outside the archive' }] };
   const files: ZipFile[] = [];
   const seen = new Set<string>();
   // Where each file's record lies: together they must fill the archive up to the central directory.
   const spans: Array<[number, number]> = [];
-  if (archive.readUInt16LE(endAt + 20) !== 0) problems.push({ file: '(archive)', problem: 'it carries an archive comment, which evidence bundles never do' });
+  if (archive.readUInt16LE(endAt + 20) !== 0)
+    problems.push({ file: '(archive)', problem: 'it carries an archive comment, which evidence bundles never do' });
   let at = centralOffset;
   for (let i = 0; i < count; i++) {
     if (at + 46 > endAt || archive.readUInt32LE(at) !== CENTRAL_HEADER) {
@@ -193,10 +207,16 @@ export function readZip(archive: Buffer): ZipReadResult {
     }
     seen.add(name);
     const problem = (() => {
-      if (offset + 30 > archive.length || archive.readUInt32LE(offset) !== LOCAL_HEADER) return 'its local header is damaged';
+      if (offset + 30 > archive.length || archive.readUInt32LE(offset) !== LOCAL_HEADER)
+        return 'its local header is damaged';
       const localName = archive.subarray(offset + 30, offset + 30 + archive.readUInt16LE(offset + 26)).toString('utf8');
       if (localName !== name) return `its local header names it "${localName}"`;
-      if (archive.readUInt32LE(offset + 14) !== crc || archive.readUInt32LE(offset + 18) !== compressedSize || archive.readUInt32LE(offset + 22) !== size || archive.readUInt16LE(offset + 8) !== method) {
+      if (
+        archive.readUInt32LE(offset + 14) !== crc ||
+        archive.readUInt32LE(offset + 18) !== compressedSize ||
+        archive.readUInt32LE(offset + 22) !== size ||
+        archive.readUInt16LE(offset + 8) !== method
+      ) {
         return 'its local header disagrees with the central directory';
       }
       const start = offset + 30 + archive.readUInt16LE(offset + 26) + archive.readUInt16LE(offset + 28);
@@ -225,18 +245,26 @@ export function readZip(archive: Buffer): ZipReadResult {
   let end = 0;
   for (const [from, to] of spans) {
     if (from !== end) {
-      problems.push({ file: '(archive)', problem: `bytes ${end}–${from} belong to no listed file (something may be hidden in the archive)` });
+      problems.push({
+        file: '(archive)',
+        problem: `bytes ${end}–${from} belong to no listed file (something may be hidden in the archive)`,
+      });
       break;
     }
     end = to;
   }
-  if (spans.length === count && end !== centralOffset && !problems.some((p) => p.file === '(archive)')) problems.push({ file: '(archive)', problem: `bytes ${end}–${centralOffset} belong to no listed file (something may be hidden in the archive)` });
+  if (spans.length === count && end !== centralOffset && !problems.some((p) => p.file === '(archive)'))
+    problems.push({
+      file: '(archive)',
+      problem: `bytes ${end}–${centralOffset} belong to no listed file (something may be hidden in the archive)`,
+    });
   return { files, problems };
 }
 
 function findEndOfCentral(archive: Buffer): number {
   for (let at = archive.length - 22; at >= Math.max(0, archive.length - 22 - 0xffff); at--) {
-    if (archive.readUInt32LE(at) === END_OF_CENTRAL && at + 22 + archive.readUInt16LE(at + 20) === archive.length) return at;
+    if (archive.readUInt32LE(at) === END_OF_CENTRAL && at + 22 + archive.readUInt16LE(at + 20) === archive.length)
+      return at;
   }
   return -1;
 }

@@ -32,7 +32,10 @@ describe('nadir camera', () => {
     const view = new NadirView(MAVIC_3E_WIDE, 4000, 3000, { east: 0, north: 0 }, 80, 33);
     const [tl, tr, br] = view.footprint();
     expect(Math.hypot(tr!.east - tl!.east, tr!.north - tl!.north)).toBeCloseTo((80 * 17.3) / 12.29, 6);
-    expect(Math.hypot(br!.east - tr!.east, br!.north - tr!.north)).toBeCloseTo((80 * ((17.3 * 3000) / 4000)) / 12.29, 6);
+    expect(Math.hypot(br!.east - tr!.east, br!.north - tr!.north)).toBeCloseTo(
+      (80 * ((17.3 * 3000) / 4000)) / 12.29,
+      6,
+    );
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import type { CaptureRecord } from './capture.js';
 
-export interface SensorSpec {
+interface SensorSpec {
   /** Width and height of the full sensor in mm, landscape. */
   widthMm: number;
   heightMm: number;
@@ -13,7 +13,7 @@ export interface SensorSpec {
 }
 
 /** Keyed by EXIF Model. Sensor sizes from DJI's specifications. */
-export const DJI_SENSORS: Readonly<Record<string, SensorSpec>> = {
+const DJI_SENSORS: Readonly<Record<string, SensorSpec>> = {
   FC300X: { widthMm: 6.17, heightMm: 4.55, name: 'Phantom 3 Professional/Advanced (1/2.3")' },
   FC300S: { widthMm: 6.17, heightMm: 4.55, name: 'Phantom 3 Advanced (1/2.3")' },
   FC300C: { widthMm: 6.17, heightMm: 4.55, name: 'Phantom 3 Standard (1/2.3")' },
@@ -29,7 +29,7 @@ export const DJI_SENSORS: Readonly<Record<string, SensorSpec>> = {
   M3E: { widthMm: 17.3, heightMm: 13.0, name: 'Mavic 3 Enterprise wide (4/3")' },
   M3T: { widthMm: 6.4, heightMm: 4.8, name: 'Mavic 3 Thermal wide (1/2")' },
   ZH20T: { widthMm: 6.17, heightMm: 4.55, name: 'Zenmuse H20T wide (1/2.3")' },
-  'ZENMUSEP1': { widthMm: 35.9, heightMm: 24.0, name: 'Zenmuse P1 (full frame)' },
+  ZENMUSEP1: { widthMm: 35.9, heightMm: 24.0, name: 'Zenmuse P1 (full frame)' },
 };
 
 const FULL_FRAME_DIAGONAL_MM = Math.hypot(36, 24);
@@ -64,7 +64,14 @@ export function intrinsicsFor(capture: CaptureRecord, width: number, height: num
   if (capture.focalLength35mm) {
     // The 35 mm equivalent matches the diagonal field of view of the sensor's native 4:3 frame.
     const nativeDiagonalPx = Math.hypot(long, (long * 3) / 4);
-    return { focalPx: (capture.focalLength35mm * nativeDiagonalPx) / FULL_FRAME_DIAGONAL_MM, width, height, source: 'equivalent-35mm' };
+    return {
+      focalPx: (capture.focalLength35mm * nativeDiagonalPx) / FULL_FRAME_DIAGONAL_MM,
+      width,
+      height,
+      source: 'equivalent-35mm',
+    };
   }
-  return { reason: `no focal length: camera ${capture.model ?? 'unknown'} is not in the sensor table and the photo gives no 35 mm equivalent` };
+  return {
+    reason: `no focal length: camera ${capture.model ?? 'unknown'} is not in the sensor table and the photo gives no 35 mm equivalent`,
+  };
 }

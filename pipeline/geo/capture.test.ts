@@ -9,7 +9,10 @@ const DEMO = path.resolve(import.meta.dirname, '../../samples/demo-flight');
 
 describe('capture metadata', () => {
   it('when EXIF gives local time and an offset, then takenAt carries the offset', () => {
-    expect(exifDateTime('2026:03:07 13:41:00', '+08:00')).toEqual({ iso: '2026-03-07T13:41:00+08:00', hasOffset: true });
+    expect(exifDateTime('2026:03:07 13:41:00', '+08:00')).toEqual({
+      iso: '2026-03-07T13:41:00+08:00',
+      hasOffset: true,
+    });
     expect(new Date(exifDateTime('2026:03:07 13:41:00', '+08:00')!.iso).toISOString()).toBe('2026-03-07T05:41:00.000Z');
   });
 
@@ -26,7 +29,15 @@ describe('capture metadata', () => {
 
   it('when a generated DJI photo is read, then GPS, heights, gimbal and camera come back', async () => {
     const capture = await readCapture(await readFile(path.join(DEMO, 'DJI_0001.JPG')));
-    expect(capture).toMatchObject({ make: 'DJI', model: 'M3E', relativeAltitudeM: 60, gimbalPitchDeg: -90, focalLengthMm: 12.29, focalLength35mm: 24, takenAtHasOffset: true });
+    expect(capture).toMatchObject({
+      make: 'DJI',
+      model: 'M3E',
+      relativeAltitudeM: 60,
+      gimbalPitchDeg: -90,
+      focalLengthMm: 12.29,
+      focalLength35mm: 24,
+      takenAtHasOffset: true,
+    });
     expect(capture.latitude).toBeGreaterThan(0);
     expect(capture.takenAt).toMatch(/\+08:00$/);
   });
@@ -37,7 +48,13 @@ describe('capture metadata', () => {
   });
 
   it('when a DJI maker note holds float angles, then they are read, rounded off their float32 noise', () => {
-    const entries: Array<[number, number]> = [[0x06, -3.6], [0x07, 3.1], [0x09, -89.9], [0x0a, 3.8], [0x0b, 0]];
+    const entries: Array<[number, number]> = [
+      [0x06, -3.6],
+      [0x07, 3.1],
+      [0x09, -89.9],
+      [0x0a, 3.8],
+      [0x0b, 0],
+    ];
     const note = new Uint8Array(2 + (entries.length + 1) * 12);
     const view = new DataView(note.buffer);
     view.setUint16(0, entries.length + 1, true);
@@ -52,13 +69,28 @@ describe('capture metadata', () => {
       view.setUint32(at + 4, 1, true);
       view.setFloat32(at + 8, value, true);
     });
-    expect(readDjiMakerNote(note)).toEqual({ pitch: -3.6, yaw: 3.1, cameraPitch: -89.9, cameraYaw: 3.8, cameraRoll: 0 });
+    expect(readDjiMakerNote(note)).toEqual({
+      pitch: -3.6,
+      yaw: 3.1,
+      cameraPitch: -89.9,
+      cameraYaw: 3.8,
+      cameraRoll: 0,
+    });
     expect(readDjiMakerNote(new Uint8Array([5, 0, 1]))).toEqual({});
   });
 
   it('when the pixel size is added, then it is recorded as coming from the pixels beside the EXIF size', () => {
-    const record = withPixelSize({ exifWidth: 1800, exifHeight: 2400, sources: { exifWidth: 'exif', exifHeight: 'exif' } }, 2400, 1800);
-    expect(record).toMatchObject({ exifWidth: 1800, pixelWidth: 2400, pixelHeight: 1800, sources: { exifWidth: 'exif', pixelWidth: 'pixels' } });
+    const record = withPixelSize(
+      { exifWidth: 1800, exifHeight: 2400, sources: { exifWidth: 'exif', exifHeight: 'exif' } },
+      2400,
+      1800,
+    );
+    expect(record).toMatchObject({
+      exifWidth: 1800,
+      pixelWidth: 2400,
+      pixelHeight: 1800,
+      sources: { exifWidth: 'exif', pixelWidth: 'pixels' },
+    });
   });
 
   it('when DJI writes signed strings, unsigned decimals or blanks, then numbers come out only where there is one', () => {
@@ -72,11 +104,32 @@ describe('capture metadata', () => {
   });
 
   it('when the GPS altitude is flagged below sea level, then it reads negative and the height still comes from RelativeAltitude', async () => {
-    const plain = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#777' } }).jpeg().toBuffer();
+    const plain = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#777' } })
+      .jpeg()
+      .toBuffer();
     const meta: PhotoMetadata = {
-      make: 'DJI', model: 'FC350', software: 'test', dateTimeOriginal: '2017:03:14 14:15:40', offsetTime: '+01:00', focalLengthMm: 3.61, focalLength35mm: 20, fNumber: 2.8, exposureTimeS: 0.002, iso: 100,
-      pixelWidth: 64, pixelHeight: 48, latitude: 50.859049, longitude: 4.678717, absoluteAltitudeM: -116.63, relativeAltitudeM: 29.4,
-      gimbalRollDeg: 0, gimbalPitchDeg: -90, gimbalYawDeg: 46.6, flightRollDeg: 0, flightPitchDeg: 0, flightYawDeg: 44.7,
+      make: 'DJI',
+      model: 'FC350',
+      software: 'test',
+      dateTimeOriginal: '2017:03:14 14:15:40',
+      offsetTime: '+01:00',
+      focalLengthMm: 3.61,
+      focalLength35mm: 20,
+      fNumber: 2.8,
+      exposureTimeS: 0.002,
+      iso: 100,
+      pixelWidth: 64,
+      pixelHeight: 48,
+      latitude: 50.859049,
+      longitude: 4.678717,
+      absoluteAltitudeM: -116.63,
+      relativeAltitudeM: 29.4,
+      gimbalRollDeg: 0,
+      gimbalPitchDeg: -90,
+      gimbalYawDeg: 46.6,
+      flightRollDeg: 0,
+      flightPitchDeg: 0,
+      flightYawDeg: 44.7,
     };
     const capture = await readCapture(embedMetadata(plain, meta));
     expect(capture.gpsAltitudeM).toBeCloseTo(-116.63, 2);

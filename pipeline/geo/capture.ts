@@ -51,7 +51,8 @@ export function parseDjiNumber(value: unknown): number | undefined {
 
 function num(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value.trim()))) return Number(value.trim());
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value.trim())))
+    return Number(value.trim());
   return undefined;
 }
 
@@ -63,13 +64,27 @@ function str(value: unknown): string | undefined {
 export async function readCapture(bytes: Buffer): Promise<CaptureRecord> {
   let tags: Record<string, unknown> | undefined;
   try {
-    tags = await exifr.parse(bytes, { tiff: true, exif: true, gps: true, xmp: true, makerNote: true, ifd1: false, interop: false, reviveValues: false, translateValues: false });
+    tags = (await exifr.parse(bytes, {
+      tiff: true,
+      exif: true,
+      gps: true,
+      xmp: true,
+      makerNote: true,
+      ifd1: false,
+      interop: false,
+      reviveValues: false,
+      translateValues: false,
+    })) as Record<string, unknown> | undefined;
   } catch (error) {
     return { sources: {}, error: `metadata unreadable: ${error instanceof Error ? error.message : String(error)}` };
   }
   const record: CaptureRecord = { sources: {} };
   if (!tags) return record;
-  const set = <K extends Exclude<keyof CaptureRecord, 'sources' | 'error'>>(key: K, value: CaptureRecord[K] | undefined, source: CaptureSource) => {
+  const set = <K extends Exclude<keyof CaptureRecord, 'sources' | 'error'>>(
+    key: K,
+    value: CaptureRecord[K] | undefined,
+    source: CaptureSource,
+  ) => {
     if (value === undefined || record[key] !== undefined) return;
     record[key] = value;
     record.sources[key] = source;
@@ -92,7 +107,8 @@ export async function readCapture(bytes: Buffer): Promise<CaptureRecord> {
   set('rtkFlag', num(tags.RtkFlag), 'xmp');
   set('calibratedFocalLengthPx', num(tags.CalibratedFocalLength), 'xmp');
   // Older DJI cameras (Phantom 3) have no XMP; their maker notes carry the same angles.
-  const notes = tags.makerNote instanceof Uint8Array && str(tags.Make) === 'DJI' ? readDjiMakerNote(tags.makerNote) : {};
+  const notes =
+    tags.makerNote instanceof Uint8Array && str(tags.Make) === 'DJI' ? readDjiMakerNote(tags.makerNote) : {};
   set('gimbalPitchDeg', notes.cameraPitch, 'makernote');
   set('gimbalYawDeg', notes.cameraYaw, 'makernote');
   set('gimbalRollDeg', notes.cameraRoll, 'makernote');
@@ -114,7 +130,12 @@ export async function readCapture(bytes: Buffer): Promise<CaptureRecord> {
 
 /** Adds the decoded pixel size, which wins over the EXIF size wherever a size is needed. */
 export function withPixelSize(record: CaptureRecord, width: number, height: number): CaptureRecord {
-  return { ...record, pixelWidth: width, pixelHeight: height, sources: { ...record.sources, pixelWidth: 'pixels', pixelHeight: 'pixels' } };
+  return {
+    ...record,
+    pixelWidth: width,
+    pixelHeight: height,
+    sources: { ...record.sources, pixelWidth: 'pixels', pixelHeight: 'pixels' },
+  };
 }
 
 interface DjiMakerNote {
@@ -127,7 +148,14 @@ interface DjiMakerNote {
 }
 
 // DJI maker-note tags (as ExifTool documents them): floats, little-endian, one IFD.
-const DJI_TAGS: Record<number, keyof DjiMakerNote> = { 0x06: 'pitch', 0x07: 'yaw', 0x08: 'roll', 0x09: 'cameraPitch', 0x0a: 'cameraYaw', 0x0b: 'cameraRoll' };
+const DJI_TAGS: Record<number, keyof DjiMakerNote> = {
+  0x06: 'pitch',
+  0x07: 'yaw',
+  0x08: 'roll',
+  0x09: 'cameraPitch',
+  0x0a: 'cameraYaw',
+  0x0b: 'cameraRoll',
+};
 const TIFF_FLOAT = 11;
 
 /** The angles in a DJI maker note; whatever cannot be read is left out. */
@@ -152,14 +180,32 @@ export function readDjiMakerNote(note: Uint8Array): DjiMakerNote {
  * EXIF writes local time ("2026:03:07 13:41:00") and, since EXIF 2.31, its offset ("+08:00")
  * separately. Combined here without guessing a zone: cameras rarely know UTC.
  */
-export function exifDateTime(local: string | undefined, offset: string | undefined): { iso: string; hasOffset: boolean } | undefined {
+export function exifDateTime(
+  local: string | undefined,
+  offset: string | undefined,
+): { iso: string; hasOffset: boolean } | undefined {
   const m = local && /^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(local);
   if (!m) return undefined;
   const base = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}`;
   // Cameras without a clock set write "0000:00:00 00:00:00"; a date that does not exist is no time.
-  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const asUtc = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  if (year < 1900 || asUtc.getUTCMonth() !== month - 1 || asUtc.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (
+    year < 1900 ||
+    asUtc.getUTCMonth() !== month - 1 ||
+    asUtc.getUTCDate() !== day ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  )
+    return undefined;
   const zone = offset && /^[+-]\d{2}:\d{2}$/.test(offset) ? offset : undefined;
   return zone ? { iso: `${base}${zone}`, hasOffset: true } : { iso: base, hasOffset: false };
 }

@@ -40,7 +40,12 @@ describe('WGS-84 to GCJ-02', () => {
   });
 
   it('when the point is outside China, then it is returned unchanged both ways', () => {
-    for (const p of [{ lat: 48.8584, lon: 2.2945 }, { lat: -33.8568, lon: 151.2153 }, { lat: 35.6586, lon: 139.7454 }, { lat: 55.7539, lon: 37.6208 }]) {
+    for (const p of [
+      { lat: 48.8584, lon: 2.2945 },
+      { lat: -33.8568, lon: 151.2153 },
+      { lat: 35.6586, lon: 139.7454 },
+      { lat: 55.7539, lon: 37.6208 },
+    ]) {
       expect(outOfChina(p)).toBe(true);
       expect(wgs84ToGcj02(p)).toEqual(p);
       expect(gcj02ToWgs84(p)).toEqual(p);

@@ -22,6 +22,7 @@ import type { LatLon } from './wgs84.js';
 
 /** Krasovsky 1940 semi-major axis and first eccentricity squared, as the public algorithm uses them. */
 const KRASOVSKY_A = 6378245.0;
+// eslint-disable-next-line no-loss-of-precision -- the published constant as published; the double nearest it is what is used
 const KRASOVSKY_EE = 0.00669342162296594323;
 const DEG = Math.PI / 180;
 
@@ -53,8 +54,11 @@ function offset(p: LatLon): LatLon {
   const magic = 1 - KRASOVSKY_EE * sinLat * sinLat;
   const sqrtMagic = Math.sqrt(magic);
   // The polynomials give metres; divide by the Krasovsky meridian / parallel radii to get degrees.
-  const dLat = (transformLat(p.lon - 105.0, p.lat - 35.0) * 180.0) / (((KRASOVSKY_A * (1 - KRASOVSKY_EE)) / (magic * sqrtMagic)) * Math.PI);
-  const dLon = (transformLon(p.lon - 105.0, p.lat - 35.0) * 180.0) / ((KRASOVSKY_A / sqrtMagic) * Math.cos(p.lat * DEG) * Math.PI);
+  const dLat =
+    (transformLat(p.lon - 105.0, p.lat - 35.0) * 180.0) /
+    (((KRASOVSKY_A * (1 - KRASOVSKY_EE)) / (magic * sqrtMagic)) * Math.PI);
+  const dLon =
+    (transformLon(p.lon - 105.0, p.lat - 35.0) * 180.0) / ((KRASOVSKY_A / sqrtMagic) * Math.cos(p.lat * DEG) * Math.PI);
   return { lat: dLat, lon: dLon };
 }
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { wgs84ToGcj02 } from './gcj02.js';
-import { featureCollection, lineFeature, multiPolygonFeature, pointFeature, polygonFeature, type Position } from './geojson.js';
+import {
+  featureCollection,
+  lineFeature,
+  multiPolygonFeature,
+  pointFeature,
+  polygonFeature,
+  type Position,
+} from './geojson.js';
 import type { LatLon } from './wgs84.js';
 
 // A ~100 m square near Zhengzhou, corners listed counterclockwise (east, north, west, back south).
@@ -98,7 +105,11 @@ describe('GeoJSON polygons', () => {
 describe('GeoJSON points, lines and options', () => {
   it('when a point is built, then its position is [lon, lat] and its properties are kept', () => {
     const f = pointFeature({ lat: 34.8123, lon: 113.7745 }, { hazard: 'no-helmet', confidence: 0.91 });
-    expect(f).toEqual({ type: 'Feature', geometry: { type: 'Point', coordinates: [113.7745, 34.8123] }, properties: { hazard: 'no-helmet', confidence: 0.91 } });
+    expect(f).toEqual({
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: [113.7745, 34.8123] },
+      properties: { hazard: 'no-helmet', confidence: 0.91 },
+    });
   });
 
   it('when a track hovers in place, then the repeated positions are dropped and the order kept', () => {
@@ -129,7 +140,11 @@ describe('GeoJSON feature collections', () => {
     const options = { crs: 'gcj02', precision: 12 } as const;
     const track = [sw, se, ne];
     const fc = featureCollection(
-      [pointFeature(nw, null, options), lineFeature(track, null, options), polygonFeature([ccwSquare, ccwHole], null, options)],
+      [
+        pointFeature(nw, null, options),
+        lineFeature(track, null, options),
+        polygonFeature([ccwSquare, ccwHole], null, options),
+      ],
       options,
     );
     const expectConverted = (actual: Position | undefined, input: LatLon) => {
@@ -155,8 +170,12 @@ describe('GeoJSON feature collections', () => {
   });
 
   it('when features were built in the other datum, then the collection refuses to mix them', () => {
-    expect(() => featureCollection([pointFeature(sw, null, { crs: 'gcj02' })])).toThrow(/built as gcj02.*wgs84 collection/);
-    expect(() => featureCollection([pointFeature(sw, null)], { crs: 'gcj02' })).toThrow(/built as wgs84.*gcj02 collection/);
+    expect(() => featureCollection([pointFeature(sw, null, { crs: 'gcj02' })])).toThrow(
+      /built as gcj02.*wgs84 collection/,
+    );
+    expect(() => featureCollection([pointFeature(sw, null)], { crs: 'gcj02' })).toThrow(
+      /built as wgs84.*gcj02 collection/,
+    );
   });
 
   it('when features of every kind are collected, then bbox spans all their coordinates as [minLon, minLat, maxLon, maxLat]', () => {
@@ -164,7 +183,16 @@ describe('GeoJSON feature collections', () => {
       pointFeature({ lat: 34.805, lon: 113.7705 }, null),
       lineFeature([ne, { lat: 34.812, lon: 113.7708 }], null),
       polygonFeature(cwSquare, null),
-      multiPolygonFeature([[{ lat: 34.8101, lon: 113.7721 }, { lat: 34.8102, lon: 113.7722 }, { lat: 34.8101, lon: 113.7723 }]], null),
+      multiPolygonFeature(
+        [
+          [
+            { lat: 34.8101, lon: 113.7721 },
+            { lat: 34.8102, lon: 113.7722 },
+            { lat: 34.8101, lon: 113.7723 },
+          ],
+        ],
+        null,
+      ),
     ]);
     expect(fc.bbox).toEqual([113.77, 34.805, 113.7723, 34.812]);
     expect(fc.features).toHaveLength(4);

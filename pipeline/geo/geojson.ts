@@ -21,19 +21,19 @@ export type Position = [number, number];
 /** [minLon, minLat, maxLon, maxLat] (RFC 7946 §5). */
 export type BBox = [number, number, number, number];
 
-export interface Point {
+interface Point {
   type: 'Point';
   coordinates: Position;
 }
-export interface LineString {
+interface LineString {
   type: 'LineString';
   coordinates: Position[];
 }
-export interface Polygon {
+interface Polygon {
   type: 'Polygon';
   coordinates: Position[][];
 }
-export interface MultiPolygon {
+interface MultiPolygon {
   type: 'MultiPolygon';
   coordinates: Position[][][];
 }
@@ -44,6 +44,7 @@ export type Geometry = Point | LineString | Polygon | MultiPolygon;
  * are accepted (TypeScript gives interfaces no implicit index signature); the builders keep the
  * caller's own type through their P parameter.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: interfaces must be accepted
 export type Properties = Record<string, any> | null;
 
 export interface Feature<G extends Geometry = Geometry, P extends Properties = Properties> {
@@ -76,7 +77,11 @@ const DEFAULT_PRECISION = 7;
  */
 const builtIn = new WeakMap<object, 'wgs84' | 'gcj02'>();
 
-function makeFeature<G extends Geometry, P extends Properties>(geometry: G, properties: P, options: GeoJsonOptions): Feature<G, P> {
+function makeFeature<G extends Geometry, P extends Properties>(
+  geometry: G,
+  properties: P,
+  options: GeoJsonOptions,
+): Feature<G, P> {
   const feature: Feature<G, P> = { type: 'Feature', geometry, properties };
   builtIn.set(feature, options.crs ?? 'wgs84');
   return feature;
@@ -84,10 +89,12 @@ function makeFeature<G extends Geometry, P extends Properties>(geometry: G, prop
 
 function positionOf(p: LatLon, options: GeoJsonOptions): Position {
   // Non-finite numbers would serialise as null and produce invalid GeoJSON far from the error.
-  if (!Number.isFinite(p.lat) || !Number.isFinite(p.lon)) throw new Error(`GeoJSON: position is not finite (lat ${p.lat}, lon ${p.lon})`);
+  if (!Number.isFinite(p.lat) || !Number.isFinite(p.lon))
+    throw new Error(`GeoJSON: position is not finite (lat ${p.lat}, lon ${p.lon})`);
   const precision = options.precision ?? DEFAULT_PRECISION;
   // Beyond 12 decimals (0.1 µm) a double near lon 180 has no digits left to round.
-  if (!Number.isInteger(precision) || precision < 0 || precision > 12) throw new Error(`GeoJSON: precision must be an integer from 0 to 12, got ${precision}`);
+  if (!Number.isInteger(precision) || precision < 0 || precision > 12)
+    throw new Error(`GeoJSON: precision must be an integer from 0 to 12, got ${precision}`);
   const q = options.crs === 'gcj02' ? wgs84ToGcj02(p) : p;
   const scale = 10 ** precision;
   // Math.round(x·10^n)/10^n gives the double nearest the rounded decimal, so JSON prints it short.
@@ -127,7 +134,8 @@ function ringOf(points: readonly LatLon[], exterior: boolean, options: GeoJsonOp
   if (open.length > 1 && samePosition(open[0]!, open[open.length - 1]!)) open.pop();
   const kind = exterior ? 'exterior ring' : 'hole';
   const distinct = new Set(open.map((p) => `${p[0]},${p[1]}`)).size;
-  if (distinct < 3) throw new Error(`GeoJSON: polygon ${kind} has ${distinct} distinct point(s) after rounding; at least 3 are needed`);
+  if (distinct < 3)
+    throw new Error(`GeoJSON: polygon ${kind} has ${distinct} distinct point(s) after rounding; at least 3 are needed`);
   const area2 = signedArea2(open);
   // Collinear points enclose nothing and have no orientation to put right.
   if (area2 === 0) throw new Error(`GeoJSON: polygon ${kind} has zero area (its points are collinear)`);
@@ -135,23 +143,37 @@ function ringOf(points: readonly LatLon[], exterior: boolean, options: GeoJsonOp
   return [...open, open[0]!];
 }
 
-function polygonCoordinates(rings: readonly LatLon[] | readonly (readonly LatLon[])[], options: GeoJsonOptions): Position[][] {
+function polygonCoordinates(
+  rings: readonly LatLon[] | readonly (readonly LatLon[])[],
+  options: GeoJsonOptions,
+): Position[][] {
   const list = isRingList(rings) ? rings : [rings];
   return list.map((ring, i) => ringOf(ring, i === 0, options));
 }
 
-function isRingList(rings: readonly LatLon[] | readonly (readonly LatLon[])[]): rings is readonly (readonly LatLon[])[] {
+function isRingList(
+  rings: readonly LatLon[] | readonly (readonly LatLon[])[],
+): rings is readonly (readonly LatLon[])[] {
   return rings.length > 0 && Array.isArray(rings[0]);
 }
 
-export function pointFeature<P extends Properties>(p: LatLon, properties: P, options: GeoJsonOptions = {}): Feature<Point, P> {
+export function pointFeature<P extends Properties>(
+  p: LatLon,
+  properties: P,
+  options: GeoJsonOptions = {},
+): Feature<Point, P> {
   return makeFeature({ type: 'Point', coordinates: positionOf(p, options) }, properties, options);
 }
 
 /** A track; consecutive repeats (a hovering drone) are dropped, and two distinct positions are required. */
-export function lineFeature<P extends Properties>(points: readonly LatLon[], properties: P, options: GeoJsonOptions = {}): Feature<LineString, P> {
+export function lineFeature<P extends Properties>(
+  points: readonly LatLon[],
+  properties: P,
+  options: GeoJsonOptions = {},
+): Feature<LineString, P> {
   const coordinates = positionsOf(points, options);
-  if (coordinates.length < 2) throw new Error(`GeoJSON: line has ${coordinates.length} distinct point(s) after rounding; at least 2 are needed`);
+  if (coordinates.length < 2)
+    throw new Error(`GeoJSON: line has ${coordinates.length} distinct point(s) after rounding; at least 2 are needed`);
   return makeFeature({ type: 'LineString', coordinates }, properties, options);
 }
 
@@ -170,7 +192,11 @@ export function multiPolygonFeature<P extends Properties>(
   properties: P,
   options: GeoJsonOptions = {},
 ): Feature<MultiPolygon, P> {
-  return makeFeature({ type: 'MultiPolygon', coordinates: polygons.map((rings) => polygonCoordinates(rings, options)) }, properties, options);
+  return makeFeature(
+    { type: 'MultiPolygon', coordinates: polygons.map((rings) => polygonCoordinates(rings, options)) },
+    properties,
+    options,
+  );
 }
 
 function allPositions(g: Geometry): Position[] {
@@ -190,11 +216,15 @@ function allPositions(g: Geometry): Position[] {
  * The collection, with its bbox over every coordinate. Pass the same options as to the feature
  * builders: `crs: 'gcj02'` marks the file as GCJ-02, and features built in the other datum are refused.
  */
-export function featureCollection<F extends Feature>(features: readonly F[], options: GeoJsonOptions = {}): FeatureCollection<F> {
+export function featureCollection<F extends Feature>(
+  features: readonly F[],
+  options: GeoJsonOptions = {},
+): FeatureCollection<F> {
   const crs = options.crs ?? 'wgs84';
   for (const f of features) {
     const made = builtIn.get(f);
-    if (made !== undefined && made !== crs) throw new Error(`GeoJSON: a feature built as ${made} cannot go into a ${crs} collection`);
+    if (made !== undefined && made !== crs)
+      throw new Error(`GeoJSON: a feature built as ${made} cannot go into a ${crs} collection`);
   }
   let [minLon, minLat, maxLon, maxLat] = [Infinity, Infinity, -Infinity, -Infinity];
   for (const f of features) {

@@ -4,7 +4,15 @@ import type { CaptureRecord } from './capture.js';
 import { intrinsicsFor } from './cameras.js';
 import { type CameraPose, GroundProjector, poseFrom, projectorFor, ringAreaM2 } from './projection.js';
 
-const pose = (over: Partial<CameraPose> = {}): CameraPose => ({ position: { lat: 30, lon: 120 }, heightM: 100, yawDeg: 0, pitchDeg: -90, rollDeg: 0, positionSigmaM: 1.5, ...over });
+const pose = (over: Partial<CameraPose> = {}): CameraPose => ({
+  position: { lat: 30, lon: 120 },
+  heightM: 100,
+  yawDeg: 0,
+  pitchDeg: -90,
+  rollDeg: 0,
+  positionSigmaM: 1.5,
+  ...over,
+});
 const intrinsics = { focalPx: 1000, width: 2000, height: 1000, source: 'sensor-table' as const };
 const near = (a: { east: number; north: number } | undefined, east: number, north: number) => {
   expect(a).toBeDefined();
@@ -32,7 +40,12 @@ describe('ground projection, nadir', () => {
     const i = intrinsicsFor(capture, 4000, 3000);
     if ('reason' in i) throw new Error(i.reason);
     const p = new GroundProjector(pose({ heightM: 60, yawDeg: 37 }), i);
-    for (const [x, y] of [[0, 0], [4000, 0], [1234, 2345], [4000, 3000]] as const) {
+    for (const [x, y] of [
+      [0, 0],
+      [4000, 0],
+      [1234, 2345],
+      [4000, 3000],
+    ] as const) {
       const a = view.pixelToGround(x, y);
       const b = p.pixelToGround(x, y)!;
       expect(b.east).toBeCloseTo(a.east, 6);
@@ -103,14 +116,22 @@ describe('camera pose from capture metadata', () => {
 
   it('when only a GPS altitude is present, then the pose is refused with the reason, unless the take-off elevation is given', () => {
     const refused = poseFrom({ ...base, gpsAltitudeM: 122.3 });
-    expect(refused).toEqual({ reason: expect.stringMatching(/no height above take-off.*122\.3 m.*take-off elevation/) });
+    expect(refused).toEqual({
+      reason: expect.stringMatching(/no height above take-off.*122\.3 m.*take-off elevation/),
+    });
     expect(poseFrom({ ...base, gpsAltitudeM: 122.3 }, { takeOffElevationM: 22.3 })).toMatchObject({ heightM: 100 });
   });
 
   it('when position, heading or pitch is missing, then the reason names it', () => {
-    expect(poseFrom({ ...base, latitude: undefined, relativeAltitudeM: 50 })).toEqual({ reason: 'no GPS position in the photo' });
-    expect(poseFrom({ ...base, gimbalYawDeg: undefined, relativeAltitudeM: 50 })).toEqual({ reason: expect.stringMatching(/no heading/) });
-    expect(poseFrom({ ...base, gimbalPitchDeg: undefined, relativeAltitudeM: 50 })).toEqual({ reason: expect.stringMatching(/no gimbal pitch/) });
+    expect(poseFrom({ ...base, latitude: undefined, relativeAltitudeM: 50 })).toEqual({
+      reason: 'no GPS position in the photo',
+    });
+    expect(poseFrom({ ...base, gimbalYawDeg: undefined, relativeAltitudeM: 50 })).toEqual({
+      reason: expect.stringMatching(/no heading/),
+    });
+    expect(poseFrom({ ...base, gimbalPitchDeg: undefined, relativeAltitudeM: 50 })).toEqual({
+      reason: expect.stringMatching(/no gimbal pitch/),
+    });
   });
 
   it('when the camera is not in the table, then the 35 mm equivalent sets the field of view over the 4:3 diagonal', () => {
@@ -118,7 +139,9 @@ describe('camera pose from capture metadata', () => {
     expect(i).toMatchObject({ source: 'equivalent-35mm' });
     // 24 mm on full frame: 43.27 mm diagonal; 5000 px diagonal → 2773 px.
     expect((i as { focalPx: number }).focalPx).toBeCloseTo((24 * 5000) / Math.hypot(36, 24), 6);
-    expect(projectorFor({ ...base, relativeAltitudeM: 50, sources: {} }, 4000, 3000)).toEqual({ reason: expect.stringMatching(/no focal length/) });
+    expect(projectorFor({ ...base, relativeAltitudeM: 50, sources: {} }, 4000, 3000)).toEqual({
+      reason: expect.stringMatching(/no focal length/),
+    });
   });
 
   it('when a 4:3 photo comes from a 3:2 sensor, then the sensor height sets the scale', () => {
@@ -130,7 +153,9 @@ describe('camera pose from capture metadata', () => {
   });
 
   it('when the photo carries an EXIF orientation other than upright, then it is not placed, with the reason', () => {
-    expect(poseFrom({ ...base, relativeAltitudeM: 50, orientation: 6 })).toEqual({ reason: expect.stringMatching(/EXIF orientation 6/) });
+    expect(poseFrom({ ...base, relativeAltitudeM: 50, orientation: 6 })).toEqual({
+      reason: expect.stringMatching(/EXIF orientation 6/),
+    });
   });
 });
 

@@ -23,7 +23,7 @@ export interface CameraPose {
   positionSigmaM: number;
 }
 
-export interface PoseOptions {
+interface PoseOptions {
   /** Take-off elevation on the GPS altitude's datum, when the operator knows it. */
   takeOffElevationM?: number;
 }
@@ -40,13 +40,18 @@ const TILT_SIGMA_DEG = 0.5;
 const MAX_RANGE_HEIGHTS = 20;
 
 export function poseFrom(capture: CaptureRecord, options: PoseOptions = {}): CameraPose | { reason: string } {
-  if (capture.latitude === undefined || capture.longitude === undefined) return { reason: 'no GPS position in the photo' };
+  if (capture.latitude === undefined || capture.longitude === undefined)
+    return { reason: 'no GPS position in the photo' };
   // Boxes are in upright pixels; a photo turned by its EXIF orientation would need them turned back
   // to the sensor's frame first. Drone cameras write 1; anything else is refused, not misplaced.
-  if (capture.orientation !== undefined && capture.orientation !== 1) return { reason: `EXIF orientation ${capture.orientation}: photos turned by their orientation tag are not placed on the ground` };
+  if (capture.orientation !== undefined && capture.orientation !== 1)
+    return {
+      reason: `EXIF orientation ${capture.orientation}: photos turned by their orientation tag are not placed on the ground`,
+    };
   let heightM = capture.relativeAltitudeM;
   if (heightM === undefined) {
-    if (capture.gpsAltitudeM !== undefined && options.takeOffElevationM !== undefined) heightM = capture.gpsAltitudeM - options.takeOffElevationM;
+    if (capture.gpsAltitudeM !== undefined && options.takeOffElevationM !== undefined)
+      heightM = capture.gpsAltitudeM - options.takeOffElevationM;
     else {
       return {
         reason:
@@ -56,7 +61,10 @@ export function poseFrom(capture: CaptureRecord, options: PoseOptions = {}): Cam
       };
     }
   }
-  if (!(heightM > 0.5)) return { reason: `height above take-off is ${heightM} m: the camera is not above the ground it would project onto` };
+  if (!(heightM > 0.5))
+    return {
+      reason: `height above take-off is ${heightM} m: the camera is not above the ground it would project onto`,
+    };
   const yawDeg = capture.gimbalYawDeg ?? capture.flightYawDeg;
   if (yawDeg === undefined) return { reason: 'no heading: neither gimbal nor aircraft yaw is recorded' };
   if (capture.gimbalPitchDeg === undefined) return { reason: 'no gimbal pitch: cannot tell where the camera looks' };
@@ -73,16 +81,20 @@ export function poseFrom(capture: CaptureRecord, options: PoseOptions = {}): Cam
 type Vec = [number, number, number];
 const add = (a: Vec, b: Vec, s = 1): Vec => [a[0] + b[0] * s, a[1] + b[1] * s, a[2] + b[2] * s];
 const scale = (a: Vec, s: number): Vec => [a[0] * s, a[1] * s, a[2] * s];
-const cross = (a: Vec, b: Vec): Vec => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+const cross = (a: Vec, b: Vec): Vec => [
+  a[1] * b[2] - a[2] * b[1],
+  a[2] * b[0] - a[0] * b[2],
+  a[0] * b[1] - a[1] * b[0],
+];
 
-export interface GroundPoint extends EastNorth {
+interface GroundPoint extends EastNorth {
   /** Horizontal distance from the point below the camera. */
   distanceM: number;
   /** Length of the ray from the camera. */
   rangeM: number;
 }
 
-export interface GeoPoint extends LatLon {
+interface GeoPoint extends LatLon {
   /** Horizontal error, 1 sigma, metres. */
   errorM: number;
 }
@@ -181,7 +193,12 @@ export class GroundProjector {
 }
 
 /** From a capture record to a projector, or the reason there can be none. */
-export function projectorFor(capture: CaptureRecord, width: number, height: number, options: PoseOptions = {}): GroundProjector | { reason: string } {
+export function projectorFor(
+  capture: CaptureRecord,
+  width: number,
+  height: number,
+  options: PoseOptions = {},
+): GroundProjector | { reason: string } {
   const pose = poseFrom(capture, options);
   if ('reason' in pose) return pose;
   const intrinsics = intrinsicsFor(capture, width, height);
@@ -215,17 +232,29 @@ export function placeBox(
   const at = plane.toEastNorth(ground);
   // Corner offsets are relative to the camera; shift them into the flight's plane.
   const camera = plane.toEastNorth(projector.pose.position);
-  const corners = [projector.pixelToGround(box.x1, box.y1), projector.pixelToGround(box.x2, box.y1), projector.pixelToGround(box.x2, box.y2), projector.pixelToGround(box.x1, box.y2)];
+  const corners = [
+    projector.pixelToGround(box.x1, box.y1),
+    projector.pixelToGround(box.x2, box.y1),
+    projector.pixelToGround(box.x2, box.y2),
+    projector.pixelToGround(box.x1, box.y2),
+  ];
   const reach = Math.max(0.5, ground.errorM);
   const onGround = corners.every((c) => c !== undefined);
-  const es = onGround ? corners.map((c) => c!.east + camera.east) : [at.east - reach, at.east + reach];
-  const ns = onGround ? corners.map((c) => c!.north + camera.north) : [at.north - reach, at.north + reach];
+  const es = onGround ? corners.map((c) => c.east + camera.east) : [at.east - reach, at.east + reach];
+  const ns = onGround ? corners.map((c) => c.north + camera.north) : [at.north - reach, at.north + reach];
   return {
     east: at.east,
     north: at.north,
     errorM: withinFlightErrorM(ground.errorM, projector.pose.positionSigmaM),
-    extent: { minEast: Math.min(...es), minNorth: Math.min(...ns), maxEast: Math.max(...es), maxNorth: Math.max(...ns) },
-    offCentre: Math.hypot((box.x1 + box.x2) / 2 - width / 2, (box.y1 + box.y2) / 2 - height / 2) / Math.hypot(width / 2, height / 2),
+    extent: {
+      minEast: Math.min(...es),
+      minNorth: Math.min(...ns),
+      maxEast: Math.max(...es),
+      maxNorth: Math.max(...ns),
+    },
+    offCentre:
+      Math.hypot((box.x1 + box.x2) / 2 - width / 2, (box.y1 + box.y2) / 2 - height / 2) /
+      Math.hypot(width / 2, height / 2),
     gsdM: projector.pose.heightM / focalPx,
   };
 }

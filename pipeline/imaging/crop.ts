@@ -11,7 +11,13 @@ export interface Rect {
  * A window around the box `context` times its size (at least `minSide` pixels a side), moved
  * inside the photo rather than cut off at an edge, and whole pixels.
  */
-export function cropWindow(box: readonly [number, number, number, number], imageWidth: number, imageHeight: number, context = 2.5, minSide = 256): Rect {
+export function cropWindow(
+  box: readonly [number, number, number, number],
+  imageWidth: number,
+  imageHeight: number,
+  context = 2.5,
+  minSide = 256,
+): Rect {
   const [x1, y1, x2, y2] = box;
   const cx = (x1 + x2) / 2;
   const cy = (y1 + y2) / 2;
@@ -21,5 +27,10 @@ export function cropWindow(box: readonly [number, number, number, number], image
   const top = Math.min(Math.max(0, cy - height / 2), imageHeight - height);
   const l = Math.floor(left);
   const t = Math.floor(top);
-  return { left: l, top: t, width: Math.min(imageWidth - l, Math.ceil(left + width) - l), height: Math.min(imageHeight - t, Math.ceil(top + height) - t) };
+  return {
+    left: l,
+    top: t,
+    width: Math.min(imageWidth - l, Math.ceil(left + width) - l),
+    height: Math.min(imageHeight - t, Math.ceil(top + height) - t),
+  };
 }

@@ -1,6 +1,6 @@
 /** Boxes and labels drawn over a photo, as an SVG the size of the output image. Pure. */
 
-export interface LabelledBox {
+interface LabelledBox {
   x1: number;
   y1: number;
   x2: number;

@@ -39,7 +39,7 @@ export interface PlannedCrop {
 }
 
 /** A box cut by the crop's edge is a label when at least this share of it is inside, else greyed out. */
-export const MIN_VISIBLE = 0.5;
+const MIN_VISIBLE = 0.5;
 /** Context around a box larger than the crop side, so its edges are not the crop's. */
 const LARGE_BOX_MARGIN = 1.2;
 /** Two positives of one class overlapping this much are one object drawn twice (a view and a mark). */
@@ -53,7 +53,9 @@ const SAME_OBJECT_IOU = 0.7;
  */
 export function planCrops(width: number, height: number, boxes: readonly PhotoBox[], side: number): PlannedCrop[] {
   const positives = dedupePositives(boxes);
-  const order = [...boxes.keys()].filter((i) => boxes[i]!.anchor && boxes[i]!.kind !== 'unknown' && (boxes[i]!.kind !== 'positive' || positives.has(i)));
+  const order = [...boxes.keys()].filter(
+    (i) => boxes[i]!.anchor && boxes[i]!.kind !== 'unknown' && (boxes[i]!.kind !== 'positive' || positives.has(i)),
+  );
   order.sort((a, b) => rank(boxes[a]!) - rank(boxes[b]!) || a - b);
   const windows: Rect[] = [];
   for (const i of order) {
@@ -84,7 +86,13 @@ export function planCrops(width: number, height: number, boxes: readonly PhotoBo
       masks.push(toWindowRect(clipped, window));
     }
     const long = Math.max(window.width, window.height);
-    return { window, scale: long > side ? side / long : 1, labels, masks, anchors: order.filter((i) => holds(window, boxes[i]!.box)) };
+    return {
+      window,
+      scale: long > side ? side / long : 1,
+      labels,
+      masks,
+      anchors: order.filter((i) => holds(window, boxes[i]!.box)),
+    };
   });
 }
 
@@ -93,7 +101,9 @@ function dedupePositives(boxes: readonly PhotoBox[]): Set<number> {
   const kept: number[] = [];
   for (const [i, b] of boxes.entries()) {
     if (b.kind !== 'positive' || b.classIndex === undefined) continue;
-    const twin = kept.find((k) => boxes[k]!.classIndex === b.classIndex && iou(boxes[k]!.box, b.box) >= SAME_OBJECT_IOU);
+    const twin = kept.find(
+      (k) => boxes[k]!.classIndex === b.classIndex && iou(boxes[k]!.box, b.box) >= SAME_OBJECT_IOU,
+    );
     if (twin === undefined) kept.push(i);
     // The anchor flag follows the object: a twin decided in the window makes the kept one an anchor.
     else if (b.anchor && !boxes[twin]!.anchor) kept[kept.indexOf(twin)] = i;
@@ -120,7 +130,12 @@ function holds(w: Rect, [x1, y1, x2, y2]: Box): boolean {
 }
 
 function clip([x1, y1, x2, y2]: Box, w: Rect): Box | undefined {
-  const c: Box = [Math.max(x1, w.left), Math.max(y1, w.top), Math.min(x2, w.left + w.width), Math.min(y2, w.top + w.height)];
+  const c: Box = [
+    Math.max(x1, w.left),
+    Math.max(y1, w.top),
+    Math.min(x2, w.left + w.width),
+    Math.min(y2, w.top + w.height),
+  ];
   return c[2] > c[0] && c[3] > c[1] ? c : undefined;
 }
 
@@ -139,17 +154,30 @@ function iou(a: Box, b: Box): number {
 }
 
 function toYolo(classIndex: number, [x1, y1, x2, y2]: Box, w: Rect): YoloLabel {
-  return { classIndex, cx: ((x1 + x2) / 2 - w.left) / w.width, cy: ((y1 + y2) / 2 - w.top) / w.height, w: (x2 - x1) / w.width, h: (y2 - y1) / w.height };
+  return {
+    classIndex,
+    cx: ((x1 + x2) / 2 - w.left) / w.width,
+    cy: ((y1 + y2) / 2 - w.top) / w.height,
+    w: (x2 - x1) / w.width,
+    h: (y2 - y1) / w.height,
+  };
 }
 
 /** Whole pixels, growing outwards: a mask never leaves a sliver of what it covers. */
 function toWindowRect([x1, y1, x2, y2]: Box, w: Rect): Rect {
   const left = Math.max(0, Math.floor(x1 - w.left));
   const top = Math.max(0, Math.floor(y1 - w.top));
-  return { left, top, width: Math.min(w.width, Math.ceil(x2 - w.left)) - left, height: Math.min(w.height, Math.ceil(y2 - w.top)) - top };
+  return {
+    left,
+    top,
+    width: Math.min(w.width, Math.ceil(x2 - w.left)) - left,
+    height: Math.min(w.height, Math.ceil(y2 - w.top)) - top,
+  };
 }
 
 /** `class cx cy w h`, one line per label, six decimals (sub-pixel on a 1280 crop). */
 export function yoloText(labels: readonly YoloLabel[]): string {
-  return labels.map((l) => `${l.classIndex} ${l.cx.toFixed(6)} ${l.cy.toFixed(6)} ${l.w.toFixed(6)} ${l.h.toFixed(6)}\n`).join('');
+  return labels
+    .map((l) => `${l.classIndex} ${l.cx.toFixed(6)} ${l.cy.toFixed(6)} ${l.w.toFixed(6)} ${l.h.toFixed(6)}\n`)
+    .join('');
 }

@@ -71,7 +71,10 @@ function pixel(image: RgbImage, x: number, y: number): Rgb {
 /** JPEG is lossy: each channel within 30 of the colour painted. */
 function expectColour(actual: Rgb, expected: Rgb, where: string): void {
   const off = actual.map((v, c) => Math.abs(v - expected[c]!));
-  expect(Math.max(...off), `${where}: got ${actual.join(',')}, expected about ${expected.join(',')}`).toBeLessThanOrEqual(30);
+  expect(
+    Math.max(...off),
+    `${where}: got ${actual.join(',')}, expected about ${expected.join(',')}`,
+  ).toBeLessThanOrEqual(30);
 }
 
 /** Checks an upright image by the centres of its four quadrants. */
@@ -108,16 +111,19 @@ const STORED_TOP: Record<(typeof ORIENTATIONS)[number], [Rgb, Rgb]> = {
 };
 
 describe('test image construction (sanity)', () => {
-  it.each(ORIENTATIONS)('when orientation %i is written, then the file stores the transformed pixels and the tag', async (n) => {
-    const jpeg = await storedJpeg(n);
-    expect((await sharp(jpeg).metadata()).orientation).toBe(n);
-    const stored = await storedPixels(jpeg);
-    const [sw, sh] = n >= 5 ? [UH, UW] : [UW, UH];
-    expect([stored.width, stored.height]).toEqual([sw, sh]);
-    const [topLeft, topRight] = STORED_TOP[n];
-    expectColour(pixel(stored, sw / 4, sh / 4), topLeft, 'stored top-left');
-    expectColour(pixel(stored, (3 * sw) / 4, sh / 4), topRight, 'stored top-right');
-  });
+  it.each(ORIENTATIONS)(
+    'when orientation %i is written, then the file stores the transformed pixels and the tag',
+    async (n) => {
+      const jpeg = await storedJpeg(n);
+      expect((await sharp(jpeg).metadata()).orientation).toBe(n);
+      const stored = await storedPixels(jpeg);
+      const [sw, sh] = n >= 5 ? [UH, UW] : [UW, UH];
+      expect([stored.width, stored.height]).toEqual([sw, sh]);
+      const [topLeft, topRight] = STORED_TOP[n];
+      expectColour(pixel(stored, sw / 4, sh / 4), topLeft, 'stored top-left');
+      expectColour(pixel(stored, (3 * sw) / 4, sh / 4), topRight, 'stored top-right');
+    },
+  );
 
   it('when orientation 1 is written, then the stored pixels are already upright', async () => {
     expectUpright(await storedPixels(await storedJpeg(1)), UW, UH);
@@ -143,19 +149,33 @@ describe('decodePhoto, full resolution', () => {
   });
 
   it('when the buffer is not an image, then UndecodableImageError is thrown', async () => {
-    await expect(decodePhoto(Buffer.from('GIF89a but not really'), { full: true })).rejects.toThrow(UndecodableImageError);
+    await expect(decodePhoto(Buffer.from('GIF89a but not really'), { full: true })).rejects.toThrow(
+      UndecodableImageError,
+    );
   });
 });
 
 describe('decodePhoto, reduced frame', () => {
-  const input16: ModelInput = { name: 'images', width: 16, height: 16, channelOrder: 'RGB', scale: 1 / 255, letterbox: 'centre', padValue: 114, dynamicBatch: false };
+  const input16: ModelInput = {
+    name: 'images',
+    width: 16,
+    height: 16,
+    channelOrder: 'RGB',
+    scale: 1 / 255,
+    letterbox: 'centre',
+    padValue: 114,
+    dynamicBatch: false,
+  };
 
-  it.each(ORIENTATIONS)('when orientation %i is decoded for a 16×16 whole-frame pass, then only an upright 16×12 frame comes back', async (n) => {
-    const photo = await decodePhoto(await storedJpeg(n), { full: false, frameFor: input16 });
-    expect([photo.width, photo.height]).toEqual([UW, UH]);
-    expect(photo.full).toBeUndefined();
-    expectUpright(photo.frame!, 16, 12);
-  });
+  it.each(ORIENTATIONS)(
+    'when orientation %i is decoded for a 16×16 whole-frame pass, then only an upright 16×12 frame comes back',
+    async (n) => {
+      const photo = await decodePhoto(await storedJpeg(n), { full: false, frameFor: input16 });
+      expect([photo.width, photo.height]).toEqual([UW, UH]);
+      expect(photo.full).toBeUndefined();
+      expectUpright(photo.frame!, 16, 12);
+    },
+  );
 
   it('when the placement is no smaller than the photo, then the full image is decoded instead of a frame', async () => {
     const input64 = { ...input16, width: 64, height: 64 };

@@ -30,11 +30,19 @@ export interface DecodePlan {
 }
 
 /** Upright size from the header alone: orientations 5–8 turn the photo a quarter. */
-export async function photoSize(source: Buffer | string, limitInputPixels: number): Promise<{ width: number; height: number }> {
+export async function photoSize(
+  source: Buffer | string,
+  limitInputPixels: number,
+): Promise<{ width: number; height: number }> {
   const header = typeof source === 'string' ? undefined : readJpegHeader(source);
   if (header) {
-    if (header.width * header.height > limitInputPixels) throw new UndecodableImageError(`image is ${header.width}×${header.height}, above the limit of ${limitInputPixels} pixels`);
-    return header.orientation >= 5 ? { width: header.height, height: header.width } : { width: header.width, height: header.height };
+    if (header.width * header.height > limitInputPixels)
+      throw new UndecodableImageError(
+        `image is ${header.width}×${header.height}, above the limit of ${limitInputPixels} pixels`,
+      );
+    return header.orientation >= 5
+      ? { width: header.height, height: header.width }
+      : { width: header.width, height: header.height };
   }
   let meta: Metadata;
   try {
@@ -43,24 +51,36 @@ export async function photoSize(source: Buffer | string, limitInputPixels: numbe
     throw new UndecodableImageError((error as Error).message);
   }
   if (!meta.width || !meta.height) throw new UndecodableImageError('image has no size');
-  return (meta.orientation ?? 1) >= 5 ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height };
+  return (meta.orientation ?? 1) >= 5
+    ? { width: meta.height, height: meta.width }
+    : { width: meta.width, height: meta.height };
 }
 
-export async function decodePhoto(source: Buffer | string, plan: DecodePlan, limitInputPixels = 100_000_000): Promise<DecodedPhoto> {
+export async function decodePhoto(
+  source: Buffer | string,
+  plan: DecodePlan,
+  limitInputPixels = 100_000_000,
+): Promise<DecodedPhoto> {
   const size = await photoSize(source, limitInputPixels);
   const reduce = plan.frameFor ? placeInInput(size.width, size.height, plan.frameFor) : undefined;
   // A frame no smaller than the photo gains nothing over the full decode.
   const wantFrame = reduce !== undefined && !plan.full && (reduce.width < size.width || reduce.height < size.height);
   const [full, frame] = await Promise.all([
     plan.full || !wantFrame ? toRgb(sharp(source, { limitInputPixels, sequentialRead: true }).rotate()) : undefined,
-    wantFrame ? toRgb(sharp(source, { limitInputPixels }).rotate().resize(reduce.width, reduce.height, { fit: 'fill' })) : undefined,
+    wantFrame
+      ? toRgb(sharp(source, { limitInputPixels }).rotate().resize(reduce.width, reduce.height, { fit: 'fill' }))
+      : undefined,
   ]);
   return { ...size, ...(full ? { full } : {}), ...(frame ? { frame } : {}) };
 }
 
 async function toRgb(pipeline: Sharp): Promise<RgbImage> {
   try {
-    const { data, info } = await pipeline.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await pipeline
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
     return { data, width: info.width, height: info.height };
   } catch (error) {

@@ -39,7 +39,8 @@ export interface PhotoDetector {
 
 export function thresholdsFor(spec: ModelSpec, options: DetectOptions): number[] {
   if (options.thresholds) {
-    if (options.thresholds.length !== spec.classes.length) throw new Error(`${options.thresholds.length} thresholds for ${spec.classes.length} classes`);
+    if (options.thresholds.length !== spec.classes.length)
+      throw new Error(`${options.thresholds.length} thresholds for ${spec.classes.length} classes`);
     return [...options.thresholds];
   }
   const fraction = options.floorFraction ?? 1;
@@ -79,8 +80,16 @@ export class Detector implements PhotoDetector {
     return mergeViews(candidates, this.spec, views.length);
   }
 
-  async detectEncoded(bytes: Uint8Array, options: DetectOptions = {}, limitInputPixels?: number): Promise<PhotoResultCore> {
-    const photo = await decodePhoto(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), decodePlanFor(this.spec, options), limitInputPixels);
+  async detectEncoded(
+    bytes: Uint8Array,
+    options: DetectOptions = {},
+    limitInputPixels?: number,
+  ): Promise<PhotoResultCore> {
+    const photo = await decodePhoto(
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      decodePlanFor(this.spec, options),
+      limitInputPixels,
+    );
     return { width: photo.width, height: photo.height, detections: await this.detect(photo, options) };
   }
 

@@ -48,13 +48,18 @@ export class ModelRunner {
     return run;
   }
 
-  private async runViewsNow(photo: DecodedPhoto, views: readonly View[], thresholds: readonly number[]): Promise<RawDetection[]> {
+  private async runViewsNow(
+    photo: DecodedPhoto,
+    views: readonly View[],
+    thresholds: readonly number[],
+  ): Promise<RawDetection[]> {
     const found: RawDetection[] = [];
     for (let i = 0; i < views.length; i += this.batchSize) {
       const batch = views.slice(i, i + this.batchSize);
       const output = await this.runBatch(photo, batch);
       batch.forEach((view, slot) => {
-        for (const d of this.decodeView(output, slot, thresholds)) found.push(toPhotoPixels(d, view.region, view.place, photo));
+        for (const d of this.decodeView(output, slot, thresholds))
+          found.push(toPhotoPixels(d, view.region, view.place, photo));
       });
     }
     return found;
@@ -68,7 +73,9 @@ export class ModelRunner {
     const out = result[this.spec.outputName];
     if (!out) throw new Error(`model produced no output ${this.spec.outputName}`);
     if (out.dims[0] !== batch || out.data.length !== batch * this.layout.perImage) {
-      throw new Error(`model output ${this.spec.outputName} has shape [${out.dims.join(', ')}], expected ${batch} × ${this.layout.perImage} values`);
+      throw new Error(
+        `model output ${this.spec.outputName} has shape [${out.dims.join(', ')}], expected ${batch} × ${this.layout.perImage} values`,
+      );
     }
     return out.data as Float32Array;
   }
@@ -88,7 +95,13 @@ export class ModelRunner {
   }
 
   private decodeView(output: Float32Array, slot: number, thresholds: readonly number[]): RawDetection[] {
-    const ctx: DecodeContext = { layout: this.layout, boxes: this.spec.boxes, input: this.spec.input, strides: this.spec.strides, thresholds };
+    const ctx: DecodeContext = {
+      layout: this.layout,
+      boxes: this.spec.boxes,
+      input: this.spec.input,
+      strides: this.spec.strides,
+      thresholds,
+    };
     const candidates = decodeOutput(output, slot, ctx);
     // End-to-end heads have suppressed already; the others leave it to us.
     if (this.layout.format === 'end2end') return candidates;

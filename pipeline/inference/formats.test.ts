@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { decodeOutput, type DecodeContext, gridCells, type OutputLayout, recogniseLayout, UnknownLayoutError } from './formats.js';
+import {
+  decodeOutput,
+  type DecodeContext,
+  gridCells,
+  type OutputLayout,
+  recogniseLayout,
+  UnknownLayoutError,
+} from './formats.js';
 
 type Corners = [number, number, number, number];
 
@@ -94,8 +101,12 @@ describe('decodeOutput, yolov8 layout [4 + nc, N]', () => {
       { box: [70, 70, 2, 2], scores: [0, 0] },
     ]);
     const batch = new Float32Array([...first, ...second]);
-    expect(decodeOutput(batch, 1, context(layout))).toEqual([{ x1: 58, y1: 58, x2: 62, y2: 62, classIndex: 1, score: 0.75 }]);
-    expect(decodeOutput(batch, 0, context(layout))).toEqual([{ x1: 9, y1: 9, x2: 11, y2: 11, classIndex: 0, score: 0.875 }]);
+    expect(decodeOutput(batch, 1, context(layout))).toEqual([
+      { x1: 58, y1: 58, x2: 62, y2: 62, classIndex: 1, score: 0.75 },
+    ]);
+    expect(decodeOutput(batch, 0, context(layout))).toEqual([
+      { x1: 9, y1: 9, x2: 11, y2: 11, classIndex: 0, score: 0.875 },
+    ]);
   });
 });
 
@@ -109,7 +120,9 @@ describe('decodeOutput, yolov5 layout [N, 5 + nc]', () => {
       [0, 0, 0, 0, 0, 0, 0],
       [0, 0, 0, 0, 0, 0, 0],
     ]);
-    expect(decodeOutput(out, 0, context(layout))).toEqual([{ x1: 90, y1: 55, x2: 110, y2: 65, classIndex: 1, score: 0.65625 }]);
+    expect(decodeOutput(out, 0, context(layout))).toEqual([
+      { x1: 90, y1: 55, x2: 110, y2: 65, classIndex: 1, score: 0.65625 },
+    ]);
   });
 
   it('when the class probability is high but the objectness low, then the anchor is dropped', () => {
@@ -150,7 +163,9 @@ describe('decodeOutput, end-to-end layout [K, 6]', () => {
       [5, 5, 15, 15, 0.125, 0],
       [0, 0, 0, 0, 0, 0],
     ]);
-    expect(decodeOutput(out, 0, context(layout))).toEqual([{ x1: 10, y1: 20, x2: 30, y2: 40, classIndex: 1, score: 0.75 }]);
+    expect(decodeOutput(out, 0, context(layout))).toEqual([
+      { x1: 10, y1: 20, x2: 30, y2: 40, classIndex: 1, score: 0.75 },
+    ]);
   });
 
   it('when a row names a class the model does not have, then it is dropped', () => {
@@ -178,7 +193,9 @@ describe('decodeOutput, end-to-end layout [K, 6]', () => {
       [1, 2, 3, 4, 0.5, 0],
       [11, 12, 13, 14, 0.875, 0],
     ]);
-    expect(decodeOutput(out, 1, context(single))).toEqual([{ x1: 11, y1: 12, x2: 13, y2: 14, classIndex: 0, score: 0.875 }]);
+    expect(decodeOutput(out, 1, context(single))).toEqual([
+      { x1: 11, y1: 12, x2: 13, y2: 14, classIndex: 0, score: 0.875 },
+    ]);
   });
 });
 
@@ -247,30 +264,58 @@ describe('recogniseLayout', () => {
   const strides = [8, 16, 32];
 
   it('when the shape is [1, 84, 8400], then it is yolov8 with 80 classes', () => {
-    expect(recogniseLayout([1, 84, 8400], input640, strides, undefined)).toEqual({ format: 'yolov8', numClasses: 80, candidates: 8400, perImage: 84 * 8400 });
+    expect(recogniseLayout([1, 84, 8400], input640, strides, undefined)).toEqual({
+      format: 'yolov8',
+      numClasses: 80,
+      candidates: 8400,
+      perImage: 84 * 8400,
+    });
   });
 
   it('when the shape is [1, 300, 6], then it is end-to-end with the named class count', () => {
-    expect(recogniseLayout([1, 300, 6], input640, strides, 80)).toEqual({ format: 'end2end', numClasses: 80, candidates: 300, perImage: 1800 });
+    expect(recogniseLayout([1, 300, 6], input640, strides, 80)).toEqual({
+      format: 'end2end',
+      numClasses: 80,
+      candidates: 300,
+      perImage: 1800,
+    });
   });
 
   it('when the shape is [1, 25200, 85] on a 640 input, then it is yolov5 with 80 classes', () => {
-    expect(recogniseLayout([1, 25200, 85], input640, strides, undefined)).toEqual({ format: 'yolov5', numClasses: 80, candidates: 25200, perImage: 25200 * 85 });
+    expect(recogniseLayout([1, 25200, 85], input640, strides, undefined)).toEqual({
+      format: 'yolov5',
+      numClasses: 80,
+      candidates: 25200,
+      perImage: 25200 * 85,
+    });
   });
 
   it('when the shape is [1, 8400, 85] on a 640 input, then it is the yolox raw grid', () => {
-    expect(recogniseLayout([1, 8400, 85], input640, strides, 80)).toEqual({ format: 'yolox', numClasses: 80, candidates: 8400, perImage: 8400 * 85 });
+    expect(recogniseLayout([1, 8400, 85], input640, strides, 80)).toEqual({
+      format: 'yolox',
+      numClasses: 80,
+      candidates: 8400,
+      perImage: 8400 * 85,
+    });
   });
 
   it('when a two-class yolov8 gives [1, 6, 8400], then it is yolov8 and not end-to-end', () => {
     expect(recogniseLayout([1, 6, 8400], input640, strides, 2).format).toBe('yolov8');
-    expect(recogniseLayout([1, 6, 8400], input640, strides, undefined)).toMatchObject({ format: 'yolov8', numClasses: 2 });
+    expect(recogniseLayout([1, 6, 8400], input640, strides, undefined)).toMatchObject({
+      format: 'yolov8',
+      numClasses: 2,
+    });
   });
 
   it('when a one-class grid output is six wide, then it is read as the grid, not as end-to-end rows', () => {
     // A one-class YOLOX grid on 64×64 is [1, 84, 6]; a one-class YOLOv5 on 320 is [1, 6300, 6].
     const input64 = { width: 64, height: 64 };
-    expect(recogniseLayout([1, 84, 6], input64, strides, 1)).toEqual({ format: 'yolox', numClasses: 1, candidates: 84, perImage: 84 * 6 });
+    expect(recogniseLayout([1, 84, 6], input64, strides, 1)).toEqual({
+      format: 'yolox',
+      numClasses: 1,
+      candidates: 84,
+      perImage: 84 * 6,
+    });
     expect(recogniseLayout([1, 6300, 6], { width: 320, height: 320 }, strides, 1).format).toBe('yolov5');
     expect(recogniseLayout([1, 8400, 6], input640, strides, 1).format).toBe('yolox');
   });
@@ -290,9 +335,15 @@ describe('recogniseLayout', () => {
 
   it('when the class names disagree with the class count the shape implies, then the error mentions both counts', () => {
     expect(() => recogniseLayout([1, 25200, 85], input640, strides, 3)).toThrow(UnknownLayoutError);
-    expect(() => recogniseLayout([1, 25200, 85], input640, strides, 3)).toThrow(/implies 80 classes, but the model names 3/);
-    expect(() => recogniseLayout([1, 8400, 85], input640, strides, 3)).toThrow(/implies 80 classes, but the model names 3/);
-    expect(() => recogniseLayout([1, 84, 8400], input640, strides, 3)).toThrow(/implies 80 classes, but the model names 3/);
+    expect(() => recogniseLayout([1, 25200, 85], input640, strides, 3)).toThrow(
+      /implies 80 classes, but the model names 3/,
+    );
+    expect(() => recogniseLayout([1, 8400, 85], input640, strides, 3)).toThrow(
+      /implies 80 classes, but the model names 3/,
+    );
+    expect(() => recogniseLayout([1, 84, 8400], input640, strides, 3)).toThrow(
+      /implies 80 classes, but the model names 3/,
+    );
   });
 
   it('when the shape has two axes, then it is refused for lacking the batch axis', () => {
@@ -311,6 +362,7 @@ describe('recogniseLayout', () => {
     }
     expect(message).toContain('[1, 100, 50]');
     expect(message).toContain('640×640');
-    for (const expected of ['[1, 4 + classes, 8400]', '[1, 25200, 5 + classes]', '[1, 8400, 5 + classes]', '[1, K, 6]']) expect(message).toContain(expected);
+    for (const expected of ['[1, 4 + classes, 8400]', '[1, 25200, 5 + classes]', '[1, 8400, 5 + classes]', '[1, K, 6]'])
+      expect(message).toContain(expected);
   });
 });

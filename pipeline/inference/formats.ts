@@ -13,12 +13,42 @@ import type { RawDetection } from './postprocess.js';
  */
 export const FORMAT_CONVENTIONS: Record<
   ModelFormat,
-  { input: Pick<ModelInput, 'channelOrder' | 'scale' | 'letterbox' | 'padValue'>; threshold: number; nmsIou: number; maxDetections: number; strides: number[] }
+  {
+    input: Pick<ModelInput, 'channelOrder' | 'scale' | 'letterbox' | 'padValue'>;
+    threshold: number;
+    nmsIou: number;
+    maxDetections: number;
+    strides: number[];
+  }
 > = {
-  yolov5: { input: { channelOrder: 'RGB', scale: 1 / 255, letterbox: 'centre', padValue: 114 }, threshold: 0.25, nmsIou: 0.7, maxDetections: 300, strides: [8, 16, 32] },
-  yolov8: { input: { channelOrder: 'RGB', scale: 1 / 255, letterbox: 'centre', padValue: 114 }, threshold: 0.25, nmsIou: 0.7, maxDetections: 300, strides: [8, 16, 32] },
-  end2end: { input: { channelOrder: 'RGB', scale: 1 / 255, letterbox: 'centre', padValue: 114 }, threshold: 0.25, nmsIou: 0.7, maxDetections: 300, strides: [8, 16, 32] },
-  yolox: { input: { channelOrder: 'BGR', scale: 1, letterbox: 'top-left', padValue: 114 }, threshold: 0.25, nmsIou: 0.45, maxDetections: 300, strides: [8, 16, 32] },
+  yolov5: {
+    input: { channelOrder: 'RGB', scale: 1 / 255, letterbox: 'centre', padValue: 114 },
+    threshold: 0.25,
+    nmsIou: 0.7,
+    maxDetections: 300,
+    strides: [8, 16, 32],
+  },
+  yolov8: {
+    input: { channelOrder: 'RGB', scale: 1 / 255, letterbox: 'centre', padValue: 114 },
+    threshold: 0.25,
+    nmsIou: 0.7,
+    maxDetections: 300,
+    strides: [8, 16, 32],
+  },
+  end2end: {
+    input: { channelOrder: 'RGB', scale: 1 / 255, letterbox: 'centre', padValue: 114 },
+    threshold: 0.25,
+    nmsIou: 0.7,
+    maxDetections: 300,
+    strides: [8, 16, 32],
+  },
+  yolox: {
+    input: { channelOrder: 'BGR', scale: 1, letterbox: 'top-left', padValue: 114 },
+    threshold: 0.25,
+    nmsIou: 0.45,
+    maxDetections: 300,
+    strides: [8, 16, 32],
+  },
 };
 
 export interface OutputLayout {
@@ -50,7 +80,10 @@ export function recogniseLayout(
   hint: { format?: ModelFormat; end2end?: boolean } = {},
 ): OutputLayout {
   const shape = `[${dims.join(', ')}]`;
-  if (dims.length !== 3) throw new UnknownLayoutError(`output shape ${shape} matches no known detector layout: expected three axes [batch, …, …]`);
+  if (dims.length !== 3)
+    throw new UnknownLayoutError(
+      `output shape ${shape} matches no known detector layout: expected three axes [batch, …, …]`,
+    );
   const [, a, b] = dims as [number, number, number];
   const cells = gridCells(input.width, input.height, strides);
   const classesSay = (nc: number) => {
@@ -60,20 +93,34 @@ export function recogniseLayout(
     return nc;
   };
   const layouts: Record<ModelFormat, () => OutputLayout | undefined> = {
-    end2end: () => (b === 6 && a <= 10_000 ? { format: 'end2end', numClasses: numClasses ?? 0, candidates: a, perImage: a * 6 } : undefined),
-    yolov8: () => (a > 4 && b > a ? { format: 'yolov8', numClasses: classesSay(a - 4), candidates: b, perImage: a * b } : undefined),
-    yolov5: () => (b > 5 && a === 3 * cells ? { format: 'yolov5', numClasses: classesSay(b - 5), candidates: a, perImage: a * b } : undefined),
-    yolox: () => (b > 5 && a === cells ? { format: 'yolox', numClasses: classesSay(b - 5), candidates: a, perImage: a * b } : undefined),
+    end2end: () =>
+      b === 6 && a <= 10_000
+        ? { format: 'end2end', numClasses: numClasses ?? 0, candidates: a, perImage: a * 6 }
+        : undefined,
+    yolov8: () =>
+      a > 4 && b > a ? { format: 'yolov8', numClasses: classesSay(a - 4), candidates: b, perImage: a * b } : undefined,
+    yolov5: () =>
+      b > 5 && a === 3 * cells
+        ? { format: 'yolov5', numClasses: classesSay(b - 5), candidates: a, perImage: a * b }
+        : undefined,
+    yolox: () =>
+      b > 5 && a === cells
+        ? { format: 'yolox', numClasses: classesSay(b - 5), candidates: a, perImage: a * b }
+        : undefined,
   };
   if (hint.format) {
     const layout = layouts[hint.format]();
-    if (!layout) throw new UnknownLayoutError(`output shape ${shape} does not fit the ${hint.format} layout the manifest names (${describe(hint.format, cells)})`);
+    if (!layout)
+      throw new UnknownLayoutError(
+        `output shape ${shape} does not fit the ${hint.format} layout the manifest names (${describe(hint.format, cells)})`,
+      );
     return layout;
   }
   // [1, cells, 6] is a one-class YOLOX grid, not 6-wide end-to-end rows: the grid layouts are tried first
   // unless the model says it is end-to-end.
   const grids: ModelFormat[] = ['yolov8', 'yolov5', 'yolox'];
-  const order: ModelFormat[] = hint.end2end === true ? ['end2end', ...grids] : hint.end2end === false ? grids : [...grids, 'end2end'];
+  const order: ModelFormat[] =
+    hint.end2end === true ? ['end2end', ...grids] : hint.end2end === false ? grids : [...grids, 'end2end'];
   for (const format of order) {
     const layout = layouts[format]();
     if (layout) return layout;
@@ -180,7 +227,14 @@ function decodeYoloV5(output: Float32Array, offset: number, ctx: DecodeContext):
     const cy = output[row + 1]! * sy;
     const w = output[row + 2]! * sx;
     const h = output[row + 3]! * sy;
-    found.push({ x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, classIndex: pick, score: objectness * output[row + 5 + pick]! });
+    found.push({
+      x1: cx - w / 2,
+      y1: cy - h / 2,
+      x2: cx + w / 2,
+      y2: cy + h / 2,
+      classIndex: pick,
+      score: objectness * output[row + 5 + pick]!,
+    });
   }
   return found;
 }
@@ -195,7 +249,14 @@ function decodeEnd2End(output: Float32Array, offset: number, ctx: DecodeContext)
     const classIndex = Math.round(output[row + 5]!);
     const threshold = ctx.thresholds[classIndex];
     if (threshold === undefined || !(score >= threshold)) continue;
-    found.push({ x1: output[row]! * sx, y1: output[row + 1]! * sy, x2: output[row + 2]! * sx, y2: output[row + 3]! * sy, classIndex, score });
+    found.push({
+      x1: output[row]! * sx,
+      y1: output[row + 1]! * sy,
+      x2: output[row + 2]! * sx,
+      y2: output[row + 3]! * sy,
+      classIndex,
+      score,
+    });
   }
   return found;
 }
@@ -224,7 +285,14 @@ function decodeYoloX(output: Float32Array, offset: number, ctx: DecodeContext): 
         const cy = (output[row + 1]! + gy) * s;
         const w = Math.exp(output[row + 2]!) * s;
         const h = Math.exp(output[row + 3]!) * s;
-        found.push({ x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, classIndex: pick, score: objectness * output[row + 5 + pick]! });
+        found.push({
+          x1: cx - w / 2,
+          y1: cy - h / 2,
+          x2: cx + w / 2,
+          y2: cy + h / 2,
+          classIndex: pick,
+          score: objectness * output[row + 5 + pick]!,
+        });
       }
     }
   }
@@ -232,7 +300,13 @@ function decodeYoloX(output: Float32Array, offset: number, ctx: DecodeContext): 
 }
 
 /** The class with the best objectness × probability that reaches its own threshold, or -1. */
-function bestClass(output: Float32Array, start: number, numClasses: number, objectness: number, thresholds: readonly number[]): number {
+function bestClass(
+  output: Float32Array,
+  start: number,
+  numClasses: number,
+  objectness: number,
+  thresholds: readonly number[],
+): number {
   let pick = -1;
   let pickScore = 0;
   for (let c = 0; c < numClasses; c++) {

@@ -23,7 +23,11 @@ describe('readJpegHeader', () => {
   });
 
   it('when the JPEG is progressive, then its size is still read', async () => {
-    expect(readJpegHeader(await jpeg(300, 200, { progressive: true }))).toEqual({ width: 300, height: 200, orientation: 1 });
+    expect(readJpegHeader(await jpeg(300, 200, { progressive: true }))).toEqual({
+      width: 300,
+      height: 200,
+      orientation: 1,
+    });
   });
 
   it('when drone photos with EXIF, XMP and thumbnails are read, then size and orientation match sharp', async () => {
@@ -31,13 +35,23 @@ describe('readJpegHeader', () => {
     for (const file of files) {
       const bytes = await readFile(path.join(demo, file));
       const meta = await sharp(bytes).metadata();
-      expect(readJpegHeader(bytes)).toEqual({ width: meta.width, height: meta.height, orientation: meta.orientation ?? 1 });
+      expect(readJpegHeader(bytes)).toEqual({
+        width: meta.width,
+        height: meta.height,
+        orientation: meta.orientation ?? 1,
+      });
     }
   });
 
   it('when the bytes are not a JPEG or stop before the frame header, then it gives up rather than guess', async () => {
     expect(readJpegHeader(Buffer.from('GIF89a not a jpeg'))).toBeUndefined();
-    expect(readJpegHeader(await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } }).png().toBuffer())).toBeUndefined();
+    expect(
+      readJpegHeader(
+        await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } })
+          .png()
+          .toBuffer(),
+      ),
+    ).toBeUndefined();
     const full = await jpeg(50, 40, { orientation: 6 });
     expect(readJpegHeader(full.subarray(0, 30))).toBeUndefined();
   });

@@ -5,7 +5,7 @@
  * returns undefined and the caller asks sharp. Pure.
  */
 
-export interface JpegHeader {
+interface JpegHeader {
   width: number;
   height: number;
   /** EXIF orientation 1–8; 1 when absent. */
@@ -13,7 +13,8 @@ export interface JpegHeader {
 }
 
 // Start-of-frame markers carry the size: C0–CF except DHT (C4), JPG (C8) and DAC (CC).
-const isStartOfFrame = (marker: number) => marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+const isStartOfFrame = (marker: number) =>
+  marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
 
 export function readJpegHeader(bytes: Uint8Array): JpegHeader | undefined {
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
@@ -35,7 +36,8 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader | undefined {
     const length = view.getUint16(pos + 2);
     const start = pos + 4;
     if (length < 2 || start + length - 2 > bytes.length) return undefined;
-    if (marker === 0xe1 && length >= 16 && isExif(bytes, start)) orientation = exifOrientation(view, start + 6, start + length - 2) ?? orientation;
+    if (marker === 0xe1 && length >= 16 && isExif(bytes, start))
+      orientation = exifOrientation(view, start + 6, start + length - 2) ?? orientation;
     if (isStartOfFrame(marker)) {
       if (length < 7) return undefined;
       const height = view.getUint16(start + 1);
@@ -49,7 +51,14 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader | undefined {
 }
 
 function isExif(bytes: Uint8Array, at: number): boolean {
-  return bytes[at] === 0x45 && bytes[at + 1] === 0x78 && bytes[at + 2] === 0x69 && bytes[at + 3] === 0x66 && bytes[at + 4] === 0 && bytes[at + 5] === 0;
+  return (
+    bytes[at] === 0x45 &&
+    bytes[at + 1] === 0x78 &&
+    bytes[at + 2] === 0x69 &&
+    bytes[at + 3] === 0x66 &&
+    bytes[at + 4] === 0 &&
+    bytes[at + 5] === 0
+  );
 }
 
 /** Orientation tag (0x0112) of IFD0 in the TIFF structure at `tiff`, or undefined. */

@@ -10,8 +10,22 @@ import path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { ModelRunner } from './engine.js';
 import { FORMAT_CONVENTIONS, type OutputLayout, recogniseLayout, UnknownLayoutError } from './formats.js';
-import { type ModelClass, type ModelFormat, type ModelInput, type ModelManifest, ModelManifestSchema, type ModelSpec, type Provenance } from './manifest.js';
-import { type OnnxModelInfo, parseClassNames, parseIntList, parsePythonBool, readOnnxModelInfo } from './onnx-metadata.js';
+import {
+  type ModelClass,
+  type ModelFormat,
+  type ModelInput,
+  type ModelManifest,
+  ModelManifestSchema,
+  type ModelSpec,
+  type Provenance,
+} from './manifest.js';
+import {
+  type OnnxModelInfo,
+  parseClassNames,
+  parseIntList,
+  parsePythonBool,
+  readOnnxModelInfo,
+} from './onnx-metadata.js';
 import { placeInInput, writeViewTensor } from './preprocess.js';
 import { detectBoxUnits, inspectProbeOutputs, probeImages } from './probes.js';
 
@@ -23,7 +37,14 @@ export class ModelLoadError extends Error {}
  * (on CPU, larger batches ran slower per tile here: 68 tiles/s at 1, 63 at 4, 50 at 8 with two
  * threads; accelerators may want more, which a manifest can ask for).
  */
-export const TILING_DEFAULTS = { overlap: 0.2, fullFrame: false, merge: 'nms', mergeMetric: 'ios', mergeThreshold: 0.5, batch: 1 } as const;
+const TILING_DEFAULTS = {
+  overlap: 0.2,
+  fullFrame: false,
+  merge: 'nms',
+  mergeMetric: 'ios',
+  mergeThreshold: 0.5,
+  batch: 1,
+} as const;
 
 export interface SessionSettings {
   /** ONNX Runtime intra-op threads for this session; 0 lets ONNX Runtime use every core. */
@@ -75,7 +96,9 @@ async function locate(source: string): Promise<LocatedModel> {
     }
     const parsed = ModelManifestSchema.safeParse(json);
     if (!parsed.success) {
-      throw new ModelLoadError(`invalid model manifest ${manifestPath}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+      throw new ModelLoadError(
+        `invalid model manifest ${manifestPath}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      );
     }
     manifest = parsed.data;
   }
@@ -84,7 +107,10 @@ async function locate(source: string): Promise<LocatedModel> {
     if (manifest.file) filePath = path.join(dir, manifest.file);
     else {
       const onnx = (await readdir(dir)).filter((f) => f.endsWith('.onnx'));
-      if (onnx.length !== 1) throw new ModelLoadError(`model directory ${dir} holds ${onnx.length} .onnx files and no manifest.json naming one`);
+      if (onnx.length !== 1)
+        throw new ModelLoadError(
+          `model directory ${dir} holds ${onnx.length} .onnx files and no manifest.json naming one`,
+        );
       filePath = path.join(dir, onnx[0]!);
     }
   }
@@ -110,11 +136,14 @@ function card(model: LocatedModel, numClasses?: number): ModelCard & { provenanc
   const declared = manifest.classes?.map((c) => c.name);
   if (declared && embedded && declared.join('\u0000') !== embedded.join('\u0000')) {
     // A reordered list would attach every hazard code to the wrong class.
-    throw new ModelLoadError(`model ${filePath}: manifest classes [${declared.join(', ')}] differ from the names in the ONNX file [${embedded.join(', ')}]`);
+    throw new ModelLoadError(
+      `model ${filePath}: manifest classes [${declared.join(', ')}] differ from the names in the ONNX file [${embedded.join(', ')}]`,
+    );
   }
   const names = declared ?? embedded;
   provenance.classes = manifest.classes ? 'manifest' : names ? 'onnx' : 'convention';
-  const classNames = names ?? (numClasses === undefined ? undefined : Array.from({ length: numClasses }, (_, i) => `class_${i}`));
+  const classNames =
+    names ?? (numClasses === undefined ? undefined : Array.from({ length: numClasses }, (_, i) => `class_${i}`));
   if (!classNames) throw new ModelLoadError(`model ${filePath} names no classes: list them in manifest.json "classes"`);
   const defaultThreshold = manifest.defaultThreshold ?? FORMAT_CONVENTIONS[manifest.format ?? 'yolov8'].threshold;
   const classes = classNames.map((name, i): ModelClass => {
@@ -139,7 +168,12 @@ function card(model: LocatedModel, numClasses?: number): ModelCard & { provenanc
 }
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'model';
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[^a-z0-9]+/, '') || 'model'
+  );
 }
 
 /** A class the pipeline flags: one mapped to a hazard code and severity. */
@@ -155,7 +189,9 @@ export interface HazardClass extends ModelClass {
 export function hazardClassesOf(card: ModelCard): HazardClass[] {
   const mapped = card.classes.filter((c): c is HazardClass => c.hazardCode !== null && c.severity !== null);
   if (mapped.length === 0) {
-    throw new ModelLoadError(`model ${card.name} maps none of its ${card.classes.length} classes to a hazard: give classes a hazardCode and severity in manifest.json`);
+    throw new ModelLoadError(
+      `model ${card.name} maps none of its ${card.classes.length} classes to a hazard: give classes a hazardCode and severity in manifest.json`,
+    );
   }
   return mapped;
 }
@@ -169,7 +205,7 @@ export async function readModelCard(source: string): Promise<ModelCard> {
 /** Opens, resolves and checks a model; refuses it with a clear message when it is not usable. */
 export async function loadModel(source: string, settings: SessionSettings = {}): Promise<ModelRunner> {
   const model = await locate(source);
-  const { manifest, info, filePath } = model;
+  const { filePath } = model;
   // Loaded here, not at the top: the API reads model cards without ever opening a session.
   const ort = await import('onnxruntime-node');
   let session: Ort.InferenceSession;
@@ -192,7 +228,12 @@ export async function loadModel(source: string, settings: SessionSettings = {}):
   }
 }
 
-async function resolveAndCheck(model: LocatedModel, ort: typeof Ort, session: Ort.InferenceSession, settings: SessionSettings): Promise<ModelRunner> {
+async function resolveAndCheck(
+  model: LocatedModel,
+  ort: typeof Ort,
+  session: Ort.InferenceSession,
+  settings: SessionSettings,
+): Promise<ModelRunner> {
   const { manifest, info, filePath } = model;
   const provenance: Record<string, Provenance> = {};
   const inputMeta = session.inputMetadata.find((m) => m.name === (manifest.input?.name ?? session.inputNames[0]));
@@ -204,27 +245,34 @@ async function resolveAndCheck(model: LocatedModel, ort: typeof Ort, session: Or
   const imgsz = info.metadata.imgsz ? parseIntList(info.metadata.imgsz) : [];
   const size = (axis: 'width' | 'height', dim: unknown, fromImgsz: number | undefined): number => {
     const declared = manifest.input?.[axis];
-    if (declared !== undefined) return (provenance[`input.${axis}`] = 'manifest'), declared;
-    if (fixed(dim) !== undefined) return (provenance[`input.${axis}`] = 'onnx'), fixed(dim)!;
-    if (fromImgsz !== undefined) return (provenance[`input.${axis}`] = 'onnx'), fromImgsz;
-    throw new ModelLoadError(`model ${filePath} has a dynamic input ${axis} and no imgsz metadata: set input.${axis} in manifest.json`);
+    if (declared !== undefined) return ((provenance[`input.${axis}`] = 'manifest'), declared);
+    if (fixed(dim) !== undefined) return ((provenance[`input.${axis}`] = 'onnx'), fixed(dim)!);
+    if (fromImgsz !== undefined) return ((provenance[`input.${axis}`] = 'onnx'), fromImgsz);
+    throw new ModelLoadError(
+      `model ${filePath} has a dynamic input ${axis} and no imgsz metadata: set input.${axis} in manifest.json`,
+    );
   };
   const height = size('height', shape[2], imgsz[0]);
   const width = size('width', shape[3], imgsz[1] ?? imgsz[0]);
   const sessionBatch = fixed(shape[0]);
   if (manifest.input?.dynamicBatch && sessionBatch !== undefined) {
-    throw new ModelLoadError(`model ${filePath}: manifest says the batch axis is dynamic, but the model's input is fixed at batch ${sessionBatch}`);
+    throw new ModelLoadError(
+      `model ${filePath}: manifest says the batch axis is dynamic, but the model's input is fixed at batch ${sessionBatch}`,
+    );
   }
   const dynamicBatch = manifest.input?.dynamicBatch ?? sessionBatch === undefined;
   // Ultralytics writes the largest stride (32, or 64 for P6 models); the pyramid starts at 8.
   const maxStride = info.metadata.stride ? parseIntList(info.metadata.stride)[0] : undefined;
-  const strides = manifest.strides ?? (maxStride && maxStride >= 8 ? stridesUpTo(maxStride) : FORMAT_CONVENTIONS.yolox.strides);
-  const namesCount = manifest.classes?.length ?? (info.metadata.names ? parseClassNames(info.metadata.names).length : undefined);
+  const strides =
+    manifest.strides ?? (maxStride && maxStride >= 8 ? stridesUpTo(maxStride) : FORMAT_CONVENTIONS.yolox.strides);
+  const namesCount =
+    manifest.classes?.length ?? (info.metadata.names ? parseClassNames(info.metadata.names).length : undefined);
 
   const inputFor = (format: ModelFormat): ModelInput => {
     const convention = FORMAT_CONVENTIONS[format].input;
     const declared = manifest.input ?? {};
-    for (const key of ['channelOrder', 'scale', 'letterbox', 'padValue'] as const) provenance[`input.${key}`] = declared[key] !== undefined ? 'manifest' : 'convention';
+    for (const key of ['channelOrder', 'scale', 'letterbox', 'padValue'] as const)
+      provenance[`input.${key}`] = declared[key] !== undefined ? 'manifest' : 'convention';
     return { ...convention, ...stripUndefined(declared), name: inputMeta.name, width, height, dynamicBatch };
   };
 
@@ -241,7 +289,10 @@ async function resolveAndCheck(model: LocatedModel, ort: typeof Ort, session: Or
   const first = await run(inputFor(guess), probes[0]!.image);
   let layout: OutputLayout;
   try {
-    layout = recogniseLayout(first.dims, { width, height }, strides, namesCount, { format: manifest.format, end2end: parsePythonBool(info.metadata.end2end) });
+    layout = recogniseLayout(first.dims, { width, height }, strides, namesCount, {
+      format: manifest.format,
+      end2end: parsePythonBool(info.metadata.end2end),
+    });
   } catch (error) {
     if (error instanceof UnknownLayoutError) throw new ModelLoadError(`model ${filePath} refused: ${error.message}`);
     throw error;
@@ -249,17 +300,30 @@ async function resolveAndCheck(model: LocatedModel, ort: typeof Ort, session: Or
   provenance.format = manifest.format ? 'manifest' : 'probe';
   const input = inputFor(layout.format);
   const outputs: Array<{ label: string; data: Float32Array }> = [];
-  for (const probe of probes) outputs.push({ label: probe.label, data: layout.format === guess && probe === probes[0] ? first.data : (await run(input, probe.image)).data });
+  for (const probe of probes)
+    outputs.push({
+      label: probe.label,
+      data: layout.format === guess && probe === probes[0] ? first.data : (await run(input, probe.image)).data,
+    });
 
-  const boxes = manifest.boxes ?? detectBoxUnits(outputs.map((o) => o.data), layout);
+  const boxes =
+    manifest.boxes ??
+    detectBoxUnits(
+      outputs.map((o) => o.data),
+      layout,
+    );
   provenance.boxes = manifest.boxes ? 'manifest' : 'probe';
   const described = card(model, layout.numClasses || undefined);
   const problems = inspectProbeOutputs(outputs, layout, boxes, { width, height }, strides, described.classes.length);
-  if (problems.length > 0) throw new ModelLoadError(`model ${filePath} refused by the load check: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new ModelLoadError(`model ${filePath} refused by the load check: ${problems.join('; ')}`);
 
-  if (layout.format === 'end2end' && described.classes.length === 0) throw new ModelLoadError(`model ${filePath} is end-to-end and names no classes`);
+  if (layout.format === 'end2end' && described.classes.length === 0)
+    throw new ModelLoadError(`model ${filePath} is end-to-end and names no classes`);
   if (layout.format !== 'end2end' && described.classes.length !== layout.numClasses) {
-    throw new ModelLoadError(`model ${filePath} names ${described.classes.length} classes but its output has ${layout.numClasses}`);
+    throw new ModelLoadError(
+      `model ${filePath} names ${described.classes.length} classes but its output has ${layout.numClasses}`,
+    );
   }
   const convention = FORMAT_CONVENTIONS[layout.format];
   const spec: ModelSpec = {
@@ -272,7 +336,10 @@ async function resolveAndCheck(model: LocatedModel, ort: typeof Ort, session: Or
     input,
     outputName,
     classes: described.classes,
-    nms: { iou: manifest.nms?.iou ?? convention.nmsIou, maxDetections: manifest.nms?.maxDetections ?? convention.maxDetections },
+    nms: {
+      iou: manifest.nms?.iou ?? convention.nmsIou,
+      maxDetections: manifest.nms?.maxDetections ?? convention.maxDetections,
+    },
     tiling: {
       ...TILING_DEFAULTS,
       ...stripUndefined({ ...(manifest.tiling ?? {}), tileSize: undefined }),

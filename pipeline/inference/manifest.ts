@@ -13,7 +13,7 @@ export type ModelFormat = (typeof MODEL_FORMATS)[number];
 const Severity = z.enum(['major', 'general']);
 const Probability = z.number().gt(0).lt(1);
 
-export const ManifestClassSchema = z
+const ManifestClassSchema = z
   .object({
     name: z.string().min(1),
     /** The hazard this class flags; a class without one (say COCO "car") is detected but never flagged. */
@@ -30,10 +30,14 @@ export const ManifestClassSchema = z
     disabledReason: z.string().trim().min(1).optional(),
   })
   .strict()
-  .refine((c) => (c.hazardCode === undefined) === (c.severity === undefined), { message: 'hazardCode and severity are given together or not at all' })
-  .refine((c) => (c.enabled === false) === (c.disabledReason !== undefined), { message: 'a class with "enabled": false says why in "disabledReason", and only such a class has one' });
+  .refine((c) => (c.hazardCode === undefined) === (c.severity === undefined), {
+    error: 'hazardCode and severity are given together or not at all',
+  })
+  .refine((c) => (c.enabled === false) === (c.disabledReason !== undefined), {
+    error: 'a class with "enabled": false says why in "disabledReason", and only such a class has one',
+  });
 
-export const ManifestInputSchema = z
+const ManifestInputSchema = z
   .object({
     name: z.string().min(1),
     width: z.number().int().positive(),
@@ -50,7 +54,7 @@ export const ManifestInputSchema = z
   .partial()
   .strict();
 
-export const ManifestTilingSchema = z
+const ManifestTilingSchema = z
   .object({
     /** Square tiles of this edge in photo pixels; by default tiles are the model input's size, so they go in unscaled. */
     tileSize: z.number().int().min(32),

@@ -19,7 +19,11 @@ function varint(n: number): number[] {
 
 const tag = (field: number, wire: number) => varint(field * 8 + wire);
 const varintField = (field: number, value: number) => [...tag(field, WIRE_VARINT), ...varint(value)];
-const bytesField = (field: number, payload: number[]) => [...tag(field, WIRE_LEN), ...varint(payload.length), ...payload];
+const bytesField = (field: number, payload: number[]) => [
+  ...tag(field, WIRE_LEN),
+  ...varint(payload.length),
+  ...payload,
+];
 const stringField = (field: number, text: string) => bytesField(field, [...new TextEncoder().encode(text)]);
 const metadataProp = (key: string, value: string) => bytesField(14, [...stringField(1, key), ...stringField(2, value)]);
 
@@ -62,7 +66,10 @@ describe('readOnnxModelInfo', () => {
   });
 
   it('when an entry has a key but no value, then the value is empty; an entry without a key is ignored', () => {
-    const bytes = new Uint8Array([...bytesField(14, stringField(1, 'end2end')), ...bytesField(14, stringField(2, 'orphan'))]);
+    const bytes = new Uint8Array([
+      ...bytesField(14, stringField(1, 'end2end')),
+      ...bytesField(14, stringField(2, 'orphan')),
+    ]);
     expect(readOnnxModelInfo(bytes).metadata).toEqual({ end2end: '' });
   });
 

@@ -32,7 +32,8 @@ export function readOnnxModelInfo(bytes: Uint8Array): OnnxModelInfo {
   for (const field of fields(bytes, 0, bytes.length)) {
     if (field.wire !== WIRE_LEN) continue;
     if (field.number === PRODUCER_NAME) info.producerName = decoder.decode(bytes.subarray(field.start, field.end));
-    else if (field.number === PRODUCER_VERSION) info.producerVersion = decoder.decode(bytes.subarray(field.start, field.end));
+    else if (field.number === PRODUCER_VERSION)
+      info.producerVersion = decoder.decode(bytes.subarray(field.start, field.end));
     else if (field.number === METADATA_PROPS) {
       let key: string | undefined;
       let value = '';
@@ -120,7 +121,8 @@ export function parseClassNames(text: string): string[] {
     const item = /'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"/g;
     while ((match = item.exec(text)) !== null) names.push((match[1] ?? match[2] ?? '').replace(/\\(.)/g, '$1'));
   }
-  for (let i = 0; i < names.length; i++) if (names[i] === undefined) throw new Error(`class names skip index ${i}: ${text.slice(0, 80)}`);
+  for (let i = 0; i < names.length; i++)
+    if (names[i] === undefined) throw new Error(`class names skip index ${i}: ${text.slice(0, 80)}`);
   return names;
 }
 

@@ -25,10 +25,12 @@ try {
 const ready = loadModel(modelDir, { intraOpThreads, ...(batch ? { batch } : {}) });
 ready.then(
   (runner) => port.postMessage({ type: 'ready', spec: runner.spec, batchSize: runner.batchSize }),
-  (error: unknown) => port.postMessage({ type: 'load-error', message: error instanceof Error ? error.message : String(error) }),
+  (error: unknown) =>
+    port.postMessage({ type: 'load-error', message: error instanceof Error ? error.message : String(error) }),
 );
 
-const view = (image: SharedImage | undefined) => (image ? { data: new Uint8Array(image.buffer), width: image.width, height: image.height } : undefined);
+const view = (image: SharedImage | undefined) =>
+  image ? { data: new Uint8Array(image.buffer), width: image.width, height: image.height } : undefined;
 
 port.on('message', (message: ViewTask | { type: 'close' }) => {
   if ('type' in message) {
@@ -42,11 +44,21 @@ port.on('message', (message: ViewTask | { type: 'close' }) => {
     .then((runner) => {
       const full = view(task.full);
       const frame = view(task.frame);
-      const photo: DecodedPhoto = { width: task.width, height: task.height, ...(full ? { full } : {}), ...(frame ? { frame } : {}) };
+      const photo: DecodedPhoto = {
+        width: task.width,
+        height: task.height,
+        ...(full ? { full } : {}),
+        ...(frame ? { frame } : {}),
+      };
       return runner.runViews(photo, task.views, task.thresholds);
     })
     .then(
       (result) => port.postMessage({ type: 'result', id: task.id, result }),
-      (error: unknown) => port.postMessage({ type: 'error', id: task.id, message: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) =>
+        port.postMessage({
+          type: 'error',
+          id: task.id,
+          message: error instanceof Error ? error.message : String(error),
+        }),
     );
 });

@@ -2,7 +2,14 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type DecodedPhoto, type Detection, mergeViews } from './engine.js';
 import { decodePhoto } from './decode.js';
-import { decodePlanFor, type DetectOptions, type PhotoDetector, type PhotoResultCore, thresholdsFor, viewsFor } from './detector.js';
+import {
+  decodePlanFor,
+  type DetectOptions,
+  type PhotoDetector,
+  type PhotoResultCore,
+  thresholdsFor,
+  viewsFor,
+} from './detector.js';
 import { ModelLoadError } from './load.js';
 import type { ModelSpec } from './manifest.js';
 import type { RawDetection } from './postprocess.js';
@@ -45,7 +52,7 @@ interface Slot {
  */
 const TASKS_AHEAD = 2;
 
-export interface InferencePoolOptions {
+interface InferencePoolOptions {
   modelDir: string;
   threads: number;
   intraOpThreads: number;
@@ -82,7 +89,8 @@ export class InferencePool implements PhotoDetector {
   private constructor(private readonly runnable: number) {}
 
   static async start(options: InferencePoolOptions): Promise<InferencePool> {
-    const entry = new URL(import.meta.url.endsWith('.ts') ? './pool-worker.ts' : './pool-worker.js', import.meta.url).href;
+    const entry = new URL(import.meta.url.endsWith('.ts') ? './pool-worker.ts' : './pool-worker.js', import.meta.url)
+      .href;
     const bootstrap = new URL('./pool-bootstrap.mjs', import.meta.url);
     // One more than the cores: a thread between two tasks, or a decode being handed over, leaves a
     // core idle for a moment, and one extra runnable thread fills those gaps (measured on 2 cores:
@@ -90,22 +98,43 @@ export class InferencePool implements PhotoDetector {
     const pool = new InferencePool((options.cores ?? os.availableParallelism()) + 1);
     const results = await Promise.allSettled(
       Array.from({ length: options.threads }, () => {
-        const worker = new Worker(bootstrap, { workerData: { entry, modelDir: options.modelDir, intraOpThreads: options.intraOpThreads, batch: options.batch } });
+        const worker = new Worker(bootstrap, {
+          workerData: {
+            entry,
+            modelDir: options.modelDir,
+            intraOpThreads: options.intraOpThreads,
+            batch: options.batch,
+          },
+        });
         const slot: Slot = { worker, sent: new Map(), alive: true };
         // Listeners go on before anything can happen, so no error or exit is ever unhandled.
         return new Promise<{ slot: Slot; spec: ModelSpec; batchSize: number }>((resolve, reject) => {
           let started = false;
-          worker.on('message', (m: { type: string; id?: number; spec?: ModelSpec; batchSize?: number; found?: RawDetection[]; message?: string }) => {
-            if (m.type === 'ready') {
-              started = true;
-              resolve({ slot, spec: m.spec!, batchSize: m.batchSize! });
-            } else if (m.type === 'load-error') {
-              reject(new ModelLoadError(m.message));
-              void worker.terminate();
-            } else pool.settle(slot, m as never);
-          });
+          worker.on(
+            'message',
+            (m: {
+              type: string;
+              id?: number;
+              spec?: ModelSpec;
+              batchSize?: number;
+              found?: RawDetection[];
+              message?: string;
+            }) => {
+              if (m.type === 'ready') {
+                started = true;
+                resolve({ slot, spec: m.spec!, batchSize: m.batchSize! });
+              } else if (m.type === 'load-error') {
+                reject(new ModelLoadError(m.message));
+                void worker.terminate();
+              } else pool.settle(slot, m as never);
+            },
+          );
           worker.on('error', (error) => (started ? pool.fail(slot, error) : reject(error)));
-          worker.on('exit', (code) => (started ? pool.fail(slot, new Error(`inference thread exited with code ${code}`)) : reject(new Error(`inference thread exited with code ${code} while loading the model`))));
+          worker.on('exit', (code) =>
+            started
+              ? pool.fail(slot, new Error(`inference thread exited with code ${code}`))
+              : reject(new Error(`inference thread exited with code ${code} while loading the model`)),
+          );
         });
       }),
     );
@@ -140,10 +169,17 @@ export class InferencePool implements PhotoDetector {
     if (this.closed) throw new Error('inference pool is closed');
     const views = viewsFor(this.spec, photo, options);
     const thresholds = thresholdsFor(this.spec, options);
-    const shared = { width: photo.width, height: photo.height, ...(photo.full ? { full: share(photo.full) } : {}), ...(photo.frame ? { frame: share(photo.frame) } : {}) };
+    const shared = {
+      width: photo.width,
+      height: photo.height,
+      ...(photo.full ? { full: share(photo.full) } : {}),
+      ...(photo.frame ? { frame: share(photo.frame) } : {}),
+    };
     const batches: View[][] = [];
     for (let i = 0; i < views.length; i += this.batchSize) batches.push(views.slice(i, i + this.batchSize));
-    const found = await Promise.all(batches.map((batch) => this.enqueue<RawDetection[]>({ id: this.nextId++, ...shared, views: batch, thresholds })));
+    const found = await Promise.all(
+      batches.map((batch) => this.enqueue<RawDetection[]>({ id: this.nextId++, ...shared, views: batch, thresholds })),
+    );
     return mergeViews(found.flat(), this.spec, views.length);
   }
 
@@ -153,7 +189,11 @@ export class InferencePool implements PhotoDetector {
    * threads than cores only makes them take turns and evict each other's caches (two decodes side
    * by side did 12% less work per CPU second here than one).
    */
-  async detectEncoded(bytes: Uint8Array, options: DetectOptions = {}, limitInputPixels?: number): Promise<PhotoResultCore> {
+  async detectEncoded(
+    bytes: Uint8Array,
+    options: DetectOptions = {},
+    limitInputPixels?: number,
+  ): Promise<PhotoResultCore> {
     if (this.closed) throw new Error('inference pool is closed');
     await new Promise<void>((resolve) => {
       this.decodesWaiting.push(resolve);
@@ -161,7 +201,11 @@ export class InferencePool implements PhotoDetector {
     });
     let photo: DecodedPhoto;
     try {
-      photo = await decodePhoto(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), decodePlanFor(this.spec, options), limitInputPixels);
+      photo = await decodePhoto(
+        Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+        decodePlanFor(this.spec, options),
+        limitInputPixels,
+      );
     } finally {
       this.decoding--;
       this.dispatch();
@@ -171,7 +215,7 @@ export class InferencePool implements PhotoDetector {
 
   private enqueue<T>(task: ViewTask): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ task, resolve: resolve as (value: never) => void, reject });
+      this.queue.push({ task, resolve: resolve, reject });
       this.dispatch();
     });
   }
@@ -179,7 +223,8 @@ export class InferencePool implements PhotoDetector {
   private dispatch(): void {
     const alive = this.slots.filter((s) => s.alive);
     if (alive.length === 0) {
-      for (const queued of this.queue.splice(0)) queued.reject(new Error('no inference thread is alive; restart the worker'));
+      for (const queued of this.queue.splice(0))
+        queued.reject(new Error('no inference thread is alive; restart the worker'));
       // Decoding goes on; the detect that follows fails with the same reason.
       while (this.decodesWaiting.length > 0) {
         this.decoding++;
@@ -204,7 +249,10 @@ export class InferencePool implements PhotoDetector {
         slot.worker.postMessage(next.task);
       }
     }
-    while (this.decodesWaiting.length > 0 && (working + this.decoding < this.runnable || (working === 0 && this.decoding === 0))) {
+    while (
+      this.decodesWaiting.length > 0 &&
+      (working + this.decoding < this.runnable || (working === 0 && this.decoding === 0))
+    ) {
       this.decoding++;
       this.decodesWaiting.shift()!();
     }

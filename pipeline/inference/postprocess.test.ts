@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { intersectionOverSmaller, iou, nonMaxMerge, nonMaxSuppression, type RawDetection } from './postprocess.js';
 
 const box = (x1: number, y1: number, x2: number, y2: number) => ({ x1, y1, x2, y2 });
-const det = (x1: number, y1: number, x2: number, y2: number, score: number, classIndex = 0): RawDetection => ({ x1, y1, x2, y2, score, classIndex });
+const det = (x1: number, y1: number, x2: number, y2: number, score: number, classIndex = 0): RawDetection => ({
+  x1,
+  y1,
+  x2,
+  y2,
+  score,
+  classIndex,
+});
 const summary = (ds: RawDetection[]) => ds.map((d) => [d.x1, d.y1, d.x2, d.y2, d.score, d.classIndex]);
 
 describe('iou', () => {
@@ -41,7 +48,10 @@ describe('intersectionOverSmaller', () => {
 
 describe('nonMaxSuppression', () => {
   it('when two same-class boxes overlap beyond the threshold, then only the better one survives; other classes and distant boxes stay', () => {
-    const kept = nonMaxSuppression([det(0, 0, 10, 10, 0.8), det(1, 1, 11, 11, 0.9), det(0, 0, 10, 10, 0.7, 1), det(50, 50, 60, 60, 0.5)], 0.5);
+    const kept = nonMaxSuppression(
+      [det(0, 0, 10, 10, 0.8), det(1, 1, 11, 11, 0.9), det(0, 0, 10, 10, 0.7, 1), det(50, 50, 60, 60, 0.5)],
+      0.5,
+    );
     expect(summary(kept)).toEqual([
       [1, 1, 11, 11, 0.9, 0],
       [0, 0, 10, 10, 0.7, 1],
@@ -56,7 +66,11 @@ describe('nonMaxSuppression', () => {
   });
 
   it('when more boxes survive than the cap, then the best ones are kept in score order', () => {
-    const kept = nonMaxSuppression([det(0, 0, 1, 1, 0.2), det(10, 10, 11, 11, 0.9), det(20, 20, 21, 21, 0.5), det(30, 30, 31, 31, 0.7)], 0.5, 2);
+    const kept = nonMaxSuppression(
+      [det(0, 0, 1, 1, 0.2), det(10, 10, 11, 11, 0.9), det(20, 20, 21, 21, 0.5), det(30, 30, 31, 31, 0.7)],
+      0.5,
+      2,
+    );
     expect(kept.map((d) => d.score)).toEqual([0.9, 0.7]);
   });
 

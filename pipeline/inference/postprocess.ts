@@ -28,7 +28,7 @@ export function intersectionOverSmaller(a: Box, b: Box): number {
   return (w * h) / Math.min((a.x2 - a.x1) * (a.y2 - a.y1), (b.x2 - b.x1) * (b.y2 - b.y1));
 }
 
-export type OverlapMetric = 'iou' | 'ios';
+type OverlapMetric = 'iou' | 'ios';
 
 const measures: Record<OverlapMetric, (a: Box, b: Box) => number> = { iou, ios: intersectionOverSmaller };
 

@@ -32,18 +32,32 @@ export interface Placement {
  * rounded size, padding split evenly for `centre` (rounded the same way), none for `top-left`;
  * `stretch` fills the input and ignores the aspect ratio.
  */
-export function placeInInput(regionWidth: number, regionHeight: number, input: Pick<ModelInput, 'width' | 'height' | 'letterbox'>): Placement {
+export function placeInInput(
+  regionWidth: number,
+  regionHeight: number,
+  input: Pick<ModelInput, 'width' | 'height' | 'letterbox'>,
+): Placement {
   if (input.letterbox === 'stretch') return { offsetX: 0, offsetY: 0, width: input.width, height: input.height };
   const scale = Math.min(input.width / regionWidth, input.height / regionHeight);
   const width = Math.max(1, Math.min(input.width, Math.round(regionWidth * scale)));
   const height = Math.max(1, Math.min(input.height, Math.round(regionHeight * scale)));
   if (input.letterbox === 'top-left') return { offsetX: 0, offsetY: 0, width, height };
   // `|| 0` turns Math.round(-0.1) = -0 into 0.
-  return { offsetX: Math.round((input.width - width) / 2 - 0.1) || 0, offsetY: Math.round((input.height - height) / 2 - 0.1) || 0, width, height };
+  return {
+    offsetX: Math.round((input.width - width) / 2 - 0.1) || 0,
+    offsetY: Math.round((input.height - height) / 2 - 0.1) || 0,
+    width,
+    height,
+  };
 }
 
 /** Inverse of the placement: a box in input pixels back to photo pixels, clamped to the photo. */
-export function toPhotoPixels<T extends Box>(box: T, region: Rect, place: Placement, photo: { width: number; height: number }): T {
+export function toPhotoPixels<T extends Box>(
+  box: T,
+  region: Rect,
+  place: Placement,
+  photo: { width: number; height: number },
+): T {
   const sx = region.width / place.width;
   const sy = region.height / place.height;
   return {
@@ -65,7 +79,14 @@ function clamp(v: number, min: number, max: number): number {
  * sampled bilinearly with pixel centres aligned (what OpenCV's INTER_LINEAR does, which
  * Ultralytics uses), so there is never an intermediate resized image.
  */
-export function writeViewTensor(image: RgbImage, region: Rect, place: Placement, input: ModelInput, batch: Float32Array, slot: number): void {
+export function writeViewTensor(
+  image: RgbImage,
+  region: Rect,
+  place: Placement,
+  input: ModelInput,
+  batch: Float32Array,
+  slot: number,
+): void {
   const { width: iw, height: ih, scale } = input;
   const plane = iw * ih;
   const base = slot * 3 * plane;
@@ -106,7 +127,14 @@ export function writeViewTensor(image: RgbImage, region: Rect, place: Placement,
 }
 
 /** Pads only around the placed region: the region itself is written next, so filling it too would write it twice. */
-function fillPadding(batch: Float32Array, planes: number[], iw: number, ih: number, place: Placement, value: number): void {
+function fillPadding(
+  batch: Float32Array,
+  planes: number[],
+  iw: number,
+  ih: number,
+  place: Placement,
+  value: number,
+): void {
   const right = place.offsetX + place.width;
   const bottom = place.offsetY + place.height;
   for (const p of planes) {
@@ -129,9 +157,21 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
  * byte, which matters because this runs once per tile and the tiles of a photo overlap. Kept as one
  * function with its loops inside: split into per-row helpers, V8 ran it at byte-by-byte speed.
  */
-function copyRegion(image: RgbImage, region: Rect, out: Float32Array, r0: number, g0: number, b0: number, rowStride: number, scale: number): void {
+function copyRegion(
+  image: RgbImage,
+  region: Rect,
+  out: Float32Array,
+  r0: number,
+  g0: number,
+  b0: number,
+  rowStride: number,
+  scale: number,
+): void {
   const src = image.data;
-  const words = LITTLE_ENDIAN && src.byteOffset % 4 === 0 ? new Uint32Array(src.buffer, src.byteOffset, src.byteLength >> 2) : undefined;
+  const words =
+    LITTLE_ENDIAN && src.byteOffset % 4 === 0
+      ? new Uint32Array(src.buffer, src.byteOffset, src.byteLength >> 2)
+      : undefined;
   const count = region.width;
   for (let y = 0; y < region.height; y++) {
     const first = (region.y + y) * image.width + region.x;
@@ -174,7 +214,12 @@ function copyRegion(image: RgbImage, region: Rect, out: Float32Array, r0: number
 }
 
 /** For each output coordinate: the two source coordinates around its centre and the weight of the second. */
-function samplingAxis(start: number, length: number, outLength: number, limit: number): [Int32Array, Int32Array, Float32Array] {
+function samplingAxis(
+  start: number,
+  length: number,
+  outLength: number,
+  limit: number,
+): [Int32Array, Int32Array, Float32Array] {
   const lo = new Int32Array(outLength);
   const hi = new Int32Array(outLength);
   const weight = new Float32Array(outLength);

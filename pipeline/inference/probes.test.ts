@@ -35,7 +35,8 @@ function probes(grey: Float32Array, noise = grey, shapes = grey) {
   ];
 }
 
-const inspect = (outputs: ReturnType<typeof probes>, boxes: 'pixels' | 'normalised' = 'pixels') => inspectProbeOutputs(outputs, layout, boxes, input, strides, layout.numClasses);
+const inspect = (outputs: ReturnType<typeof probes>, boxes: 'pixels' | 'normalised' = 'pixels') =>
+  inspectProbeOutputs(outputs, layout, boxes, input, strides, layout.numClasses);
 
 describe('inspectProbeOutputs', () => {
   it('when the outputs look like a working detector, then there are no problems', () => {
@@ -96,12 +97,16 @@ describe('inspectProbeOutputs', () => {
   });
 
   it('when only a minority of boxes has no area, then there is no problem', () => {
-    const oneFlat = yolov8Output(healthyAnchors.map((a, i) => (i === 0 ? { box: [10, 10, 0, 0], scores: a.scores } : a)));
+    const oneFlat = yolov8Output(
+      healthyAnchors.map((a, i) => (i === 0 ? { box: [10, 10, 0, 0], scores: a.scores } : a)),
+    );
     expect(inspect(probes(oneFlat))).toEqual([]);
   });
 
   it('when boxes are fractions of the input, then they are judged at their pixel size', () => {
-    const normalised = yolov8Output(healthyAnchors.map((a) => ({ box: a.box.map((v) => v / 64) as Anchor['box'], scores: a.scores })));
+    const normalised = yolov8Output(
+      healthyAnchors.map((a) => ({ box: a.box.map((v) => v / 64) as Anchor['box'], scores: a.scores })),
+    );
     expect(inspect(probes(normalised), 'normalised')).toEqual([]);
     // Read as pixels, the same boxes are all under a pixel wide.
     expect(inspect(probes(normalised), 'pixels')[0]).toContain('degenerate');
@@ -144,7 +149,9 @@ describe('detectBoxUnits', () => {
   it('when yolov5 rows hold pixel or fractional boxes, then it tells them apart', () => {
     const yolov5: OutputLayout = { format: 'yolov5', numClasses: 1, candidates: 2, perImage: 12 };
     expect(detectBoxUnits([new Float32Array([100, 100, 20, 20, 0.9, 1, 5, 5, 2, 2, 0.1, 1])], yolov5)).toBe('pixels');
-    expect(detectBoxUnits([new Float32Array([0.5, 0.5, 0.2, 0.2, 0.9, 1, 0.1, 0.1, 0.1, 0.1, 0.1, 1])], yolov5)).toBe('normalised');
+    expect(detectBoxUnits([new Float32Array([0.5, 0.5, 0.2, 0.2, 0.9, 1, 0.1, 0.1, 0.1, 0.1, 0.1, 1])], yolov5)).toBe(
+      'normalised',
+    );
   });
 
   it('when the layout is a yolox raw grid, then it says pixels whatever the values', () => {
@@ -166,7 +173,8 @@ describe('probeImages', () => {
   it('when called twice, then the images are byte for byte the same', () => {
     const first = probeImages(24, 16);
     const second = probeImages(24, 16);
-    for (let i = 0; i < 3; i++) expect(Buffer.from(second[i]!.image.data).equals(Buffer.from(first[i]!.image.data))).toBe(true);
+    for (let i = 0; i < 3; i++)
+      expect(Buffer.from(second[i]!.image.data).equals(Buffer.from(first[i]!.image.data))).toBe(true);
   });
 
   it('when the images are made, then grey is flat 128 and noise and shapes are not flat', () => {
@@ -179,10 +187,13 @@ describe('probeImages', () => {
 
 describe('end-to-end class indices', () => {
   const end2end: OutputLayout = { format: 'end2end', numClasses: 2, candidates: 2, perImage: 12 };
-  const run = (data: number[]) => inspectProbeOutputs([{ label: 'shapes', data: new Float32Array(data) }], end2end, 'pixels', input, strides, 2);
+  const run = (data: number[]) =>
+    inspectProbeOutputs([{ label: 'shapes', data: new Float32Array(data) }], end2end, 'pixels', input, strides, 2);
 
   it('when a scoring slot names a class the model does not have, then the model is refused naming it', () => {
-    expect(run([10, 10, 50, 50, 0.8, 0, 10, 10, 60, 60, 0.6, 7])[0]).toMatch(/gives class 7, but the model names 2 classes/);
+    expect(run([10, 10, 50, 50, 0.8, 0, 10, 10, 60, 60, 0.6, 7])[0]).toMatch(
+      /gives class 7, but the model names 2 classes/,
+    );
   });
 
   it('when only slots without a score carry a stray class, then nothing is wrong', () => {

@@ -43,7 +43,10 @@ function shapes(width: number, height: number): Uint8Array {
         const cx = ((k * 97) % 11) * (width / 11) + width / 22;
         const cy = ((k * 53) % 7) * (height / 7) + height / 14;
         const r = (0.03 + (k % 4) * 0.025) * Math.min(width, height);
-        const inside = k % 2 === 0 ? (x - cx) ** 2 + ((y - cy) * 0.6) ** 2 < r * r : Math.abs(x - cx) < r * 0.5 && Math.abs(y - cy) < r * 1.4;
+        const inside =
+          k % 2 === 0
+            ? (x - cx) ** 2 + ((y - cy) * 0.6) ** 2 < r * r
+            : Math.abs(x - cx) < r * 0.5 && Math.abs(y - cy) < r * 1.4;
         if (inside) rgb = palette[k % palette.length]!;
       }
       data[i] = rgb[0]!;
@@ -67,7 +70,8 @@ export function detectBoxUnits(outputs: readonly Float32Array[], layout: OutputL
     for (let a = 0; a < n; a++) {
       let x: number;
       if (layout.format === 'yolov8') x = output[a]! + output[2 * n + a]! / 2;
-      else if (layout.format === 'yolov5') x = output[a * (5 + layout.numClasses)]! + output[a * (5 + layout.numClasses) + 2]! / 2;
+      else if (layout.format === 'yolov5')
+        x = output[a * (5 + layout.numClasses)]! + output[a * (5 + layout.numClasses) + 2]! / 2;
       else if (output[a * 6 + 4]! > SCORE_EPSILON) x = output[a * 6 + 2]!;
       else continue;
       if (x > largest) largest = x;
@@ -96,11 +100,16 @@ export function inspectProbeOutputs(
   if (problems.length > 0) return problems;
   if (layout.format === 'end2end') {
     const stray = endToEndClassOutOfRange(outputs, layout.candidates, numClasses);
-    if (stray !== undefined) problems.push(`its end-to-end output gives class ${stray}, but the model names ${numClasses} classes (0 to ${numClasses - 1})`);
+    if (stray !== undefined)
+      problems.push(
+        `its end-to-end output gives class ${stray}, but the model names ${numClasses} classes (0 to ${numClasses - 1})`,
+      );
   }
 
   const thresholds = new Array<number>(Math.max(1, numClasses)).fill(SCORE_EPSILON);
-  const candidates: RawDetection[] = outputs.flatMap(({ data }) => decodeOutput(data, 0, { layout, boxes, input, strides, thresholds }));
+  const candidates: RawDetection[] = outputs.flatMap(({ data }) =>
+    decodeOutput(data, 0, { layout, boxes, input, strides, thresholds }),
+  );
   if (candidates.length === 0) {
     problems.push(
       `every class score is 0 on all ${outputs.length} probe images (${outputs.map((o) => o.label).join(', ')}): its class head is dead, as when int8 quantisation collapses it`,
@@ -109,7 +118,8 @@ export function inspectProbeOutputs(
   }
   let maxScore = 0;
   for (const c of candidates) if (c.score > maxScore) maxScore = c.score;
-  if (maxScore > 1 + 1e-3) problems.push(`class scores reach ${maxScore.toFixed(3)}, above 1: the export seems to lack the final sigmoid`);
+  if (maxScore > 1 + 1e-3)
+    problems.push(`class scores reach ${maxScore.toFixed(3)}, above 1: the export seems to lack the final sigmoid`);
 
   const top = candidates.sort((a, b) => b.score - a.score).slice(0, TOP);
   const sane = top.filter((d) => {
@@ -118,15 +128,24 @@ export function inspectProbeOutputs(
     return w >= 1 && h >= 1 && w <= 4 * input.width && h <= 4 * input.height;
   });
   if (sane.length < top.length / 2) {
-    problems.push(`its boxes are degenerate: ${top.length - sane.length} of its ${top.length} best boxes on the probes have no area or are far larger than the input`);
-  } else if (top.length > 1 && top.every((d) => d.x1 === top[0]!.x1 && d.y1 === top[0]!.y1 && d.x2 === top[0]!.x2 && d.y2 === top[0]!.y2)) {
+    problems.push(
+      `its boxes are degenerate: ${top.length - sane.length} of its ${top.length} best boxes on the probes have no area or are far larger than the input`,
+    );
+  } else if (
+    top.length > 1 &&
+    top.every((d) => d.x1 === top[0]!.x1 && d.y1 === top[0]!.y1 && d.x2 === top[0]!.x2 && d.y2 === top[0]!.y2)
+  ) {
     problems.push(`its boxes are degenerate: its ${top.length} best boxes on the probes are all the same box`);
   }
   return problems;
 }
 
 /** A class index of a scoring end-to-end slot that is not a whole number below `numClasses`. */
-function endToEndClassOutOfRange(outputs: ReadonlyArray<{ data: Float32Array }>, slots: number, numClasses: number): number | undefined {
+function endToEndClassOutOfRange(
+  outputs: ReadonlyArray<{ data: Float32Array }>,
+  slots: number,
+  numClasses: number,
+): number | undefined {
   for (const { data } of outputs) {
     for (let k = 0; k < slots; k++) {
       if (!(data[k * 6 + 4]! > SCORE_EPSILON)) continue;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Detection, DetectOptions, PhotoDetector } from './detector.js';
 
 /** A file to read, or a photo already in memory (as the pipeline has it from object storage). */
-export type PhotoSource = string | { name: string; bytes: Uint8Array };
+type PhotoSource = string | { name: string; bytes: Uint8Array };
 
 export interface PhotoResult {
   source: string;
@@ -13,7 +13,7 @@ export interface PhotoResult {
   latencyMs: number;
 }
 
-export interface RunManyOptions extends DetectOptions {
+interface RunManyOptions extends DetectOptions {
   /** Photos decoding or in inference at once; one more than the threads keeps every thread fed. */
   inFlight: number;
   limitInputPixels?: number;
@@ -25,9 +25,13 @@ export interface RunManyOptions extends DetectOptions {
  * Runs many photos through a detector with decoding of the next photos overlapping inference of
  * the current ones. Results come back in input order; a photo that fails is reported and skipped.
  */
-export async function detectMany(detector: PhotoDetector, sources: readonly PhotoSource[], options: RunManyOptions): Promise<Array<PhotoResult | undefined>> {
+export async function detectMany(
+  detector: PhotoDetector,
+  sources: readonly PhotoSource[],
+  options: RunManyOptions,
+): Promise<Array<PhotoResult | undefined>> {
   const { inFlight, limitInputPixels, onResult, onError, ...detectOptions } = options;
-  const results: Array<PhotoResult | undefined> = new Array(sources.length);
+  const results: Array<PhotoResult | undefined> = new Array<PhotoResult | undefined>(sources.length);
   let next = 0;
   const lane = async () => {
     while (next < sources.length) {

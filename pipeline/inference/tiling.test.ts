@@ -1,10 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelInput, ModelTiling } from './manifest.js';
-import type { Placement } from './preprocess.js';
 import { planViews, type Tile, tileGrid } from './tiling.js';
 
-const input: ModelInput = { name: 'images', width: 640, height: 640, channelOrder: 'RGB', scale: 1 / 255, letterbox: 'centre', padValue: 114, dynamicBatch: true };
-const tiling: ModelTiling = { tileWidth: 640, tileHeight: 640, overlap: 0.2, fullFrame: true, merge: 'nmm', mergeMetric: 'ios', mergeThreshold: 0.5, batch: 8 };
+const input: ModelInput = {
+  name: 'images',
+  width: 640,
+  height: 640,
+  channelOrder: 'RGB',
+  scale: 1 / 255,
+  letterbox: 'centre',
+  padValue: 114,
+  dynamicBatch: true,
+};
+const tiling: ModelTiling = {
+  tileWidth: 640,
+  tileHeight: 640,
+  overlap: 0.2,
+  fullFrame: true,
+  merge: 'nmm',
+  mergeMetric: 'ios',
+  mergeThreshold: 0.5,
+  batch: 8,
+};
 
 const columns = (tiles: Tile[]) => [...new Set(tiles.map((t) => t.x))];
 const rows = (tiles: Tile[]) => [...new Set(tiles.map((t) => t.y))];
@@ -91,7 +108,11 @@ describe('planViews', () => {
     expect(views).toHaveLength(48 + 1);
     const tiles = views.slice(0, 48);
     expect(tiles.every((v) => !v.wholeFrame)).toBe(true);
-    expect(tiles.every((v) => v.place.offsetX === 0 && v.place.offsetY === 0 && v.place.width === 640 && v.place.height === 640)).toBe(true);
+    expect(
+      tiles.every(
+        (v) => v.place.offsetX === 0 && v.place.offsetY === 0 && v.place.width === 640 && v.place.height === 640,
+      ),
+    ).toBe(true);
     expect(tiles[47]!.region).toEqual({ x: 3360, y: 2360, width: 640, height: 640 });
     expect(views[48]!.wholeFrame).toBe(true);
     expect(views[48]!.region).toEqual({ x: 0, y: 0, width: 4000, height: 3000 });
@@ -133,7 +154,13 @@ describe('tiles for a non-square model input', () => {
   const wide: ModelInput = { ...input, width: 640, height: 384 };
 
   it('when the model input is 640×384, then the tiles are 640×384 and go in unscaled, without padding', () => {
-    const views = planViews(2000, 1500, wide, { ...tiling, tileWidth: 640, tileHeight: 384, fullFrame: false }, { tiled: true });
+    const views = planViews(
+      2000,
+      1500,
+      wide,
+      { ...tiling, tileWidth: 640, tileHeight: 384, fullFrame: false },
+      { tiled: true },
+    );
     expect(views.length).toBeGreaterThan(1);
     for (const v of views) {
       expect([v.region.width, v.region.height]).toEqual([640, 384]);

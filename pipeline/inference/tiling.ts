@@ -17,13 +17,20 @@ export interface View {
  * (fraction) between neighbours. The last tile in a row or column is moved back to end at the image
  * edge rather than hanging over it, so only images smaller than a tile need padding.
  */
-export function tileGrid(imageWidth: number, imageHeight: number, size: number | { width: number; height: number }, overlap: number): Tile[] {
+export function tileGrid(
+  imageWidth: number,
+  imageHeight: number,
+  size: number | { width: number; height: number },
+  overlap: number,
+): Tile[] {
   const tileWidth = typeof size === 'number' ? size : size.width;
   const tileHeight = typeof size === 'number' ? size : size.height;
   const xs = axisStarts(imageWidth, tileWidth, overlap);
   const ys = axisStarts(imageHeight, tileHeight, overlap);
   const tiles: Tile[] = [];
-  for (const y of ys) for (const x of xs) tiles.push({ x, y, width: Math.min(tileWidth, imageWidth), height: Math.min(tileHeight, imageHeight) });
+  for (const y of ys)
+    for (const x of xs)
+      tiles.push({ x, y, width: Math.min(tileWidth, imageWidth), height: Math.min(tileHeight, imageHeight) });
   return tiles;
 }
 
@@ -34,7 +41,7 @@ function axisStarts(length: number, size: number, overlap: number): number[] {
   return Array.from({ length: count }, (_, i) => Math.round(i * step));
 }
 
-export interface ViewOptions {
+interface ViewOptions {
   /** Cut the photo into tiles (when it is larger than one); false runs the whole frame only. */
   tiled: boolean;
   /** Add a whole-frame pass to the tiles, for objects larger than a tile; default from the manifest. */
@@ -44,9 +51,21 @@ export interface ViewOptions {
   overlap?: number;
 }
 
-export function planViews(width: number, height: number, input: ModelInput, tiling: ModelTiling, options: ViewOptions): View[] {
-  const whole: View = { region: { x: 0, y: 0, width, height }, place: placeInInput(width, height, input), wholeFrame: true };
-  const tile = options.tileSize ? { width: options.tileSize, height: options.tileSize } : { width: tiling.tileWidth, height: tiling.tileHeight };
+export function planViews(
+  width: number,
+  height: number,
+  input: ModelInput,
+  tiling: ModelTiling,
+  options: ViewOptions,
+): View[] {
+  const whole: View = {
+    region: { x: 0, y: 0, width, height },
+    place: placeInInput(width, height, input),
+    wholeFrame: true,
+  };
+  const tile = options.tileSize
+    ? { width: options.tileSize, height: options.tileSize }
+    : { width: tiling.tileWidth, height: tiling.tileHeight };
   if (!options.tiled || (width <= tile.width && height <= tile.height)) return [whole];
   const views: View[] = tileGrid(width, height, tile, options.overlap ?? tiling.overlap).map((region) => ({
     region,

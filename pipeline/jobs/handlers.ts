@@ -15,14 +15,20 @@ export function createHandlers(services: { detection: DetectionService; findings
   };
 }
 
-export function createFinalFailureHandlers(dependencies: { detection: DetectionService; logger: Logger }): FinalFailureHandlers {
+export function createFinalFailureHandlers(dependencies: {
+  detection: DetectionService;
+  logger: Logger;
+}): FinalFailureHandlers {
   return {
     detect: async (payload, reason) => {
       await dependencies.detection.failedForGood(payload, reason);
     },
     mergeFindings: async (payload, reason) => {
       // Nothing to mark: the detections stay, and reviewing them needs the merge; say so loudly.
-      dependencies.logger.error({ flightId: payload.flightId, reason }, 'merging findings failed for good; re-run it with POST /api/v1/flights/{id}/findings/merge');
+      dependencies.logger.error(
+        { flightId: payload.flightId, reason },
+        'merging findings failed for good; re-run it with POST /api/v1/flights/{id}/findings/merge',
+      );
     },
   };
 }

@@ -4,7 +4,7 @@ import { JOB_DEFINITIONS, type JobName, type JobPayload } from '../domain/jobs.j
  * The processor's side of the job registry (pipeline/domain/jobs.ts): the handler table it
  * dispatches to. Handlers are registered in handlers.ts; start-up fails if a job has none or two.
  */
-export interface JobContext {
+interface JobContext {
   jobId: string;
   attempt: number;
   /** No retry follows this attempt: record the failure reason now. */
@@ -26,6 +26,8 @@ export function checkHandlers(handlers: Partial<Record<string, unknown>>): void 
   const missing = known.filter((n) => typeof handlers[n] !== 'function');
   const unknown = Object.keys(handlers).filter((n) => !known.includes(n));
   if (missing.length || unknown.length) {
-    throw new Error(`job handlers do not match the registry: missing [${missing.join(', ')}], unknown [${unknown.join(', ')}]`);
+    throw new Error(
+      `job handlers do not match the registry: missing [${missing.join(', ')}], unknown [${unknown.join(', ')}]`,
+    );
   }
 }

@@ -4,7 +4,7 @@ import { JOB_DEFINITIONS, type JobName, QUEUE_NAMES } from '../domain/jobs.js';
 import type { Logger } from '../logger.js';
 import { checkHandlers, type FinalFailureHandlers, type JobHandlers } from './registry.js';
 
-export interface WorkerSettings {
+interface WorkerSettings {
   connection: RedisOptions;
   prefix: string;
   concurrency: number;
@@ -16,7 +16,12 @@ export interface WorkerSettings {
  * with the registry's schema; a payload that does not parse can never succeed, so it is not retried,
  * and neither is a handler's PermanentJobError.
  */
-export function startWorkers(handlers: JobHandlers, onFinalFailure: FinalFailureHandlers, settings: WorkerSettings, logger: Logger): { close(): Promise<void>; workers: Worker[] } {
+export function startWorkers(
+  handlers: JobHandlers,
+  onFinalFailure: FinalFailureHandlers,
+  settings: WorkerSettings,
+  logger: Logger,
+): { close(): Promise<void>; workers: Worker[] } {
   checkHandlers(handlers);
   const workers = Object.values(QUEUE_NAMES).map((queue) => {
     const worker = new Worker(
@@ -24,11 +29,18 @@ export function startWorkers(handlers: JobHandlers, onFinalFailure: FinalFailure
       async (job: Job) => {
         const name = job.name as JobName;
         const definition = JOB_DEFINITIONS[name];
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- job names come from Redis: an unknown one is possible at run time
         if (!definition) throw new UnrecoverableError(`no job named ${job.name} in the registry`);
         const parsed = definition.payload.safeParse(job.data);
-        if (!parsed.success) throw new UnrecoverableError(`invalid ${name} payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        if (!parsed.success)
+          throw new UnrecoverableError(
+            `invalid ${name} payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          );
         const attempt = job.attemptsMade + 1;
-        const handler = handlers[name] as (p: unknown, c: { jobId: string; attempt: number; final: boolean }) => Promise<void>;
+        const handler = handlers[name] as (
+          p: unknown,
+          c: { jobId: string; attempt: number; final: boolean },
+        ) => Promise<void>;
         try {
           await handler(parsed.data, { jobId: job.id!, attempt, final: attempt >= (job.opts.attempts ?? 1) });
         } catch (error) {
@@ -49,12 +61,19 @@ export function startWorkers(handlers: JobHandlers, onFinalFailure: FinalFailure
     worker.on('failed', (job, error) => {
       logger.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'job failed');
       if (!job) return;
-      const final = error instanceof UnrecoverableError || error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+      const final =
+        error instanceof UnrecoverableError ||
+        error.name === 'UnrecoverableError' ||
+        job.attemptsMade >= (job.opts.attempts ?? 1);
       const name = job.name as JobName;
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- job names come from Redis: an unknown one is possible at run time
       const parsed = JOB_DEFINITIONS[name]?.payload.safeParse(job.data);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- as above: no definition, no parse
       if (final && parsed?.success) {
         const record = onFinalFailure[name] as (p: unknown, reason: string) => Promise<void>;
-        record(parsed.data, error.message).catch((e: unknown) => logger.error({ jobId: job.id, err: String(e) }, 'could not record a final job failure'));
+        record(parsed.data, error.message).catch((e: unknown) =>
+          logger.error({ jobId: job.id, err: String(e) }, 'could not record a final job failure'),
+        );
       }
     });
     worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));

@@ -31,28 +31,57 @@ export class AuditRepository {
     const [head] = await tx.select().from(auditHead).where(eq(auditHead.id, 1)).for('update');
     if (!head) throw new Error('audit_head is missing: the audit chain cannot be extended');
     // Stored as JSON: hash exactly what reads back (dates become strings, undefined disappears).
-    const detail = entry.detail === undefined ? null : (JSON.parse(JSON.stringify(entry.detail)) as Record<string, unknown>);
+    const detail =
+      entry.detail === undefined ? null : (JSON.parse(JSON.stringify(entry.detail)) as Record<string, unknown>);
     const at = new Date();
-    const body = { at: at.toISOString(), actor: entry.actor, action: entry.action, subjectType: entry.subjectType, subjectId: entry.subjectId, detail };
+    const body = {
+      at: at.toISOString(),
+      actor: entry.actor,
+      action: entry.action,
+      subjectType: entry.subjectType,
+      subjectId: entry.subjectId,
+      detail,
+    };
     const hash = chainHash(head.lastHash, entryBody(body), sha256Hex);
-    const [row] = await tx.insert(auditLog).values({ ...entry, detail, at, prevHash: head.lastHash, hash }).returning({ id: auditLog.id });
-    await tx.update(auditHead).set({ entries: head.entries + 1, lastId: row!.id, lastHash: hash }).where(eq(auditHead.id, 1));
+    const [row] = await tx
+      .insert(auditLog)
+      .values({ ...entry, detail, at, prevHash: head.lastHash, hash })
+      .returning({ id: auditLog.id });
+    await tx
+      .update(auditHead)
+      .set({ entries: head.entries + 1, lastId: row!.id, lastHash: hash })
+      .where(eq(auditHead.id, 1));
   }
 
   /** The chained entries about some subjects (by type, their ids), in order, and the chain's head now. */
-  async entriesAbout(subjects: Record<string, readonly string[]>): Promise<{ entries: ChainedEntry[]; head: { entries: number; lastHash: string } }> {
+  async entriesAbout(
+    subjects: Record<string, readonly string[]>,
+  ): Promise<{ entries: ChainedEntry[]; head: { entries: number; lastHash: string } }> {
     const clauses = Object.entries(subjects)
       .filter(([, ids]) => ids.length > 0)
       .map(([type, ids]) => and(eq(auditLog.subjectType, type), inArray(auditLog.subjectId, [...ids])));
-    const rows = clauses.length ? await this.db.select().from(auditLog).where(and(isNotNull(auditLog.hash), or(...clauses))).orderBy(asc(auditLog.id)) : [];
+    const rows = clauses.length
+      ? await this.db
+          .select()
+          .from(auditLog)
+          .where(and(isNotNull(auditLog.hash), or(...clauses)))
+          .orderBy(asc(auditLog.id))
+      : [];
     const [head] = await this.db.select().from(auditHead).where(eq(auditHead.id, 1));
     return { entries: rows.map(toChained), head: { entries: head?.entries ?? 0, lastHash: head?.lastHash ?? '' } };
   }
 
   /** The chained entries in order, the count of entries from before the chain, and the head. */
-  async readChain(): Promise<{ entries: ChainedEntry[]; unchained: number; head: { entries: number; lastHash: string } }> {
+  async readChain(): Promise<{
+    entries: ChainedEntry[];
+    unchained: number;
+    head: { entries: number; lastHash: string };
+  }> {
     const rows = await this.db.select().from(auditLog).where(isNotNull(auditLog.hash)).orderBy(asc(auditLog.id));
-    const [legacy] = await this.db.select({ n: sql<number>`count(*)::int` }).from(auditLog).where(isNull(auditLog.hash));
+    const [legacy] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(auditLog)
+      .where(isNull(auditLog.hash));
     const [head] = await this.db.select().from(auditHead).where(eq(auditHead.id, 1));
     return {
       entries: rows.map(toChained),
@@ -63,5 +92,15 @@ export class AuditRepository {
 }
 
 function toChained(r: typeof auditLog.$inferSelect): ChainedEntry {
-  return { id: r.id, at: r.at.toISOString(), actor: r.actor, action: r.action, subjectType: r.subjectType, subjectId: r.subjectId, detail: r.detail, prevHash: r.prevHash!, hash: r.hash! };
+  return {
+    id: r.id,
+    at: r.at.toISOString(),
+    actor: r.actor,
+    action: r.action,
+    subjectType: r.subjectType,
+    subjectId: r.subjectId,
+    detail: r.detail,
+    prevHash: r.prevHash!,
+    hash: r.hash!,
+  };
 }

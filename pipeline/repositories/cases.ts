@@ -38,20 +38,45 @@ export interface CaseFilter {
  * so pages never skip or repeat rows while cases are added.
  */
 export const CASE_SORTS = {
-  '-createdAt': { direction: 'desc', keys: [{ expr: sql`${cases.createdAt}`, cast: 'timestamptz', of: (c: CaseRow) => c.createdAt.toISOString() }] },
-  createdAt: { direction: 'asc', keys: [{ expr: sql`${cases.createdAt}`, cast: 'timestamptz', of: (c: CaseRow) => c.createdAt.toISOString() }] },
-  '-updatedAt': { direction: 'desc', keys: [{ expr: sql`${cases.updatedAt}`, cast: 'timestamptz', of: (c: CaseRow) => c.updatedAt.toISOString() }] },
+  '-createdAt': {
+    direction: 'desc',
+    keys: [{ expr: sql`${cases.createdAt}`, cast: 'timestamptz', of: (c: CaseRow) => c.createdAt.toISOString() }],
+  },
+  createdAt: {
+    direction: 'asc',
+    keys: [{ expr: sql`${cases.createdAt}`, cast: 'timestamptz', of: (c: CaseRow) => c.createdAt.toISOString() }],
+  },
+  '-updatedAt': {
+    direction: 'desc',
+    keys: [{ expr: sql`${cases.updatedAt}`, cast: 'timestamptz', of: (c: CaseRow) => c.updatedAt.toISOString() }],
+  },
   // Soonest deadline first; cases without one after all that have one.
-  dueAt: { direction: 'asc', keys: [{ expr: sql`coalesce(${cases.dueAt}, 'infinity'::timestamptz)`, cast: 'timestamptz', of: (c: CaseRow) => (c.dueAt ? c.dueAt.toISOString() : 'infinity') }] },
+  dueAt: {
+    direction: 'asc',
+    keys: [
+      {
+        expr: sql`coalesce(${cases.dueAt}, 'infinity'::timestamptz)`,
+        cast: 'timestamptz',
+        of: (c: CaseRow) => (c.dueAt ? c.dueAt.toISOString() : 'infinity'),
+      },
+    ],
+  },
   // Major before general, newest first within each.
   severity: {
     direction: 'desc',
     keys: [
-      { expr: sql`(CASE ${cases.severity} WHEN 'major' THEN 1 ELSE 0 END)`, cast: 'int', of: (c: CaseRow) => (c.severity === 'major' ? 1 : 0) },
+      {
+        expr: sql`(CASE ${cases.severity} WHEN 'major' THEN 1 ELSE 0 END)`,
+        cast: 'int',
+        of: (c: CaseRow) => (c.severity === 'major' ? 1 : 0),
+      },
       { expr: sql`${cases.createdAt}`, cast: 'timestamptz', of: (c: CaseRow) => c.createdAt.toISOString() },
     ],
   },
-} as const satisfies Record<string, { direction: 'asc' | 'desc'; keys: ReadonlyArray<{ expr: SQL; cast: string; of: (c: CaseRow) => string | number }> }>;
+} as const satisfies Record<
+  string,
+  { direction: 'asc' | 'desc'; keys: ReadonlyArray<{ expr: SQL; cast: string; of: (c: CaseRow) => string | number }> }
+>;
 export type CaseSort = keyof typeof CASE_SORTS;
 
 export interface CaseKey {
@@ -64,12 +89,12 @@ export interface CaseListRow {
   site: { id: string; name: string; creditCode: string; regionCode: string } | null;
 }
 
-export type CaseChanges = Partial<Omit<typeof cases.$inferInsert, 'id' | 'number'>>;
-export type NewCaseFinding = typeof caseFindings.$inferInsert;
-export type NewAttachment = Omit<typeof caseAttachments.$inferInsert, 'id'>;
+type CaseChanges = Partial<Omit<typeof cases.$inferInsert, 'id' | 'number'>>;
+type NewCaseFinding = typeof caseFindings.$inferInsert;
+type NewAttachment = Omit<typeof caseAttachments.$inferInsert, 'id'>;
 
 /** An entry in a case's history, by the person who made it. */
-export interface CaseEventInput {
+interface CaseEventInput {
   kind: CaseEventKind;
   actor: Principal;
   fromStatus?: CaseStatus | undefined;
@@ -90,13 +115,24 @@ export class CaseRepository {
 
   /** The case, locked until the transaction ends, so lifecycle steps on it happen one at a time. */
   async lockInScope(tx: Transaction, id: string, scope: Scope): Promise<CaseRow | undefined> {
-    const [row] = await tx.select().from(cases).where(and(eq(cases.id, id), inScopeSql(cases, scope))).for('update').limit(1);
+    const [row] = await tx
+      .select()
+      .from(cases)
+      .where(and(eq(cases.id, id), inScopeSql(cases, scope)))
+      .for('update')
+      .limit(1);
     return row;
   }
 
   /** The newest filed case of a site for a flight, locked: the one a confirmed finding may join. */
   async lockNewestFiled(tx: Transaction, flightId: string, siteId: string): Promise<CaseRow | undefined> {
-    const [row] = await tx.select().from(cases).where(and(eq(cases.flightId, flightId), eq(cases.siteId, siteId), eq(cases.status, 'filed'))).orderBy(desc(cases.createdAt)).limit(1).for('update');
+    const [row] = await tx
+      .select()
+      .from(cases)
+      .where(and(eq(cases.flightId, flightId), eq(cases.siteId, siteId), eq(cases.status, 'filed')))
+      .orderBy(desc(cases.createdAt))
+      .limit(1)
+      .for('update');
     return row;
   }
 
@@ -148,11 +184,18 @@ export class CaseRepository {
   /** Those of the attachments named that are the case's own (in no particular order). */
   async attachmentsAmong(tx: Transaction, caseId: string, ids: readonly string[]): Promise<AttachmentRow[]> {
     if (ids.length === 0) return [];
-    return tx.select().from(caseAttachments).where(and(eq(caseAttachments.caseId, caseId), inArray(caseAttachments.id, [...ids])));
+    return tx
+      .select()
+      .from(caseAttachments)
+      .where(and(eq(caseAttachments.caseId, caseId), inArray(caseAttachments.id, [...ids])));
   }
 
   async attachmentWithSha256(tx: Transaction, caseId: string, sha256: string): Promise<AttachmentRow | undefined> {
-    const [row] = await tx.select().from(caseAttachments).where(and(eq(caseAttachments.caseId, caseId), eq(caseAttachments.sha256, sha256))).limit(1);
+    const [row] = await tx
+      .select()
+      .from(caseAttachments)
+      .where(and(eq(caseAttachments.caseId, caseId), eq(caseAttachments.sha256, sha256)))
+      .limit(1);
     return row;
   }
 
@@ -165,12 +208,20 @@ export class CaseRepository {
   }
 
   async get(id: string, scope: Scope): Promise<CaseRow | undefined> {
-    const [row] = await this.db.select().from(cases).where(and(eq(cases.id, id), inScopeSql(cases, scope))).limit(1);
+    const [row] = await this.db
+      .select()
+      .from(cases)
+      .where(and(eq(cases.id, id), inScopeSql(cases, scope)))
+      .limit(1);
     return row;
   }
 
   async findingsOf(caseId: string): Promise<CaseFindingRow[]> {
-    return this.db.select().from(caseFindings).where(eq(caseFindings.caseId, caseId)).orderBy(asc(caseFindings.addedAt), asc(caseFindings.detectionId));
+    return this.db
+      .select()
+      .from(caseFindings)
+      .where(eq(caseFindings.caseId, caseId))
+      .orderBy(asc(caseFindings.addedAt), asc(caseFindings.detectionId));
   }
 
   async eventsOf(caseId: string): Promise<CaseEventRow[]> {
@@ -178,16 +229,30 @@ export class CaseRepository {
   }
 
   async attachmentsOf(caseId: string): Promise<AttachmentRow[]> {
-    return this.db.select().from(caseAttachments).where(eq(caseAttachments.caseId, caseId)).orderBy(asc(caseAttachments.createdAt), asc(caseAttachments.id));
+    return this.db
+      .select()
+      .from(caseAttachments)
+      .where(eq(caseAttachments.caseId, caseId))
+      .orderBy(asc(caseAttachments.createdAt), asc(caseAttachments.id));
   }
 
   async attachment(caseId: string, attachmentId: string): Promise<AttachmentRow | undefined> {
-    const [row] = await this.db.select().from(caseAttachments).where(and(eq(caseAttachments.caseId, caseId), eq(caseAttachments.id, attachmentId))).limit(1);
+    const [row] = await this.db
+      .select()
+      .from(caseAttachments)
+      .where(and(eq(caseAttachments.caseId, caseId), eq(caseAttachments.id, attachmentId)))
+      .limit(1);
     return row;
   }
 
   /** The cases (with their sites) matching a filter, in a sort order, after a keyset. */
-  async list(filter: CaseFilter, sort: CaseSort, limit: number, after: CaseKey | undefined, now: Date): Promise<CaseListRow[]> {
+  async list(
+    filter: CaseFilter,
+    sort: CaseSort,
+    limit: number,
+    after: CaseKey | undefined,
+    now: Date,
+  ): Promise<CaseListRow[]> {
     const order = CASE_SORTS[sort];
     const keys = [...order.keys.map((k) => k.expr), sql`${cases.id}`];
     const keyset = after
@@ -200,7 +265,13 @@ export class CaseRepository {
       .where(and(...filterConditions(filter, now), keyset))
       .orderBy(...keys.map((k) => (order.direction === 'desc' ? desc(k) : asc(k))))
       .limit(limit);
-    return rows.map((r) => ({ case: r.case, site: r.case.siteId && r.siteName !== null ? { id: r.case.siteId, name: r.siteName, creditCode: r.siteCreditCode!, regionCode: r.siteRegion! } : null }));
+    return rows.map((r) => ({
+      case: r.case,
+      site:
+        r.case.siteId && r.siteName !== null
+          ? { id: r.case.siteId, name: r.siteName, creditCode: r.siteCreditCode!, regionCode: r.siteRegion! }
+          : null,
+    }));
   }
 
   /** Whether a cursor's key fits the sort (a forged one must be refused, not reach SQL casts). */
@@ -210,7 +281,9 @@ export class CaseRepository {
       key.values.length === keys.length &&
       keys.every((k, i) => {
         const v = key.values[i];
-        return k.cast === 'int' ? Number.isInteger(v) : typeof v === 'string' && (v === 'infinity' || !Number.isNaN(Date.parse(v)));
+        return k.cast === 'int'
+          ? Number.isInteger(v)
+          : typeof v === 'string' && (v === 'infinity' || !Number.isNaN(Date.parse(v)));
       })
     );
   }
@@ -220,10 +293,22 @@ export class CaseRepository {
   }
 
   /** Counts by status, hazard, region and month of filing (in `timeZone`), and how many are overdue. */
-  async summary(filter: CaseFilter, timeZone: string, now: Date): Promise<{ total: number; overdue: number; byStatus: Record<string, number>; byHazard: Record<string, number>; byRegion: Record<string, number>; byMonth: Record<string, number> }> {
+  async summary(
+    filter: CaseFilter,
+    timeZone: string,
+    now: Date,
+  ): Promise<{
+    total: number;
+    overdue: number;
+    byStatus: Record<string, number>;
+    byHazard: Record<string, number>;
+    byRegion: Record<string, number>;
+    byMonth: Record<string, number>;
+  }> {
     const where = and(...filterConditions(filter, now));
     // Inlined, not a parameter: GROUP BY must see the very expression the select list has.
-    if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(timeZone)) throw new Error(`time zone ${JSON.stringify(timeZone)} is not an IANA name`);
+    if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(timeZone))
+      throw new Error(`time zone ${JSON.stringify(timeZone)} is not an IANA name`);
     const month = sql<string>`to_char(${cases.createdAt} AT TIME ZONE '${sql.raw(timeZone)}', 'YYYY-MM')`;
     const grouped = await this.db
       .select({
@@ -257,7 +342,14 @@ export class CaseRepository {
         overdue = g.overdue;
       }
     }
-    return { total, overdue, byStatus, byHazard: Object.fromEntries(hazards.map((h) => [h.hazard, h.count])), byRegion, byMonth };
+    return {
+      total,
+      overdue,
+      byStatus,
+      byHazard: Object.fromEntries(hazards.map((h) => [h.hazard, h.count])),
+      byRegion,
+      byMonth,
+    };
   }
 }
 
@@ -270,11 +362,17 @@ function filterConditions(filter: CaseFilter, now: Date): Array<SQL | undefined>
     filter.hazardCode ? sql`${cases.hazardCodes} @> ARRAY[${filter.hazardCode}]::text[]` : undefined,
     filter.severity ? eq(cases.severity, filter.severity) : undefined,
     filter.statuses?.length ? inArray(cases.status, [...filter.statuses]) : undefined,
-    filter.overdue === true ? sql`(${cases.status} = 'rectification_due' AND ${cases.dueAt} < ${now.toISOString()}::timestamptz)` : undefined,
-    filter.overdue === false ? sql`NOT (${cases.status} = 'rectification_due' AND ${cases.dueAt} IS NOT NULL AND ${cases.dueAt} < ${now.toISOString()}::timestamptz)` : undefined,
+    filter.overdue === true
+      ? sql`(${cases.status} = 'rectification_due' AND ${cases.dueAt} < ${now.toISOString()}::timestamptz)`
+      : undefined,
+    filter.overdue === false
+      ? sql`NOT (${cases.status} = 'rectification_due' AND ${cases.dueAt} IS NOT NULL AND ${cases.dueAt} < ${now.toISOString()}::timestamptz)`
+      : undefined,
     filter.from ? gte(cases.createdAt, filter.from) : undefined,
     filter.to ? lte(cases.createdAt, filter.to) : undefined,
-    filter.bbox ? sql`${cases.lon} BETWEEN ${filter.bbox[0]} AND ${filter.bbox[2]} AND ${cases.lat} BETWEEN ${filter.bbox[1]} AND ${filter.bbox[3]}` : undefined,
+    filter.bbox
+      ? sql`${cases.lon} BETWEEN ${filter.bbox[0]} AND ${filter.bbox[2]} AND ${cases.lat} BETWEEN ${filter.bbox[1]} AND ${filter.bbox[3]}`
+      : undefined,
     filter.number !== undefined ? eq(cases.number, filter.number) : undefined,
     filter.placedOnly ? sql`${cases.lat} IS NOT NULL AND ${cases.lon} IS NOT NULL` : undefined,
   ];

@@ -5,19 +5,24 @@ import type { Transaction } from './unit-of-work.js';
 
 export type ClassSettingRow = typeof classSettings.$inferSelect;
 
-export interface ClassKey {
+interface ClassKey {
   organisationId: string;
   modelName: string;
   className: string;
 }
 
-export interface NewClassSetting extends ClassKey {
+interface NewClassSetting extends ClassKey {
   enabled: boolean;
   note: string;
   changedBy: { userId: string; name: string };
 }
 
-const keyOf = (key: ClassKey) => and(eq(classSettings.organisationId, key.organisationId), eq(classSettings.modelName, key.modelName), eq(classSettings.className, key.className));
+const keyOf = (key: ClassKey) =>
+  and(
+    eq(classSettings.organisationId, key.organisationId),
+    eq(classSettings.modelName, key.modelName),
+    eq(classSettings.className, key.className),
+  );
 
 /** Organisations' overrides of the classes a model ships enabled or disabled. */
 export class ClassSettingRepository {
@@ -38,11 +43,25 @@ export class ClassSettingRepository {
 
   /** Sets the organisation's override of the class, replacing the one it had. */
   async upsert(tx: Transaction, input: NewClassSetting): Promise<ClassSettingRow> {
-    const values = { enabled: input.enabled, note: input.note, changedByUser: input.changedBy.userId, changedByName: input.changedBy.name, changedAt: new Date() };
+    const values = {
+      enabled: input.enabled,
+      note: input.note,
+      changedByUser: input.changedBy.userId,
+      changedByName: input.changedBy.name,
+      changedAt: new Date(),
+    };
     const [row] = await tx
       .insert(classSettings)
-      .values({ organisationId: input.organisationId, modelName: input.modelName, className: input.className, ...values })
-      .onConflictDoUpdate({ target: [classSettings.organisationId, classSettings.modelName, classSettings.className], set: values })
+      .values({
+        organisationId: input.organisationId,
+        modelName: input.modelName,
+        className: input.className,
+        ...values,
+      })
+      .onConflictDoUpdate({
+        target: [classSettings.organisationId, classSettings.modelName, classSettings.className],
+        set: values,
+      })
       .returning();
     return row!;
   }

@@ -23,8 +23,10 @@ export interface DatasetWriter {
  */
 export async function openDataset(directory: string, splits: readonly string[]): Promise<DatasetWriter> {
   const root = path.resolve(directory);
-  if (existsSync(root) && (await readdir(root)).length > 0) throw new UnprocessableError(`${root} is not empty: give a new or empty directory for the export`);
-  for (const kind of ['images', 'labels']) for (const split of splits) await mkdir(path.join(root, kind, split), { recursive: true });
+  if (existsSync(root) && (await readdir(root)).length > 0)
+    throw new UnprocessableError(`${root} is not empty: give a new or empty directory for the export`);
+  for (const kind of ['images', 'labels'])
+    for (const split of splits) await mkdir(path.join(root, kind, split), { recursive: true });
   return {
     directory: root,
     async write(relativePath, content) {
@@ -33,7 +35,11 @@ export async function openDataset(directory: string, splits: readonly string[]):
       await mkdir(path.dirname(target), { recursive: true });
       await writeFile(target, content);
       const buffer = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-      return { path: relativePath.split(path.sep).join('/'), sha256: createHash('sha256').update(buffer).digest('hex'), bytes: buffer.length };
+      return {
+        path: relativePath.split(path.sep).join('/'),
+        sha256: createHash('sha256').update(buffer).digest('hex'),
+        bytes: buffer.length,
+      };
     },
   };
 }

@@ -43,14 +43,22 @@ export class DetectionRepository {
   }
 
   async setState(tx: Transaction, ids: readonly string[], state: DetectionState): Promise<void> {
-    await tx.update(detections).set({ state }).where(inArray(detections.id, [...ids]));
+    await tx
+      .update(detections)
+      .set({ state })
+      .where(inArray(detections.id, [...ids]));
   }
 
   /**
    * Stores one image's detections by one model. Re-running the same image and model inserts nothing
    * new (unique image, model, ordinal), so a retried job cannot double up; returns how many were new.
    */
-  async insertForImage(tx: Transaction, imageId: string, model: ModelIdentity, found: readonly NewDetection[]): Promise<number> {
+  async insertForImage(
+    tx: Transaction,
+    imageId: string,
+    model: ModelIdentity,
+    found: readonly NewDetection[],
+  ): Promise<number> {
     if (found.length === 0) return 0;
     const rows = await tx
       .insert(detections)
@@ -77,7 +85,10 @@ export class DetectionRepository {
 
   async byIds(ids: readonly string[]): Promise<DetectionRow[]> {
     if (ids.length === 0) return [];
-    return this.db.select().from(detections).where(inArray(detections.id, [...ids]));
+    return this.db
+      .select()
+      .from(detections)
+      .where(inArray(detections.id, [...ids]));
   }
 
   /** The photo's detections that are views of findings the caller may see. */
@@ -96,14 +107,19 @@ export class DetectionRepository {
     return this.db.select().from(detections).where(eq(detections.imageId, imageId)).orderBy(detections.ordinal);
   }
 
-
   /** Detections of a flight placed on the ground, except those below their threshold. */
   async groundedForFlight(flightId: string): Promise<DetectionRow[]> {
     const rows = await this.db
       .select({ detection: detections })
       .from(detections)
       .innerJoin(images, eq(images.id, detections.imageId))
-      .where(and(eq(images.flightId, flightId), sql`${detections.state} <> 'below_threshold'`, sql`${detections.groundLat} IS NOT NULL`))
+      .where(
+        and(
+          eq(images.flightId, flightId),
+          sql`${detections.state} <> 'below_threshold'`,
+          sql`${detections.groundLat} IS NOT NULL`,
+        ),
+      )
       .orderBy(detections.imageId, detections.ordinal);
     return rows.map((r) => r.detection);
   }

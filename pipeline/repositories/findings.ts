@@ -91,7 +91,11 @@ export class FindingRepository {
 
   /** The organisation a flight belongs to (its findings are attributed to that organisation's sites). */
   async organisationOfFlight(flightId: string): Promise<string | undefined> {
-    const [row] = await this.db.select({ organisationId: flights.organisationId }).from(flights).where(eq(flights.id, flightId)).limit(1);
+    const [row] = await this.db
+      .select({ organisationId: flights.organisationId })
+      .from(flights)
+      .where(eq(flights.id, flightId))
+      .limit(1);
     return row?.organisationId;
   }
 
@@ -109,7 +113,12 @@ export class FindingRepository {
   }
 
   /** Adds views to a finding locked by the caller, and records how many it has now. */
-  async appendViews(tx: Transaction, findingId: string, views: readonly RankedView[], viewCount: number): Promise<void> {
+  async appendViews(
+    tx: Transaction,
+    findingId: string,
+    views: readonly RankedView[],
+    viewCount: number,
+  ): Promise<void> {
     await this.insertViews(
       tx,
       views.map((v) => ({ findingId, ...v })),
@@ -131,14 +140,26 @@ export class FindingRepository {
       .select({ finding: findings })
       .from(findings)
       .innerJoin(detections, eq(detections.id, findings.bestDetectionId))
-      .where(and(eq(findings.siteId, siteId), eq(findings.hazardCode, hazardCode), gte(findings.createdAt, since), ne(findings.flightId, excludeFlightId), ne(detections.state, 'rejected')))
+      .where(
+        and(
+          eq(findings.siteId, siteId),
+          eq(findings.hazardCode, hazardCode),
+          gte(findings.createdAt, since),
+          ne(findings.flightId, excludeFlightId),
+          ne(detections.state, 'rejected'),
+        ),
+      )
       .orderBy(desc(findings.createdAt))
       .limit(1000);
     return rows.map((r) => r.finding);
   }
 
   async listForFlight(flightId: string): Promise<FindingRow[]> {
-    return this.db.select().from(findings).where(eq(findings.flightId, flightId)).orderBy(desc(findings.bestScore), asc(findings.id));
+    return this.db
+      .select()
+      .from(findings)
+      .where(eq(findings.flightId, flightId))
+      .orderBy(desc(findings.bestScore), asc(findings.id));
   }
 
   async get(id: string): Promise<FindingRow | undefined> {
@@ -148,7 +169,12 @@ export class FindingRepository {
 
   /** The finding a detection is a view of. */
   async ofDetection(detectionId: string): Promise<FindingRow | undefined> {
-    const [row] = await this.db.select({ finding: findings }).from(findingViews).innerJoin(findings, eq(findings.id, findingViews.findingId)).where(eq(findingViews.detectionId, detectionId)).limit(1);
+    const [row] = await this.db
+      .select({ finding: findings })
+      .from(findingViews)
+      .innerJoin(findings, eq(findings.id, findingViews.findingId))
+      .where(eq(findingViews.detectionId, detectionId))
+      .limit(1);
     return row?.finding;
   }
 
@@ -163,13 +189,22 @@ export class FindingRepository {
 
   /** The finding when it is in the scope, locked as `lock` locks it. */
   async lockInScope(tx: Transaction, id: string, scope: Scope): Promise<FindingRow | undefined> {
-    const [row] = await tx.select().from(findings).where(and(eq(findings.id, id), inScopeSql(findings, scope))).for('update').limit(1);
+    const [row] = await tx
+      .select()
+      .from(findings)
+      .where(and(eq(findings.id, id), inScopeSql(findings, scope)))
+      .for('update')
+      .limit(1);
     return row;
   }
 
   /** Records the finding's decision and gives its lease back. */
   async markDecided(tx: Transaction, id: string, status: FindingStatus, now: Date): Promise<FindingRow> {
-    const [row] = await tx.update(findings).set({ status, decidedAt: now, leaseUserId: null, leaseHolder: null, leaseExpiresAt: null }).where(eq(findings.id, id)).returning();
+    const [row] = await tx
+      .update(findings)
+      .set({ status, decidedAt: now, leaseUserId: null, leaseHolder: null, leaseExpiresAt: null })
+      .where(eq(findings.id, id))
+      .returning();
     return row!;
   }
 
@@ -185,7 +220,11 @@ export class FindingRepository {
   }
 
   async getInScope(id: string, scope: Scope): Promise<FindingRow | undefined> {
-    const [row] = await this.db.select().from(findings).where(and(eq(findings.id, id), inScopeSql(findings, scope))).limit(1);
+    const [row] = await this.db
+      .select()
+      .from(findings)
+      .where(and(eq(findings.id, id), inScopeSql(findings, scope)))
+      .limit(1);
     return row;
   }
 
@@ -202,7 +241,14 @@ export class FindingRepository {
       after ? sql`(${findings.bestScore}, ${findings.id}) < (${after.score}::real, ${after.id}::uuid)` : undefined,
     );
     return this.db
-      .select({ finding: findings, detection: detections, imageFilename: images.originalFilename, imageWidth: images.width, imageHeight: images.height, siteName: sites.name })
+      .select({
+        finding: findings,
+        detection: detections,
+        imageFilename: images.originalFilename,
+        imageWidth: images.width,
+        imageHeight: images.height,
+        siteName: sites.name,
+      })
       .from(findings)
       .innerJoin(detections, eq(detections.id, findings.bestDetectionId))
       .innerJoin(images, eq(images.id, detections.imageId))
@@ -213,9 +259,16 @@ export class FindingRepository {
   }
 
   /** Pending findings in reach per hazard and severity, under every filter but those two. */
-  async queueFacets(filter: QueueFilter): Promise<Array<{ hazardCode: string; className: string; severity: string; count: number }>> {
+  async queueFacets(
+    filter: QueueFilter,
+  ): Promise<Array<{ hazardCode: string; className: string; severity: string; count: number }>> {
     return this.db
-      .select({ hazardCode: findings.hazardCode, className: findings.className, severity: findings.severity, count: sql<number>`count(*)::int` })
+      .select({
+        hazardCode: findings.hazardCode,
+        className: findings.className,
+        severity: findings.severity,
+        count: sql<number>`count(*)::int`,
+      })
       .from(findings)
       .where(and(...queueConditions(filter)))
       .groupBy(findings.hazardCode, findings.className, findings.severity);
@@ -225,11 +278,26 @@ export class FindingRepository {
    * Takes or renews the lease on a pending finding unless someone else holds it; returns the row as
    * it is afterwards (the caller reads who holds it from there).
    */
-  async takeLease(id: string, user: { id: string; name: string }, until: Date, now: Date): Promise<{ taken: boolean; row: FindingRow | undefined }> {
+  async takeLease(
+    id: string,
+    user: { id: string; name: string },
+    until: Date,
+    now: Date,
+  ): Promise<{ taken: boolean; row: FindingRow | undefined }> {
     const [taken] = await this.db
       .update(findings)
       .set({ leaseUserId: user.id, leaseHolder: user.name, leaseExpiresAt: until })
-      .where(and(eq(findings.id, id), eq(findings.status, 'pending'), or(isNull(findings.leaseUserId), eq(findings.leaseUserId, user.id), sql`${findings.leaseExpiresAt} <= ${now.toISOString()}::timestamptz`)))
+      .where(
+        and(
+          eq(findings.id, id),
+          eq(findings.status, 'pending'),
+          or(
+            isNull(findings.leaseUserId),
+            eq(findings.leaseUserId, user.id),
+            sql`${findings.leaseExpiresAt} <= ${now.toISOString()}::timestamptz`,
+          ),
+        ),
+      )
       .returning();
     if (taken) return { taken: true, row: taken };
     return { taken: false, row: await this.get(id) };
@@ -246,10 +314,17 @@ export class FindingRepository {
   }
 
   /** The views of findings, best first, with their detections. */
-  async views(findingIds: readonly string[]): Promise<Array<{ findingId: string; rank: number; merit: number; detection: DetectionRow }>> {
+  async views(
+    findingIds: readonly string[],
+  ): Promise<Array<{ findingId: string; rank: number; merit: number; detection: DetectionRow }>> {
     if (findingIds.length === 0) return [];
     return this.db
-      .select({ findingId: findingViews.findingId, rank: findingViews.rank, merit: findingViews.merit, detection: detections })
+      .select({
+        findingId: findingViews.findingId,
+        rank: findingViews.rank,
+        merit: findingViews.merit,
+        detection: detections,
+      })
       .from(findingViews)
       .innerJoin(detections, eq(detections.id, findingViews.detectionId))
       .where(inArray(findingViews.findingId, [...findingIds]))

@@ -12,7 +12,15 @@ export type FlightRow = typeof flights.$inferSelect;
 export class FlightRepository {
   constructor(private readonly db: Database) {}
 
-  async create(input: { name: string; siteName?: string | undefined; notes?: string | undefined; createdBy: string; createdByUser: string; organisationId: string; regionCode: string }): Promise<FlightRow> {
+  async create(input: {
+    name: string;
+    siteName?: string | undefined;
+    notes?: string | undefined;
+    createdBy: string;
+    createdByUser: string;
+    organisationId: string;
+    regionCode: string;
+  }): Promise<FlightRow> {
     const [row] = await this.db
       .insert(flights)
       .values({
@@ -47,7 +55,11 @@ export class FlightRepository {
 
   /** The flight when the caller may see it. */
   async getInScope(id: string, scope: Scope): Promise<FlightRow | undefined> {
-    const [row] = await this.db.select().from(flights).where(and(eq(flights.id, id), inScopeSql(flights, scope))).limit(1);
+    const [row] = await this.db
+      .select()
+      .from(flights)
+      .where(and(eq(flights.id, id), inScopeSql(flights, scope)))
+      .limit(1);
     return row;
   }
 
@@ -55,7 +67,9 @@ export class FlightRepository {
   async list(scope: Scope, limit: number, before?: { createdAt: Date; id: string }): Promise<FlightRow[]> {
     const where = and(
       inScopeSql(flights, scope),
-      before ? sql`(${flights.createdAt}, ${flights.id}) < (${before.createdAt.toISOString()}::timestamptz, ${before.id}::uuid)` : undefined,
+      before
+        ? sql`(${flights.createdAt}, ${flights.id}) < (${before.createdAt.toISOString()}::timestamptz, ${before.id}::uuid)`
+        : undefined,
     );
     return this.db.select().from(flights).where(where).orderBy(desc(flights.createdAt), desc(flights.id)).limit(limit);
   }
@@ -78,7 +92,10 @@ export class FlightRepository {
     return Object.fromEntries(rows.map((r) => [r.status, r.count]));
   }
 
-  async failures(flightId: string, limit = 100): Promise<Array<{ imageId: string; filename: string | null; reason: string | null }>> {
+  async failures(
+    flightId: string,
+    limit = 100,
+  ): Promise<Array<{ imageId: string; filename: string | null; reason: string | null }>> {
     return this.db
       .select({ imageId: images.id, filename: images.originalFilename, reason: images.failureReason })
       .from(images)
@@ -102,15 +119,33 @@ export class FlightRepository {
    */
   async people(flightId: string): Promise<string[]> {
     const flight = await this.get(flightId);
-    const uploaders = await this.db.selectDistinct({ user: images.uploadedByUser }).from(images).where(and(eq(images.flightId, flightId), isNotNull(images.uploadedByUser)));
-    const ticketed = await this.db.selectDistinct({ user: uploadTickets.userId }).from(uploadTickets).where(eq(uploadTickets.flightId, flightId));
-    return [...new Set([flight?.createdByUser ?? null, ...uploaders.map((u) => u.user), ...ticketed.map((u) => u.user)].filter((u): u is string => u !== null))];
+    const uploaders = await this.db
+      .selectDistinct({ user: images.uploadedByUser })
+      .from(images)
+      .where(and(eq(images.flightId, flightId), isNotNull(images.uploadedByUser)));
+    const ticketed = await this.db
+      .selectDistinct({ user: uploadTickets.userId })
+      .from(uploadTickets)
+      .where(eq(uploadTickets.flightId, flightId));
+    return [
+      ...new Set(
+        [flight?.createdByUser ?? null, ...uploaders.map((u) => u.user), ...ticketed.map((u) => u.user)].filter(
+          (u): u is string => u !== null,
+        ),
+      ),
+    ];
   }
 
   /** The flights a person put photos into (beyond those they created). */
   async uploadedTo(userId: string): Promise<string[]> {
-    const direct = await this.db.selectDistinct({ flight: images.flightId }).from(images).where(eq(images.uploadedByUser, userId));
-    const ticketed = await this.db.selectDistinct({ flight: uploadTickets.flightId }).from(uploadTickets).where(eq(uploadTickets.userId, userId));
+    const direct = await this.db
+      .selectDistinct({ flight: images.flightId })
+      .from(images)
+      .where(eq(images.uploadedByUser, userId));
+    const ticketed = await this.db
+      .selectDistinct({ flight: uploadTickets.flightId })
+      .from(uploadTickets)
+      .where(eq(uploadTickets.userId, userId));
     return [...new Set([...direct, ...ticketed].map((r) => r.flight))];
   }
 }

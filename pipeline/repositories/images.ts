@@ -9,7 +9,7 @@ import type { Executor, Transaction } from './unit-of-work.js';
 
 export type ImageRow = typeof images.$inferSelect;
 
-export interface RegisterInput {
+interface RegisterInput {
   flightId: string;
   objectKey: string;
   sha256: string;
@@ -72,7 +72,12 @@ export class ImageRepository {
     const [existing] = await this.db
       .select()
       .from(images)
-      .where(and(eq(images.flightId, input.flightId), sql`(${images.objectKey} = ${input.objectKey} OR ${images.sha256} = ${input.sha256})`))
+      .where(
+        and(
+          eq(images.flightId, input.flightId),
+          sql`(${images.objectKey} = ${input.objectKey} OR ${images.sha256} = ${input.sha256})`,
+        ),
+      )
       .orderBy(sql`(${images.objectKey} = ${input.objectKey}) DESC`)
       .limit(1);
     if (!existing) throw new Error(`image ${input.objectKey} neither inserted nor found`);
@@ -101,31 +106,52 @@ export class ImageRepository {
 
   /** The image and the organisation its flight belongs to (whose sites its detections are attributed to). */
   async withOrganisation(id: string): Promise<{ image: ImageRow; organisationId: string } | undefined> {
-    const [row] = await this.db.select({ image: images, organisationId: flights.organisationId }).from(images).innerJoin(flights, eq(flights.id, images.flightId)).where(eq(images.id, id)).limit(1);
+    const [row] = await this.db
+      .select({ image: images, organisationId: flights.organisationId })
+      .from(images)
+      .innerJoin(flights, eq(flights.id, images.flightId))
+      .where(eq(images.id, id))
+      .limit(1);
     return row;
   }
 
   async byIds(ids: readonly string[]): Promise<ImageRow[]> {
     if (ids.length === 0) return [];
-    return this.db.select().from(images).where(inArray(images.id, [...ids]));
+    return this.db
+      .select()
+      .from(images)
+      .where(inArray(images.id, [...ids]));
   }
 
   async keysUnder(prefix: string): Promise<Set<string>> {
-    const rows = await this.db.select({ key: images.objectKey }).from(images).where(like(images.objectKey, `${prefix.replace(/[%_\\]/g, '\\$&')}%`));
+    const rows = await this.db
+      .select({ key: images.objectKey })
+      .from(images)
+      .where(like(images.objectKey, `${prefix.replace(/[%_\\]/g, '\\$&')}%`));
     return new Set(rows.map((r) => r.key));
   }
 
   async listByFlight(flightId: string): Promise<ImageRow[]> {
-    return this.db.select().from(images).where(eq(images.flightId, flightId)).orderBy(images.originalFilename, images.createdAt);
+    return this.db
+      .select()
+      .from(images)
+      .where(eq(images.flightId, flightId))
+      .orderBy(images.originalFilename, images.createdAt);
   }
 
   /** Moves registered images to queued (after their job was added); processed ones stay. */
   async markQueued(id: string): Promise<void> {
-    await this.db.update(images).set({ status: 'queued' }).where(and(eq(images.id, id), inArray(images.status, ['registered'])));
+    await this.db
+      .update(images)
+      .set({ status: 'queued' })
+      .where(and(eq(images.id, id), inArray(images.status, ['registered'])));
   }
 
   async markProcessing(id: string): Promise<void> {
-    await this.db.update(images).set({ status: 'processing' }).where(and(eq(images.id, id), inArray(images.status, ['registered', 'queued', 'processing'])));
+    await this.db
+      .update(images)
+      .set({ status: 'processing' })
+      .where(and(eq(images.id, id), inArray(images.status, ['registered', 'queued', 'processing'])));
   }
 
   /** Records a failure unless the image already finished (a late report must not undo a result). */
@@ -140,16 +166,33 @@ export class ImageRepository {
   async markProcessed(tx: Transaction, id: string, facts: ImageFacts): Promise<void> {
     await tx
       .update(images)
-      .set({ status: 'processed', sha256: facts.sha256, sizeBytes: facts.sizeBytes, width: facts.width, height: facts.height, capture: facts.capture, footprint: facts.footprint, geoReason: facts.geoReason, processedAt: new Date(), failureReason: null })
+      .set({
+        status: 'processed',
+        sha256: facts.sha256,
+        sizeBytes: facts.sizeBytes,
+        width: facts.width,
+        height: facts.height,
+        capture: facts.capture,
+        footprint: facts.footprint,
+        geoReason: facts.geoReason,
+        processedAt: new Date(),
+        failureReason: null,
+      })
       .where(eq(images.id, id));
   }
 
   async markFailed(id: string, reason: string): Promise<void> {
-    await this.db.update(images).set({ status: 'failed', failureReason: reason, processedAt: new Date() }).where(eq(images.id, id));
+    await this.db
+      .update(images)
+      .set({ status: 'failed', failureReason: reason, processedAt: new Date() })
+      .where(eq(images.id, id));
   }
 
   async setFilenameIfMissing(id: string, filename: string): Promise<void> {
-    await this.db.update(images).set({ originalFilename: filename }).where(and(eq(images.id, id), isNull(images.originalFilename)));
+    await this.db
+      .update(images)
+      .set({ originalFilename: filename })
+      .where(and(eq(images.id, id), isNull(images.originalFilename)));
   }
 
   /** Images not yet finished: never queued (a crash between insert and enqueue), or whose job was lost. */
@@ -157,7 +200,11 @@ export class ImageRepository {
     return this.db
       .select()
       .from(images)
-      .where(and(inArray(images.status, ['registered', 'queued', 'processing']), like(images.objectKey, `${prefix.replace(/[%_\\]/g, '\\$&')}%`)));
+      .where(
+        and(
+          inArray(images.status, ['registered', 'queued', 'processing']),
+          like(images.objectKey, `${prefix.replace(/[%_\\]/g, '\\$&')}%`),
+        ),
+      );
   }
-
 }

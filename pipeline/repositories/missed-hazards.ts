@@ -8,9 +8,14 @@ import type { Transaction } from './unit-of-work.js';
 
 export type MissedHazardRow = typeof missedHazards.$inferSelect;
 
-export type MissedHazardListing = MissedHazardRow & { imageSha256: string | null; imageWidth: number | null; imageHeight: number | null; flightId: string };
+export type MissedHazardListing = MissedHazardRow & {
+  imageSha256: string | null;
+  imageWidth: number | null;
+  imageHeight: number | null;
+  flightId: string;
+};
 
-export interface NewMissedHazard {
+interface NewMissedHazard {
   organisationId: string;
   imageId: string;
   findingId: string | null;
@@ -28,7 +33,20 @@ export class MissedHazardRepository {
     const [x1, y1, x2, y2] = input.box;
     const [row] = await tx
       .insert(missedHazards)
-      .values({ id: randomUUID(), organisationId: input.organisationId, imageId: input.imageId, findingId: input.findingId, className: input.className, x1, y1, x2, y2, note: input.note, reviewerUserId: input.reviewer.userId, reviewerName: input.reviewer.name })
+      .values({
+        id: randomUUID(),
+        organisationId: input.organisationId,
+        imageId: input.imageId,
+        findingId: input.findingId,
+        className: input.className,
+        x1,
+        y1,
+        x2,
+        y2,
+        note: input.note,
+        reviewerUserId: input.reviewer.userId,
+        reviewerName: input.reviewer.name,
+      })
       .returning();
     return row!;
   }
@@ -38,9 +56,23 @@ export class MissedHazardRepository {
    * training set needs). A mark shows where its photo does: the organisation alone would hand a
    * county the marks of every other region.
    */
-  async list(scope: Scope, options: { flightId?: string | undefined; imageId?: string | undefined; limit: number; after?: { createdAt: Date; id: string } | undefined }): Promise<MissedHazardListing[]> {
+  async list(
+    scope: Scope,
+    options: {
+      flightId?: string | undefined;
+      imageId?: string | undefined;
+      limit: number;
+      after?: { createdAt: Date; id: string } | undefined;
+    },
+  ): Promise<MissedHazardListing[]> {
     const rows = await this.db
-      .select({ mark: missedHazards, imageSha256: images.sha256, imageWidth: images.width, imageHeight: images.height, flightId: images.flightId })
+      .select({
+        mark: missedHazards,
+        imageSha256: images.sha256,
+        imageWidth: images.width,
+        imageHeight: images.height,
+        flightId: images.flightId,
+      })
       .from(missedHazards)
       .innerJoin(images, eq(images.id, missedHazards.imageId))
       .innerJoin(flights, eq(flights.id, images.flightId))
@@ -50,11 +82,19 @@ export class MissedHazardRepository {
           imageInScopeSql(scope),
           options.flightId ? eq(images.flightId, options.flightId) : undefined,
           options.imageId ? eq(missedHazards.imageId, options.imageId) : undefined,
-          options.after ? sql`(${missedHazards.createdAt}, ${missedHazards.id}) > (${options.after.createdAt.toISOString()}::timestamptz, ${options.after.id}::uuid)` : undefined,
+          options.after
+            ? sql`(${missedHazards.createdAt}, ${missedHazards.id}) > (${options.after.createdAt.toISOString()}::timestamptz, ${options.after.id}::uuid)`
+            : undefined,
         ),
       )
       .orderBy(asc(missedHazards.createdAt), asc(missedHazards.id))
       .limit(options.limit);
-    return rows.map((r) => ({ ...r.mark, imageSha256: r.imageSha256, imageWidth: r.imageWidth, imageHeight: r.imageHeight, flightId: r.flightId }));
+    return rows.map((r) => ({
+      ...r.mark,
+      imageSha256: r.imageSha256,
+      imageWidth: r.imageWidth,
+      imageHeight: r.imageHeight,
+      flightId: r.flightId,
+    }));
   }
 }

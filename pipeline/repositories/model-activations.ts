@@ -6,7 +6,7 @@ import type { Transaction } from './unit-of-work.js';
 
 export type ModelActivationRow = typeof modelActivations.$inferSelect;
 
-export interface NewModelActivation {
+interface NewModelActivation {
   modelName: string;
   modelVersion: string;
   sha256: string;
@@ -28,12 +28,20 @@ export class ModelActivationRepository {
   }
 
   async newest(): Promise<ModelActivationRow | undefined> {
-    const [row] = await this.db.select().from(modelActivations).orderBy(desc(modelActivations.activatedAt), desc(modelActivations.id)).limit(1);
+    const [row] = await this.db
+      .select()
+      .from(modelActivations)
+      .orderBy(desc(modelActivations.activatedAt), desc(modelActivations.id))
+      .limit(1);
     return row;
   }
 
   /** Newest first. */
   async list(limit = 100): Promise<ModelActivationRow[]> {
-    return this.db.select().from(modelActivations).orderBy(desc(modelActivations.activatedAt), desc(modelActivations.id)).limit(limit);
+    return this.db
+      .select()
+      .from(modelActivations)
+      .orderBy(desc(modelActivations.activatedAt), desc(modelActivations.id))
+      .limit(limit);
   }
 }

@@ -6,7 +6,7 @@ import { cases, findings, flights, missedHazards, organisations, sites, users } 
 import type { Transaction } from './unit-of-work.js';
 
 export type OrganisationRow = typeof organisations.$inferSelect;
-export type UserRow = typeof users.$inferSelect;
+type UserRow = typeof users.$inferSelect;
 
 /** The bureaus using the system and the people in them. */
 export class OrganisationRepository {
@@ -34,7 +34,11 @@ export class OrganisationRepository {
   /** The person of that name in the organisation, created on first use. */
   async userNamed(organisationId: string, name: string, regionCode: string): Promise<UserRow> {
     await this.db.insert(users).values({ id: randomUUID(), organisationId, name, regionCode }).onConflictDoNothing();
-    const [row] = await this.db.select().from(users).where(and(eq(users.organisationId, organisationId), eq(users.name, name))).limit(1);
+    const [row] = await this.db
+      .select()
+      .from(users)
+      .where(and(eq(users.organisationId, organisationId), eq(users.name, name)))
+      .limit(1);
     return row!;
   }
 
@@ -47,12 +51,48 @@ export class OrganisationRepository {
   async moveAll(tx: Transaction, fromId: string, to: OrganisationRow): Promise<Record<string, number>> {
     const moved: Record<string, number> = {};
     const region = (column: AnyPgColumn) => sql`CASE WHEN ${column} = '' THEN ${to.regionCode} ELSE ${column} END`;
-    moved.users = (await tx.update(users).set({ organisationId: to.id, regionCode: region(users.regionCode) }).where(eq(users.organisationId, fromId)).returning({ id: users.id })).length;
-    moved.flights = (await tx.update(flights).set({ organisationId: to.id, regionCode: region(flights.regionCode) }).where(eq(flights.organisationId, fromId)).returning({ id: flights.id })).length;
-    moved.sites = (await tx.update(sites).set({ organisationId: to.id }).where(eq(sites.organisationId, fromId)).returning({ id: sites.id })).length;
-    moved.findings = (await tx.update(findings).set({ organisationId: to.id, regionCode: region(findings.regionCode) }).where(eq(findings.organisationId, fromId)).returning({ id: findings.id })).length;
-    moved.cases = (await tx.update(cases).set({ organisationId: to.id, regionCode: region(cases.regionCode) }).where(eq(cases.organisationId, fromId)).returning({ id: cases.id })).length;
-    moved.missedHazards = (await tx.update(missedHazards).set({ organisationId: to.id }).where(eq(missedHazards.organisationId, fromId)).returning({ id: missedHazards.id })).length;
+    moved.users = (
+      await tx
+        .update(users)
+        .set({ organisationId: to.id, regionCode: region(users.regionCode) })
+        .where(eq(users.organisationId, fromId))
+        .returning({ id: users.id })
+    ).length;
+    moved.flights = (
+      await tx
+        .update(flights)
+        .set({ organisationId: to.id, regionCode: region(flights.regionCode) })
+        .where(eq(flights.organisationId, fromId))
+        .returning({ id: flights.id })
+    ).length;
+    moved.sites = (
+      await tx
+        .update(sites)
+        .set({ organisationId: to.id })
+        .where(eq(sites.organisationId, fromId))
+        .returning({ id: sites.id })
+    ).length;
+    moved.findings = (
+      await tx
+        .update(findings)
+        .set({ organisationId: to.id, regionCode: region(findings.regionCode) })
+        .where(eq(findings.organisationId, fromId))
+        .returning({ id: findings.id })
+    ).length;
+    moved.cases = (
+      await tx
+        .update(cases)
+        .set({ organisationId: to.id, regionCode: region(cases.regionCode) })
+        .where(eq(cases.organisationId, fromId))
+        .returning({ id: cases.id })
+    ).length;
+    moved.missedHazards = (
+      await tx
+        .update(missedHazards)
+        .set({ organisationId: to.id })
+        .where(eq(missedHazards.organisationId, fromId))
+        .returning({ id: missedHazards.id })
+    ).length;
     return moved;
   }
 }

@@ -1,7 +1,7 @@
 import { Queue, type RedisOptions } from 'bullmq';
 import { JOB_DEFINITIONS, type JobName, type JobPayload, QUEUE_NAMES, type QueueName } from '../domain/jobs.js';
 
-export interface QueueSettings {
+interface QueueSettings {
   prefix: string;
   attempts: number;
   backoffMs: number;
@@ -17,7 +17,10 @@ export class JobQueue {
   ) {
     // Producers answer HTTP requests: fail fast when Redis is away instead of queueing commands.
     this.queues = new Map(
-      Object.values(QUEUE_NAMES).map((name) => [name, new Queue(name, { connection: { ...connection, enableOfflineQueue: false }, prefix: settings.prefix })]),
+      Object.values(QUEUE_NAMES).map((name) => [
+        name,
+        new Queue(name, { connection: { ...connection, enableOfflineQueue: false }, prefix: settings.prefix }),
+      ]),
     );
   }
 
@@ -38,7 +41,8 @@ export class JobQueue {
 
   async counts(): Promise<Record<string, Record<string, number>>> {
     const out: Record<string, Record<string, number>> = {};
-    for (const [name, queue] of this.queues) out[name] = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+    for (const [name, queue] of this.queues)
+      out[name] = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
     return out;
   }
 

@@ -6,7 +6,7 @@ import type { Transaction } from './unit-of-work.js';
 
 export type ReviewRow = typeof reviews.$inferSelect;
 
-export type NewReview = Omit<typeof reviews.$inferInsert, 'id' | 'createdAt'>;
+type NewReview = Omit<typeof reviews.$inferInsert, 'id' | 'createdAt'>;
 
 /** Reviewers' decisions, one per detection (a unique index, so a second insert fails). */
 export class ReviewRepository {
@@ -27,6 +27,10 @@ export class ReviewRepository {
 
   async ofDetections(detectionIds: readonly string[]): Promise<ReviewRow[]> {
     if (detectionIds.length === 0) return [];
-    return this.db.select().from(reviews).where(inArray(reviews.detectionId, [...detectionIds])).orderBy(asc(reviews.createdAt));
+    return this.db
+      .select()
+      .from(reviews)
+      .where(inArray(reviews.detectionId, [...detectionIds]))
+      .orderBy(asc(reviews.createdAt));
   }
 }

@@ -7,7 +7,10 @@ import type { Scope } from '../domain/scope.js';
  * are digits only (checked where they enter), so LIKE needs no escaping.
  */
 export function inScopeSql(columns: { organisationId: PgColumn; regionCode: PgColumn }, scope: Scope): SQL {
-  return and(eq(columns.organisationId, scope.organisationId), regionPrefixSql(columns.regionCode, scope.regionPrefix))!;
+  return and(
+    eq(columns.organisationId, scope.organisationId),
+    regionPrefixSql(columns.regionCode, scope.regionPrefix),
+  )!;
 }
 
 export function regionPrefixSql(column: PgColumn, prefix: string): SQL | undefined {

@@ -17,21 +17,42 @@ export class SigningKeyRepository {
   async current(configuredPem: string | undefined): Promise<SigningKey> {
     if (configuredPem !== undefined) {
       const key = signingKeyFromPem(configuredPem);
-      await this.db.insert(signingKeys).values({ id: key.keyId, publicKey: key.publicKey, privateKey: KEPT_OUTSIDE }).onConflictDoNothing();
+      await this.db
+        .insert(signingKeys)
+        .values({ id: key.keyId, publicKey: key.publicKey, privateKey: KEPT_OUTSIDE })
+        .onConflictDoNothing();
       return key;
     }
-    const [stored] = await this.db.select().from(signingKeys).where(ne(signingKeys.privateKey, KEPT_OUTSIDE)).orderBy(asc(signingKeys.createdAt)).limit(1);
+    const [stored] = await this.db
+      .select()
+      .from(signingKeys)
+      .where(ne(signingKeys.privateKey, KEPT_OUTSIDE))
+      .orderBy(asc(signingKeys.createdAt))
+      .limit(1);
     if (stored) return signingKeyFromPem(stored.privateKey);
     const pem = generateSigningKeyPem();
     const made = signingKeyFromPem(pem);
-    await this.db.insert(signingKeys).values({ id: made.keyId, publicKey: made.publicKey, privateKey: pem }).onConflictDoNothing();
+    await this.db
+      .insert(signingKeys)
+      .values({ id: made.keyId, publicKey: made.publicKey, privateKey: pem })
+      .onConflictDoNothing();
     // Two processes making one at once: the first stored wins, and both use it.
-    const [winner] = await this.db.select().from(signingKeys).where(ne(signingKeys.privateKey, KEPT_OUTSIDE)).orderBy(asc(signingKeys.createdAt)).limit(1);
+    const [winner] = await this.db
+      .select()
+      .from(signingKeys)
+      .where(ne(signingKeys.privateKey, KEPT_OUTSIDE))
+      .orderBy(asc(signingKeys.createdAt))
+      .limit(1);
     return signingKeyFromPem(winner!.privateKey);
   }
 
   async list(): Promise<Array<{ keyId: string; publicKey: string; createdAt: Date; keptOutside: boolean }>> {
     const rows = await this.db.select().from(signingKeys).orderBy(asc(signingKeys.createdAt));
-    return rows.map((r) => ({ keyId: r.id, publicKey: r.publicKey, createdAt: r.createdAt, keptOutside: r.privateKey === KEPT_OUTSIDE }));
+    return rows.map((r) => ({
+      keyId: r.id,
+      publicKey: r.publicKey,
+      createdAt: r.createdAt,
+      keptOutside: r.privateKey === KEPT_OUTSIDE,
+    }));
   }
 }

@@ -40,7 +40,10 @@ export class SiteRepository {
   /** The credit codes among these that the organisation has registered already. */
   async takenCodes(organisationId: string, codes: readonly string[], executor: Executor = this.db): Promise<string[]> {
     if (codes.length === 0) return [];
-    const taken = await executor.select({ code: sites.creditCode }).from(sites).where(and(eq(sites.organisationId, organisationId), inArray(sites.creditCode, [...codes])));
+    const taken = await executor
+      .select({ code: sites.creditCode })
+      .from(sites)
+      .where(and(eq(sites.organisationId, organisationId), inArray(sites.creditCode, [...codes])));
     return taken.map((t) => t.code);
   }
 
@@ -48,13 +51,26 @@ export class SiteRepository {
    * Inserts the organisation's sites with their outline parts. A credit code it already has fails
    * the statement (a unique index): see isUniqueViolation.
    */
-  async insertAll(tx: Transaction, organisationId: string, input: readonly Omit<NewSite, 'organisationId'>[]): Promise<SiteRow[]> {
+  async insertAll(
+    tx: Transaction,
+    organisationId: string,
+    input: readonly Omit<NewSite, 'organisationId'>[],
+  ): Promise<SiteRow[]> {
     const created: SiteRow[] = [];
     // Batches keep each statement's parameter count well under PostgreSQL's limit.
     for (let i = 0; i < input.length; i += 500) {
       const batch = input.slice(i, i + 500).map((s) => ({ ...s, organisationId, id: randomUUID() }));
       created.push(...(await tx.insert(sites).values(batch).returning()));
-      const parts = batch.flatMap((s) => partsOf(s.geometry).map((p, part) => ({ siteId: s.id, part, polygon: p.polygon, hole: p.hole, outline: polygonLiteral(p.ring), bounds: boxLiteral(p.ring) })));
+      const parts = batch.flatMap((s) =>
+        partsOf(s.geometry).map((p, part) => ({
+          siteId: s.id,
+          part,
+          polygon: p.polygon,
+          hole: p.hole,
+          outline: polygonLiteral(p.ring),
+          bounds: boxLiteral(p.ring),
+        })),
+      );
       for (let j = 0; j < parts.length; j += 1000) await tx.insert(siteParts).values(parts.slice(j, j + 1000));
     }
     return created;
@@ -63,7 +79,10 @@ export class SiteRepository {
   /** The region of each of these sites, by id. */
   async regionsOf(ids: readonly string[], executor: Executor = this.db): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
-    const rows = await executor.select({ id: sites.id, regionCode: sites.regionCode }).from(sites).where(inArray(sites.id, [...ids]));
+    const rows = await executor
+      .select({ id: sites.id, regionCode: sites.regionCode })
+      .from(sites)
+      .where(inArray(sites.id, [...ids]));
     return new Map(rows.map((r) => [r.id, r.regionCode]));
   }
 
@@ -73,21 +92,35 @@ export class SiteRepository {
   }
 
   async getInScope(id: string, scope: Scope): Promise<SiteRow | undefined> {
-    const [row] = await this.db.select().from(sites).where(and(eq(sites.id, id), inScopeSql(sites, scope))).limit(1);
+    const [row] = await this.db
+      .select()
+      .from(sites)
+      .where(and(eq(sites.id, id), inScopeSql(sites, scope)))
+      .limit(1);
     return row;
   }
 
   async byIds(ids: readonly string[]): Promise<SiteRow[]> {
     if (ids.length === 0) return [];
-    return this.db.select().from(sites).where(inArray(sites.id, [...ids]));
+    return this.db
+      .select()
+      .from(sites)
+      .where(inArray(sites.id, [...ids]));
   }
 
   /** Oldest first within one organisation and a region prefix (province "41", city "4101" or county "410105"). */
-  async list(options: { organisationId: string; regionPrefix: string; limit: number; after?: { createdAt: Date; id: string } | undefined }): Promise<SiteRow[]> {
+  async list(options: {
+    organisationId: string;
+    regionPrefix: string;
+    limit: number;
+    after?: { createdAt: Date; id: string } | undefined;
+  }): Promise<SiteRow[]> {
     const where = and(
       eq(sites.organisationId, options.organisationId),
       regionPrefixSql(sites.regionCode, options.regionPrefix),
-      options.after ? sql`(${sites.createdAt}, ${sites.id}) > (${options.after.createdAt.toISOString()}::timestamptz, ${options.after.id}::uuid)` : undefined,
+      options.after
+        ? sql`(${sites.createdAt}, ${sites.id}) > (${options.after.createdAt.toISOString()}::timestamptz, ${options.after.id}::uuid)`
+        : undefined,
     );
     return this.db.select().from(sites).where(where).orderBy(asc(sites.createdAt), asc(sites.id)).limit(options.limit);
   }

@@ -1,16 +1,15 @@
 import { mkdir } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import * as Minio from 'minio';
 
-export interface StoredObject {
+interface StoredObject {
   key: string;
   size: number;
   etag: string;
 }
 
-export interface StorageSettings {
+interface StorageSettings {
   endPoint: string;
   port: number;
   useSSL: boolean;
@@ -33,9 +32,21 @@ export class ObjectStorage {
   private readonly presigner: Minio.Client;
 
   constructor(readonly settings: StorageSettings) {
-    const common = { accessKey: settings.accessKey, secretKey: settings.secretKey, region: settings.region, pathStyle: true };
-    this.client = new Minio.Client({ endPoint: settings.endPoint, port: settings.port, useSSL: settings.useSSL, ...common });
-    this.presigner = settings.publicEndpoint ? new Minio.Client({ ...settings.publicEndpoint, ...common }) : this.client;
+    const common = {
+      accessKey: settings.accessKey,
+      secretKey: settings.secretKey,
+      region: settings.region,
+      pathStyle: true,
+    };
+    this.client = new Minio.Client({
+      endPoint: settings.endPoint,
+      port: settings.port,
+      useSSL: settings.useSSL,
+      ...common,
+    });
+    this.presigner = settings.publicEndpoint
+      ? new Minio.Client({ ...settings.publicEndpoint, ...common })
+      : this.client;
   }
 
   async ensureBuckets(): Promise<void> {
@@ -62,10 +73,16 @@ export class ObjectStorage {
   }
 
   /** Stores an original unless the key already exists (originals are immutable). */
-  async putOriginalOnce(key: string, body: Buffer, contentType: string): Promise<{ created: boolean; object: StoredObject }> {
+  async putOriginalOnce(
+    key: string,
+    body: Buffer,
+    contentType: string,
+  ): Promise<{ created: boolean; object: StoredObject }> {
     const existing = await this.statOriginal(key);
     if (existing) return { created: false, object: existing };
-    const result = await this.client.putObject(this.settings.originalsBucket, key, body, body.length, { 'Content-Type': contentType });
+    const result = await this.client.putObject(this.settings.originalsBucket, key, body, body.length, {
+      'Content-Type': contentType,
+    });
     return { created: true, object: { key, size: body.length, etag: result.etag } };
   }
 
@@ -135,8 +152,14 @@ export interface EmbeddedS3 {
 export async function startEmbeddedS3(directory: string, port: number): Promise<EmbeddedS3> {
   await mkdir(directory, { recursive: true });
   const { default: S3rver } = await import('@20minutes/s3rver');
-  const server = new S3rver({ address: '127.0.0.1', port, directory: path.resolve(directory), silent: true, vhostBuckets: false });
-  const address = (await server.run()) as AddressInfo;
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port,
+    directory: path.resolve(directory),
+    silent: true,
+    vhostBuckets: false,
+  });
+  const address = await server.run();
   return {
     endPoint: '127.0.0.1',
     port: address.port,

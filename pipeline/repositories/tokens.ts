@@ -4,7 +4,7 @@ import type { Database } from '../db/client.js';
 import { apiTokens, organisations, users } from '../db/schema.js';
 import type { Principal, Role } from '../domain/roles.js';
 
-export interface TokenListing {
+interface TokenListing {
   id: string;
   name: string;
   role: string;
@@ -27,18 +27,44 @@ export class TokenRepository {
 
   async findActive(token: string): Promise<Principal | undefined> {
     const [row] = await this.db
-      .select({ id: apiTokens.id, role: apiTokens.role, userId: users.id, name: users.name, organisationId: users.organisationId, organisationName: organisations.name, regionCode: users.regionCode })
+      .select({
+        id: apiTokens.id,
+        role: apiTokens.role,
+        userId: users.id,
+        name: users.name,
+        organisationId: users.organisationId,
+        organisationName: organisations.name,
+        regionCode: users.regionCode,
+      })
       .from(apiTokens)
       .innerJoin(users, eq(users.id, apiTokens.userId))
       .innerJoin(organisations, eq(organisations.id, users.organisationId))
       .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)))
       .limit(1);
-    return row ? { tokenId: row.id, userId: row.userId, name: row.name, role: row.role as Role, organisationId: row.organisationId, organisationName: row.organisationName, regionCode: row.regionCode } : undefined;
+    return row
+      ? {
+          tokenId: row.id,
+          userId: row.userId,
+          name: row.name,
+          role: row.role,
+          organisationId: row.organisationId,
+          organisationName: row.organisationName,
+          regionCode: row.regionCode,
+        }
+      : undefined;
   }
 
   async list(): Promise<TokenListing[]> {
     return this.db
-      .select({ id: apiTokens.id, name: users.name, role: apiTokens.role, organisation: organisations.name, regionCode: users.regionCode, createdAt: apiTokens.createdAt, revokedAt: apiTokens.revokedAt })
+      .select({
+        id: apiTokens.id,
+        name: users.name,
+        role: apiTokens.role,
+        organisation: organisations.name,
+        regionCode: users.regionCode,
+        createdAt: apiTokens.createdAt,
+        revokedAt: apiTokens.revokedAt,
+      })
       .from(apiTokens)
       .innerJoin(users, eq(users.id, apiTokens.userId))
       .innerJoin(organisations, eq(organisations.id, users.organisationId))
@@ -46,11 +72,15 @@ export class TokenRepository {
   }
 
   async revoke(id: string): Promise<boolean> {
-    const rows = await this.db.update(apiTokens).set({ revokedAt: new Date() }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt))).returning({ id: apiTokens.id });
+    const rows = await this.db
+      .update(apiTokens)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))
+      .returning({ id: apiTokens.id });
     return rows.length > 0;
   }
 }
 
-export function hashToken(token: string): string {
+function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }

@@ -19,7 +19,7 @@ export interface PhotoRow {
   height: number;
 }
 
-export interface DetectionFact {
+interface DetectionFact {
   id: string;
   className: string;
   state: DetectionState;
@@ -31,7 +31,7 @@ export interface DetectionFact {
   model: { name: string; version: string; sha256: string };
 }
 
-export interface MarkFact {
+interface MarkFact {
   id: string;
   className: string;
   box: [number, number, number, number];
@@ -55,21 +55,55 @@ export class TrainingDataRepository {
       .innerJoin(findingViews, eq(findingViews.findingId, findings.id))
       .innerJoin(detections, eq(detections.id, findingViews.detectionId))
       .innerJoin(images, eq(images.id, detections.imageId))
-      .where(and(eq(findings.organisationId, window.organisationId), ne(findings.status, 'pending'), gte(findings.decidedAt, window.since), window.until ? lt(findings.decidedAt, window.until) : undefined));
+      .where(
+        and(
+          eq(findings.organisationId, window.organisationId),
+          ne(findings.status, 'pending'),
+          gte(findings.decidedAt, window.since),
+          window.until ? lt(findings.decidedAt, window.until) : undefined,
+        ),
+      );
     const marked = await this.db
       .selectDistinct({ id: missedHazards.imageId })
       .from(missedHazards)
-      .where(and(eq(missedHazards.organisationId, window.organisationId), gte(missedHazards.createdAt, window.since), window.until ? lt(missedHazards.createdAt, window.until) : undefined));
+      .where(
+        and(
+          eq(missedHazards.organisationId, window.organisationId),
+          gte(missedHazards.createdAt, window.since),
+          window.until ? lt(missedHazards.createdAt, window.until) : undefined,
+        ),
+      );
     const ids = [...new Set([...decided, ...marked].map((r) => r.id))];
     const rows: Array<PhotoRow & { createdAt: Date }> = [];
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = await this.db
-        .select({ id: images.id, flightId: images.flightId, objectKey: images.objectKey, sha256: images.sha256, width: images.width, height: images.height, createdAt: images.createdAt })
+        .select({
+          id: images.id,
+          flightId: images.flightId,
+          objectKey: images.objectKey,
+          sha256: images.sha256,
+          width: images.width,
+          height: images.height,
+          createdAt: images.createdAt,
+        })
         .from(images)
-        .where(and(inArray(images.id, ids.slice(i, i + 500)), eq(images.status, 'processed'), isNotNull(images.sha256), isNotNull(images.width), isNotNull(images.height)));
+        .where(
+          and(
+            inArray(images.id, ids.slice(i, i + 500)),
+            eq(images.status, 'processed'),
+            isNotNull(images.sha256),
+            isNotNull(images.width),
+            isNotNull(images.height),
+          ),
+        );
       for (const r of chunk) rows.push({ ...r, sha256: r.sha256!, width: r.width!, height: r.height! });
     }
-    rows.sort((a, b) => a.flightId.localeCompare(b.flightId) || a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
+    rows.sort(
+      (a, b) =>
+        a.flightId.localeCompare(b.flightId) ||
+        a.createdAt.getTime() - b.createdAt.getTime() ||
+        a.id.localeCompare(b.id),
+    );
     return rows.map(({ createdAt: _, ...r }) => r);
   }
 
@@ -78,7 +112,9 @@ export class TrainingDataRepository {
    * were), with its finding's decision whenever it was made, and every mark on them: a crop is
    * labelled with all that is known about its pixels, not only with what was decided lately.
    */
-  async facts(imageIds: readonly string[]): Promise<{ detections: Map<string, DetectionFact[]>; marks: Map<string, MarkFact[]> }> {
+  async facts(
+    imageIds: readonly string[],
+  ): Promise<{ detections: Map<string, DetectionFact[]>; marks: Map<string, MarkFact[]> }> {
     const byImage = { detections: new Map<string, DetectionFact[]>(), marks: new Map<string, MarkFact[]>() };
     if (imageIds.length === 0) return byImage;
     const rows = await this.db
@@ -87,7 +123,12 @@ export class TrainingDataRepository {
         findingDecidedAt: findings.decidedAt,
         // Drizzle takes a joined object for absent when its first column is null: the id, never null.
         findingReview: { id: reviews.id, newClass: reviews.newClass, reason: reviews.reason },
-        ownReview: { id: ownReview.id, newClass: ownReview.newClass, reason: ownReview.reason, at: ownReview.createdAt },
+        ownReview: {
+          id: ownReview.id,
+          newClass: ownReview.newClass,
+          reason: ownReview.reason,
+          at: ownReview.createdAt,
+        },
       })
       .from(detections)
       .leftJoin(findingViews, eq(findingViews.detectionId, detections.id))
@@ -115,7 +156,11 @@ export class TrainingDataRepository {
       });
       byImage.detections.set(r.d.imageId, list);
     }
-    const marks = await this.db.select().from(missedHazards).where(inArray(missedHazards.imageId, [...imageIds])).orderBy(asc(missedHazards.createdAt), asc(missedHazards.id));
+    const marks = await this.db
+      .select()
+      .from(missedHazards)
+      .where(inArray(missedHazards.imageId, [...imageIds]))
+      .orderBy(asc(missedHazards.createdAt), asc(missedHazards.id));
     for (const m of marks) {
       const list = byImage.marks.get(m.imageId) ?? [];
       list.push({ id: m.id, className: m.className, box: [m.x1, m.y1, m.x2, m.y2], createdAt: m.createdAt });

@@ -1,12 +1,31 @@
 import { createHash } from 'node:crypto';
-import { type CaseStatus, caseReference, checkAcceptsAttachments, checkSiteAssignable, decideTransition, type DismissalReason, isOverdue, nextStatuses } from '../domain/cases.js';
+import {
+  type CaseStatus,
+  caseReference,
+  checkAcceptsAttachments,
+  checkSiteAssignable,
+  decideTransition,
+  type DismissalReason,
+  isOverdue,
+  nextStatuses,
+} from '../domain/cases.js';
 import { CSV_BOM, csvRow } from '../domain/csv.js';
 import { NotFoundError, UnprocessableError } from '../domain/errors.js';
 import type { Principal } from '../domain/roles.js';
 import { narrowRegion, type Scope, scopeOf } from '../domain/scope.js';
 import { type FeatureCollection, featureCollection, type GeoJsonOptions, pointFeature } from '../geo/geojson.js';
 import type { AuditRepository } from '../repositories/audit.js';
-import type { AttachmentRow, CaseEventRow, CaseFilter, CaseFindingRow, CaseKey, CaseListRow, CaseRepository, CaseRow, CaseSort } from '../repositories/cases.js';
+import type {
+  AttachmentRow,
+  CaseEventRow,
+  CaseFilter,
+  CaseFindingRow,
+  CaseKey,
+  CaseListRow,
+  CaseRepository,
+  CaseRow,
+  CaseSort,
+} from '../repositories/cases.js';
 import type { DetectionRow } from '../repositories/detections.js';
 import type { FindingRepository, FindingRow } from '../repositories/findings.js';
 import type { ReviewRepository, ReviewRow } from '../repositories/reviews.js';
@@ -41,10 +60,10 @@ export interface CaseDetail {
 
 export const ATTACHMENT_TYPES = ['image/jpeg', 'image/png', 'application/pdf'] as const;
 /** The most rows one export holds; a regulator narrows the filter for more. */
-export const EXPORT_MAX_ROWS = 100_000;
+const EXPORT_MAX_ROWS = 100_000;
 const EXPORT_PAGE = 1000;
 
-export interface CaseServiceOptions {
+interface CaseServiceOptions {
   cases: CaseRepository;
   reviews: ReviewRepository;
   findings: FindingRepository;
@@ -81,8 +100,17 @@ export class CaseService {
     this.now = options.now;
   }
 
-  async list(principal: Principal, query: CaseQuery, sort: CaseSort, limit: number, after: CaseKey | undefined): Promise<{ items: CaseListItem[]; next: CaseKey | undefined }> {
-    if (after && !this.cases.fitsSort(after, sort)) throw new UnprocessableError('the cursor does not fit this sort order; start from the first page', { field: 'cursor' });
+  async list(
+    principal: Principal,
+    query: CaseQuery,
+    sort: CaseSort,
+    limit: number,
+    after: CaseKey | undefined,
+  ): Promise<{ items: CaseListItem[]; next: CaseKey | undefined }> {
+    if (after && !this.cases.fitsSort(after, sort))
+      throw new UnprocessableError('the cursor does not fit this sort order; start from the first page', {
+        field: 'cursor',
+      });
     const filter = this.filterFor(principal, query);
     if (!filter) return { items: [], next: undefined };
     const now = this.now();
@@ -97,14 +125,21 @@ export class CaseService {
 
   async summary(principal: Principal, query: CaseQuery) {
     const filter = this.filterFor(principal, query);
-    if (!filter) return { total: 0, overdue: 0, byStatus: {}, byHazard: {}, byRegion: {}, byMonth: {}, timeZone: this.timeZone };
+    if (!filter)
+      return { total: 0, overdue: 0, byStatus: {}, byHazard: {}, byRegion: {}, byMonth: {}, timeZone: this.timeZone };
     return { ...(await this.cases.summary(filter, this.timeZone, this.now())), timeZone: this.timeZone };
   }
 
   /** A case with its findings, their views, reviews, history and attachments; viewing evidence is audited. */
   async detail(principal: Principal, caseId: string): Promise<CaseDetail> {
     const detail = await this.load(scopeOf(principal), caseId);
-    await this.audit.append({ actor: actorOf(principal), action: 'case.viewed', subjectType: 'case', subjectId: caseId, detail: { userId: principal.userId } });
+    await this.audit.append({
+      actor: actorOf(principal),
+      action: 'case.viewed',
+      subjectType: 'case',
+      subjectId: caseId,
+      detail: { userId: principal.userId },
+    });
     return detail;
   }
 
@@ -119,7 +154,10 @@ export class CaseService {
       row.siteId ? this.sites.get(row.siteId) : Promise.resolve(undefined),
     ]);
     const findingIds = links.flatMap((l) => (l.findingId ? [l.findingId] : []));
-    const [findingRows, views] = await Promise.all([Promise.all(findingIds.map((id) => this.findings.get(id))), this.findings.views(findingIds)]);
+    const [findingRows, views] = await Promise.all([
+      Promise.all(findingIds.map((id) => this.findings.get(id))),
+      this.findings.views(findingIds),
+    ]);
     const detectionIds = [...new Set([...links.map((l) => l.detectionId), ...views.map((v) => v.detection.id)])];
     const now = this.now();
     return {
@@ -130,7 +168,9 @@ export class CaseService {
       findings: links.map((link) => ({
         link,
         finding: findingRows.find((f) => f?.id === link.findingId) ?? null,
-        views: views.filter((v) => v.findingId === link.findingId).map(({ rank, merit, detection }) => ({ rank, merit, detection })),
+        views: views
+          .filter((v) => v.findingId === link.findingId)
+          .map(({ rank, merit, detection }) => ({ rank, merit, detection })),
       })),
       reviews: await this.reviews.ofDetections(detectionIds),
       events,
@@ -142,7 +182,17 @@ export class CaseService {
    * Moves a case along its lifecycle (domain/cases.ts decides what is allowed), with its event and
    * audit entry. The case row is locked first, as a decision that adds a finding to it locks it.
    */
-  async transition(principal: Principal, caseId: string, request: { to: CaseStatus; note?: string | undefined; dueAt?: Date | undefined; reason?: DismissalReason | undefined; attachmentIds?: readonly string[] | undefined }): Promise<{ item: CaseListItem; event: CaseEventRow }> {
+  async transition(
+    principal: Principal,
+    caseId: string,
+    request: {
+      to: CaseStatus;
+      note?: string | undefined;
+      dueAt?: Date | undefined;
+      reason?: DismissalReason | undefined;
+      attachmentIds?: readonly string[] | undefined;
+    },
+  ): Promise<{ item: CaseListItem; event: CaseEventRow }> {
     const now = this.now();
     const scope = scopeOf(principal);
     const attachmentIds = request.attachmentIds ?? [];
@@ -166,7 +216,9 @@ export class CaseService {
         note: request.note,
         reason: request.reason,
         dueAt: request.dueAt,
-        detail: attachments.length ? { attachments: attachments.map((a) => ({ id: a.id, filename: a.filename, sha256: a.sha256 })) } : undefined,
+        detail: attachments.length
+          ? { attachments: attachments.map((a) => ({ id: a.id, filename: a.filename, sha256: a.sha256 })) }
+          : undefined,
         at: now,
       });
       await this.audit.append(
@@ -175,14 +227,29 @@ export class CaseService {
           action: `case.${request.to}`,
           subjectType: 'case',
           subjectId: caseId,
-          detail: { from: current.status, to: request.to, note: request.note ?? null, reason: request.reason ?? null, dueAt: request.dueAt?.toISOString() ?? null, attachments: attachments.map((a) => a.sha256), eventId: event.id },
+          detail: {
+            from: current.status,
+            to: request.to,
+            note: request.note ?? null,
+            reason: request.reason ?? null,
+            dueAt: request.dueAt?.toISOString() ?? null,
+            attachments: attachments.map((a) => a.sha256),
+            eventId: event.id,
+          },
         },
         tx,
       );
       return { caseRow, event };
     });
     const site = caseRow.siteId ? await this.sites.get(caseRow.siteId) : undefined;
-    return { item: { case: caseRow, site: site ? { id: site.id, name: site.name, creditCode: site.creditCode, regionCode: site.regionCode } : null, overdue: isOverdue(caseRow.status, caseRow.dueAt, now) }, event };
+    return {
+      item: {
+        case: caseRow,
+        site: site ? { id: site.id, name: site.name, creditCode: site.creditCode, regionCode: site.regionCode } : null,
+        overdue: isOverdue(caseRow.status, caseRow.dueAt, now),
+      },
+      event,
+    };
   }
 
   /** Names the liable site of a case that has none yet (or corrects it before the enterprise is notified). */
@@ -195,9 +262,28 @@ export class CaseService {
       const current = await this.cases.lockInScope(tx, caseId, scope);
       if (!current) throw new NotFoundError(`no case ${caseId}`);
       checkSiteAssignable(current.status);
-      const caseRow = await this.cases.update(tx, caseId, { siteId: site.id, regionCode: site.regionCode, updatedAt: now });
-      await this.cases.addEvent(tx, caseId, { kind: 'site_assigned', actor: principal, note, detail: { siteId: site.id, previousSiteId: current.siteId }, at: now });
-      await this.audit.append({ actor: actorOf(principal), action: 'case.site_assigned', subjectType: 'case', subjectId: caseId, detail: { siteId: site.id, previousSiteId: current.siteId, note: note ?? null } }, tx);
+      const caseRow = await this.cases.update(tx, caseId, {
+        siteId: site.id,
+        regionCode: site.regionCode,
+        updatedAt: now,
+      });
+      await this.cases.addEvent(tx, caseId, {
+        kind: 'site_assigned',
+        actor: principal,
+        note,
+        detail: { siteId: site.id, previousSiteId: current.siteId },
+        at: now,
+      });
+      await this.audit.append(
+        {
+          actor: actorOf(principal),
+          action: 'case.site_assigned',
+          subjectType: 'case',
+          subjectId: caseId,
+          detail: { siteId: site.id, previousSiteId: current.siteId, note: note ?? null },
+        },
+        tx,
+      );
       return caseRow;
     });
   }
@@ -207,12 +293,19 @@ export class CaseService {
    * the same bytes twice are one attachment. The status is checked before storing, so a closed case
    * gets no orphan object, and again under the case's lock, since it may have closed meanwhile.
    */
-  async addAttachment(principal: Principal, caseId: string, filename: string, body: Buffer, contentType: string): Promise<{ attachment: AttachmentRow; created: boolean }> {
+  async addAttachment(
+    principal: Principal,
+    caseId: string,
+    filename: string,
+    body: Buffer,
+    contentType: string,
+  ): Promise<{ attachment: AttachmentRow; created: boolean }> {
     const scope = scopeOf(principal);
     const current = await this.cases.get(caseId, scope);
     if (!current) throw new NotFoundError(`no case ${caseId}`);
     checkAcceptsAttachments(caseId, current.status);
-    if (!looksLike(contentType, body)) throw new UnprocessableError(`the file is not the ${contentType} it says it is`, { field: 'content-type' });
+    if (!looksLike(contentType, body))
+      throw new UnprocessableError(`the file is not the ${contentType} it says it is`, { field: 'content-type' });
     const sha256 = createHash('sha256').update(body).digest('hex');
     const objectKey = `cases/${caseId}/attachments/${sha256}`;
     await this.storage.putOriginalOnce(objectKey, body, contentType);
@@ -223,20 +316,54 @@ export class CaseService {
       checkAcceptsAttachments(caseId, locked.status);
       const existing = await this.cases.attachmentWithSha256(tx, caseId, sha256);
       if (existing) return { attachment: existing, created: false };
-      const attachment = await this.cases.insertAttachment(tx, { caseId, objectKey, filename, contentType, sha256, sizeBytes: body.length, uploadedByUser: principal.userId, uploadedByName: principal.name, createdAt: now });
+      const attachment = await this.cases.insertAttachment(tx, {
+        caseId,
+        objectKey,
+        filename,
+        contentType,
+        sha256,
+        sizeBytes: body.length,
+        uploadedByUser: principal.userId,
+        uploadedByName: principal.name,
+        createdAt: now,
+      });
       await this.cases.update(tx, caseId, { updatedAt: now });
-      await this.cases.addEvent(tx, caseId, { kind: 'attachment_added', actor: principal, detail: { attachmentId: attachment.id, filename, sha256, sizeBytes: body.length }, at: now });
-      await this.audit.append({ actor: actorOf(principal), action: 'case.attachment_added', subjectType: 'case', subjectId: caseId, detail: { attachmentId: attachment.id, filename, sha256 } }, tx);
+      await this.cases.addEvent(tx, caseId, {
+        kind: 'attachment_added',
+        actor: principal,
+        detail: { attachmentId: attachment.id, filename, sha256, sizeBytes: body.length },
+        at: now,
+      });
+      await this.audit.append(
+        {
+          actor: actorOf(principal),
+          action: 'case.attachment_added',
+          subjectType: 'case',
+          subjectId: caseId,
+          detail: { attachmentId: attachment.id, filename, sha256 },
+        },
+        tx,
+      );
       return { attachment, created: true };
     });
   }
 
-  async attachmentContent(principal: Principal, caseId: string, attachmentId: string): Promise<{ attachment: AttachmentRow; data: Buffer }> {
+  async attachmentContent(
+    principal: Principal,
+    caseId: string,
+    attachmentId: string,
+  ): Promise<{ attachment: AttachmentRow; data: Buffer }> {
     if (!(await this.cases.get(caseId, scopeOf(principal)))) throw new NotFoundError(`no case ${caseId}`);
     const attachment = await this.cases.attachment(caseId, attachmentId);
     if (!attachment) throw new NotFoundError(`no attachment ${attachmentId} on case ${caseId}`);
     const data = await this.storage.getOriginal(attachment.objectKey);
-    await this.audit.append({ actor: actorOf(principal), action: 'case.attachment_viewed', subjectType: 'case', subjectId: caseId, detail: { attachmentId, sha256: attachment.sha256 } });
+    await this.audit.append({
+      actor: actorOf(principal),
+      action: 'case.attachment_viewed',
+      subjectType: 'case',
+      subjectId: caseId,
+      detail: { attachmentId, sha256: attachment.sha256 },
+    });
     return { attachment, data };
   }
 
@@ -244,20 +371,68 @@ export class CaseService {
   async exportCsv(principal: Principal, query: CaseQuery): Promise<{ csv: string; rows: number; truncated: boolean }> {
     const { rows, truncated } = await this.collect(principal, query);
     const now = this.now();
-    let csv = CSV_BOM + csvRow(['reference', 'id', 'status', 'overdue', 'severity', 'hazards', 'findings', 'site', 'credit_code', 'region_code', 'latitude', 'longitude', 'flight_id', 'filed_at', 'updated_at', 'rectification_due', 'dismissal_reason']);
+    let csv =
+      CSV_BOM +
+      csvRow([
+        'reference',
+        'id',
+        'status',
+        'overdue',
+        'severity',
+        'hazards',
+        'findings',
+        'site',
+        'credit_code',
+        'region_code',
+        'latitude',
+        'longitude',
+        'flight_id',
+        'filed_at',
+        'updated_at',
+        'rectification_due',
+        'dismissal_reason',
+      ]);
     for (const r of rows) {
       const c = r.case;
-      csv += csvRow([caseReference(c.number), c.id, c.status, isOverdue(c.status, c.dueAt, now), c.severity, c.hazardCodes.join(';'), c.findingsCount, r.site?.name, r.site?.creditCode, c.regionCode, c.lat, c.lon, c.flightId, c.createdAt.toISOString(), c.updatedAt.toISOString(), c.dueAt?.toISOString(), c.dismissalReason]);
+      csv += csvRow([
+        caseReference(c.number),
+        c.id,
+        c.status,
+        isOverdue(c.status, c.dueAt, now),
+        c.severity,
+        c.hazardCodes.join(';'),
+        c.findingsCount,
+        r.site?.name,
+        r.site?.creditCode,
+        c.regionCode,
+        c.lat,
+        c.lon,
+        c.flightId,
+        c.createdAt.toISOString(),
+        c.updatedAt.toISOString(),
+        c.dueAt?.toISOString(),
+        c.dismissalReason,
+      ]);
     }
     await this.recordExport(principal, 'csv', query, rows.length, createHash('sha256').update(csv).digest('hex'));
     return { csv, rows: rows.length, truncated };
   }
 
   /** Matching cases placed on the ground, as RFC 7946 points (cases without a position are left out); audited as an export. */
-  async exportGeoJson(principal: Principal, query: CaseQuery, options: GeoJsonOptions): Promise<{ collection: FeatureCollection; truncated: boolean }> {
+  async exportGeoJson(
+    principal: Principal,
+    query: CaseQuery,
+    options: GeoJsonOptions,
+  ): Promise<{ collection: FeatureCollection; truncated: boolean }> {
     const { rows, truncated } = await this.collect(principal, query);
     const collection = featureCollection(this.features(rows, options), options);
-    await this.recordExport(principal, 'geojson', query, collection.features.length, createHash('sha256').update(JSON.stringify(collection)).digest('hex'));
+    await this.recordExport(
+      principal,
+      'geojson',
+      query,
+      collection.features.length,
+      createHash('sha256').update(JSON.stringify(collection)).digest('hex'),
+    );
     return { collection, truncated };
   }
 
@@ -265,10 +440,20 @@ export class CaseService {
    * The same points for the map page, newest first up to `limit`: a view like the case list, not
    * an export, so not audited as one.
    */
-  async mapPoints(principal: Principal, query: CaseQuery, options: GeoJsonOptions, limit: number): Promise<{ collection: FeatureCollection; truncated: boolean }> {
+  async mapPoints(
+    principal: Principal,
+    query: CaseQuery,
+    options: GeoJsonOptions,
+    limit: number,
+  ): Promise<{ collection: FeatureCollection; truncated: boolean }> {
     const filter = this.filterFor(principal, query);
-    const rows = filter ? await this.cases.list({ ...filter, placedOnly: true }, '-createdAt', limit + 1, undefined, this.now()) : [];
-    return { collection: featureCollection(this.features(rows.slice(0, limit), options), options), truncated: rows.length > limit };
+    const rows = filter
+      ? await this.cases.list({ ...filter, placedOnly: true }, '-createdAt', limit + 1, undefined, this.now())
+      : [];
+    return {
+      collection: featureCollection(this.features(rows.slice(0, limit), options), options),
+      truncated: rows.length > limit,
+    };
   }
 
   private features(rows: readonly CaseListRow[], options: GeoJsonOptions) {
@@ -305,7 +490,13 @@ export class CaseService {
     const rows: CaseListRow[] = [];
     let after: CaseKey | undefined;
     for (;;) {
-      const page = await this.cases.list(filter, '-createdAt', Math.min(EXPORT_PAGE, EXPORT_MAX_ROWS + 1 - rows.length), after, now);
+      const page = await this.cases.list(
+        filter,
+        '-createdAt',
+        Math.min(EXPORT_PAGE, EXPORT_MAX_ROWS + 1 - rows.length),
+        after,
+        now,
+      );
       rows.push(...page);
       if (page.length < EXPORT_PAGE || rows.length > EXPORT_MAX_ROWS) break;
       after = this.cases.keyOf(page.at(-1)!.case, '-createdAt');
@@ -314,9 +505,26 @@ export class CaseService {
     return { rows: rows.slice(0, EXPORT_MAX_ROWS), truncated };
   }
 
-  private async recordExport(principal: Principal, format: string, query: CaseQuery, rows: number, sha256: string): Promise<void> {
-    const filter = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
-    await this.audit.append({ actor: actorOf(principal), action: 'cases.exported', subjectType: 'organisation', subjectId: principal.organisationId, detail: { format, filter, rows, sha256 } });
+  private async recordExport(
+    principal: Principal,
+    format: string,
+    query: CaseQuery,
+    rows: number,
+    sha256: string,
+  ): Promise<void> {
+    const filter = Object.fromEntries(
+      Object.entries(query)
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- false positive: optional filters are undefined when not given
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]),
+    );
+    await this.audit.append({
+      actor: actorOf(principal),
+      action: 'cases.exported',
+      subjectType: 'organisation',
+      subjectId: principal.organisationId,
+      detail: { format, filter, rows, sha256 },
+    });
   }
 
   private filterFor(principal: Principal, query: CaseQuery): CaseFilter | undefined {

@@ -27,7 +27,7 @@ export interface SiteAttribution {
  */
 const STORE_FLOOR_FRACTION = 0.5;
 
-export interface DetectionServiceOptions {
+interface DetectionServiceOptions {
   images: ImageRepository;
   detections: DetectionRepository;
   storage: ObjectStorage;
@@ -104,7 +104,8 @@ export class DetectionService {
     try {
       photo = await this.detector.detectEncoded(bytes, { thresholds }, this.maxImagePixels);
     } catch (error) {
-      if (error instanceof UndecodableImageError) return this.unrecoverable(image.id, `not a decodable image: ${messageOf(error)}`);
+      if (error instanceof UndecodableImageError)
+        return this.unrecoverable(image.id, `not a decodable image: ${messageOf(error)}`);
       throw transient(`inference failed: ${messageOf(error)}`, error);
     }
     const found = photo.detections;
@@ -160,7 +161,10 @@ export class DetectionService {
     } catch (error) {
       throw transient(`could not queue the flight's findings: ${messageOf(error)}`, error);
     }
-    this.logger.info({ imageId: image.id, detections: rows.length, flagged: rows.filter((r) => r.state === 'flagged').length }, 'image processed');
+    this.logger.info(
+      { imageId: image.id, detections: rows.length, flagged: rows.filter((r) => r.state === 'flagged').length },
+      'image processed',
+    );
     return 'processed';
   }
 
@@ -175,12 +179,28 @@ export class DetectionService {
    * Stores one photo's results, marks it processed and records that in the audit trail, atomically.
    * Re-running the same photo and model inserts no detections twice.
    */
-  private async storeResults(imageId: string, model: ModelIdentity, facts: ImageFacts, found: readonly NewDetection[]): Promise<void> {
+  private async storeResults(
+    imageId: string,
+    model: ModelIdentity,
+    facts: ImageFacts,
+    found: readonly NewDetection[],
+  ): Promise<void> {
     await this.unitOfWork.withTransaction(async (tx) => {
       await this.detections.insertForImage(tx, imageId, model, found);
       await this.images.markProcessed(tx, imageId, facts);
       await this.audit.append(
-        { actor: 'worker', action: 'image.processed', subjectType: 'image', subjectId: imageId, detail: { model: model.name, version: model.version, detections: found.length, flagged: found.filter((d) => d.state === 'flagged').length } },
+        {
+          actor: 'worker',
+          action: 'image.processed',
+          subjectType: 'image',
+          subjectId: imageId,
+          detail: {
+            model: model.name,
+            version: model.version,
+            detections: found.length,
+            flagged: found.filter((d) => d.state === 'flagged').length,
+          },
+        },
         tx,
       );
     });

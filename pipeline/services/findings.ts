@@ -1,7 +1,14 @@
 import { NotFoundError } from '../domain/errors.js';
 import type { Principal } from '../domain/roles.js';
 import { inScope, scopeOf } from '../domain/scope.js';
-import { findingRecords, lateViews, mergeIntoFindings, type NewFinding, type PlacedDetection, viewMerit } from '../domain/findings.js';
+import {
+  findingRecords,
+  lateViews,
+  mergeIntoFindings,
+  type NewFinding,
+  type PlacedDetection,
+  viewMerit,
+} from '../domain/findings.js';
 import type { CaptureRecord } from '../geo/capture.js';
 import { placeBox, poseFrom, projectorFor } from '../geo/projection.js';
 import { LocalTangentPlane } from '../geo/wgs84.js';
@@ -26,7 +33,7 @@ export interface FindingWithViews extends FindingRow {
   views: Array<{ rank: number; merit: number; detection: DetectionRow }>;
 }
 
-export interface FindingsServiceOptions {
+interface FindingsServiceOptions {
   findings: FindingRepository;
   flights: FlightRepository;
   /** Which site a finding lies in, and the regions of sites. */
@@ -90,7 +97,18 @@ export class FindingsService {
       const r = Math.max(0.5, f.errorM ?? 0.5);
       const id = `${SEED}${f.id}`;
       seeds.set(id, f);
-      grounded.push({ id, className: f.className, score: 2, imageId: '', east: at.east, north: at.north, errorM: f.errorM ?? 1, extent: { minEast: at.east - r, minNorth: at.north - r, maxEast: at.east + r, maxNorth: at.north + r }, offCentre: 0, gsdM: 1 });
+      grounded.push({
+        id,
+        className: f.className,
+        score: 2,
+        imageId: '',
+        east: at.east,
+        north: at.north,
+        errorM: f.errorM ?? 1,
+        extent: { minEast: at.east - r, minNorth: at.north - r, maxEast: at.east + r, maxNorth: at.north + r },
+        offCentre: 0,
+        gsdM: 1,
+      });
     }
     const byId = new Map(pending.map((p) => [p.detection.id, p.detection]));
     const drafts: NewFinding[] = [];
@@ -101,7 +119,13 @@ export class FindingsService {
       if (views.length === 0) continue;
       const finest = Math.min(...views.map((v) => v.gsdM));
       // Decided meanwhile: then the views become a finding of their own, below.
-      if (seed && (await this.appendViews(seeds.get(seed.id)!.id, views.map((v) => ({ detectionId: v.id, merit: viewMerit(v, finest) }))))) {
+      if (
+        seed &&
+        (await this.appendViews(
+          seeds.get(seed.id)!.id,
+          views.map((v) => ({ detectionId: v.id, merit: viewMerit(v, finest) })),
+        ))
+      ) {
         joined += views.length;
         continue;
       }
@@ -122,10 +146,30 @@ export class FindingsService {
       });
     }
     for (const { detection: d } of alone) {
-      drafts.push({ className: d.className, hazardCode: d.hazardCode, severity: d.severity, lat: null, lon: null, errorM: null, siteId: d.siteId, recurringOf: null, views: [{ detectionId: d.id, score: d.score, merit: d.score }] });
+      drafts.push({
+        className: d.className,
+        hazardCode: d.hazardCode,
+        severity: d.severity,
+        lat: null,
+        lon: null,
+        errorM: null,
+        siteId: d.siteId,
+        recurringOf: null,
+        views: [{ detectionId: d.id, score: d.score, merit: d.score }],
+      });
     }
     const created = await this.insert(flightId, drafts);
-    this.logger.info({ flightId, detections: pending.length, findings: created.length, joinedExisting: joined, withoutPosition: alone.length, classesNotLive: heldBack }, 'findings merged');
+    this.logger.info(
+      {
+        flightId,
+        detections: pending.length,
+        findings: created.length,
+        joinedExisting: joined,
+        withoutPosition: alone.length,
+        classesNotLive: heldBack,
+      },
+      'findings merged',
+    );
     return { created: created.length, joined };
   }
 
@@ -135,7 +179,10 @@ export class FindingsService {
     return this.unitOfWork.withTransaction(async (tx) => {
       const flight = await this.flights.get(flightId, tx);
       if (!flight) throw new Error(`no flight ${flightId}`);
-      const siteRegions = await this.sites.regionsOf([...new Set(drafts.flatMap((d) => (d.siteId ? [d.siteId] : [])))], tx);
+      const siteRegions = await this.sites.regionsOf(
+        [...new Set(drafts.flatMap((d) => (d.siteId ? [d.siteId] : [])))],
+        tx,
+      );
       return this.findings.insertWithViews(tx, findingRecords(flightId, flight, drafts, siteRegions));
     });
   }
@@ -144,7 +191,10 @@ export class FindingsService {
    * Adds late views to a pending finding; false when it is gone or was decided meanwhile. The
    * finding row is locked first, as a decision locks it.
    */
-  private async appendViews(findingId: string, views: ReadonlyArray<{ detectionId: string; merit: number }>): Promise<boolean> {
+  private async appendViews(
+    findingId: string,
+    views: ReadonlyArray<{ detectionId: string; merit: number }>,
+  ): Promise<boolean> {
     if (views.length === 0) return true;
     return this.unitOfWork.withTransaction(async (tx) => {
       const late = lateViews(await this.findings.lock(tx, findingId), views);
@@ -169,7 +219,12 @@ export class FindingsService {
 
   private async attachViews(rows: FindingRow[]): Promise<FindingWithViews[]> {
     const views = await this.findings.views(rows.map((r) => r.id));
-    return rows.map((r) => ({ ...r, views: views.filter((v) => v.findingId === r.id).map(({ rank, merit, detection }) => ({ rank, merit, detection })) }));
+    return rows.map((r) => ({
+      ...r,
+      views: views
+        .filter((v) => v.findingId === r.id)
+        .map(({ rank, merit, detection }) => ({ rank, merit, detection })),
+    }));
   }
 
   /** A detection on the flight's plane with its ground extent and view quality, or undefined without a position. */
@@ -188,7 +243,13 @@ export class FindingsService {
   }
 
   /** The nearest earlier finding of this hazard at this site within the window and the position gate. */
-  private async recurrence(flightId: string, siteId: string, hazardCode: string, at: { lat: number; lon: number }, errorM: number): Promise<string | null> {
+  private async recurrence(
+    flightId: string,
+    siteId: string,
+    hazardCode: string,
+    at: { lat: number; lon: number },
+    errorM: number,
+  ): Promise<string | null> {
     const since = new Date(Date.now() - this.recurrenceDays * DAY_MS);
     const plane = new LocalTangentPlane(at);
     let best: { id: string; distance: number } | undefined;
@@ -196,7 +257,10 @@ export class FindingsService {
       if (earlier.lat === null || earlier.lon === null) continue;
       const p = plane.toEastNorth({ lat: earlier.lat, lon: earlier.lon });
       const distance = Math.hypot(p.east, p.north);
-      const gate = Math.max(RECURRENCE_MIN_GATE_M, RECURRENCE_GATE_SIGMAS * Math.hypot(errorM, earlier.errorM ?? errorM));
+      const gate = Math.max(
+        RECURRENCE_MIN_GATE_M,
+        RECURRENCE_GATE_SIGMAS * Math.hypot(errorM, earlier.errorM ?? errorM),
+      );
       if (distance <= gate && (!best || distance < best.distance)) best = { id: earlier.id, distance };
     }
     return best?.id ?? null;
@@ -205,7 +269,9 @@ export class FindingsService {
 
 function groundOrigin(rows: readonly UnmergedDetection[]): LocalTangentPlane {
   const first = rows.find((r) => r.detection.groundLat !== null && r.detection.groundLon !== null);
-  return new LocalTangentPlane(first ? { lat: first.detection.groundLat!, lon: first.detection.groundLon! } : { lat: 0, lon: 0 });
+  return new LocalTangentPlane(
+    first ? { lat: first.detection.groundLat!, lon: first.detection.groundLon! } : { lat: 0, lon: 0 },
+  );
 }
 
 /** The GNSS position sigma of the photo a detection came from (its RTK state decides it). */

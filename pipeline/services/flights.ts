@@ -6,11 +6,19 @@ import type { DetectionRepository } from '../repositories/detections.js';
 import type { FindingRepository } from '../repositories/findings.js';
 import type { FlightRepository, FlightRow } from '../repositories/flights.js';
 import type { ImageRepository, ImageRow } from '../repositories/images.js';
-import { type Feature, type FeatureCollection, featureCollection, type GeoJsonOptions, lineFeature, pointFeature, polygonFeature } from '../geo/geojson.js';
+import {
+  type Feature,
+  type FeatureCollection,
+  featureCollection,
+  type GeoJsonOptions,
+  lineFeature,
+  pointFeature,
+  polygonFeature,
+} from '../geo/geojson.js';
 import type { LatLon } from '../geo/wgs84.js';
 import type { LiveClasses } from './model-classes.js';
 
-export interface FlightStatus {
+interface FlightStatus {
   flight: FlightRow;
   images: Record<ImageStatus, number> & { total: number };
   /** True when the flight is completed and no image is waiting or being processed. */
@@ -20,7 +28,7 @@ export interface FlightStatus {
   detections: Array<{ className: string; state: string; count: number; live: boolean }>;
 }
 
-export interface FlightQueryServiceOptions {
+interface FlightQueryServiceOptions {
   flights: FlightRepository;
   imageRepository: ImageRepository;
   detections: DetectionRepository;
@@ -60,49 +68,103 @@ export class FlightQueryService {
       images: { ...images, total },
       done: flight.status === 'completed' && pending === 0,
       failures: await this.flights.failures(flightId),
-      detections: (await this.detections.countsByState(flightId)).map((d) => ({ ...d, live: !notLive.has(d.className) })),
+      detections: (await this.detections.countsByState(flightId)).map((d) => ({
+        ...d,
+        live: !notLive.has(d.className),
+      })),
     };
   }
 
   /**
    * A flight on the map: each photo's footprint, the track through the photo positions in the
    * order they were taken, the detections placed on the ground and the findings they merged into
- * (RFC 7946 GeoJSON).
+   * (RFC 7946 GeoJSON).
    */
   async geojson(principal: Principal, flightId: string, options: GeoJsonOptions): Promise<FeatureCollection> {
     const images = await this.images(principal, flightId);
     const features: Feature[] = [];
     const taken = images
       .filter((i) => i.status === 'processed')
-      .map((i) => ({ image: i, capture: (i.capture ?? {}) as { latitude?: number; longitude?: number; takenAt?: string } }))
-      .sort((a, b) => (a.capture.takenAt ?? '').localeCompare(b.capture.takenAt ?? '') || (a.image.originalFilename ?? '').localeCompare(b.image.originalFilename ?? ''));
+      .map((i) => ({
+        image: i,
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- false positive: without it the fields below are unknown
+        capture: (i.capture ?? {}) as { latitude?: number; longitude?: number; takenAt?: string },
+      }))
+      .sort(
+        (a, b) =>
+          (a.capture.takenAt ?? '').localeCompare(b.capture.takenAt ?? '') ||
+          (a.image.originalFilename ?? '').localeCompare(b.image.originalFilename ?? ''),
+      );
     for (const { image } of taken) {
       const ring = image.footprint as LatLon[] | null;
-      if (ring && ring.length >= 4) features.push(polygonFeature(ring, { kind: 'footprint', imageId: image.id, filename: image.originalFilename }, options));
+      if (ring && ring.length >= 4)
+        features.push(
+          polygonFeature(ring, { kind: 'footprint', imageId: image.id, filename: image.originalFilename }, options),
+        );
     }
-    const track = taken.flatMap(({ capture }) => (capture.latitude !== undefined && capture.longitude !== undefined ? [{ lat: capture.latitude, lon: capture.longitude }] : []));
-    if (new Set(track.map((p) => `${p.lat},${p.lon}`)).size >= 2) features.push(lineFeature(track, { kind: 'track', flightId }, options));
+    const track = taken.flatMap(({ capture }) =>
+      capture.latitude !== undefined && capture.longitude !== undefined
+        ? [{ lat: capture.latitude, lon: capture.longitude }]
+        : [],
+    );
+    if (new Set(track.map((p) => `${p.lat},${p.lon}`)).size >= 2)
+      features.push(lineFeature(track, { kind: 'track', flightId }, options));
     // A flight can cross into another region's sites: what its findings there hold stays theirs.
     const scope = scopeOf(principal);
     const flightFindings = await this.findings.listForFlight(flightId);
-    const hidden = new Set((await this.findings.views(flightFindings.filter((f) => !inScope(scope, f)).map((f) => f.id))).map((v) => v.detection.id));
+    const hidden = new Set(
+      (await this.findings.views(flightFindings.filter((f) => !inScope(scope, f)).map((f) => f.id))).map(
+        (v) => v.detection.id,
+      ),
+    );
     for (const d of await this.detections.groundedForFlight(flightId)) {
       if (hidden.has(d.id)) continue;
       features.push(
-        pointFeature({ lat: d.groundLat!, lon: d.groundLon! }, { kind: 'detection', detectionId: d.id, imageId: d.imageId, className: d.className, hazardCode: d.hazardCode, severity: d.severity, score: d.score, state: d.state, errorM: d.groundErrorM, siteId: d.siteId }, options),
+        pointFeature(
+          { lat: d.groundLat!, lon: d.groundLon! },
+          {
+            kind: 'detection',
+            detectionId: d.id,
+            imageId: d.imageId,
+            className: d.className,
+            hazardCode: d.hazardCode,
+            severity: d.severity,
+            score: d.score,
+            state: d.state,
+            errorM: d.groundErrorM,
+            siteId: d.siteId,
+          },
+          options,
+        ),
       );
     }
     for (const f of flightFindings) {
       if (f.lat === null || f.lon === null || !inScope(scope, f)) continue;
       features.push(
-        pointFeature({ lat: f.lat, lon: f.lon }, { kind: 'finding', findingId: f.id, className: f.className, hazardCode: f.hazardCode, severity: f.severity, bestScore: f.bestScore, views: f.viewCount, errorM: f.errorM, siteId: f.siteId, recurringOf: f.recurringOf }, options),
+        pointFeature(
+          { lat: f.lat, lon: f.lon },
+          {
+            kind: 'finding',
+            findingId: f.id,
+            className: f.className,
+            hazardCode: f.hazardCode,
+            severity: f.severity,
+            bestScore: f.bestScore,
+            views: f.viewCount,
+            errorM: f.errorM,
+            siteId: f.siteId,
+            recurringOf: f.recurringOf,
+          },
+          options,
+        ),
       );
     }
     return featureCollection(features, options);
   }
 
   async images(principal: Principal, flightId: string): Promise<ImageRow[]> {
-    if (!(await this.flights.getInScope(flightId, scopeOf(principal)))) throw new NotFoundError(`no flight ${flightId}`);
+    if (!(await this.flights.getInScope(flightId, scopeOf(principal))))
+      throw new NotFoundError(`no flight ${flightId}`);
     return this.imageRepository.listByFlight(flightId);
   }
 }

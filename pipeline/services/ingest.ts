@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { FlightSettlement } from './findings-scheduler.js';
 import type { Logger } from '../logger.js';
-import { contentAddressedKey, decodeEventKey, flightPrefix, parseObjectKey, type RegisteredVia } from '../domain/images.js';
+import {
+  contentAddressedKey,
+  decodeEventKey,
+  flightPrefix,
+  parseObjectKey,
+  type RegisteredVia,
+} from '../domain/images.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
 import type { Principal } from '../domain/roles.js';
 import { REGION_PREFIX, regionWithin, type Scope, scopeOf } from '../domain/scope.js';
@@ -11,31 +17,47 @@ import type { ImageRepository, ImageRow } from '../repositories/images.js';
 import type { JobQueue } from '../repositories/queue.js';
 import type { ObjectStorage } from '../repositories/storage.js';
 
-export interface UploadRequest {
+interface UploadRequest {
   filename: string;
   sha256: string;
   sizeBytes: number;
   contentType: string;
 }
 
-export type UploadTicket =
-  | { filename: string; status: 'upload'; objectKey: string; method: 'PUT'; url: string; headers: Record<string, string>; expiresAt: string }
+type UploadTicket =
+  | {
+      filename: string;
+      status: 'upload';
+      objectKey: string;
+      method: 'PUT';
+      url: string;
+      headers: Record<string, string>;
+      expiresAt: string;
+    }
   | { filename: string; status: 'already-uploaded'; objectKey: string };
 
 /** One record of a MinIO bucket notification (the S3 event structure). */
-export interface S3EventRecord {
+interface S3EventRecord {
   eventName: string;
-  s3: { bucket: { name: string }; object: { key: string; size?: number | undefined; eTag?: string | undefined; userMetadata?: Record<string, string> | undefined } };
+  s3: {
+    bucket: { name: string };
+    object: {
+      key: string;
+      size?: number | undefined;
+      eTag?: string | undefined;
+      userMetadata?: Record<string, string> | undefined;
+    };
+  };
 }
 
-export interface RegisterOutcome {
+interface RegisterOutcome {
   objectKey: string;
   outcome: 'registered' | 'already-registered' | 'ignored';
   imageId?: string;
   reason?: string;
 }
 
-export interface IngestServiceOptions {
+interface IngestServiceOptions {
   flights: FlightRepository;
   images: ImageRepository;
   storage: ObjectStorage;
@@ -77,39 +99,92 @@ export class IngestService {
   }
 
   /** A flight of the caller's organisation, in their region or a part of it (their own by default). */
-  async createFlight(principal: Principal, input: { name: string; siteName?: string | undefined; notes?: string | undefined; regionCode?: string | undefined }): Promise<FlightRow> {
+  async createFlight(
+    principal: Principal,
+    input: { name: string; siteName?: string | undefined; notes?: string | undefined; regionCode?: string | undefined },
+  ): Promise<FlightRow> {
     const regionCode = input.regionCode ?? principal.regionCode;
     if (!REGION_PREFIX.test(regionCode) || !regionWithin(regionCode, principal.regionCode)) {
-      throw new UnprocessableError(`region ${regionCode} lies outside yours (${principal.regionCode || 'the whole country'})`, { field: 'regionCode' });
+      throw new UnprocessableError(
+        `region ${regionCode} lies outside yours (${principal.regionCode || 'the whole country'})`,
+        { field: 'regionCode' },
+      );
     }
-    const flight = await this.flights.create({ name: input.name, siteName: input.siteName, notes: input.notes, createdBy: principal.tokenId, createdByUser: principal.userId, organisationId: principal.organisationId, regionCode });
-    await this.audit.append({ actor: actorOf(principal), action: 'flight.created', subjectType: 'flight', subjectId: flight.id, detail: { name: input.name, organisationId: principal.organisationId, regionCode, userId: principal.userId } });
+    const flight = await this.flights.create({
+      name: input.name,
+      siteName: input.siteName,
+      notes: input.notes,
+      createdBy: principal.tokenId,
+      createdByUser: principal.userId,
+      organisationId: principal.organisationId,
+      regionCode,
+    });
+    await this.audit.append({
+      actor: actorOf(principal),
+      action: 'flight.created',
+      subjectType: 'flight',
+      subjectId: flight.id,
+      detail: { name: input.name, organisationId: principal.organisationId, regionCode, userId: principal.userId },
+    });
     return flight;
   }
 
   async presignUploads(principal: Principal, flightId: string, files: UploadRequest[]): Promise<UploadTicket[]> {
     await this.openFlight(flightId, scopeOf(principal));
-    await this.flights.recordUploadTickets(flightId, principal.userId, files.map((f) => f.sha256));
+    await this.flights.recordUploadTickets(
+      flightId,
+      principal.userId,
+      files.map((f) => f.sha256),
+    );
     const expiresAt = new Date(Date.now() + this.presignTtlSeconds * 1000).toISOString();
     return Promise.all(
       files.map(async (file): Promise<UploadTicket> => {
         const objectKey = contentAddressedKey(flightId, file.sha256);
-        if (await this.storage.statOriginal(objectKey)) return { filename: file.filename, status: 'already-uploaded', objectKey };
+        if (await this.storage.statOriginal(objectKey))
+          return { filename: file.filename, status: 'already-uploaded', objectKey };
         const url = await this.storage.presignedPutOriginal(objectKey, this.presignTtlSeconds);
-        return { filename: file.filename, status: 'upload', objectKey, method: 'PUT', url, headers: { 'Content-Type': file.contentType }, expiresAt };
+        return {
+          filename: file.filename,
+          status: 'upload',
+          objectKey,
+          method: 'PUT',
+          url,
+          headers: { 'Content-Type': file.contentType },
+          expiresAt,
+        };
       }),
     );
   }
 
   /** Upload through the API: stored content-addressed, so the same bytes twice are one image. */
-  async upload(principal: Principal, flightId: string, filename: string, body: Buffer, contentType: string): Promise<{ image: ImageRow; created: boolean }> {
+  async upload(
+    principal: Principal,
+    flightId: string,
+    filename: string,
+    body: Buffer,
+    contentType: string,
+  ): Promise<{ image: ImageRow; created: boolean }> {
     await this.openFlight(flightId, scopeOf(principal));
     const sha256 = createHash('sha256').update(body).digest('hex');
     const objectKey = contentAddressedKey(flightId, sha256);
     const stored = await this.storage.putOriginalOnce(objectKey, body, contentType);
-    const result = await this.register({ objectKey, sha256, sizeBytes: body.length, etag: stored.object.etag, filename, via: 'api', uploadedByUser: principal.userId });
+    const result = await this.register({
+      objectKey,
+      sha256,
+      sizeBytes: body.length,
+      etag: stored.object.etag,
+      filename,
+      via: 'api',
+      uploadedByUser: principal.userId,
+    });
     if (result.created) {
-      await this.audit.append({ actor: actorOf(principal), action: 'image.uploaded', subjectType: 'image', subjectId: result.image.id, detail: { flightId, filename, sha256, sizeBytes: body.length } });
+      await this.audit.append({
+        actor: actorOf(principal),
+        action: 'image.uploaded',
+        subjectType: 'image',
+        subjectId: result.image.id,
+        detail: { flightId, filename, sha256, sizeBytes: body.length },
+      });
     }
     return result;
   }
@@ -121,7 +196,13 @@ export class IngestService {
     const { registered } = await this.reconcile(flightPrefix(flightId), scopeOf(principal));
     const completed = await this.flights.complete(flightId);
     if (flight.status !== 'completed') {
-      await this.audit.append({ actor: actorOf(principal), action: 'flight.completed', subjectType: 'flight', subjectId: flightId, detail: { registeredOnCompletion: registered } });
+      await this.audit.append({
+        actor: actorOf(principal),
+        action: 'flight.completed',
+        subjectType: 'flight',
+        subjectId: flightId,
+        detail: { registeredOnCompletion: registered },
+      });
     }
     // Every photo may already be done: then nothing else would start the merge into findings.
     await this.settlement.imageSettled(flightId);
@@ -139,13 +220,21 @@ export class IngestService {
       try {
         objectKey = decodeEventKey(record.s3.object.key);
       } catch {
-        outcomes.push({ objectKey: record.s3.object.key, outcome: 'ignored', reason: 'the key is not valid URL encoding' });
+        outcomes.push({
+          objectKey: record.s3.object.key,
+          outcome: 'ignored',
+          reason: 'the key is not valid URL encoding',
+        });
         continue;
       }
       if (!record.eventName.includes('ObjectCreated')) {
         outcomes.push({ objectKey, outcome: 'ignored', reason: `event ${record.eventName} is not an object creation` });
       } else if (record.s3.bucket.name !== this.storage.settings.originalsBucket) {
-        outcomes.push({ objectKey, outcome: 'ignored', reason: `bucket ${record.s3.bucket.name} is not the originals bucket` });
+        outcomes.push({
+          objectKey,
+          outcome: 'ignored',
+          reason: `bucket ${record.s3.bucket.name} is not the originals bucket`,
+        });
       } else {
         const meta = record.s3.object.userMetadata ?? {};
         const filename = meta['X-Amz-Meta-Filename'] ?? meta['x-amz-meta-filename'];
@@ -160,7 +249,10 @@ export class IngestService {
    * yet finished: adding is idempotent (the job id is deterministic; a live job is left alone and a
    * finished image is skipped by the worker), so a job lost with Redis is recovered here.
    */
-  async reconcile(prefix: string, scope: Scope): Promise<{ listed: number; registered: number; requeued: number; ignored: number }> {
+  async reconcile(
+    prefix: string,
+    scope: Scope,
+  ): Promise<{ listed: number; registered: number; requeued: number; ignored: number }> {
     // Only objects of flights the caller may see are listed, let alone registered: another
     // organisation's uploads are not even counted.
     const visible = new Map<string, boolean>();
@@ -191,42 +283,87 @@ export class IngestService {
     return { listed: objects.length, registered, requeued, ignored };
   }
 
-  private async registerStoredObject(objectKey: string, via: RegisteredVia, filename: string | undefined, scope: Scope | undefined): Promise<RegisterOutcome> {
+  private async registerStoredObject(
+    objectKey: string,
+    via: RegisteredVia,
+    filename: string | undefined,
+    scope: Scope | undefined,
+  ): Promise<RegisterOutcome> {
     const parsed = parseObjectKey(objectKey);
     if (!parsed) return { objectKey, outcome: 'ignored', reason: 'key is not under flights/<flight id>/' };
-    const flight = scope ? await this.flights.getInScope(parsed.flightId, scope) : await this.flights.get(parsed.flightId);
+    const flight = scope
+      ? await this.flights.getInScope(parsed.flightId, scope)
+      : await this.flights.get(parsed.flightId);
     if (!flight) return { objectKey, outcome: 'ignored', reason: `no flight ${parsed.flightId}` };
     const stat = await this.storage.statOriginal(objectKey);
     if (!stat) return { objectKey, outcome: 'ignored', reason: 'object does not exist' };
     // Content-addressed keys declare their hash (checked again by the worker); others are hashed now.
-    const sha256 = parsed.declaredSha256 ?? createHash('sha256').update(await this.storage.getOriginal(objectKey)).digest('hex');
-    const { image, created } = await this.register({ objectKey, sha256, sizeBytes: stat.size, etag: stat.etag, filename: filename ?? objectKey.split('/').pop(), via });
+    const sha256 =
+      parsed.declaredSha256 ??
+      createHash('sha256')
+        .update(await this.storage.getOriginal(objectKey))
+        .digest('hex');
+    const { image, created } = await this.register({
+      objectKey,
+      sha256,
+      sizeBytes: stat.size,
+      etag: stat.etag,
+      filename: filename ?? objectKey.split('/').pop(),
+      via,
+    });
     return { objectKey, outcome: created ? 'registered' : 'already-registered', imageId: image.id };
   }
 
-  private async register(input: { objectKey: string; sha256: string; sizeBytes: number; etag: string | undefined; filename: string | undefined; via: RegisteredVia; uploadedByUser?: string | undefined }) {
+  private async register(input: {
+    objectKey: string;
+    sha256: string;
+    sizeBytes: number;
+    etag: string | undefined;
+    filename: string | undefined;
+    via: RegisteredVia;
+    uploadedByUser?: string | undefined;
+  }) {
     const parsed = parseObjectKey(input.objectKey);
     if (!parsed) throw new UnprocessableError(`object key ${input.objectKey} is not under flights/<flight id>/`);
-    const result = await this.images.register({ flightId: parsed.flightId, objectKey: input.objectKey, sha256: input.sha256, sizeBytes: input.sizeBytes, etag: input.etag, originalFilename: input.filename, via: input.via, uploadedByUser: input.uploadedByUser });
-    if (!result.created && input.via === 'api' && input.filename) await this.images.setFilenameIfMissing(result.image.id, input.filename);
+    const result = await this.images.register({
+      flightId: parsed.flightId,
+      objectKey: input.objectKey,
+      sha256: input.sha256,
+      sizeBytes: input.sizeBytes,
+      etag: input.etag,
+      originalFilename: input.filename,
+      via: input.via,
+      uploadedByUser: input.uploadedByUser,
+    });
+    if (!result.created && input.via === 'api' && input.filename)
+      await this.images.setFilenameIfMissing(result.image.id, input.filename);
     if (result.created || result.image.status === 'registered') await this.enqueue(result.image);
-    this.logger.debug({ objectKey: input.objectKey, via: input.via, created: result.created, imageId: result.image.id }, 'object registered');
+    this.logger.debug(
+      { objectKey: input.objectKey, via: input.via, created: result.created, imageId: result.image.id },
+      'object registered',
+    );
     return result;
   }
 
   private async enqueue(image: ImageRow): Promise<void> {
-    await this.queue.add('detect', { imageId: image.id, flightId: image.flightId, sha256: image.sha256!, modelSha256: this.modelSha256 });
+    await this.queue.add('detect', {
+      imageId: image.id,
+      flightId: image.flightId,
+      sha256: image.sha256!,
+      modelSha256: this.modelSha256,
+    });
     await this.images.markQueued(image.id);
   }
 
   private async openFlight(flightId: string, scope: Scope): Promise<FlightRow> {
     const flight = await this.flights.getInScope(flightId, scope);
     if (!flight) throw new NotFoundError(`no flight ${flightId}`);
-    if (flight.status === 'completed') throw new ConflictError(`flight ${flightId} is completed; start a new flight for more photos`);
+    if (flight.status === 'completed')
+      throw new ConflictError(`flight ${flightId} is completed; start a new flight for more photos`);
     return flight;
   }
 }
 
-export function actorOf(principal: Principal): string {
+function actorOf(principal: Principal): string {
   return `${principal.role}:${principal.name}`;
 }

@@ -19,7 +19,7 @@ export interface ActiveModel {
 
 const identity = (card: ModelCard) => ({ name: card.name, version: card.version, sha256: card.sha256 });
 
-export interface ModelActivationServiceOptions {
+interface ModelActivationServiceOptions {
   activations: ModelActivationRepository;
   audit: AuditRepository;
   unitOfWork: UnitOfWork;
@@ -55,7 +55,8 @@ export class ModelActivationService {
       }
     }
     const choice = chooseModel(activation, found);
-    if (choice.use === 'activation') return { directory: activation!.directory, card: card!, source: 'activation', reason: choice.reason, activation };
+    if (choice.use === 'activation')
+      return { directory: activation!.directory, card: card!, source: 'activation', reason: choice.reason, activation };
     const directory = path.resolve(configDir);
     return { directory, card: await readModelCard(directory), source: 'config', reason: choice.reason, activation };
   }
@@ -65,7 +66,12 @@ export class ModelActivationService {
    * passes the probe run and flags at least one hazard), so a refused model is refused now and not
    * at the next restart. Audited, with the model it replaces.
    */
-  async activate(input: { directory: string; note: string | null; by: string; configDir: string }): Promise<{ row: ModelActivationRow; replaced: ActiveModel }> {
+  async activate(input: {
+    directory: string;
+    note: string | null;
+    by: string;
+    configDir: string;
+  }): Promise<{ row: ModelActivationRow; replaced: ActiveModel }> {
     const directory = path.resolve(input.directory);
     let card: ModelCard;
     try {
@@ -80,14 +86,27 @@ export class ModelActivationService {
     const replaced = await this.resolveActive(input.configDir);
     // Recorded with its audit entry in one transaction: a switch without its entry never happened.
     const row = await this.unitOfWork.withTransaction(async (tx) => {
-      const added = await this.activations.insert(tx, { modelName: card.name, modelVersion: card.version, sha256: card.sha256, directory, activatedBy: input.by, note: input.note });
+      const added = await this.activations.insert(tx, {
+        modelName: card.name,
+        modelVersion: card.version,
+        sha256: card.sha256,
+        directory,
+        activatedBy: input.by,
+        note: input.note,
+      });
       await this.audit.append(
         {
           actor: input.by,
           action: 'model.activated',
           subjectType: 'model',
           subjectId: card.sha256,
-          detail: { activationId: added.id, model: identity(card), directory, note: input.note, replaced: { ...identity(replaced.card), directory: replaced.directory, source: replaced.source } },
+          detail: {
+            activationId: added.id,
+            model: identity(card),
+            directory,
+            note: input.note,
+            replaced: { ...identity(replaced.card), directory: replaced.directory, source: replaced.source },
+          },
         },
         tx,
       );
@@ -104,14 +123,27 @@ export class ModelActivationService {
    * An evaluation reads a bureau's evidence photos and may justify a switch: the trail keeps who
    * ran it, on what, and the headline figures.
    */
-  async recordEvaluation(input: { by: string; organisationId: string; since: string | null; until: string | null; photos: number; models: Array<{ role: string; card: ModelCard; directory: string; summary: Record<string, number> }> }): Promise<void> {
+  async recordEvaluation(input: {
+    by: string;
+    organisationId: string;
+    since: string | null;
+    until: string | null;
+    photos: number;
+    models: Array<{ role: string; card: ModelCard; directory: string; summary: Record<string, number> }>;
+  }): Promise<void> {
     const candidate = input.models.find((m) => m.role === 'candidate') ?? input.models[0]!;
     await this.audit.append({
       actor: input.by,
       action: 'model.evaluated',
       subjectType: 'model',
       subjectId: candidate.card.sha256,
-      detail: { organisationId: input.organisationId, since: input.since, until: input.until, photos: input.photos, models: input.models.map((m) => ({ role: m.role, ...identity(m.card), directory: m.directory, ...m.summary })) },
+      detail: {
+        organisationId: input.organisationId,
+        since: input.since,
+        until: input.until,
+        photos: input.photos,
+        models: input.models.map((m) => ({ role: m.role, ...identity(m.card), directory: m.directory, ...m.summary })),
+      },
     });
   }
 }

@@ -41,7 +41,7 @@ export interface LiveClasses {
  * The active model's classes as an organisation sees them: the manifest's default (a class with too
  * little real evidence ships disabled) and the organisation's admin's override of it.
  */
-export interface ModelClassServiceOptions {
+interface ModelClassServiceOptions {
   /** The active model. */
   model: ModelCard;
   settings: ClassSettingRepository;
@@ -65,7 +65,16 @@ export class ModelClassService implements LiveClasses {
   async models(principal: Principal): Promise<ModelView[]> {
     const overrides = await this.overrides(principal.organisationId);
     const { name, version, file, sha256 } = this.model;
-    return [{ name, version, file, sha256, active: true, classes: this.model.classes.map((c) => view(c, overrides.get(c.name))) }];
+    return [
+      {
+        name,
+        version,
+        file,
+        sha256,
+        active: true,
+        classes: this.model.classes.map((c) => view(c, overrides.get(c.name))),
+      },
+    ];
   }
 
   async notLive(organisationId: string): Promise<string[]> {
@@ -74,13 +83,26 @@ export class ModelClassService implements LiveClasses {
   }
 
   /** Enables or disables a class for the caller's organisation, audited with the note. */
-  async setEnabled(principal: Principal, modelName: string, className: string, change: { enabled: boolean; note: string }): Promise<ModelClassView> {
-    if (modelName !== this.model.name) throw new NotFoundError(`no model ${modelName}: the active model is ${this.model.name}`);
+  async setEnabled(
+    principal: Principal,
+    modelName: string,
+    className: string,
+    change: { enabled: boolean; note: string },
+  ): Promise<ModelClassView> {
+    if (modelName !== this.model.name)
+      throw new NotFoundError(`no model ${modelName}: the active model is ${this.model.name}`);
     const cls = this.model.classes.find((c) => c.name === className);
     if (!cls) throw new NotFoundError(`model ${modelName} has no class ${className}`);
     checkClassChange(cls, change);
     const note = change.note.trim();
-    const input = { organisationId: principal.organisationId, modelName, className, enabled: change.enabled, note, changedBy: { userId: principal.userId, name: principal.name } };
+    const input = {
+      organisationId: principal.organisationId,
+      modelName,
+      className,
+      enabled: change.enabled,
+      note,
+      changedBy: { userId: principal.userId, name: principal.name },
+    };
     // One transaction, so no class goes live (or stops) without the entry that says who did it and
     // why; the override is locked, so the entry names the one it replaced, not one another admin
     // just wrote.
@@ -103,7 +125,14 @@ export class ModelClassService implements LiveClasses {
             note,
             enabledByDefault: cls.enabledByDefault,
             disabledReason: cls.disabledReason,
-            previous: previous ? { enabled: previous.enabled, note: previous.note, changedBy: previous.changedByName, changedAt: previous.changedAt } : null,
+            previous: previous
+              ? {
+                  enabled: previous.enabled,
+                  note: previous.note,
+                  changedBy: previous.changedByName,
+                  changedAt: previous.changedAt,
+                }
+              : null,
           },
         },
         tx,
@@ -122,6 +151,13 @@ function view(cls: ModelClass, row: ClassSettingRow | undefined): ModelClassView
   return {
     ...cls,
     ...classLiveness(cls, row),
-    override: row ? { enabled: row.enabled, note: row.note, changedBy: { userId: row.changedByUser, name: row.changedByName }, changedAt: row.changedAt } : null,
+    override: row
+      ? {
+          enabled: row.enabled,
+          note: row.note,
+          changedBy: { userId: row.changedByUser, name: row.changedByName },
+          changedAt: row.changedAt,
+        }
+      : null,
   };
 }

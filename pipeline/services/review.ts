@@ -1,13 +1,26 @@
 import { placeConfirmedFinding } from '../domain/cases.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
-import { checkNotHeldByAnother, checkSeparationOfDuties, type DecisionRequest, decisionEffects, leaseState, reviewVerdict } from '../domain/review.js';
+import {
+  checkNotHeldByAnother,
+  checkSeparationOfDuties,
+  type DecisionRequest,
+  decisionEffects,
+  leaseState,
+  reviewVerdict,
+} from '../domain/review.js';
 import type { Principal } from '../domain/roles.js';
 import { inScope, narrowRegion, scopeOf } from '../domain/scope.js';
 import type { HazardClass } from '../inference/load.js';
 import type { AuditEntry, AuditRepository } from '../repositories/audit.js';
 import type { CaseRepository, CaseRow } from '../repositories/cases.js';
 import type { DetectionRepository, DetectionRow } from '../repositories/detections.js';
-import type { FindingRepository, FindingRow, FindingViewWithPhoto, QueueFilter, QueueRow } from '../repositories/findings.js';
+import type {
+  FindingRepository,
+  FindingRow,
+  FindingViewWithPhoto,
+  QueueFilter,
+  QueueRow,
+} from '../repositories/findings.js';
 import type { FlightRepository } from '../repositories/flights.js';
 import type { ImageRepository, ImageRow } from '../repositories/images.js';
 import type { MissedHazardListing, MissedHazardRepository } from '../repositories/missed-hazards.js';
@@ -16,7 +29,7 @@ import type { Transaction, UnitOfWork } from '../repositories/unit-of-work.js';
 
 export type Clock = () => Date;
 
-export interface QueueRequest {
+interface QueueRequest {
   flightId?: string | undefined;
   siteId?: string | undefined;
   hazardCode?: string | undefined;
@@ -31,7 +44,7 @@ export interface QueueItem extends QueueRow {
   lease: { holder: string; expiresAt: Date; mine: boolean } | null;
 }
 
-export interface QueueCounts {
+interface QueueCounts {
   /** Findings matching every filter. */
   total: number;
   /** Per hazard under every filter but the hazard; per severity under every filter but the severity. */
@@ -39,7 +52,7 @@ export interface QueueCounts {
   bySeverity: Record<'major' | 'general', number>;
 }
 
-export interface LeaseView {
+interface LeaseView {
   findingId: string;
   holder: string;
   expiresAt: Date;
@@ -55,7 +68,7 @@ export interface DecisionOutcome {
   alreadyRecorded: boolean;
 }
 
-export interface ReviewServiceOptions {
+interface ReviewServiceOptions {
   findings: FindingRepository;
   reviews: ReviewRepository;
   cases: CaseRepository;
@@ -104,18 +117,49 @@ export class ReviewService {
     this.now = options.now;
   }
 
-  async queue(principal: Principal, request: QueueRequest): Promise<{ items: QueueItem[]; counts: QueueCounts; next: { score: number; id: string } | undefined }> {
+  async queue(
+    principal: Principal,
+    request: QueueRequest,
+  ): Promise<{ items: QueueItem[]; counts: QueueCounts; next: { score: number; id: string } | undefined }> {
     const scope = scopeOf(principal);
     const regionPrefix = narrowRegion(scope, request.region);
-    if (regionPrefix === null) return { items: [], counts: { total: 0, byHazard: [], bySeverity: { major: 0, general: 0 } }, next: undefined };
-    const filter: QueueFilter = { scope, regionPrefix, excludeFlownBy: principal.userId, excludeFlights: await this.flights.uploadedTo(principal.userId), flightId: request.flightId, siteId: request.siteId, hazardCode: request.hazardCode, severity: request.severity, minScore: request.minScore };
-    const [rows, facets] = await Promise.all([this.findings.queue(filter, request.limit + 1, request.after), this.findings.queueFacets(filter)]);
+    if (regionPrefix === null)
+      return { items: [], counts: { total: 0, byHazard: [], bySeverity: { major: 0, general: 0 } }, next: undefined };
+    const filter: QueueFilter = {
+      scope,
+      regionPrefix,
+      excludeFlownBy: principal.userId,
+      excludeFlights: await this.flights.uploadedTo(principal.userId),
+      flightId: request.flightId,
+      siteId: request.siteId,
+      hazardCode: request.hazardCode,
+      severity: request.severity,
+      minScore: request.minScore,
+    };
+    const [rows, facets] = await Promise.all([
+      this.findings.queue(filter, request.limit + 1, request.after),
+      this.findings.queueFacets(filter),
+    ]);
     const page = rows.slice(0, request.limit);
     const last = page.at(-1);
     const now = this.now();
     const items = page.map((row) => {
-      const lease = leaseState({ userId: row.finding.leaseUserId, holder: row.finding.leaseHolder, expiresAt: row.finding.leaseExpiresAt }, principal.userId, now);
-      return { ...row, lease: lease.kind === 'free' ? null : { holder: lease.kind === 'mine' ? principal.name : lease.holder, expiresAt: lease.expiresAt, mine: lease.kind === 'mine' } };
+      const lease = leaseState(
+        { userId: row.finding.leaseUserId, holder: row.finding.leaseHolder, expiresAt: row.finding.leaseExpiresAt },
+        principal.userId,
+        now,
+      );
+      return {
+        ...row,
+        lease:
+          lease.kind === 'free'
+            ? null
+            : {
+                holder: lease.kind === 'mine' ? principal.name : lease.holder,
+                expiresAt: lease.expiresAt,
+                mine: lease.kind === 'mine',
+              },
+      };
     });
     const byHazard = new Map<string, { hazardCode: string; className: string; count: number }>();
     const bySeverity = { major: 0, general: 0 };
@@ -133,7 +177,11 @@ export class ReviewService {
     }
     return {
       items,
-      counts: { total, byHazard: [...byHazard.values()].sort((a, b) => b.count - a.count || a.hazardCode.localeCompare(b.hazardCode)), bySeverity },
+      counts: {
+        total,
+        byHazard: [...byHazard.values()].sort((a, b) => b.count - a.count || a.hazardCode.localeCompare(b.hazardCode)),
+        bySeverity,
+      },
       next: rows.length > request.limit && last ? { score: last.finding.bestScore, id: last.finding.id } : undefined,
     };
   }
@@ -144,10 +192,20 @@ export class ReviewService {
     await this.checkMayDecide(principal, finding);
     const now = this.now();
     const until = new Date(now.getTime() + this.leaseSeconds * 1000);
-    const { taken, row } = await this.findings.takeLease(findingId, { id: principal.userId, name: principal.name }, until, now);
+    const { taken, row } = await this.findings.takeLease(
+      findingId,
+      { id: principal.userId, name: principal.name },
+      until,
+      now,
+    );
     if (!taken) {
-      if (row && row.status !== 'pending') throw new ConflictError(`this finding was already decided: ${row.status}`, { status: row.status });
-      checkNotHeldByAnother({ userId: row?.leaseUserId ?? null, holder: row?.leaseHolder ?? null, expiresAt: row?.leaseExpiresAt ?? null }, principal.userId, now);
+      if (row && row.status !== 'pending')
+        throw new ConflictError(`this finding was already decided: ${row.status}`, { status: row.status });
+      checkNotHeldByAnother(
+        { userId: row?.leaseUserId ?? null, holder: row?.leaseHolder ?? null, expiresAt: row?.leaseExpiresAt ?? null },
+        principal.userId,
+        now,
+      );
       throw new ConflictError('the finding could not be leased; try again');
     }
     return { findingId, holder: principal.name, expiresAt: until, mine: true };
@@ -176,36 +234,81 @@ export class ReviewService {
     const image = detection && (await this.images.getInScope(detection.imageId, scopeOf(principal)));
     if (!detection || !image) throw new NotFoundError(`no detection ${detectionId}`);
     const finding = await this.findings.ofDetection(detectionId);
-    if (!finding) throw new ConflictError(`detection ${detectionId} is not in a finding yet: its flight is still being processed, it is not flagged, or its class is not reviewed in your organisation`, { state: detection.state });
+    if (!finding)
+      throw new ConflictError(
+        `detection ${detectionId} is not in a finding yet: its flight is still being processed, it is not flagged, or its class is not reviewed in your organisation`,
+        { state: detection.state },
+      );
     // A photo can be visible while the finding it shows lies in another region: say nothing of it.
     if (!inScope(scopeOf(principal), finding)) throw new NotFoundError(`no detection ${detectionId}`);
     if (finding.bestDetectionId !== detectionId) {
-      throw new ConflictError(`detection ${detectionId} is one view of finding ${finding.id}: decide the finding by its best view ${finding.bestDetectionId}`, { findingId: finding.id, bestDetectionId: finding.bestDetectionId });
+      throw new ConflictError(
+        `detection ${detectionId} is one view of finding ${finding.id}: decide the finding by its best view ${finding.bestDetectionId}`,
+        { findingId: finding.id, bestDetectionId: finding.bestDetectionId },
+      );
     }
     return this.decide(principal, finding.id, request);
   }
 
   /** A hazard the model did not find, boxed by a reviewer on a photo: kept for retraining. */
-  async markMissed(principal: Principal, imageId: string, input: { box: [number, number, number, number]; className: string; note?: string | undefined; findingId?: string | undefined }): Promise<MissedHazardListing> {
+  async markMissed(
+    principal: Principal,
+    imageId: string,
+    input: {
+      box: [number, number, number, number];
+      className: string;
+      note?: string | undefined;
+      findingId?: string | undefined;
+    },
+  ): Promise<MissedHazardListing> {
     const scope = scopeOf(principal);
     const image = await this.images.getInScope(imageId, scope);
     if (!image) throw new NotFoundError(`no image ${imageId}`);
-    if (!image.width || !image.height) throw new ConflictError(`image ${imageId} is not processed yet (${image.status}): its size is not known`);
+    if (!image.width || !image.height)
+      throw new ConflictError(`image ${imageId} is not processed yet (${image.status}): its size is not known`);
     const problems: string[] = [];
-    if (!this.classes.some((c) => c.name === input.className)) problems.push(`className: unknown class "${input.className}"; one of ${this.classes.map((c) => c.name).join(', ')}`);
+    if (!this.classes.some((c) => c.name === input.className))
+      problems.push(
+        `className: unknown class "${input.className}"; one of ${this.classes.map((c) => c.name).join(', ')}`,
+      );
     const [x1, y1, x2, y2] = input.box;
     if (!(x1 < x2 && y1 < y2)) problems.push('box: x1 < x2 and y1 < y2 are needed');
-    if (x1 < 0 || y1 < 0 || x2 > image.width || y2 > image.height) problems.push(`box: must lie within the photo (${image.width}×${image.height})`);
+    if (x1 < 0 || y1 < 0 || x2 > image.width || y2 > image.height)
+      problems.push(`box: must lie within the photo (${image.width}×${image.height})`);
     if (x2 - x1 < 4 || y2 - y1 < 4) problems.push('box: at least 4 pixels wide and high');
-    if (input.findingId && !(await this.findings.getInScope(input.findingId, scope))) problems.push(`findingId: no finding ${input.findingId}`);
+    if (input.findingId && !(await this.findings.getInScope(input.findingId, scope)))
+      problems.push(`findingId: no finding ${input.findingId}`);
     if (problems.length) throw new UnprocessableError(problems.join('; '), { problems });
     const findingId = input.findingId ?? null;
     const row = await this.unitOfWork.withTransaction(async (tx) => {
-      const mark = await this.missed.insert(tx, { organisationId: principal.organisationId, imageId, findingId, className: input.className, box: input.box, note: input.note ?? null, reviewer: { userId: principal.userId, name: principal.name } });
-      await this.audit.append({ actor: actorOf(principal), action: 'image.missed_hazard_marked', subjectType: 'image', subjectId: imageId, detail: { missedHazardId: mark.id, className: input.className, box: [x1, y1, x2, y2], findingId } }, tx);
+      const mark = await this.missed.insert(tx, {
+        organisationId: principal.organisationId,
+        imageId,
+        findingId,
+        className: input.className,
+        box: input.box,
+        note: input.note ?? null,
+        reviewer: { userId: principal.userId, name: principal.name },
+      });
+      await this.audit.append(
+        {
+          actor: actorOf(principal),
+          action: 'image.missed_hazard_marked',
+          subjectType: 'image',
+          subjectId: imageId,
+          detail: { missedHazardId: mark.id, className: input.className, box: [x1, y1, x2, y2], findingId },
+        },
+        tx,
+      );
       return mark;
     });
-    return { ...row, imageSha256: image.sha256, imageWidth: image.width, imageHeight: image.height, flightId: image.flightId };
+    return {
+      ...row,
+      imageSha256: image.sha256,
+      imageWidth: image.width,
+      imageHeight: image.height,
+      flightId: image.flightId,
+    };
   }
 
   listMissed(principal: Principal, options: Parameters<MissedHazardRepository['list']>[1]) {
@@ -218,7 +321,13 @@ export class ReviewService {
    * The finding row is locked first, so of two reviewers deciding at once exactly one wins, and
    * views of one finding never deadlock.
    */
-  private async record(tx: Transaction, reviewer: Principal, findingId: string, request: DecisionRequest, now: Date): Promise<DecisionOutcome> {
+  private async record(
+    tx: Transaction,
+    reviewer: Principal,
+    findingId: string,
+    request: DecisionRequest,
+    now: Date,
+  ): Promise<DecisionOutcome> {
     const finding = await this.findings.lockInScope(tx, findingId, scopeOf(reviewer));
     if (!finding) throw new NotFoundError(`no finding ${findingId}`);
     const detection = await this.detections.lock(tx, finding.bestDetectionId);
@@ -235,7 +344,14 @@ export class ReviewService {
       lease: { userId: finding.leaseUserId, holder: finding.leaseHolder, expiresAt: finding.leaseExpiresAt },
       now,
     });
-    if (verdict === 'already-recorded') return { review: existing!, finding, caseRow: await this.cases.ofDetection(tx, detection.id), joinedCase: false, alreadyRecorded: true };
+    if (verdict === 'already-recorded')
+      return {
+        review: existing!,
+        finding,
+        caseRow: await this.cases.ofDetection(tx, detection.id),
+        joinedCase: false,
+        alreadyRecorded: true,
+      };
 
     const views = await this.findings.viewsWithPhotos(tx, findingId);
     const effects = decisionEffects(
@@ -265,7 +381,15 @@ export class ReviewService {
       action: `finding.${effects.state}`,
       subjectType: 'finding',
       subjectId: findingId,
-      detail: { detectionId: detection.id, reviewId: review.id, userId: reviewer.userId, newClass: request.newClass ?? null, reason: request.reason ?? null, note: request.note ?? null, views: effects.decidedViews.length },
+      detail: {
+        detectionId: detection.id,
+        reviewId: review.id,
+        userId: reviewer.userId,
+        newClass: request.newClass ?? null,
+        reason: request.reason ?? null,
+        note: request.note ?? null,
+        views: effects.decidedViews.length,
+      },
     };
     if (!effects.forCase) {
       await this.audit.append(decisionEntry, tx);
@@ -278,17 +402,53 @@ export class ReviewService {
     await this.flights.lockForCases(tx, finding.flightId);
     const open = finding.siteId ? await this.cases.lockNewestFiled(tx, finding.flightId, finding.siteId) : undefined;
     const placement = placeConfirmedFinding(open, finding, { hazardCode, severity }, reviewer.userId, now);
-    const caseRow = placement.kind === 'join' ? await this.cases.update(tx, placement.caseId, placement.changes) : await this.cases.insert(tx, placement.values);
-    await this.cases.addFinding(tx, { caseId: caseRow.id, findingId, detectionId: detection.id, className, hazardCode, severity, evidence: evidenceOf({ image, detection, review, reviewer, request, finding, views }), addedAt: now });
+    const caseRow =
+      placement.kind === 'join'
+        ? await this.cases.update(tx, placement.caseId, placement.changes)
+        : await this.cases.insert(tx, placement.values);
+    await this.cases.addFinding(tx, {
+      caseId: caseRow.id,
+      findingId,
+      detectionId: detection.id,
+      className,
+      hazardCode,
+      severity,
+      evidence: evidenceOf({ image, detection, review, reviewer, request, finding, views }),
+      addedAt: now,
+    });
     const detail = { findingId, hazardCode, reviewId: review.id };
     if (placement.kind === 'join') {
       await this.cases.addEvent(tx, caseRow.id, { kind: 'finding_added', actor: reviewer, detail, at: now });
       await this.audit.append(decisionEntry, tx);
-      await this.audit.append({ actor, action: 'case.finding_added', subjectType: 'case', subjectId: caseRow.id, detail: { findingId, detectionId: detection.id, hazardCode } }, tx);
+      await this.audit.append(
+        {
+          actor,
+          action: 'case.finding_added',
+          subjectType: 'case',
+          subjectId: caseRow.id,
+          detail: { findingId, detectionId: detection.id, hazardCode },
+        },
+        tx,
+      );
     } else {
-      await this.cases.addEvent(tx, caseRow.id, { kind: 'opened', toStatus: 'filed', actor: reviewer, detail, at: now });
+      await this.cases.addEvent(tx, caseRow.id, {
+        kind: 'opened',
+        toStatus: 'filed',
+        actor: reviewer,
+        detail,
+        at: now,
+      });
       await this.audit.append(decisionEntry, tx);
-      await this.audit.append({ actor, action: 'case.opened', subjectType: 'case', subjectId: caseRow.id, detail: { findingId, detectionId: detection.id, hazardCode, siteId: finding.siteId } }, tx);
+      await this.audit.append(
+        {
+          actor,
+          action: 'case.opened',
+          subjectType: 'case',
+          subjectId: caseRow.id,
+          detail: { findingId, detectionId: detection.id, hazardCode, siteId: finding.siteId },
+        },
+        tx,
+      );
     }
     return { review, finding: decided, caseRow, joinedCase: placement.kind === 'join', alreadyRecorded: false };
   }
@@ -296,7 +456,8 @@ export class ReviewService {
   private async pendingInScope(principal: Principal, findingId: string): Promise<FindingRow> {
     const finding = await this.findings.getInScope(findingId, scopeOf(principal));
     if (!finding) throw new NotFoundError(`no finding ${findingId}`);
-    if (finding.status !== 'pending') throw new ConflictError(`this finding was already decided: ${finding.status}`, { status: finding.status });
+    if (finding.status !== 'pending')
+      throw new ConflictError(`this finding was already decided: ${finding.status}`, { status: finding.status });
     return finding;
   }
 
@@ -325,17 +486,48 @@ function evidenceOf(input: {
 }): Record<string, unknown> {
   const { image, detection, review, reviewer, request, finding, views } = input;
   return {
-    image: { id: image.id, objectKey: image.objectKey, sha256: image.sha256, width: image.width, height: image.height, capture: image.capture },
-    detection: { id: detection.id, className: detection.className, score: detection.score, threshold: detection.threshold, box: [detection.x1, detection.y1, detection.x2, detection.y2] },
+    image: {
+      id: image.id,
+      objectKey: image.objectKey,
+      sha256: image.sha256,
+      width: image.width,
+      height: image.height,
+      capture: image.capture,
+    },
+    detection: {
+      id: detection.id,
+      className: detection.className,
+      score: detection.score,
+      threshold: detection.threshold,
+      box: [detection.x1, detection.y1, detection.x2, detection.y2],
+    },
     model: { name: detection.modelName, version: detection.modelVersion, sha256: detection.modelSha256 },
-    review: { id: review.id, reviewer: reviewer.name, reviewerUserId: reviewer.userId, decision: request.decision, newClass: request.newClass ?? null, note: request.note ?? null, decidedAt: review.createdAt },
+    review: {
+      id: review.id,
+      reviewer: reviewer.name,
+      reviewerUserId: reviewer.userId,
+      decision: request.decision,
+      newClass: request.newClass ?? null,
+      note: request.note ?? null,
+      decidedAt: review.createdAt,
+    },
     detectedAt: detection.createdAt,
     finding: {
       id: finding.id,
-      position: finding.lat !== null && finding.lon !== null ? { lat: finding.lat, lon: finding.lon, errorM: finding.errorM } : null,
+      position:
+        finding.lat !== null && finding.lon !== null
+          ? { lat: finding.lat, lon: finding.lon, errorM: finding.errorM }
+          : null,
       siteId: finding.siteId,
       recurringOf: finding.recurringOf,
-      views: views.map((v) => ({ rank: v.rank, detectionId: v.detection.id, imageId: v.imageId, imageSha256: v.sha256, score: v.detection.score, box: [v.detection.x1, v.detection.y1, v.detection.x2, v.detection.y2] })),
+      views: views.map((v) => ({
+        rank: v.rank,
+        detectionId: v.detection.id,
+        imageId: v.imageId,
+        imageSha256: v.sha256,
+        score: v.detection.score,
+        box: [v.detection.x1, v.detection.y1, v.detection.x2, v.detection.y2],
+      })),
     },
   };
 }

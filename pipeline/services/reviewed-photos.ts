@@ -51,10 +51,30 @@ export class ReviewedPhotoService {
         for (const d of facts.detections.get(photo.id) ?? []) {
           const label = labelOfDetection(d);
           if (label.kind === 'none') continue;
-          boxes.push({ source: 'detection', id: d.id, box: d.box, className: d.className, label, anchor: decidedWithin(d.decidedAt, window.since, window.until), state: d.state, reason: d.reason, model: d.model });
+          boxes.push({
+            source: 'detection',
+            id: d.id,
+            box: d.box,
+            className: d.className,
+            label,
+            anchor: decidedWithin(d.decidedAt, window.since, window.until),
+            state: d.state,
+            reason: d.reason,
+            model: d.model,
+          });
         }
         for (const m of facts.marks.get(photo.id) ?? []) {
-          boxes.push({ source: 'missed', id: m.id, box: m.box, className: m.className, label: labelOfMissedHazard(m), anchor: decidedWithin(m.createdAt, window.since, window.until), state: 'missed', reason: null, model: null });
+          boxes.push({
+            source: 'missed',
+            id: m.id,
+            box: m.box,
+            className: m.className,
+            label: labelOfMissedHazard(m),
+            anchor: decidedWithin(m.createdAt, window.since, window.until),
+            state: 'missed',
+            reason: null,
+            model: null,
+          });
         }
         yield { ...photo, boxes };
       }
@@ -70,7 +90,10 @@ export class ReviewedPhotoService {
       throw new OriginalUnavailableError(`original ${photo.objectKey} cannot be read: ${(error as Error).message}`);
     }
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    if (sha256 !== photo.sha256) throw new OriginalUnavailableError(`original ${photo.objectKey} has sha256 ${sha256}, not the ${photo.sha256} it was uploaded with`);
+    if (sha256 !== photo.sha256)
+      throw new OriginalUnavailableError(
+        `original ${photo.objectKey} has sha256 ${sha256}, not the ${photo.sha256} it was uploaded with`,
+      );
     return bytes;
   }
 }

@@ -6,7 +6,7 @@ import type { OrganisationRepository, OrganisationRow } from '../repositories/or
 import type { TokenRepository } from '../repositories/tokens.js';
 import type { UnitOfWork } from '../repositories/unit-of-work.js';
 
-export interface NewToken {
+interface NewToken {
   /** The person's name; one person may hold tokens for several roles. */
   name: string;
   role: Role;
@@ -16,7 +16,7 @@ export interface NewToken {
   regionCode?: string | undefined;
 }
 
-export interface TokenServiceOptions {
+interface TokenServiceOptions {
   tokens: TokenRepository;
   organisations: OrganisationRepository;
   audit: AuditRepository;
@@ -38,19 +38,41 @@ export class TokenService {
   }
 
   async createOrganisation(name: string, regionCode: string, actor: string): Promise<OrganisationRow> {
-    if (!REGION_PREFIX.test(regionCode)) throw new UnprocessableError(`region "${regionCode}" is not a 2-, 4- or 6-digit region code (or empty for the whole country)`);
-    if (await this.organisations.byName(name)) throw new UnprocessableError(`an organisation named "${name}" already exists`);
+    if (!REGION_PREFIX.test(regionCode))
+      throw new UnprocessableError(
+        `region "${regionCode}" is not a 2-, 4- or 6-digit region code (or empty for the whole country)`,
+      );
+    if (await this.organisations.byName(name))
+      throw new UnprocessableError(`an organisation named "${name}" already exists`);
     const created = await this.organisations.create(name, regionCode);
-    await this.audit.append({ actor, action: 'organisation.created', subjectType: 'organisation', subjectId: created.id, detail: { name, regionCode } });
+    await this.audit.append({
+      actor,
+      action: 'organisation.created',
+      subjectType: 'organisation',
+      subjectId: created.id,
+      detail: { name, regionCode },
+    });
     return created;
   }
 
   /** Hands what the upgrade put into the default organisation to the bureau it belongs to. */
-  async adoptDefault(organisation: string, actor: string): Promise<{ organisation: OrganisationRow; moved: Record<string, number> }> {
+  async adoptDefault(
+    organisation: string,
+    actor: string,
+  ): Promise<{ organisation: OrganisationRow; moved: Record<string, number> }> {
     const target = await this.resolveOrganisation(organisation);
-    if (target.id === DEFAULT_ORGANISATION_ID) throw new UnprocessableError('name the organisation to move the default organisation’s records into');
-    const moved = await this.unitOfWork.withTransaction((tx) => this.organisations.moveAll(tx, DEFAULT_ORGANISATION_ID, target));
-    await this.audit.append({ actor, action: 'organisation.adopted_default', subjectType: 'organisation', subjectId: target.id, detail: { from: DEFAULT_ORGANISATION_ID, moved } });
+    if (target.id === DEFAULT_ORGANISATION_ID)
+      throw new UnprocessableError('name the organisation to move the default organisation’s records into');
+    const moved = await this.unitOfWork.withTransaction((tx) =>
+      this.organisations.moveAll(tx, DEFAULT_ORGANISATION_ID, target),
+    );
+    await this.audit.append({
+      actor,
+      action: 'organisation.adopted_default',
+      subjectType: 'organisation',
+      subjectId: target.id,
+      detail: { from: DEFAULT_ORGANISATION_ID, moved },
+    });
     return { organisation: target, moved };
   }
 
@@ -58,14 +80,33 @@ export class TokenService {
     return this.organisations.list();
   }
 
-  async create(input: NewToken, actor: string): Promise<{ id: string; token: string; userId: string; organisation: OrganisationRow; regionCode: string }> {
+  async create(
+    input: NewToken,
+    actor: string,
+  ): Promise<{ id: string; token: string; userId: string; organisation: OrganisationRow; regionCode: string }> {
     const organisation = await this.resolveOrganisation(input.organisation);
     const regionCode = input.regionCode ?? organisation.regionCode;
-    if (!REGION_PREFIX.test(regionCode)) throw new UnprocessableError(`region "${regionCode}" is not a 2-, 4- or 6-digit region code`);
-    if (!regionWithin(regionCode, organisation.regionCode)) throw new UnprocessableError(`region ${regionCode} lies outside ${organisation.name}'s jurisdiction (${organisation.regionCode || 'the whole country'})`);
+    if (!REGION_PREFIX.test(regionCode))
+      throw new UnprocessableError(`region "${regionCode}" is not a 2-, 4- or 6-digit region code`);
+    if (!regionWithin(regionCode, organisation.regionCode))
+      throw new UnprocessableError(
+        `region ${regionCode} lies outside ${organisation.name}'s jurisdiction (${organisation.regionCode || 'the whole country'})`,
+      );
     const user = await this.organisations.userNamed(organisation.id, input.name, regionCode);
     const created = await this.tokens.create(user.id, input.name, input.role);
-    await this.audit.append({ actor, action: 'token.created', subjectType: 'api_token', subjectId: created.id, detail: { name: input.name, role: input.role, organisationId: organisation.id, userId: user.id, regionCode: user.regionCode } });
+    await this.audit.append({
+      actor,
+      action: 'token.created',
+      subjectType: 'api_token',
+      subjectId: created.id,
+      detail: {
+        name: input.name,
+        role: input.role,
+        organisationId: organisation.id,
+        userId: user.id,
+        regionCode: user.regionCode,
+      },
+    });
     return { ...created, userId: user.id, organisation, regionCode: user.regionCode };
   }
 
@@ -93,7 +134,9 @@ export class TokenService {
       const real = all.filter((o) => o.id !== DEFAULT_ORGANISATION_ID);
       if (real.length === 0) return all.find((o) => o.id === DEFAULT_ORGANISATION_ID)!;
       if (real.length === 1) return real[0]!;
-      throw new UnprocessableError(`there are ${real.length} organisations: name one (${real.map((o) => o.name).join(', ')})`);
+      throw new UnprocessableError(
+        `there are ${real.length} organisations: name one (${real.map((o) => o.name).join(', ')})`,
+      );
     }
     const found = all.find((o) => o.id === ref || o.name === ref);
     if (!found) throw new NotFoundError(`no organisation "${ref}"`);

@@ -5,7 +5,7 @@ import type { AuditRepository } from '../repositories/audit.js';
 import type { DatasetWriter } from '../repositories/dataset-files.js';
 import { OriginalUnavailableError, type ReviewedPhoto, type ReviewedPhotoService } from './reviewed-photos.js';
 
-export interface TrainingExportRequest {
+interface TrainingExportRequest {
   organisation: { id: string; name: string };
   since: Date;
   until: Date | null;
@@ -22,7 +22,7 @@ export interface TrainingExportRequest {
 
 type Counts = Record<string, number>;
 
-export interface TrainingExportManifest {
+interface TrainingExportManifest {
   format: 'yolo';
   exportedAt: string;
   exportedBy: string;
@@ -48,7 +48,22 @@ export interface TrainingExportManifest {
   /** The models whose detections were decided in the window (labels of missed hazards have none). */
   detectionModels: Array<{ name: string; version: string; sha256: string; decisions: number }>;
   skipped: Array<{ imageId: string; reason: string }>;
-  files: Array<{ image: string; label: string; sha256: { image: string; label: string }; split: Split; source: { imageId: string; flightId: string; sha256: string; window: [number, number, number, number]; scale: number }; labels: number; masks: number; anchors: Array<{ source: 'detection' | 'missed'; id: string; label: 'positive' | 'negative' }> }>;
+  files: Array<{
+    image: string;
+    label: string;
+    sha256: { image: string; label: string };
+    split: Split;
+    source: {
+      imageId: string;
+      flightId: string;
+      sha256: string;
+      window: [number, number, number, number];
+      scale: number;
+    };
+    labels: number;
+    masks: number;
+    anchors: Array<{ source: 'detection' | 'missed'; id: string; label: 'positive' | 'negative' }>;
+  }>;
 }
 
 const POLICY =
@@ -56,7 +71,7 @@ const POLICY =
   'one window holding several boxes serving them all; a box larger than the side widens its window, which is then scaled to the side. ' +
   'Every known label on the photo inside a window is written; undecided or undecidable boxes and boxes mostly cut by the edge are greyed out (114).';
 
-export interface TrainingExportServiceOptions {
+interface TrainingExportServiceOptions {
   reviewed: ReviewedPhotoService;
   openDataset: (directory: string, splits: readonly Split[]) => Promise<DatasetWriter>;
   audit: AuditRepository;
@@ -80,13 +95,26 @@ export class TrainingExportService {
     this.now = options.now ?? (() => new Date());
   }
 
-  async export(request: TrainingExportRequest): Promise<{ manifest: TrainingExportManifest; directory: string; manifestSha256: string }> {
+  async export(
+    request: TrainingExportRequest,
+  ): Promise<{ manifest: TrainingExportManifest; directory: string; manifestSha256: string }> {
     const dataset = await this.openDataset(request.directory, ['train', 'val']);
     const window = { organisationId: request.organisation.id, since: request.since, until: request.until };
     const photos = await this.reviewed.list(window);
     const subject = { subjectType: 'organisation', subjectId: request.organisation.id };
-    const filter = { since: request.since.toISOString(), until: request.until?.toISOString() ?? null, directory: dataset.directory, cropSide: request.cropSide, valFraction: request.valFraction };
-    await this.audit.append({ actor: request.actor, action: 'training.export_started', ...subject, detail: { ...filter, photos: photos.length } });
+    const filter = {
+      since: request.since.toISOString(),
+      until: request.until?.toISOString() ?? null,
+      directory: dataset.directory,
+      cropSide: request.cropSide,
+      valFraction: request.valFraction,
+    };
+    await this.audit.append({
+      actor: request.actor,
+      action: 'training.export_started',
+      ...subject,
+      detail: { ...filter, photos: photos.length },
+    });
 
     const manifest: TrainingExportManifest = {
       format: 'yolo',
@@ -99,7 +127,16 @@ export class TrainingExportService {
       namesFrom: request.namesFrom,
       crop: { side: request.cropSide, policy: POLICY },
       split: { by: 'flight', valFraction: request.valFraction, flights: { train: 0, val: 0 } },
-      counts: { reviewedPhotos: photos.length, photosExported: 0, decisions: {}, images: { train: 0, val: 0 }, negativeImages: { train: 0, val: 0 }, boxes: { train: {}, val: {} }, boxesByClass: {}, maskedRegions: 0 },
+      counts: {
+        reviewedPhotos: photos.length,
+        photosExported: 0,
+        decisions: {},
+        images: { train: 0, val: 0 },
+        negativeImages: { train: 0, val: 0 },
+        boxes: { train: {}, val: {} },
+        boxesByClass: {},
+        maskedRegions: 0,
+      },
       detectionModels: [],
       skipped: [],
       files: [],
@@ -147,24 +184,44 @@ export class TrainingExportService {
           label: label.path,
           sha256: { image: image.sha256, label: label.sha256 },
           split,
-          source: { imageId: photo.id, flightId: photo.flightId, sha256: photo.sha256, window: [left, top, width, height], scale: round(crop.scale) },
+          source: {
+            imageId: photo.id,
+            flightId: photo.flightId,
+            sha256: photo.sha256,
+            window: [left, top, width, height],
+            scale: round(crop.scale),
+          },
           labels: crop.labels.length,
           masks: crop.masks.length,
           // Which decisions this crop was cut for: a label can be traced back to its reviewer.
-          anchors: crop.anchors.map((i) => ({ source: photo.boxes[i]!.source, id: photo.boxes[i]!.id, label: photo.boxes[i]!.label.kind === 'negative' ? 'negative' : 'positive' })),
+          anchors: crop.anchors.map((i) => ({
+            source: photo.boxes[i]!.source,
+            id: photo.boxes[i]!.id,
+            label: photo.boxes[i]!.label.kind === 'negative' ? 'negative' : 'positive',
+          })),
         });
       }
     }
     for (const split of flights.values()) manifest.split.flights[split]++;
     manifest.detectionModels = [...models.values()];
     // No `path:` key: YOLO trainers then resolve train/val next to this file, wherever it is moved.
-    await dataset.write('data.yaml', `# HazardScope reviewer export (${manifest.exportedAt}); classes of ${request.namesFrom.name} ${request.namesFrom.version}, in its order.\ntrain: images/train\nval: images/val\nnc: ${request.names.length}\nnames: ${JSON.stringify(request.names)}\n`);
+    await dataset.write(
+      'data.yaml',
+      `# HazardScope reviewer export (${manifest.exportedAt}); classes of ${request.namesFrom.name} ${request.namesFrom.version}, in its order.\ntrain: images/train\nval: images/val\nnc: ${request.names.length}\nnames: ${JSON.stringify(request.names)}\n`,
+    );
     const written = await dataset.write('export.json', JSON.stringify(manifest, null, 1) + '\n');
     await this.audit.append({
       actor: request.actor,
       action: 'training.exported',
       ...subject,
-      detail: { ...filter, exportJsonSha256: written.sha256, photos: manifest.counts.photosExported, images: manifest.counts.images, boxesByClass: manifest.counts.boxesByClass, skipped: manifest.skipped.length },
+      detail: {
+        ...filter,
+        exportJsonSha256: written.sha256,
+        photos: manifest.counts.photosExported,
+        images: manifest.counts.images,
+        boxesByClass: manifest.counts.boxesByClass,
+        skipped: manifest.skipped.length,
+      },
     });
     return { manifest, directory: dataset.directory, manifestSha256: written.sha256 };
   }
@@ -173,13 +230,21 @@ export class TrainingExportService {
     const bytes = await this.reviewed.original(photo);
     let decoded;
     try {
-      decoded = await sharp(bytes, { limitInputPixels: this.maxImagePixels }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+      decoded = await sharp(bytes, { limitInputPixels: this.maxImagePixels })
+        .rotate()
+        .removeAlpha()
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
     } catch (error) {
       throw new OriginalUnavailableError(`original ${photo.objectKey} cannot be decoded: ${(error as Error).message}`);
     }
     const { width, height, channels } = decoded.info;
     // The boxes are in the upright pixels the detector saw; any other size would misplace every label.
-    if (width !== photo.width || height !== photo.height || channels !== 3) throw new OriginalUnavailableError(`original ${photo.objectKey} decodes to ${width}×${height}×${channels}, not the ${photo.width}×${photo.height} its boxes are in`);
+    if (width !== photo.width || height !== photo.height || channels !== 3)
+      throw new OriginalUnavailableError(
+        `original ${photo.objectKey} decodes to ${width}×${height}×${channels}, not the ${photo.width}×${photo.height} its boxes are in`,
+      );
     return { data: decoded.data, width, height };
   }
 }
@@ -187,7 +252,8 @@ export class TrainingExportService {
 function toPhotoBoxes(photo: ReviewedPhoto, names: readonly string[]): PhotoBox[] {
   return photo.boxes.map((b) => {
     const label = withinClasses(b.label, names);
-    if (label.kind === 'positive') return { box: b.box, kind: 'positive', classIndex: names.indexOf(label.className), anchor: b.anchor };
+    if (label.kind === 'positive')
+      return { box: b.box, kind: 'positive', classIndex: names.indexOf(label.className), anchor: b.anchor };
     return { box: b.box, kind: label.kind === 'negative' ? 'negative' : 'unknown', anchor: b.anchor };
   });
 }
@@ -196,10 +262,19 @@ function toPhotoBoxes(photo: ReviewedPhoto, names: readonly string[]): PhotoBox[
 async function render(photo: { data: Buffer; width: number; height: number }, crop: PlannedCrop): Promise<Buffer> {
   const { left, top, width, height } = crop.window;
   const pixels = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) photo.data.copy(pixels, y * width * 3, ((top + y) * photo.width + left) * 3, ((top + y) * photo.width + left + width) * 3);
-  for (const m of crop.masks) for (let y = m.top; y < m.top + m.height; y++) pixels.fill(114, (y * width + m.left) * 3, (y * width + m.left + m.width) * 3);
+  for (let y = 0; y < height; y++)
+    photo.data.copy(
+      pixels,
+      y * width * 3,
+      ((top + y) * photo.width + left) * 3,
+      ((top + y) * photo.width + left + width) * 3,
+    );
+  for (const m of crop.masks)
+    for (let y = m.top; y < m.top + m.height; y++)
+      pixels.fill(114, (y * width + m.left) * 3, (y * width + m.left + m.width) * 3);
   let image = sharp(pixels, { raw: { width, height, channels: 3 } });
-  if (crop.scale < 1) image = image.resize(Math.max(1, Math.round(width * crop.scale)), Math.max(1, Math.round(height * crop.scale)));
+  if (crop.scale < 1)
+    image = image.resize(Math.max(1, Math.round(width * crop.scale)), Math.max(1, Math.round(height * crop.scale)));
   return image.jpeg({ quality: 95 }).toBuffer();
 }
 

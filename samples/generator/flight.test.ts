@@ -28,7 +28,9 @@ async function digestTree(dir: string): Promise<Record<string, string>> {
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const full = path.join(entry.parentPath, entry.name);
-    out[path.relative(dir, full)] = createHash('sha256').update(await readFile(full)).digest('hex');
+    out[path.relative(dir, full)] = createHash('sha256')
+      .update(await readFile(full))
+      .digest('hex');
   }
   return out;
 }
@@ -110,7 +112,14 @@ describe('flight generator', () => {
     for (const photo of truth.photos) {
       const tags = await exifr.parse(path.join(DEMO_FLIGHT, photo.file), { xmp: true, gps: true });
       const centre = plane.toEastNorth({ lat: tags.latitude, lon: tags.longitude });
-      const view = new NadirView(MAVIC_3E_WIDE, imageWidth, imageHeight, centre, tags.RelativeAltitude, tags.GimbalYawDegree);
+      const view = new NadirView(
+        MAVIC_3E_WIDE,
+        imageWidth,
+        imageHeight,
+        centre,
+        tags.RelativeAltitude,
+        tags.GimbalYawDegree,
+      );
       const text = await readFile(path.join(DEMO_FLIGHT, 'labels', photo.file.replace('.JPG', '.txt')), 'utf8');
       for (const line of text.split('\n').filter(Boolean)) {
         const [cls, cx, cy] = line.split(' ').map(Number) as [number, number, number];

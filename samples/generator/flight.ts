@@ -9,9 +9,9 @@ import { Rng } from './random.js';
 import { NoiseTexture, WorldRaster } from './raster.js';
 import { type HazardOutline, type PlacedHazard, type SiteSize, planSite } from './site.js';
 
-export const GENERATOR_VERSION = '1.0.0';
+const GENERATOR_VERSION = '1.0.0';
 
-export interface FlightOptions {
+interface FlightOptions {
   seed: number;
   outDir: string;
   imageWidth?: number;
@@ -27,7 +27,7 @@ export interface FlightOptions {
   onTiming?: (phase: 'site' | 'photo', milliseconds: number) => void;
 }
 
-export interface PixelBox {
+interface PixelBox {
   x1: number;
   y1: number;
   x2: number;
@@ -59,13 +59,36 @@ export interface FlightPhoto {
 export interface FlightGroundTruth {
   generator: { name: string; version: string };
   seed: number;
-  site: { size: SiteSize; origin: LatLon; lengthM: number; widthM: number; angleDeg: number; takeoffElevationM: number };
+  site: {
+    size: SiteSize;
+    origin: LatLon;
+    lengthM: number;
+    widthM: number;
+    angleDeg: number;
+    takeoffElevationM: number;
+  };
   camera: CameraSpec & { imageWidth: number; imageHeight: number };
-  plan: { relativeAltitudeM: number; forwardOverlap: number; sideOverlap: number; lineSpacingM: number; photoSpacingM: number; lines: number };
+  plan: {
+    relativeAltitudeM: number;
+    forwardOverlap: number;
+    sideOverlap: number;
+    lineSpacingM: number;
+    photoSpacingM: number;
+    lines: number;
+  };
   sun: { azimuthDeg: number; elevationDeg: number };
   classes: readonly HazardClassV1[];
   photos: FlightPhoto[];
-  hazards: Array<{ id: string; class: HazardClassV1; note: string; position: LatLon; east: number; north: number; outline: HazardOutline; views: HazardView[] }>;
+  hazards: Array<{
+    id: string;
+    class: HazardClassV1;
+    note: string;
+    position: LatLon;
+    east: number;
+    north: number;
+    outline: HazardOutline;
+    views: HazardView[];
+  }>;
   lookalikes: Array<{ kind: string; position: LatLon }>;
 }
 
@@ -115,13 +138,16 @@ function normaliseYaw(deg: number): number {
 }
 
 /** Image-space box of an outline seen through `view`, exact for rectangles and ellipses. */
-export function projectOutline(outline: HazardOutline, view: NadirView): PixelBox {
+function projectOutline(outline: HazardOutline, view: NadirView): PixelBox {
   const c = view.groundToPixel(outline.centre);
   const a = (outline.angleDeg * Math.PI) / 180;
   const along = { east: Math.sin(a) * outline.halfLength, north: Math.cos(a) * outline.halfLength };
   const across = { east: Math.cos(a) * outline.halfWidth, north: -Math.sin(a) * outline.halfWidth };
   const pa = view.groundToPixel({ east: outline.centre.east + along.east, north: outline.centre.north + along.north });
-  const pb = view.groundToPixel({ east: outline.centre.east + across.east, north: outline.centre.north + across.north });
+  const pb = view.groundToPixel({
+    east: outline.centre.east + across.east,
+    north: outline.centre.north + across.north,
+  });
   const ax = pa.x - c.x;
   const ay = pa.y - c.y;
   const bx = pb.x - c.x;
@@ -165,7 +191,15 @@ export async function generateFlight(options: FlightOptions): Promise<FlightGrou
   const site = planSite(rng.nextUint32(), size);
 
   const probe = new NadirView(camera, imageWidth, imageHeight, { east: 0, north: 0 }, relativeAltitudeM, 0);
-  const plan = planLines(site.length, site.width, site.angleDeg, imageWidth * probe.gsd, imageHeight * probe.gsd, forwardOverlap, sideOverlap);
+  const plan = planLines(
+    site.length,
+    site.width,
+    site.angleDeg,
+    imageWidth * probe.gsd,
+    imageHeight * probe.gsd,
+    forwardOverlap,
+    sideOverlap,
+  );
   const planned = plan.photos.slice(0, options.maxPhotos ?? plan.photos.length);
 
   // The world raster covers every footprint, at the photos' own ground resolution.
@@ -186,7 +220,9 @@ export async function generateFlight(options: FlightOptions): Promise<FlightGrou
     return `2026:${pad(startMonth)}:${pad(startDay)} ${pad(Math.floor(total / 3600) % 24)}:${pad(Math.floor(total / 60) % 60)}:${pad(total % 60)}`;
   };
 
-  const views = planned.map((p) => new NadirView(camera, imageWidth, imageHeight, p.centre, relativeAltitudeM, p.yawDeg));
+  const views = planned.map(
+    (p) => new NadirView(camera, imageWidth, imageHeight, p.centre, relativeAltitudeM, p.yawDeg),
+  );
   const photoName = (i: number) => `DJI_${String(i + 1).padStart(4, '0')}.JPG`;
   const hazards = site.hazards.map((h) => toGroundTruthHazard(h, plane, views, photoName));
   const photos: FlightPhoto[] = planned.map((p, i) => ({
@@ -208,7 +244,14 @@ export async function generateFlight(options: FlightOptions): Promise<FlightGrou
     seed: options.seed,
     site: { size, origin, lengthM: site.length, widthM: site.width, angleDeg: site.angleDeg, takeoffElevationM },
     camera: { ...camera, imageWidth, imageHeight },
-    plan: { relativeAltitudeM, forwardOverlap, sideOverlap, lineSpacingM: plan.lineSpacing, photoSpacingM: plan.photoSpacing, lines: plan.lines },
+    plan: {
+      relativeAltitudeM,
+      forwardOverlap,
+      sideOverlap,
+      lineSpacingM: plan.lineSpacing,
+      photoSpacingM: plan.photoSpacing,
+      lines: plan.lines,
+    },
     sun: { azimuthDeg: site.sunAzimuthDeg, elevationDeg: site.sunElevationDeg },
     classes: HAZARD_CLASSES_V1,
     photos,
@@ -224,9 +267,14 @@ export async function generateFlight(options: FlightOptions): Promise<FlightGrou
       if (!v) continue;
       const cls = HAZARD_CLASSES_V1.indexOf(h.class);
       const f = (n: number) => n.toFixed(6);
-      lines.push(`${cls} ${f((v.box.x1 + v.box.x2) / 2 / imageWidth)} ${f((v.box.y1 + v.box.y2) / 2 / imageHeight)} ${f((v.box.x2 - v.box.x1) / imageWidth)} ${f((v.box.y2 - v.box.y1) / imageHeight)}`);
+      lines.push(
+        `${cls} ${f((v.box.x1 + v.box.x2) / 2 / imageWidth)} ${f((v.box.y1 + v.box.y2) / 2 / imageHeight)} ${f((v.box.x2 - v.box.x1) / imageWidth)} ${f((v.box.y2 - v.box.y1) / imageHeight)}`,
+      );
     }
-    await writeFile(path.join(options.outDir, 'labels', photo.file.replace(/\.JPG$/, '.txt')), lines.join('\n') + (lines.length ? '\n' : ''));
+    await writeFile(
+      path.join(options.outDir, 'labels', photo.file.replace(/\.JPG$/, '.txt')),
+      lines.join('\n') + (lines.length ? '\n' : ''),
+    );
   }
   await writeFile(path.join(options.outDir, 'classes.txt'), HAZARD_CLASSES_V1.join('\n') + '\n');
   await writeFile(path.join(options.outDir, 'flight.json'), JSON.stringify(truth, null, 2) + '\n');
@@ -245,7 +293,11 @@ export async function generateFlight(options: FlightOptions): Promise<FlightGrou
   options.onTiming?.('site', performance.now() - paintStarted);
 
   const lookRng = rng.fork(200);
-  const flightGain: [number, number, number] = [lookRng.range(0.95, 1.08), lookRng.range(0.97, 1.05), lookRng.range(0.92, 1.06)];
+  const flightGain: [number, number, number] = [
+    lookRng.range(0.95, 1.08),
+    lookRng.range(0.97, 1.05),
+    lookRng.range(0.92, 1.06),
+  ];
   const quality = lookRng.int(85, 95);
   for (let i = 0; i < planned.length; i++) {
     const photoStarted = performance.now();
@@ -302,7 +354,12 @@ function toGroundTruthHazard(
     const clipped = clip(box, view.imageWidth, view.imageHeight);
     const visibleFraction = area(clipped) / area(box);
     if (visibleFraction <= 0) return;
-    hazardViews.push({ photo: photoName(i), box: visibleFraction < 1 ? clipped : box, truncated: visibleFraction < 1, visibleFraction });
+    hazardViews.push({
+      photo: photoName(i),
+      box: visibleFraction < 1 ? clipped : box,
+      truncated: visibleFraction < 1,
+      visibleFraction,
+    });
   });
   return {
     id: h.id,

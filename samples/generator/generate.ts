@@ -26,14 +26,16 @@ function main(): void {
   const int = (name: string, raw: string | undefined, min: number, max: number): number | undefined => {
     if (raw === undefined) return undefined;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) problems.push(`--${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      problems.push(`--${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
     return n;
   };
   const seed = int('seed', values.seed, 0, 2 ** 32 - 1);
   if (seed === undefined) problems.push('--seed is required');
   if (!values.out) problems.push('--out is required');
   const site = values.site;
-  if (site !== 'small' && site !== 'standard' && site !== 'large') problems.push(`--site must be small, standard or large (got "${site}")`);
+  if (site !== 'small' && site !== 'standard' && site !== 'large')
+    problems.push(`--site must be small, standard or large (got "${site}")`);
   const altitudeM = int('altitude', values.altitude, 40, 100);
   const imageWidth = int('width', values.width, 320, 8000);
   const imageHeight = int('height', values.height, 240, 6000);
@@ -57,7 +59,9 @@ function main(): void {
     (truth) => {
       const seconds = (performance.now() - started) / 1000;
       const counts = truth.classes.map((c) => `${c} ${truth.hazards.filter((h) => h.class === c).length}`).join(', ');
-      console.log(`${truth.photos.length} photos at ${truth.plan.relativeAltitudeM} m in ${values.out} (${seconds.toFixed(1)} s); hazards: ${counts}`);
+      console.log(
+        `${truth.photos.length} photos at ${truth.plan.relativeAltitudeM} m in ${values.out} (${seconds.toFixed(1)} s); hazards: ${counts}`,
+      );
     },
     (error: unknown) => {
       console.error(error);

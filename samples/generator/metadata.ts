@@ -131,7 +131,7 @@ function layoutIfd(entries: Entry[], start: number): { bytes: Uint8Array; size: 
   return { bytes, size: bytes.length };
 }
 
-export function buildExif(m: PhotoMetadata): Uint8Array {
+function buildExif(m: PhotoMetadata): Uint8Array {
   const gps: Entry[] = [
     { tag: 0x0000, type: TiffType.Byte, values: [2, 3, 0, 0] },
     { tag: 0x0001, type: TiffType.Ascii, values: m.latitude >= 0 ? 'N' : 'S' },
@@ -193,12 +193,12 @@ export function buildExif(m: PhotoMetadata): Uint8Array {
 }
 
 /** DJI's XMP signed-string format: "+29.40", "-90.00". */
-export function djiSigned(value: number): string {
+function djiSigned(value: number): string {
   const fixed = Math.abs(value).toFixed(2);
   return `${value < 0 && fixed !== '0.00' ? '-' : '+'}${fixed}`;
 }
 
-export function buildXmp(m: PhotoMetadata): Uint8Array {
+function buildXmp(m: PhotoMetadata): Uint8Array {
   const date = m.dateTimeOriginal.slice(0, 10).replace(/:/g, '-');
   const xml = `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
@@ -258,5 +258,10 @@ export function embedMetadata(jpeg: Uint8Array, m: PhotoMetadata): Buffer {
   while (jpeg[rest] === 0xff && (jpeg[rest + 1] === 0xe0 || jpeg[rest + 1] === 0xe1)) {
     rest += 2 + ((jpeg[rest + 2]! << 8) | jpeg[rest + 3]!);
   }
-  return Buffer.concat([jpeg.subarray(0, 2), segment(0xe1, buildExif(m)), segment(0xe1, buildXmp(m)), jpeg.subarray(rest)]);
+  return Buffer.concat([
+    jpeg.subarray(0, 2),
+    segment(0xe1, buildExif(m)),
+    segment(0xe1, buildXmp(m)),
+    jpeg.subarray(rest),
+  ]);
 }

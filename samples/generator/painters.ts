@@ -41,7 +41,7 @@ export function solid(colour: Rgb) {
 
 export function noisy(colour: Rgb, amount: number, scaleM: number) {
   return function (this: unknown, e: number, n: number, out: Fragment) {
-    const k = 1 + amount * Math.sin(e * 37.1 / scaleM + n * 11.3) * Math.cos(n * 29.7 / scaleM - e * 5.1);
+    const k = 1 + amount * Math.sin((e * 37.1) / scaleM + n * 11.3) * Math.cos((n * 29.7) / scaleM - e * 5.1);
     out.r = colour[0] * k;
     out.g = colour[1] * k;
     out.b = colour[2] * k;
@@ -80,7 +80,10 @@ export function paintVehicle(r: WorldRaster, poly: EastNorth[], colour: Rgb): vo
   });
   // Windscreen and rear window: dark bands across the body at 20% and 75% of its length.
   const [a, b, c, d] = poly as [EastNorth, EastNorth, EastNorth, EastNorth];
-  const lerp = (p: EastNorth, q: EastNorth, t: number) => ({ east: p.east + (q.east - p.east) * t, north: p.north + (q.north - p.north) * t });
+  const lerp = (p: EastNorth, q: EastNorth, t: number) => ({
+    east: p.east + (q.east - p.east) * t,
+    north: p.north + (q.north - p.north) * t,
+  });
   const long = Math.hypot(a.east - d.east, a.north - d.north) > Math.hypot(a.east - b.east, a.north - b.north);
   const band = (t0: number, t1: number) =>
     long
@@ -110,7 +113,7 @@ export function paintPallet(r: WorldRaster, poly: EastNorth[], colour: Rgb, load
   });
 }
 
-export interface WorkerLook {
+interface WorkerLook {
   clothing: Rgb;
   vest: Rgb | undefined;
   head: Rgb;
@@ -119,11 +122,34 @@ export interface WorkerLook {
 
 export function makeWorker(rng: Rng, helmet: boolean): WorkerLook {
   return {
-    clothing: rng.pick([[40, 60, 110], [60, 60, 64], [90, 110, 140], [120, 90, 60], [30, 30, 34]] as const),
-    vest: rng.chance(0.6) ? rng.pick([[240, 120, 20], [210, 230, 40], [250, 150, 30]] as const) : undefined,
+    clothing: rng.pick([
+      [40, 60, 110],
+      [60, 60, 64],
+      [90, 110, 140],
+      [120, 90, 60],
+      [30, 30, 34],
+    ] as const),
+    vest: rng.chance(0.6)
+      ? rng.pick([
+          [240, 120, 20],
+          [210, 230, 40],
+          [250, 150, 30],
+        ] as const)
+      : undefined,
     head: helmet
-      ? rng.pick([[240, 240, 236], [245, 200, 30], [220, 50, 40], [40, 90, 200], [240, 120, 20]] as const)
-      : rng.pick([[28, 22, 18], [44, 32, 24], [20, 18, 18], [70, 52, 38]] as const),
+      ? rng.pick([
+          [240, 240, 236],
+          [245, 200, 30],
+          [220, 50, 40],
+          [40, 90, 200],
+          [240, 120, 20],
+        ] as const)
+      : rng.pick([
+          [28, 22, 18],
+          [44, 32, 24],
+          [20, 18, 18],
+          [70, 52, 38],
+        ] as const),
     helmet,
   };
 }
@@ -194,7 +220,16 @@ export function paintFire(r: WorldRaster, rng: Rng, centre: EastNorth, radius: n
   });
 }
 
-export function paintPlume(r: WorldRaster, rng: Rng, source: EastNorth, windDeg: number, length: number, width: number, colour: Rgb, opacity: number): void {
+export function paintPlume(
+  r: WorldRaster,
+  rng: Rng,
+  source: EastNorth,
+  windDeg: number,
+  length: number,
+  width: number,
+  colour: Rgb,
+  opacity: number,
+): void {
   const w = (windDeg * Math.PI) / 180;
   const puffs = Math.max(6, Math.round(length * 3));
   for (let i = 0; i < puffs; i++) {

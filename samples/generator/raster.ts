@@ -15,7 +15,7 @@ export interface Fragment {
  * Called once per covered pixel. `e`, `n` are the pixel centre in metres; `out` is reused between
  * calls to keep the hot loop free of allocations.
  */
-export type Shader = (e: number, n: number, out: Fragment) => void;
+type Shader = (e: number, n: number, out: Fragment) => void;
 
 const NOISE_SIZE = 1024;
 const NOISE_MASK = NOISE_SIZE - 1;
@@ -227,7 +227,7 @@ export function sweep(polygon: readonly EastNorth[], offset: EastNorth): EastNor
   return convexHull([...polygon, ...moved]);
 }
 
-export function convexHull(points: readonly EastNorth[]): EastNorth[] {
+function convexHull(points: readonly EastNorth[]): EastNorth[] {
   const pts = [...points].sort((p, q) => p.east - q.east || p.north - q.north);
   if (pts.length < 3) return pts;
   const cross = (o: EastNorth, a: EastNorth, b: EastNorth) =>
@@ -247,14 +247,23 @@ export function convexHull(points: readonly EastNorth[]): EastNorth[] {
 }
 
 /** An irregular closed blob (trees, tarps, flames) around a centre, radius varying by ±`jitter`. */
-export function blob(rng: Rng, centre: EastNorth, radiusE: number, radiusN: number, jitter: number, vertices = 24): EastNorth[] {
+export function blob(
+  rng: Rng,
+  centre: EastNorth,
+  radiusE: number,
+  radiusN: number,
+  jitter: number,
+  vertices = 24,
+): EastNorth[] {
   const phases = [rng.next() * 6.283, rng.next() * 6.283, rng.next() * 6.283];
   const amps = [rng.range(0.3, 1), rng.range(0.2, 0.7), rng.range(0.1, 0.4)];
   const points: EastNorth[] = [];
   for (let i = 0; i < vertices; i++) {
     const t = (i / vertices) * Math.PI * 2;
     const wobble =
-      (amps[0]! * Math.sin(2 * t + phases[0]!) + amps[1]! * Math.sin(3 * t + phases[1]!) + amps[2]! * Math.sin(5 * t + phases[2]!)) /
+      (amps[0]! * Math.sin(2 * t + phases[0]!) +
+        amps[1]! * Math.sin(3 * t + phases[1]!) +
+        amps[2]! * Math.sin(5 * t + phases[2]!)) /
       (amps[0]! + amps[1]! + amps[2]!);
     const k = 1 + jitter * wobble;
     points.push({ east: centre.east + Math.cos(t) * radiusE * k, north: centre.north + Math.sin(t) * radiusN * k });

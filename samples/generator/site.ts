@@ -40,14 +40,14 @@ export interface PlacedHazard {
 }
 
 /** Look-alikes placed on purpose so a detector learns what is not a hazard. */
-export interface PlacedLookalike {
+interface PlacedLookalike {
   readonly kind: string;
   readonly centre: EastNorth;
 }
 
 export type SiteSize = 'small' | 'standard' | 'large';
 
-export interface SitePlan {
+interface SitePlan {
   /** Site extent in metres along its own axes; the site frame is rotated by `angleDeg`. */
   readonly length: number;
   readonly width: number;
@@ -60,7 +60,10 @@ export interface SitePlan {
   paint(raster: WorldRaster): void;
 }
 
-const SITE_DIMENSIONS: Record<SiteSize, { length: [number, number]; width: [number, number]; buildings: [number, number] }> = {
+const SITE_DIMENSIONS: Record<
+  SiteSize,
+  { length: [number, number]; width: [number, number]; buildings: [number, number] }
+> = {
   small: { length: [70, 80], width: [36, 44], buildings: [1, 2] },
   standard: { length: [120, 160], width: [80, 110], buildings: [2, 4] },
   large: { length: [200, 260], width: [140, 180], buildings: [4, 7] },
@@ -79,7 +82,17 @@ interface Rect {
 type Roof = Rect & { flat: boolean; height: number };
 
 type Layer = 'ground' | 'markings' | 'lowShadows' | 'low' | 'buildingShadows' | 'buildings' | 'roof' | 'trees' | 'air';
-const LAYER_ORDER: Layer[] = ['ground', 'markings', 'lowShadows', 'low', 'buildingShadows', 'buildings', 'roof', 'trees', 'air'];
+const LAYER_ORDER: Layer[] = [
+  'ground',
+  'markings',
+  'lowShadows',
+  'low',
+  'buildingShadows',
+  'buildings',
+  'roof',
+  'trees',
+  'air',
+];
 
 /**
  * Procedural industrial site. Placement works in the site frame (u along the site's length, v across
@@ -143,12 +156,13 @@ interface Site {
   /** Openings already cut into flat roofs. */
   readonly roofItems: Rect[];
   readonly layers: Map<Layer, Array<(r: WorldRaster) => void>>;
-  toWorld(u: number, v: number): EastNorth;
-  toSite(p: EastNorth): { u: number; v: number };
+  // Properties, not methods: the steps destructure them from the site.
+  toWorld: (u: number, v: number) => EastNorth;
+  toSite: (p: EastNorth) => { u: number; v: number };
   /** Where the shadow of something `height` metres tall falls, relative to it. */
-  shadowOffset(height: number): EastNorth;
+  shadowOffset: (height: number) => EastNorth;
   /** Queues `fn` to paint on `layer`; layers are painted in LAYER_ORDER, each in queue order. */
-  draw(layer: Layer, fn: (r: WorldRaster) => void): void;
+  draw: (layer: Layer, fn: (r: WorldRaster) => void) => void;
 }
 
 /** Step 1, layout: the site's extent and orientation, the sun and the wind. */
@@ -163,8 +177,14 @@ function layoutSite(rng: Rng, size: SiteSize): Site {
   const theta = (angleDeg * Math.PI) / 180;
   const axisU = { east: Math.sin(theta), north: Math.cos(theta) };
   const axisV = { east: Math.cos(theta), north: -Math.sin(theta) };
-  const toWorld = (u: number, v: number): EastNorth => ({ east: u * axisU.east + v * axisV.east, north: u * axisU.north + v * axisV.north });
-  const toSite = (p: EastNorth) => ({ u: p.east * axisU.east + p.north * axisU.north, v: p.east * axisV.east + p.north * axisV.north });
+  const toWorld = (u: number, v: number): EastNorth => ({
+    east: u * axisU.east + v * axisV.east,
+    north: u * axisU.north + v * axisV.north,
+  });
+  const toSite = (p: EastNorth) => ({
+    u: p.east * axisU.east + p.north * axisU.north,
+    v: p.east * axisV.east + p.north * axisV.north,
+  });
   const sunAz = (sunAzimuthDeg * Math.PI) / 180;
   const shadowPerMetre = 1 / Math.tan((sunElevationDeg * Math.PI) / 180);
   const shadowDir = { east: -Math.sin(sunAz), north: -Math.cos(sunAz) };
@@ -210,8 +230,18 @@ function placeInYard(site: Site, placer: Rng, hu: number, hv: number, gap = 1.0,
   const { halfL, halfW, occupied } = site;
   for (let attempt = 0; attempt < 400; attempt++) {
     const r: Rect = near
-      ? { cu: near.cu + placer.range(-1, 1) * (near.hu + hu + 4), cv: near.cv + placer.range(-1, 1) * (near.hv + hv + 4), hu, hv }
-      : { cu: placer.range(-halfL + hu + 2, halfL - hu - 2), cv: placer.range(-halfW + hv + 6, halfW - hv - 2), hu, hv };
+      ? {
+          cu: near.cu + placer.range(-1, 1) * (near.hu + hu + 4),
+          cv: near.cv + placer.range(-1, 1) * (near.hv + hv + 4),
+          hu,
+          hv,
+        }
+      : {
+          cu: placer.range(-halfL + hu + 2, halfL - hu - 2),
+          cv: placer.range(-halfW + hv + 6, halfW - hv - 2),
+          hu,
+          hv,
+        };
     if (Math.abs(r.cu) + hu > halfL - 1.5 || r.cv - hv < -halfW + 5.5 || r.cv + hv > halfW - 1.5) continue;
     if (!overlaps(r, occupied, gap)) {
       occupied.push(r);
@@ -231,7 +261,12 @@ function hazardCount(site: Site, placer: Rng): number {
 
 function addHazard(site: Site, className: HazardClassV1, outline: HazardOutline, note: string): void {
   const { hazards } = site;
-  hazards.push({ id: `${className}-${hazards.filter((h) => h.className === className).length + 1}`, className, outline, note });
+  hazards.push({
+    id: `${className}-${hazards.filter((h) => h.className === className).length + 1}`,
+    className,
+    outline,
+    note,
+  });
 }
 
 function rectOutline(site: Site, r: Rect, grow = 0): HazardOutline {
@@ -310,7 +345,7 @@ function paintGround(site: Site, rng: Rng): void {
     r.fillPolygon(road, (e, n, out) => {
       const s = toSite({ east: e, north: n });
       const k = 1 + 0.08 * r.noiseAt(e, n, 0.4);
-      const centreLine = Math.abs(s.v + halfW + 4.5) < 0.07 && ((s.u + 1000) % 6) < 3;
+      const centreLine = Math.abs(s.v + halfW + 4.5) < 0.07 && (s.u + 1000) % 6 < 3;
       const grey = centreLine ? 230 : 70 * k;
       out.r = grey;
       out.g = grey;
@@ -354,8 +389,18 @@ function placeBuildings(site: Site, rng: Rng): void {
     const footprint = siteRectPolygon(site, rect);
     draw('buildingShadows', (r) => r.darkenPolygon(sweep(footprint, shadowOffset(height)), 0.45));
     const roofColour: Rgb = flat
-      ? buildingRng.pick([[176, 174, 168], [140, 142, 140], [120, 124, 120]] as const)
-      : buildingRng.pick([[70, 110, 160], [180, 184, 186], [150, 60, 50], [200, 200, 196], [96, 120, 110]] as const);
+      ? buildingRng.pick([
+          [176, 174, 168],
+          [140, 142, 140],
+          [120, 124, 120],
+        ] as const)
+      : buildingRng.pick([
+          [70, 110, 160],
+          [180, 184, 186],
+          [150, 60, 50],
+          [200, 200, 196],
+          [96, 120, 110],
+        ] as const);
     if (!flat && roofColour[0] === 150) lookalikes.push({ kind: 'red_roof', centre: toWorld(rect.cu, rect.cv) });
     const ridgeAlongU = hu > hv;
     const litSide = buildingRng.chance(0.5) ? 1 : -1;
@@ -371,7 +416,10 @@ function placeBuildings(site: Site, rng: Rng): void {
           k *= pitch + corrugation;
           if (Math.abs(across) < 0.15) k *= 1.15;
         }
-        const edge = Math.min(half - Math.abs(across), (ridgeAlongU ? hu : hv) - Math.abs(ridgeAlongU ? s.u - rect.cu : s.v - rect.cv));
+        const edge = Math.min(
+          half - Math.abs(across),
+          (ridgeAlongU ? hu : hv) - Math.abs(ridgeAlongU ? s.u - rect.cu : s.v - rect.cv),
+        );
         if (edge < 0.25) k *= 0.85;
         out.r = roofColour[0] * k;
         out.g = roofColour[1] * k;
@@ -447,21 +495,43 @@ function placeChemicalStores(site: Site, bundRng: Rng): void {
 
 /** Step 5, fire exits: a keep-clear box painted in front of a door; blocked ones have goods or a car on it. */
 function placeFireExits(site: Site, exitRng: Rng): void {
-  const { halfL, halfW, siteAngle, toWorld, toSite, shadowOffset, occupied, roofs, buildingFootprints, lookalikes, draw } = site;
+  const {
+    halfL,
+    halfW,
+    siteAngle,
+    toWorld,
+    toSite,
+    shadowOffset,
+    occupied,
+    roofs,
+    buildingFootprints,
+    lookalikes,
+    draw,
+  } = site;
   const exits: Array<{ rect: Rect; blocked: boolean }> = [];
   const exitTarget = hazardCount(site, exitRng);
   const clearTarget = exitRng.int(1, 3);
   for (const roof of roofs) {
     for (const side of exitRng.chance(0.5) ? [1, -1] : [-1, 1]) {
-      if (exits.filter((x) => x.blocked).length >= exitTarget && exits.filter((x) => !x.blocked).length >= clearTarget) break;
+      if (exits.filter((x) => x.blocked).length >= exitTarget && exits.filter((x) => !x.blocked).length >= clearTarget)
+        break;
       const alongU = exitRng.chance(0.5);
       const rect: Rect = alongU
         ? { cu: roof.cu + exitRng.range(-0.6, 0.6) * roof.hu, cv: roof.cv + side * (roof.hv + 1.5), hu: 1.2, hv: 1.5 }
         : { cu: roof.cu + side * (roof.hu + 1.5), cv: roof.cv + exitRng.range(-0.6, 0.6) * roof.hv, hu: 1.5, hv: 1.2 };
       if (Math.abs(rect.cu) + rect.hu > halfL - 1 || Math.abs(rect.cv) + rect.hv > halfW - 1) continue;
-      if (overlaps(rect, occupied.filter((o) => !buildingFootprints.includes(o)), 0.5)) continue;
+      if (
+        overlaps(
+          rect,
+          occupied.filter((o) => !buildingFootprints.includes(o)),
+          0.5,
+        )
+      )
+        continue;
       occupied.push(rect);
-      const blocked = exits.filter((x) => x.blocked).length < exitTarget && (exitRng.chance(0.6) || exits.filter((x) => !x.blocked).length >= clearTarget);
+      const blocked =
+        exits.filter((x) => x.blocked).length < exitTarget &&
+        (exitRng.chance(0.6) || exits.filter((x) => !x.blocked).length >= clearTarget);
       exits.push({ rect, blocked });
       const zone = siteRectPolygon(site, rect);
       const inner = siteRectPolygon(site, rect, -0.12);
@@ -484,7 +554,12 @@ function placeFireExits(site: Site, exitRng: Rng): void {
       if (blocked) {
         const obstruction = exitRng.chance(0.3) ? 'vehicle' : 'goods';
         if (obstruction === 'vehicle') {
-          const car = siteRectPolygon(site, { cu: rect.cu, cv: rect.cv, hu: alongU ? 0.9 : 1.4, hv: alongU ? 1.4 : 0.9 });
+          const car = siteRectPolygon(site, {
+            cu: rect.cu,
+            cv: rect.cv,
+            hu: alongU ? 0.9 : 1.4,
+            hv: alongU ? 1.4 : 0.9,
+          });
           const colour = exitRng.pick(vehicleColours);
           draw('lowShadows', (r) => r.darkenPolygon(sweep(car, shadowOffset(1.5)), 0.45));
           draw('low', (r) => paintVehicle(r, car, colour));
@@ -521,7 +596,12 @@ function placeOpenings(site: Site, pitRng: Rng): void {
       const roof = pitRng.pick(flatRoofs);
       const hu = pitRng.range(0.7, 1.6);
       const hv = pitRng.range(0.6, 1.2);
-      const candidate = { cu: roof.cu + pitRng.range(-1, 1) * (roof.hu - hu - 1.2), cv: roof.cv + pitRng.range(-1, 1) * (roof.hv - hv - 1.2), hu, hv };
+      const candidate = {
+        cu: roof.cu + pitRng.range(-1, 1) * (roof.hu - hu - 1.2),
+        cv: roof.cv + pitRng.range(-1, 1) * (roof.hv - hv - 1.2),
+        hu,
+        hv,
+      };
       if (!overlaps(candidate, roofItems, 1.5)) {
         roofItems.push(candidate);
         rect = candidate;
@@ -539,7 +619,7 @@ function placeOpenings(site: Site, pitRng: Rng): void {
       r.fillPolygon(hole, (e, n, out) => {
         const s = toSite({ east: e, north: n });
         const t = ((s.u - r0.cu) / r0.hu) * depthDir;
-        const k = (0.55 + 0.35 * (t + 1) / 2) * (1 + 0.08 * r.noiseAt(e, n, 0.3));
+        const k = (0.55 + (0.35 * (t + 1)) / 2) * (1 + 0.08 * r.noiseAt(e, n, 0.3));
         out.r = 38 * k;
         out.g = 36 * k;
         out.b = 34 * k;
@@ -559,15 +639,24 @@ function placeOpenings(site: Site, pitRng: Rng): void {
       draw(layer, (r) => {
         for (const bar of bars) {
           const poly = siteRectPolygon(site, bar);
-          r.darkenPolygon(poly.map((p) => ({ east: p.east + shadowOffset(1.1).east, north: p.north + shadowOffset(1.1).north })), 0.35);
+          r.darkenPolygon(
+            poly.map((p) => ({ east: p.east + shadowOffset(1.1).east, north: p.north + shadowOffset(1.1).north })),
+            0.35,
+          );
         }
         for (const bar of bars) r.fillPolygon(siteRectPolygon(site, bar), solid([232, 196, 40]));
         for (let pu = -railRect.hu; pu <= railRect.hu + 1e-6; pu += railRect.hu) {
-          for (const pv of [-railRect.hv, railRect.hv]) r.fillDisc(toWorld(railRect.cu + pu, railRect.cv + pv), 0.06, solid([60, 60, 60]));
+          for (const pv of [-railRect.hv, railRect.hv])
+            r.fillDisc(toWorld(railRect.cu + pu, railRect.cv + pv), 0.06, solid([60, 60, 60]));
         }
       });
     } else {
-      addHazard(site, 'unguarded_edge', rectOutline(site, rect, 0.12), onRoof ? 'roof opening without guard rail' : 'pit without guard rail');
+      addHazard(
+        site,
+        'unguarded_edge',
+        rectOutline(site, rect, 0.12),
+        onRoof ? 'roof opening without guard rail' : 'pit without guard rail',
+      );
     }
   }
 }
@@ -605,7 +694,13 @@ function placeContainers(site: Site, clutterRng: Rng): void {
     const rect = placeInYard(site, clutterRng, alongU ? long : 1.22, alongU ? 1.22 : long, 0.5);
     if (!rect) continue;
     const poly = siteRectPolygon(site, rect);
-    const colour = clutterRng.pick([[190, 90, 30], [40, 90, 150], [150, 40, 40], [90, 110, 80], [200, 200, 200]] as const);
+    const colour = clutterRng.pick([
+      [190, 90, 30],
+      [40, 90, 150],
+      [150, 40, 40],
+      [90, 110, 80],
+      [200, 200, 200],
+    ] as const);
     if (colour[0] === 190) lookalikes.push({ kind: 'orange_container', centre: toWorld(rect.cu, rect.cv) });
     draw('lowShadows', (r) => r.darkenPolygon(sweep(poly, shadowOffset(2.6)), 0.45));
     draw('low', (r) =>
@@ -630,7 +725,9 @@ function placeTanks(site: Site, clutterRng: Rng): void {
     if (!rect) continue;
     const centre = toWorld(rect.cu, rect.cv);
     const height = clutterRng.range(4, 10);
-    draw('buildingShadows', (r) => r.darkenPolygon(sweep(regularPolygon(centre, radius, 32), shadowOffset(height)), 0.45));
+    draw('buildingShadows', (r) =>
+      r.darkenPolygon(sweep(regularPolygon(centre, radius, 32), shadowOffset(height)), 0.45),
+    );
     draw('buildings', (r) =>
       r.fillDisc(centre, radius, (e, n, out) => {
         const d = Math.hypot(e - centre.east, n - centre.north) / radius;
@@ -669,7 +766,11 @@ function placeTarps(site: Site, clutterRng: Rng): void {
     if (!rect) continue;
     const centre = toWorld(rect.cu, rect.cv);
     const shape = blob(clutterRng, centre, rect.hu, rect.hv, 0.25, 12);
-    const colour = clutterRng.pick([[226, 96, 20], [236, 120, 30], [40, 80, 170]] as const);
+    const colour = clutterRng.pick([
+      [226, 96, 20],
+      [236, 120, 30],
+      [40, 80, 170],
+    ] as const);
     if (colour[0] > 200) lookalikes.push({ kind: 'orange_tarp', centre });
     draw('low', (r) =>
       r.fillPolygon(shape, (e, n, out) => {
@@ -697,7 +798,13 @@ function placeWorkers(site: Site, workerRng: Rng): void {
     draw('lowShadows', (r) => paintWorkerShadow(r, centre, heading, shadowOffset(1.7)));
     draw('low', (r) => paintWorker(r, centre, heading, worker));
     if (helmet) lookalikes.push({ kind: 'worker_with_helmet', centre });
-    else addHazard(site, 'no_helmet', { shape: 'ellipse', centre, halfLength: 0.34, halfWidth: 0.34, angleDeg: 0 }, 'worker without hard hat');
+    else
+      addHazard(
+        site,
+        'no_helmet',
+        { shape: 'ellipse', centre, halfLength: 0.34, halfWidth: 0.34, angleDeg: 0 },
+        'worker without hard hat',
+      );
   }
 }
 
@@ -711,9 +818,16 @@ function placeFires(site: Site, fireRng: Rng): void {
     if (!rect) continue;
     const centre = toWorld(rect.cu, rect.cv);
     const flameRng = fireRng.fork(i);
-    draw('markings', (r) => r.fillPolygon(blob(flameRng, centre, radius + 0.5, radius + 0.5, 0.2), noisy([52, 46, 40], 0.25, 0.3)));
+    draw('markings', (r) =>
+      r.fillPolygon(blob(flameRng, centre, radius + 0.5, radius + 0.5, 0.2), noisy([52, 46, 40], 0.25, 0.3)),
+    );
     draw('air', (r) => paintFire(r, flameRng, centre, radius));
-    addHazard(site, 'fire', { shape: 'ellipse', centre, halfLength: radius, halfWidth: radius, angleDeg: 0 }, 'open fire');
+    addHazard(
+      site,
+      'fire',
+      { shape: 'ellipse', centre, halfLength: radius, halfWidth: radius, angleDeg: 0 },
+      'open fire',
+    );
   }
 }
 
@@ -735,14 +849,25 @@ function placeSmoke(site: Site, smokeRng: Rng): void {
     if (!source) continue;
     const plumeRng = smokeRng.fork(i);
     const grey = smokeRng.range(55, 110);
-    const plumeCentre = { east: source.east + Math.sin(wind) * plumeLength * 0.5, north: source.north + Math.cos(wind) * plumeLength * 0.5 };
+    const plumeCentre = {
+      east: source.east + Math.sin(wind) * plumeLength * 0.5,
+      north: source.north + Math.cos(wind) * plumeLength * 0.5,
+    };
     const inSite = toSite(plumeCentre);
     if (Math.abs(inSite.u) > halfL || Math.abs(inSite.v) > halfW) continue;
-    draw('air', (r) => paintPlume(r, plumeRng, source, windDeg, plumeLength, 1.0, [grey, grey * 0.97, grey * 0.93], 1.9));
+    draw('air', (r) =>
+      paintPlume(r, plumeRng, source, windDeg, plumeLength, 1.0, [grey, grey * 0.97, grey * 0.93], 1.9),
+    );
     addHazard(
       site,
       'smoke',
-      { shape: 'rect', centre: plumeCentre, halfLength: plumeLength * 0.5 + 0.6, halfWidth: 0.9 + plumeLength * 0.16, angleDeg: windDeg },
+      {
+        shape: 'rect',
+        centre: plumeCentre,
+        halfLength: plumeLength * 0.5 + 0.6,
+        halfWidth: 0.9 + plumeLength * 0.16,
+        angleDeg: windDeg,
+      },
       'smoke plume',
     );
   }
@@ -760,10 +885,16 @@ function plantTrees(site: Site, treeRng: Rng): void {
     const height = treeRng.range(5, 12);
     const tone = treeRng.range(0.8, 1.2);
     draw('trees', (r) => {
-      r.darkenPolygon(crown.map((p) => ({ east: p.east + shadowOffset(height).east * 0.6, north: p.north + shadowOffset(height).north * 0.6 })), 0.45);
+      r.darkenPolygon(
+        crown.map((p) => ({
+          east: p.east + shadowOffset(height).east * 0.6,
+          north: p.north + shadowOffset(height).north * 0.6,
+        })),
+        0.45,
+      );
       r.fillPolygon(crown, (e, n, out) => {
         const leaves = r.noiseAt(e, n, 0.35);
-        const lit = 1 + 0.2 * ((e - centre.east) * -shadowDir.east + (n - centre.north) * -shadowDir.north) / radius;
+        const lit = 1 + (0.2 * ((e - centre.east) * -shadowDir.east + (n - centre.north) * -shadowDir.north)) / radius;
         const k = tone * lit * (1 + 0.3 * leaves);
         out.r = 52 * k;
         out.g = 82 * k;

@@ -30,16 +30,66 @@ const ALLOWED: Record<string, string> = {
 };
 
 const WRONG: Array<{ rule: string; from: string; to: string; source: string }> = [
-  { rule: 'domain-imports-only-domain-and-zod', from: 'pipeline/domain/calls-service.ts', to: 'pipeline/services/use-case.ts', source: `import { useCase } from '../services/use-case.js';\nexport const x = useCase;\n` },
-  { rule: 'domain-uses-only-pure-builtins', from: 'pipeline/domain/reads-files.ts', to: 'fs', source: `import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n` },
-  { rule: 'io-does-not-import-services', from: 'pipeline/repositories/calls-service.ts', to: 'pipeline/services/use-case.ts', source: `import { useCase } from '../services/use-case.js';\nexport const x = useCase;\n` },
-  { rule: 'io-does-not-import-entry-points', from: 'pipeline/repositories/queue.ts', to: 'pipeline/jobs/registry.ts', source: `import type { registry } from '../jobs/registry.js';\nexport type X = typeof registry;\n` },
-  { rule: 'services-do-not-import-entry-points', from: 'pipeline/services/detect.ts', to: 'pipeline/jobs/registry.ts', source: `import type { registry } from '../jobs/registry.js';\nexport type X = typeof registry;\n` },
-  { rule: 'routes-and-job-handlers-go-through-services', from: 'api/routes/rows.ts', to: 'pipeline/repositories/store.ts', source: `import { store } from '../../pipeline/repositories/store.js';\nexport const x = store;\n` },
-  { rule: 'web-shares-only-the-domain', from: 'web/src/calls-service.ts', to: 'pipeline/services/use-case.ts', source: `import { useCase } from '../../pipeline/services/use-case.js';\nexport const x = useCase;\n` },
-  { rule: 'server-does-not-import-the-web-app', from: 'pipeline/services/renders.ts', to: 'web/src/view.ts', source: `import { view } from '../../web/src/view.js';\nexport const x = view;\n` },
-  { rule: 'production-does-not-import-tests', from: 'pipeline/services/uses-factory.ts', to: 'test/factories.ts', source: `import { factory } from '../../test/factories.js';\nexport const x = factory;\n` },
-  { rule: 'imports-resolve', from: 'pipeline/services/typo.ts', to: './missing.js', source: `import { gone } from './missing.js';\nexport const x = gone;\n` },
+  {
+    rule: 'domain-imports-only-domain-and-zod',
+    from: 'pipeline/domain/calls-service.ts',
+    to: 'pipeline/services/use-case.ts',
+    source: `import { useCase } from '../services/use-case.js';\nexport const x = useCase;\n`,
+  },
+  {
+    rule: 'domain-uses-only-pure-builtins',
+    from: 'pipeline/domain/reads-files.ts',
+    to: 'fs',
+    source: `import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n`,
+  },
+  {
+    rule: 'io-does-not-import-services',
+    from: 'pipeline/repositories/calls-service.ts',
+    to: 'pipeline/services/use-case.ts',
+    source: `import { useCase } from '../services/use-case.js';\nexport const x = useCase;\n`,
+  },
+  {
+    rule: 'io-does-not-import-entry-points',
+    from: 'pipeline/repositories/queue.ts',
+    to: 'pipeline/jobs/registry.ts',
+    source: `import type { registry } from '../jobs/registry.js';\nexport type X = typeof registry;\n`,
+  },
+  {
+    rule: 'services-do-not-import-entry-points',
+    from: 'pipeline/services/detect.ts',
+    to: 'pipeline/jobs/registry.ts',
+    source: `import type { registry } from '../jobs/registry.js';\nexport type X = typeof registry;\n`,
+  },
+  {
+    rule: 'routes-and-job-handlers-go-through-services',
+    from: 'api/routes/rows.ts',
+    to: 'pipeline/repositories/store.ts',
+    source: `import { store } from '../../pipeline/repositories/store.js';\nexport const x = store;\n`,
+  },
+  {
+    rule: 'web-shares-only-the-domain',
+    from: 'web/src/calls-service.ts',
+    to: 'pipeline/services/use-case.ts',
+    source: `import { useCase } from '../../pipeline/services/use-case.js';\nexport const x = useCase;\n`,
+  },
+  {
+    rule: 'server-does-not-import-the-web-app',
+    from: 'pipeline/services/renders.ts',
+    to: 'web/src/view.ts',
+    source: `import { view } from '../../web/src/view.js';\nexport const x = view;\n`,
+  },
+  {
+    rule: 'production-does-not-import-tests',
+    from: 'pipeline/services/uses-factory.ts',
+    to: 'test/factories.ts',
+    source: `import { factory } from '../../test/factories.js';\nexport const x = factory;\n`,
+  },
+  {
+    rule: 'imports-resolve',
+    from: 'pipeline/services/typo.ts',
+    to: './missing.js',
+    source: `import { gone } from './missing.js';\nexport const x = gone;\n`,
+  },
 ];
 
 describe('layer rules (.dependency-cruiser.cjs)', () => {
@@ -50,9 +100,16 @@ describe('layer rules (.dependency-cruiser.cjs)', () => {
     const files: Record<string, string> = {
       ...ALLOWED,
       ...Object.fromEntries(WRONG.map((w) => [w.from, w.source])),
-      'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true } }),
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true },
+      }),
       // A stand-in for zod, so the fixture resolves packages inside itself as the repository does.
-      'node_modules/zod/package.json': JSON.stringify({ name: 'zod', version: '0.0.0', type: 'module', main: 'index.js' }),
+      'node_modules/zod/package.json': JSON.stringify({
+        name: 'zod',
+        version: '0.0.0',
+        type: 'module',
+        main: 'index.js',
+      }),
       'node_modules/zod/index.js': 'export const z = {};\n',
     };
     for (const [file, text] of Object.entries(files)) {
@@ -66,12 +123,30 @@ describe('layer rules (.dependency-cruiser.cjs)', () => {
 
   it('when each forbidden arrow is made once, then each is reported under its own rule, the allowed imports are not, and the run fails', () => {
     // The same reporter as `npm run check`: its exit code is the number of errors, which fails CI.
-    const run = spawnSync(process.execPath, [DEPCRUISE, 'pipeline', 'api', 'cli', 'scripts', 'web/src', 'test', '--config', path.join(ROOT, '.dependency-cruiser.cjs'), '--output-type', 'err'], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-    });
-    const found = [...run.stdout.matchAll(/^\s*error (\S+): (\S+) → (\S+)$/gm)].map((m) => `${m[1]}: ${m[2]} → ${m[3]}`).sort();
+    const run = spawnSync(
+      process.execPath,
+      [
+        DEPCRUISE,
+        'pipeline',
+        'api',
+        'cli',
+        'scripts',
+        'web/src',
+        'test',
+        '--config',
+        path.join(ROOT, '.dependency-cruiser.cjs'),
+        '--output-type',
+        'err',
+      ],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      },
+    );
+    const found = [...run.stdout.matchAll(/^\s*error (\S+): (\S+) → (\S+)$/gm)]
+      .map((m) => `${m[1]}: ${m[2]} → ${m[3]}`)
+      .sort();
     expect(found, run.stdout + run.stderr).toEqual(WRONG.map((w) => `${w.rule}: ${w.from} → ${w.to}`).sort());
     expect(run.status).toBe(WRONG.length);
   });

@@ -18,202 +18,241 @@ import { flyDemoPhotos, ROOT, startTestApi, type TestApi, waitFor } from '../int
 const CHROMIUM = process.env.HAZARDSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-artifacts', 'screenshots');
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`browser test skipped: no chromium at ${CHROMIUM} (apt-get install chromium, or set HAZARDSCOPE_CHROMIUM)`);
+if (!haveChromium)
+  console.warn(
+    `browser test skipped: no chromium at ${CHROMIUM} (apt-get install chromium, or set HAZARDSCOPE_CHROMIUM)`,
+  );
 const built = existsSync(path.join(ROOT, 'web/dist/index.html'));
-if (haveChromium && !built) console.warn('browser test skipped: the web app is not built (npm test builds it; or npm run build:web)');
+if (haveChromium && !built)
+  console.warn('browser test skipped: the web app is not built (npm test builds it; or npm run build:web)');
 
-describe.skipIf(!haveChromium || !built)('reviewer workstation and regulator pages in a browser, by keyboard alone', () => {
-  let t: TestApi;
-  let browser: Browser;
-  let flightId: string;
-  let reference = '';
+describe.skipIf(!haveChromium || !built)(
+  'reviewer workstation and regulator pages in a browser, by keyboard alone',
+  () => {
+    let t: TestApi;
+    let browser: Browser;
+    let flightId: string;
+    let reference = '';
 
-  beforeAll(async () => {
-    await mkdir(SHOTS, { recursive: true });
-    t = await startTestApi();
-    expect((await t.request('POST', '/api/v1/sites', { body: (await demoSiteFeature(61)).feature })).status).toBe(201);
-    ({ flightId } = await flyDemoPhotos(t, 'browser flight', ['DJI_0010.JPG', 'DJI_0011.JPG', 'DJI_0012.JPG']));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // As the machine's probe starts it: without the background-networking flags chromium keeps
-      // trying hosts this closed network refuses.
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    beforeAll(async () => {
+      await mkdir(SHOTS, { recursive: true });
+      t = await startTestApi();
+      expect((await t.request('POST', '/api/v1/sites', { body: (await demoSiteFeature(61)).feature })).status).toBe(
+        201,
+      );
+      ({ flightId } = await flyDemoPhotos(t, 'browser flight', ['DJI_0010.JPG', 'DJI_0011.JPG', 'DJI_0012.JPG']));
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        // As the machine's probe starts it: without the background-networking flags chromium keeps
+        // trying hosts this closed network refuses.
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
     });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+    afterAll(async () => {
+      await browser?.close();
+      await t?.close();
+    });
 
-  async function signIn(token: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB', acceptDownloads: true });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    (page as Page & { errors: string[] }).errors = errors;
-    await page.goto(t.url);
-    // The token field takes the focus; typing and Enter sign in.
-    await page.locator('#token:focus').waitFor();
-    await page.keyboard.type(token);
-    await page.keyboard.press('Enter');
-    await page.locator('.topbar').waitFor();
-    return page;
-  }
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-  const pageErrors = (page: Page) => (page as Page & { errors: string[] }).errors;
-  const queueTotal = async (page: Page) => Number((await page.locator('#queue-total').innerText()).match(/\d+/)![0]);
-  const currentFinding = (page: Page) => page.locator('.queue .item.active').getAttribute('data-finding');
-  /** Walks the queue with J and K to a finding. */
-  async function moveTo(page: Page, id: string): Promise<void> {
-    const ids = await page.locator('.queue .item').evaluateAll((els) => els.map((e) => e.getAttribute('data-finding')));
-    const from = ids.indexOf(await currentFinding(page));
-    const to = ids.indexOf(id);
-    for (let n = 0; n < Math.abs(to - from); n++) await page.keyboard.press(to > from ? 'j' : 'k');
-    await page.locator(`.queue .item.active[data-finding="${id}"]`).waitFor();
-  }
-  const findingStatus = async (id: string) => (await t.request('GET', `/api/v1/findings/${id}`, { token: t.tokens.reviewer })).body.status as string;
-
-  it('when a reviewer works through the queue by keyboard, then confirm, reject with a reason, relabel, undo and a missed hazard all land', async () => {
-    const page = await signIn(t.tokens.reviewer);
-    await page.locator('.queue .item').first().waitFor();
-    await page.locator('.viewer .stage img').first().waitFor();
-    const before = await queueTotal(page);
-    expect(before).toBeGreaterThanOrEqual(4);
-    await shot(page, '01-review-queue');
-
-    // Confirm; the decision waits out its undo, then is recorded and files a case.
-    const confirmed = (await currentFinding(page))!;
-    await page.keyboard.press('c');
-    await page.locator('.toast', { hasText: 'Confirmed' }).waitFor();
-    await shot(page, '02-confirmed-undo-window');
-    const recorded = page.locator('.toast', { hasText: 'Recorded. Case HS-' });
-    await recorded.waitFor({ timeout: 15_000 });
-    reference = /HS-\d{6}/.exec(await recorded.innerText())![0];
-    expect(await findingStatus(confirmed)).toBe('confirmed');
-
-    // Undo: pressed within the window, the decision is never sent and the finding comes back.
-    const undone = (await currentFinding(page))!;
-    await page.keyboard.press('c');
-    await page.keyboard.press('u');
-    await page.locator('.toast', { hasText: 'Undone' }).waitFor();
-    expect(await currentFinding(page)).toBe(undone);
-    // Leave it undecided (it must stay pending once the undo window is long past).
-    await page.keyboard.press('j');
-
-    // Reject with a reason chosen by its number and a note.
-    const rejected = (await currentFinding(page))!;
-    await page.keyboard.press('r');
-    await page.locator('dialog[open]').waitFor();
-    await page.keyboard.press('2');
-    await page.keyboard.press('Tab');
-    await page.keyboard.type('Permitted hot work, permit on file');
-    await shot(page, '03-reject-reason');
-    await page.keyboard.press('Control+Enter');
-    await page.locator('.toast', { hasText: 'Rejected' }).waitFor();
-
-    // Relabel to another class.
-    const relabelled = (await currentFinding(page))!;
-    await page.keyboard.press('l');
-    await page.locator('dialog[open]').waitFor();
-    await page.keyboard.press('1');
-    await shot(page, '04-relabel');
-    await page.keyboard.press('Enter');
-    await page.locator('.toast', { hasText: 'Relabelled' }).waitFor();
-
-    // A missed hazard: the box is moved and sized with the arrow keys, then given its class.
-    await page.keyboard.press('m');
-    await page.locator('.viewer rect.draft').waitFor();
-    for (const key of ['ArrowRight', 'ArrowRight', 'ArrowDown', 'Shift+ArrowRight', 'Shift+ArrowDown']) await page.keyboard.press(key);
-    await shot(page, '05-missed-hazard-box');
-    await page.keyboard.press('Enter');
-    await page.locator('dialog[open]').waitFor();
-    await page.keyboard.press('1');
-    await page.keyboard.press('Enter');
-    await page.locator('.toast', { hasText: 'Missed hazard saved' }).waitFor();
-
-    await waitFor('rejection and relabel recorded', async () => ((await findingStatus(rejected)) === 'rejected' && (await findingStatus(relabelled)) === 'relabelled' ? true : undefined), 20_000);
-    expect(await findingStatus(undone)).toBe('pending');
-    const reject = (await t.request('GET', `/api/v1/findings/${rejected}`, { token: t.tokens.reviewer })).body;
-    expect(reject.status).toBe('rejected');
-    const missed = (await t.request('GET', `/api/v1/missed-hazards?flightId=${flightId}`, { token: t.tokens.reviewer })).body.items;
-    expect(missed).toHaveLength(1);
-    expect(missed[0].reviewer).toBe('test-reviewer');
-    await expect.poll(() => queueTotal(page)).toBe(before - 3);
-
-    // Another reviewer holds the next finding open: this one sees who, and cannot decide it.
-    const second = await t.token({ name: 'Reviewer Two', role: 'reviewer' });
-    const queue = (await t.request('GET', `/api/v1/review/queue?flightId=${flightId}&limit=200`, { token: second })).body.items as Array<{ finding: { id: string } }>;
-    const current = (await currentFinding(page))!;
-    const held = queue.find((q) => q.finding.id !== current)!.finding.id;
-    expect((await t.request('POST', `/api/v1/findings/${held}/lease`, { token: second })).status).toBe(200);
-    await moveTo(page, held);
-    await page.locator('#lease-banner', { hasText: 'Reviewer Two' }).waitFor();
-    expect(await page.locator('#confirm').isDisabled()).toBe(true);
-    await shot(page, '06-held-by-another-reviewer');
-
-    // The same page in Chinese.
-    await page.keyboard.press('Alt+l');
-    await page.locator('.topbar nav a.active', { hasText: '审核' }).waitFor();
-    await shot(page, '07-review-zh');
-    await page.keyboard.press('Alt+l');
-    expect(pageErrors(page)).toEqual([]);
-    await page.context().close();
-  });
-
-  it('when a regulator finds the new case by keyboard, then it moves through every state and the evidence bundle downloads intact', async () => {
-    expect(reference).toMatch(/^HS-\d{6}$/);
-    const page = await signIn(t.tokens.regulator);
-    await page.locator('.case-table').waitFor();
-    await shot(page, '08-cases');
-    await page.keyboard.press('/');
-    await page.keyboard.type(reference);
-    await page.keyboard.press('Enter');
-    await page.locator(`tr[data-case="${reference}"]`).waitFor();
-    expect(await page.locator('.case-table tbody tr').count()).toBe(1);
-    // Enter in the search field searched and left it: the next Enter opens the selected case.
-    await page.keyboard.press('Enter');
-    await page.locator('#case-reference', { hasText: reference }).waitFor();
-    await shot(page, '09-case-filed');
-
-    const steps: Array<[string, string]> = [
-      ['notified', 'Rectification notice served at the gate'],
-      ['rectification_due', 'Install guard rails within 15 days'],
-      ['rectified', 'The enterprise sent photos of the new rails'],
-      ['verified', 'Rails seen on the follow-up flight'],
-      ['closed', 'Closed'],
-    ];
-    for (const [status, note] of steps) {
-      await page.keyboard.press('1');
-      await page.locator('dialog[open]').waitFor();
-      await page.keyboard.type(note);
-      if (status === 'rectification_due') await shot(page, '10-step-deadline');
-      await page.keyboard.press('Control+Enter');
-      await page.locator('dialog[open]').waitFor({ state: 'detached' });
-      await page.locator('.timeline li', { hasText: note }).waitFor();
+    async function signIn(token: string): Promise<Page> {
+      const context = await browser.newContext({
+        viewport: { width: 1440, height: 900 },
+        locale: 'en-GB',
+        acceptDownloads: true,
+      });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      (page as Page & { errors: string[] }).errors = errors;
+      await page.goto(t.url);
+      // The token field takes the focus; typing and Enter sign in.
+      await page.locator('#token:focus').waitFor();
+      await page.keyboard.type(token);
+      await page.keyboard.press('Enter');
+      await page.locator('.topbar').waitFor();
+      return page;
     }
-    await page.locator('.case-detail .steps', { hasText: 'This case is final' }).waitFor();
-    await shot(page, '11-case-closed');
+    const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+    const pageErrors = (page: Page) => (page as Page & { errors: string[] }).errors;
+    const queueTotal = async (page: Page) => Number((await page.locator('#queue-total').innerText()).match(/\d+/)![0]);
+    const currentFinding = (page: Page) => page.locator('.queue .item.active').getAttribute('data-finding');
+    /** Walks the queue with J and K to a finding. */
+    async function moveTo(page: Page, id: string): Promise<void> {
+      const ids = await page
+        .locator('.queue .item')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-finding')));
+      const from = ids.indexOf(await currentFinding(page));
+      const to = ids.indexOf(id);
+      for (let n = 0; n < Math.abs(to - from); n++) await page.keyboard.press(to > from ? 'j' : 'k');
+      await page.locator(`.queue .item.active[data-finding="${id}"]`).waitFor();
+    }
+    const findingStatus = async (id: string) =>
+      (await t.request('GET', `/api/v1/findings/${id}`, { token: t.tokens.reviewer })).body.status as string;
 
-    const download = page.waitForEvent('download');
-    await page.keyboard.press('e');
-    const file = path.join(ROOT, 'test-artifacts', `${reference}-evidence.zip`);
-    await (await download).saveAs(file);
-    const { files, problems } = readZip(await readFile(file));
-    const verdict = verifyBundle(files, problems, nodeBundleCrypto);
-    expect(verdict.problems).toEqual([]);
-    expect(verdict.manifest!.case.reference).toBe(reference);
-    expect(verdict.manifest!.case.status).toBe('closed');
+    it('when a reviewer works through the queue by keyboard, then confirm, reject with a reason, relabel, undo and a missed hazard all land', async () => {
+      const page = await signIn(t.tokens.reviewer);
+      await page.locator('.queue .item').first().waitFor();
+      await page.locator('.viewer .stage img').first().waitFor();
+      const before = await queueTotal(page);
+      expect(before).toBeGreaterThanOrEqual(4);
+      await shot(page, '01-review-queue');
 
-    const detail = (await t.request('GET', `/api/v1/cases?reference=${reference}`, { token: t.tokens.regulator })).body.items[0];
-    expect(detail.status).toBe('closed');
-    const events = (await t.request('GET', `/api/v1/cases/${detail.id}`, { token: t.tokens.regulator })).body.events.filter((e: { kind: string }) => e.kind === 'transition');
-    expect(events.map((e: { toStatus: string }) => e.toStatus)).toEqual(steps.map(([s]) => s));
-    expect(events.every((e: { actor: { name: string } }) => e.actor.name === 'test-regulator')).toBe(true);
+      // Confirm; the decision waits out its undo, then is recorded and files a case.
+      const confirmed = (await currentFinding(page))!;
+      await page.keyboard.press('c');
+      await page.locator('.toast', { hasText: 'Confirmed' }).waitFor();
+      await shot(page, '02-confirmed-undo-window');
+      const recorded = page.locator('.toast', { hasText: 'Recorded. Case HS-' });
+      await recorded.waitFor({ timeout: 15_000 });
+      reference = /HS-\d{6}/.exec(await recorded.innerText())![0];
+      expect(await findingStatus(confirmed)).toBe('confirmed');
 
-    await page.goto(`${t.url}/#/map`);
-    await page.locator('.map svg').waitFor();
-    await shot(page, '12-case-map');
-    expect(pageErrors(page)).toEqual([]);
-    await page.context().close();
-  });
-});
+      // Undo: pressed within the window, the decision is never sent and the finding comes back.
+      const undone = (await currentFinding(page))!;
+      await page.keyboard.press('c');
+      await page.keyboard.press('u');
+      await page.locator('.toast', { hasText: 'Undone' }).waitFor();
+      expect(await currentFinding(page)).toBe(undone);
+      // Leave it undecided (it must stay pending once the undo window is long past).
+      await page.keyboard.press('j');
+
+      // Reject with a reason chosen by its number and a note.
+      const rejected = (await currentFinding(page))!;
+      await page.keyboard.press('r');
+      await page.locator('dialog[open]').waitFor();
+      await page.keyboard.press('2');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('Permitted hot work, permit on file');
+      await shot(page, '03-reject-reason');
+      await page.keyboard.press('Control+Enter');
+      await page.locator('.toast', { hasText: 'Rejected' }).waitFor();
+
+      // Relabel to another class.
+      const relabelled = (await currentFinding(page))!;
+      await page.keyboard.press('l');
+      await page.locator('dialog[open]').waitFor();
+      await page.keyboard.press('1');
+      await shot(page, '04-relabel');
+      await page.keyboard.press('Enter');
+      await page.locator('.toast', { hasText: 'Relabelled' }).waitFor();
+
+      // A missed hazard: the box is moved and sized with the arrow keys, then given its class.
+      await page.keyboard.press('m');
+      await page.locator('.viewer rect.draft').waitFor();
+      for (const key of ['ArrowRight', 'ArrowRight', 'ArrowDown', 'Shift+ArrowRight', 'Shift+ArrowDown'])
+        await page.keyboard.press(key);
+      await shot(page, '05-missed-hazard-box');
+      await page.keyboard.press('Enter');
+      await page.locator('dialog[open]').waitFor();
+      await page.keyboard.press('1');
+      await page.keyboard.press('Enter');
+      await page.locator('.toast', { hasText: 'Missed hazard saved' }).waitFor();
+
+      await waitFor(
+        'rejection and relabel recorded',
+        async () =>
+          (await findingStatus(rejected)) === 'rejected' && (await findingStatus(relabelled)) === 'relabelled'
+            ? true
+            : undefined,
+        20_000,
+      );
+      expect(await findingStatus(undone)).toBe('pending');
+      const reject = (await t.request('GET', `/api/v1/findings/${rejected}`, { token: t.tokens.reviewer })).body;
+      expect(reject.status).toBe('rejected');
+      const missed = (
+        await t.request('GET', `/api/v1/missed-hazards?flightId=${flightId}`, { token: t.tokens.reviewer })
+      ).body.items;
+      expect(missed).toHaveLength(1);
+      expect(missed[0].reviewer).toBe('test-reviewer');
+      await expect.poll(() => queueTotal(page)).toBe(before - 3);
+
+      // Another reviewer holds the next finding open: this one sees who, and cannot decide it.
+      const second = await t.token({ name: 'Reviewer Two', role: 'reviewer' });
+      const queue = (await t.request('GET', `/api/v1/review/queue?flightId=${flightId}&limit=200`, { token: second }))
+        .body.items as Array<{ finding: { id: string } }>;
+      const current = (await currentFinding(page))!;
+      const held = queue.find((q) => q.finding.id !== current)!.finding.id;
+      expect((await t.request('POST', `/api/v1/findings/${held}/lease`, { token: second })).status).toBe(200);
+      await moveTo(page, held);
+      await page.locator('#lease-banner', { hasText: 'Reviewer Two' }).waitFor();
+      expect(await page.locator('#confirm').isDisabled()).toBe(true);
+      await shot(page, '06-held-by-another-reviewer');
+
+      // The same page in Chinese.
+      await page.keyboard.press('Alt+l');
+      await page.locator('.topbar nav a.active', { hasText: '审核' }).waitFor();
+      await shot(page, '07-review-zh');
+      await page.keyboard.press('Alt+l');
+      expect(pageErrors(page)).toEqual([]);
+      await page.context().close();
+    });
+
+    it('when a regulator finds the new case by keyboard, then it moves through every state and the evidence bundle downloads intact', async () => {
+      expect(reference).toMatch(/^HS-\d{6}$/);
+      const page = await signIn(t.tokens.regulator);
+      await page.locator('.case-table').waitFor();
+      await shot(page, '08-cases');
+      await page.keyboard.press('/');
+      await page.keyboard.type(reference);
+      await page.keyboard.press('Enter');
+      await page.locator(`tr[data-case="${reference}"]`).waitFor();
+      expect(await page.locator('.case-table tbody tr').count()).toBe(1);
+      // Enter in the search field searched and left it: the next Enter opens the selected case.
+      await page.keyboard.press('Enter');
+      await page.locator('#case-reference', { hasText: reference }).waitFor();
+      await shot(page, '09-case-filed');
+
+      const steps: Array<[string, string]> = [
+        ['notified', 'Rectification notice served at the gate'],
+        ['rectification_due', 'Install guard rails within 15 days'],
+        ['rectified', 'The enterprise sent photos of the new rails'],
+        ['verified', 'Rails seen on the follow-up flight'],
+        ['closed', 'Closed'],
+      ];
+      for (const [status, note] of steps) {
+        await page.keyboard.press('1');
+        await page.locator('dialog[open]').waitFor();
+        await page.keyboard.type(note);
+        if (status === 'rectification_due') await shot(page, '10-step-deadline');
+        await page.keyboard.press('Control+Enter');
+        await page.locator('dialog[open]').waitFor({ state: 'detached' });
+        await page.locator('.timeline li', { hasText: note }).waitFor();
+      }
+      await page.locator('.case-detail .steps', { hasText: 'This case is final' }).waitFor();
+      await shot(page, '11-case-closed');
+
+      const download = page.waitForEvent('download');
+      await page.keyboard.press('e');
+      const file = path.join(ROOT, 'test-artifacts', `${reference}-evidence.zip`);
+      await (await download).saveAs(file);
+      const { files, problems } = readZip(await readFile(file));
+      const verdict = verifyBundle(files, problems, nodeBundleCrypto);
+      expect(verdict.problems).toEqual([]);
+      expect(verdict.manifest!.case.reference).toBe(reference);
+      expect(verdict.manifest!.case.status).toBe('closed');
+
+      const detail = (await t.request('GET', `/api/v1/cases?reference=${reference}`, { token: t.tokens.regulator }))
+        .body.items[0];
+      expect(detail.status).toBe('closed');
+      const events = (
+        await t.request('GET', `/api/v1/cases/${detail.id}`, { token: t.tokens.regulator })
+      ).body.events.filter((e: { kind: string }) => e.kind === 'transition');
+      expect(events.map((e: { toStatus: string }) => e.toStatus)).toEqual(steps.map(([s]) => s));
+      expect(events.every((e: { actor: { name: string } }) => e.actor.name === 'test-regulator')).toBe(true);
+
+      await page.goto(`${t.url}/#/map`);
+      await page.locator('.map svg').waitFor();
+      await shot(page, '12-case-map');
+      expect(pageErrors(page)).toEqual([]);
+      await page.context().close();
+    });
+  },
+);

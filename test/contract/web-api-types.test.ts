@@ -8,7 +8,8 @@ function firstDifference(committed: string, generated: string): string {
   const a = committed.split('\n');
   const b = generated.split('\n');
   for (let n = 0; n < Math.max(a.length, b.length); n++) {
-    if (a[n] !== b[n]) return `line ${n + 1}: committed ${JSON.stringify(a[n]?.trim() ?? '(end of file)')}, generated ${JSON.stringify(b[n]?.trim() ?? '(end of file)')}`;
+    if (a[n] !== b[n])
+      return `line ${n + 1}: committed ${JSON.stringify(a[n]?.trim() ?? '(end of file)')}, generated ${JSON.stringify(b[n]?.trim() ?? '(end of file)')}`;
   }
   return 'none by line';
 }
@@ -20,7 +21,9 @@ describe("the web app's API types", () => {
     if (committed === undefined) expect.fail(`${file} is missing: run \`${API_TYPES_COMMAND}\` and commit it`);
     const generated = await generateApiTypes();
     if (committed !== generated) {
-      expect.fail(`${file} is stale: it no longer matches the API's zod contracts (first difference at ${firstDifference(committed, generated)}). Run \`${API_TYPES_COMMAND}\` and commit the result.`);
+      expect.fail(
+        `${file} is stale: it no longer matches the API's zod contracts (first difference at ${firstDifference(committed, generated)}). Run \`${API_TYPES_COMMAND}\` and commit the result.`,
+      );
     }
     expect(generated).toContain('export interface paths');
   });

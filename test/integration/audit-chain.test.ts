@@ -10,7 +10,11 @@ describe('hash-chained audit trail in PostgreSQL', () => {
   beforeAll(async () => {
     t = await startTestApi({ withWorker: false });
     // Audited actions: flights created, tokens made and revoked.
-    for (let i = 0; i < 12; i++) await t.request('POST', '/api/v1/flights', { token: t.tokens.operator, body: { name: `audited ${i}`, notes: `note ${i}` } });
+    for (let i = 0; i < 12; i++)
+      await t.request('POST', '/api/v1/flights', {
+        token: t.tokens.operator,
+        body: { name: `audited ${i}`, notes: `note ${i}` },
+      });
     db = new pg.Client({ connectionString: POSTGRES_URL });
     await db.connect();
     await db.query(`SET search_path TO ${t.schema}`);
@@ -20,7 +24,12 @@ describe('hash-chained audit trail in PostgreSQL', () => {
     await t?.close();
   });
 
-  const verify = () => spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/hazardscope.ts'), 'audit', 'verify'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...t.env, DATABASE_URL: POSTGRES_URL } });
+  const verify = () =>
+    spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/hazardscope.ts'), 'audit', 'verify'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, ...t.env, DATABASE_URL: POSTGRES_URL },
+    });
   /** Someone with database rights who turns the append-only triggers off first. */
   const tamper = async (statement: string) => {
     await db.query('BEGIN');
@@ -28,7 +37,8 @@ describe('hash-chained audit trail in PostgreSQL', () => {
     await db.query(statement);
     await db.query('COMMIT');
   };
-  const ids = async () => (await db.query<{ id: string }>('SELECT id FROM audit_log ORDER BY id')).rows.map((r) => Number(r.id));
+  const ids = async () =>
+    (await db.query<{ id: string }>('SELECT id FROM audit_log ORDER BY id')).rows.map((r) => Number(r.id));
 
   it('when nothing was touched, then verify reports the whole chain intact', () => {
     const run = verify();
@@ -43,7 +53,9 @@ describe('hash-chained audit trail in PostgreSQL', () => {
     const restore = async () => {
       await tamper('DELETE FROM audit_log');
       for (const r of snapshot) {
-        await tamper(`INSERT INTO audit_log (id, at, actor, action, subject_type, subject_id, detail, prev_hash, hash) VALUES (${r.id}, '${r.at.toISOString()}', '${r.actor}', '${r.action}', '${r.subject_type}', '${r.subject_id}', ${r.detail === null ? 'NULL' : `'${JSON.stringify(r.detail).replace(/'/g, "''")}'::jsonb`}, '${r.prev_hash}', '${r.hash}')`);
+        await tamper(
+          `INSERT INTO audit_log (id, at, actor, action, subject_type, subject_id, detail, prev_hash, hash) VALUES (${r.id}, '${r.at.toISOString()}', '${r.actor}', '${r.action}', '${r.subject_type}', '${r.subject_id}', ${r.detail === null ? 'NULL' : `'${JSON.stringify(r.detail).replace(/'/g, "''")}'::jsonb`}, '${r.prev_hash}', '${r.hash}')`,
+        );
       }
       expect(verify().status).toBe(0);
     };
@@ -61,7 +73,9 @@ describe('hash-chained audit trail in PostgreSQL', () => {
     await restore();
 
     // Swap two entries' places by swapping their ids.
-    await tamper(`UPDATE audit_log SET id = -1 WHERE id = ${all[3]}; UPDATE audit_log SET id = ${all[3]} WHERE id = ${all[4]}; UPDATE audit_log SET id = ${all[4]} WHERE id = -1`);
+    await tamper(
+      `UPDATE audit_log SET id = -1 WHERE id = ${all[3]}; UPDATE audit_log SET id = ${all[3]} WHERE id = ${all[4]}; UPDATE audit_log SET id = ${all[4]} WHERE id = -1`,
+    );
     run = verify();
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/position 3 /);

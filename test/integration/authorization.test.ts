@@ -105,10 +105,12 @@ interface OwnSide extends Side {
 
 const key = (o: { method: string; path: string }) => `${o.method.toUpperCase()} ${o.path}`;
 const bestView = (f: FindingItem) => f.views[0]!.detection.id;
-const holds = (...ids: string[]) => (a: Answer) => {
-  const missing = ids.filter((id) => !a.text?.includes(id));
-  return missing.length ? `the answer lacks own objects ${missing.join(', ')}` : undefined;
-};
+const holds =
+  (...ids: string[]) =>
+  (a: Answer) => {
+    const missing = ids.filter((id) => !a.text?.includes(id));
+    return missing.length ? `the answer lacks own objects ${missing.join(', ')}` : undefined;
+  };
 const is2xx = (status: number) => status >= 200 && status < 300;
 
 function textOf(body: unknown, headers: Headers): string | undefined {
@@ -116,7 +118,10 @@ function textOf(body: unknown, headers: Headers): string | undefined {
   if (type.includes('json')) return JSON.stringify(body);
   if (!Buffer.isBuffer(body)) return undefined;
   if (type.startsWith('text/')) return body.toString('utf8');
-  if (type.startsWith('application/zip')) return readZip(body).files.map((f) => f.data.toString('latin1')).join('\n');
+  if (type.startsWith('application/zip'))
+    return readZip(body)
+      .files.map((f) => f.data.toString('latin1'))
+      .join('\n');
   return undefined;
 }
 
@@ -144,10 +149,15 @@ describe('authorisation matrix', () => {
     // head office, which sets up the other region's objects.
     const head = t.tokens;
     for (const role of ROLES) callers[role] = await t.token({ name: `a-${role}`, role, regionCode: CALLER_REGION });
-    const orgB = await t.api.container.services.tokens.createOrganisation(`Other organisation ${t.schema}`, '41', 'test');
+    const orgB = await t.api.container.services.tokens.createOrganisation(
+      `Other organisation ${t.schema}`,
+      '41',
+      'test',
+    );
     const b = {} as Record<Role, string>;
     // Organisation B works in the very same city: only the organisation tells its objects apart.
-    for (const role of ROLES) b[role] = await t.token({ name: `b-${role}`, role, organisation: orgB.id, regionCode: CALLER_REGION });
+    for (const role of ROLES)
+      b[role] = await t.token({ name: `b-${role}`, role, organisation: orgB.id, regionCode: CALLER_REGION });
 
     const { origin } = await demoSiteFeature(0);
     const addSite = async (token: string, n: number, regionCode: string, sizeDeg: number) =>
@@ -156,7 +166,17 @@ describe('authorisation matrix', () => {
           `registering site ${n}`,
           t.request('POST', '/api/v1/sites', {
             token,
-            body: { type: 'Feature', properties: { name: `Site ${n}`, creditCode: await creditCode(n), industry: 'chemicals', regionCode, contact: {} }, geometry: squareSite(origin.lon - sizeDeg / 2, origin.lat - sizeDeg / 2, sizeDeg) },
+            body: {
+              type: 'Feature',
+              properties: {
+                name: `Site ${n}`,
+                creditCode: await creditCode(n),
+                industry: 'chemicals',
+                regionCode,
+                contact: {},
+              },
+              geometry: squareSite(origin.lon - sizeDeg / 2, origin.lat - sizeDeg / 2, sizeDeg),
+            },
           }),
           201,
         )
@@ -189,15 +209,53 @@ describe('authorisation matrix', () => {
     ): Promise<Side> => {
       const findings = flight.findings;
       const wrong = findings.filter((f) => f.siteId !== siteId || f.regionCode !== region);
-      if (wrong.length) throw new Error(`findings of ${flight.flightId} are not all at site ${siteId} in ${region}: ${JSON.stringify(wrong.map((f) => [f.siteId, f.regionCode]))}`);
-      const images = (await must('listing images', t.request('GET', `/api/v1/flights/${flight.flightId}/images`, { token: tokens.operator }), 200)).items as Array<{ id: string; objectKey: string }>;
+      if (wrong.length)
+        throw new Error(
+          `findings of ${flight.flightId} are not all at site ${siteId} in ${region}: ${JSON.stringify(wrong.map((f) => [f.siteId, f.regionCode]))}`,
+        );
+      const images = (
+        await must(
+          'listing images',
+          t.request('GET', `/api/v1/flights/${flight.flightId}/images`, { token: tokens.operator }),
+          200,
+        )
+      ).items as Array<{ id: string; objectKey: string }>;
       const confirmed = findings[0]!;
-      const decided = await must('confirming a finding', t.request('POST', `/api/v1/findings/${confirmed.id}/decision`, { token: tokens.reviewer, body: { decision: 'confirm' } }), 201);
+      const decided = await must(
+        'confirming a finding',
+        t.request('POST', `/api/v1/findings/${confirmed.id}/decision`, {
+          token: tokens.reviewer,
+          body: { decision: 'confirm' },
+        }),
+        201,
+      );
       const caseId = decided.case.id as string;
-      const attachment = await must('attaching a file', t.request('PUT', `/api/v1/cases/${caseId}/attachments/statement.pdf`, { token: tokens.regulator, raw: pdf(caseId), contentType: 'application/pdf' }), 201);
+      const attachment = await must(
+        'attaching a file',
+        t.request('PUT', `/api/v1/cases/${caseId}/attachments/statement.pdf`, {
+          token: tokens.regulator,
+          raw: pdf(caseId),
+          contentType: 'application/pdf',
+        }),
+        201,
+      );
       const imageId = confirmed.views[0]!.detection.imageId;
-      const missed = await must('marking a missed hazard', t.request('POST', `/api/v1/images/${imageId}/missed-hazards`, { token: tokens.reviewer, body: { className: 'no_helmet', box: [100, 120, 180, 240] } }), 201);
-      const open = await must('creating an open flight', t.request('POST', '/api/v1/flights', { token: tokens.operator, body: { name: 'left open', ...(openRegion ? { regionCode: openRegion } : {}) } }), 201);
+      const missed = await must(
+        'marking a missed hazard',
+        t.request('POST', `/api/v1/images/${imageId}/missed-hazards`, {
+          token: tokens.reviewer,
+          body: { className: 'no_helmet', box: [100, 120, 180, 240] },
+        }),
+        201,
+      );
+      const open = await must(
+        'creating an open flight',
+        t.request('POST', '/api/v1/flights', {
+          token: tokens.operator,
+          body: { name: 'left open', ...(openRegion ? { regionCode: openRegion } : {}) },
+        }),
+        201,
+      );
       return {
         flightId: flight.flightId,
         openFlightId: open.id,
@@ -213,11 +271,29 @@ describe('authorisation matrix', () => {
       };
     };
 
-    const otherRegion = await build(otherRegionFlight, otherRegionSite, { operator: head.operator, reviewer: head.reviewer, regulator: head.regulator }, OTHER_COUNTY, OTHER_COUNTY);
+    const otherRegion = await build(
+      otherRegionFlight,
+      otherRegionSite,
+      { operator: head.operator, reviewer: head.reviewer, regulator: head.regulator },
+      OTHER_COUNTY,
+      OTHER_COUNTY,
+    );
     const otherOrganisation = await build(orgBFlight, orgBSite, b, undefined, OWN_COUNTY);
     for (const side of [otherRegion, otherOrganisation]) {
-      if (side.findings.length < 2) throw new Error(`flight ${side.flightId} has ${side.findings.length} finding(s); a pending one is needed besides the confirmed one`);
-      for (const id of [side.flightId, side.openFlightId, side.siteId, side.caseId, side.attachmentId, side.missedId, ...side.imageIds]) foreignIds.add(id);
+      if (side.findings.length < 2)
+        throw new Error(
+          `flight ${side.flightId} has ${side.findings.length} finding(s); a pending one is needed besides the confirmed one`,
+        );
+      for (const id of [
+        side.flightId,
+        side.openFlightId,
+        side.siteId,
+        side.caseId,
+        side.attachmentId,
+        side.missedId,
+        ...side.imageIds,
+      ])
+        foreignIds.add(id);
       for (const f of side.findings) {
         foreignIds.add(f.id);
         for (const v of f.views) foreignIds.add(v.detection.id);
@@ -226,28 +302,89 @@ describe('authorisation matrix', () => {
 
     // Own: a first case is notified, so the next confirmation opens a second one that stays filed.
     const ownFindings = [...ownFlight.findings];
-    const ownBuilt = await build({ flightId: ownFlight.flightId, findings: ownFindings }, ownSite, callers, undefined, OWN_COUNTY);
+    const ownBuilt = await build(
+      { flightId: ownFlight.flightId, findings: ownFindings },
+      ownSite,
+      callers,
+      undefined,
+      OWN_COUNTY,
+    );
     const notifiedCaseId = ownBuilt.caseId;
-    await must('notifying the first own case', t.request('POST', `/api/v1/cases/${notifiedCaseId}/transitions`, { token: callers.regulator, body: { to: 'notified' } }), 200);
-    const second = await must('confirming a second own finding', t.request('POST', `/api/v1/findings/${ownFindings[1]!.id}/decision`, { token: callers.reviewer, body: { decision: 'confirm' } }), 201);
+    await must(
+      'notifying the first own case',
+      t.request('POST', `/api/v1/cases/${notifiedCaseId}/transitions`, {
+        token: callers.regulator,
+        body: { to: 'notified' },
+      }),
+      200,
+    );
+    const second = await must(
+      'confirming a second own finding',
+      t.request('POST', `/api/v1/findings/${ownFindings[1]!.id}/decision`, {
+        token: callers.reviewer,
+        body: { decision: 'confirm' },
+      }),
+      201,
+    );
     if (second.joinedCase) throw new Error('the second own finding joined the notified case instead of opening one');
     const filedCaseId = second.case.id as string;
-    const attachment = await must('attaching a file to the filed own case', t.request('PUT', `/api/v1/cases/${filedCaseId}/attachments/statement.pdf`, { token: callers.regulator, raw: pdf(filedCaseId), contentType: 'application/pdf' }), 201);
+    const attachment = await must(
+      'attaching a file to the filed own case',
+      t.request('PUT', `/api/v1/cases/${filedCaseId}/attachments/statement.pdf`, {
+        token: callers.regulator,
+        raw: pdf(filedCaseId),
+        contentType: 'application/pdf',
+      }),
+      201,
+    );
     const spare = ownFindings.slice(2, -1);
-    if (spare.length < 2) throw new Error(`the own flight has ${ownFindings.length} findings; the matrix needs at least 5`);
+    if (spare.length < 2)
+      throw new Error(`the own flight has ${ownFindings.length} findings; the matrix needs at least 5`);
     own = { ...ownBuilt, caseId: filedCaseId, attachmentId: attachment.id, notifiedCaseId, spare };
     // What the summary must count, straight from the table: the route's own query is what is tested.
-    const ownCaseCount = async () => Number((await db.query(`SELECT count(*) FROM "${t.schema}".cases WHERE organisation_id = $1 AND region_code LIKE $2`, [t.organisationId, `${CALLER_REGION}%`])).rows[0].count);
+    const ownCaseCount = async () =>
+      Number(
+        (
+          await db.query(
+            `SELECT count(*) FROM "${t.schema}".cases WHERE organisation_id = $1 AND region_code LIKE $2`,
+            [t.organisationId, `${CALLER_REGION}%`],
+          )
+        ).rows[0].count,
+      );
     // Organisation B switches off a class for itself: organisation A's callers must neither see that nor be affected.
     const model = t.api.container.model.name;
     const modelClass = t.api.container.model.classes.find((c) => c.hazardCode !== null)!.name;
     const orgBClassNote = `switched off by organisation B ${t.schema}`;
-    await must('organisation B disabling a class', t.request('PUT', `/api/v1/models/${model}/classes/${modelClass}`, { token: b.admin, body: { enabled: false, note: orgBClassNote } }), 200);
-    const orgBClassEnabled = async () => (await db.query(`SELECT enabled FROM "${t.schema}".class_settings WHERE organisation_id = $1 AND model_name = $2 AND class_name = $3`, [orgB.id, model, modelClass])).rows[0]?.enabled as boolean | undefined;
-    fixtures = matrix({ own, otherOrganisation, otherRegion }, { origin, ownCaseCount, modelClass: { model, name: modelClass, orgBNote: orgBClassNote, orgBEnabled: orgBClassEnabled } });
+    await must(
+      'organisation B disabling a class',
+      t.request('PUT', `/api/v1/models/${model}/classes/${modelClass}`, {
+        token: b.admin,
+        body: { enabled: false, note: orgBClassNote },
+      }),
+      200,
+    );
+    const orgBClassEnabled = async () =>
+      (
+        await db.query(
+          `SELECT enabled FROM "${t.schema}".class_settings WHERE organisation_id = $1 AND model_name = $2 AND class_name = $3`,
+          [orgB.id, model, modelClass],
+        )
+      ).rows[0]?.enabled as boolean | undefined;
+    fixtures = matrix(
+      { own, otherOrganisation, otherRegion },
+      {
+        origin,
+        ownCaseCount,
+        modelClass: { model, name: modelClass, orgBNote: orgBClassNote, orgBEnabled: orgBClassEnabled },
+      },
+    );
 
-    const document = (await t.request('GET', '/api/v1/openapi.json', { token: null })).body as { paths: Record<string, Record<string, { 'x-roles': readonly Role[] | 'public' }>> };
-    operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ method, path, roles: op['x-roles'] })));
+    const document = (await t.request('GET', '/api/v1/openapi.json', { token: null })).body as {
+      paths: Record<string, Record<string, { 'x-roles': readonly Role[] | 'public' }>>;
+    };
+    operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ method, path, roles: op['x-roles'] })),
+    );
   }, 600_000);
   afterAll(async () => {
     await db?.end();
@@ -257,16 +394,28 @@ describe('authorisation matrix', () => {
   /** The fixtures of every route, keyed "METHOD /api/v1/path/{param}" as the served document names them. */
   function matrix(
     s: { own: OwnSide; otherOrganisation: Side; otherRegion: Side },
-    env: { origin: { lat: number; lon: number }; ownCaseCount: () => Promise<number>; modelClass: { model: string; name: string; orgBNote: string; orgBEnabled: () => Promise<boolean | undefined> } },
+    env: {
+      origin: { lat: number; lon: number };
+      ownCaseCount: () => Promise<number>;
+      modelClass: { model: string; name: string; orgBNote: string; orgBEnabled: () => Promise<boolean | undefined> };
+    },
   ): Record<string, RouteFixture> {
     const each = (make: (side: Side, scope: Scope, role: Role, allowed: boolean) => Probe | Promise<Probe>) => ({
       own: (role: Role, allowed: boolean) => make(s.own, 'own', role, allowed),
-      otherOrganisation: (role: Role, allowed: boolean) => make(s.otherOrganisation, 'otherOrganisation', role, allowed),
+      otherOrganisation: (role: Role, allowed: boolean) =>
+        make(s.otherOrganisation, 'otherOrganisation', role, allowed),
       otherRegion: (role: Role, allowed: boolean) => make(s.otherRegion, 'otherRegion', role, allowed),
     });
     const aboutCaller = { na: 'the answer is about the caller or the system, not about any object' };
-    const createdInOwnOrganisation = { na: 'what is created always belongs to the caller’s organisation: the body cannot name another (the own probe checks where it went)' };
-    const publicRoute = (path: string): RouteFixture => ({ roles: 'public', own: () => ({ path }), otherOrganisation: aboutCaller, otherRegion: aboutCaller });
+    const createdInOwnOrganisation = {
+      na: 'what is created always belongs to the caller’s organisation: the body cannot name another (the own probe checks where it went)',
+    };
+    const publicRoute = (path: string): RouteFixture => ({
+      roles: 'public',
+      own: () => ({ path }),
+      otherOrganisation: aboutCaller,
+      otherRegion: aboutCaller,
+    });
     const take = (allowed: boolean) => {
       // A call refused for its role decides nothing, so it need not use up a finding.
       if (!allowed) return s.own.pending;
@@ -276,44 +425,72 @@ describe('authorisation matrix', () => {
     };
     const freshFlight = async (allowed: boolean) => {
       if (!allowed) return s.own.openFlightId;
-      const res = await t.request('POST', '/api/v1/flights', { token: callers.operator, body: { name: 'to complete' } });
+      const res = await t.request('POST', '/api/v1/flights', {
+        token: callers.operator,
+        body: { name: 'to complete' },
+      });
       return res.body.id as string;
     };
     const upload = smallPhoto('DJI_0001.JPG', 320);
     let siteNumber = 700;
     const siteFeature = async (regionCode: string) => ({
       type: 'Feature',
-      properties: { name: `Registered by the matrix ${siteNumber}`, creditCode: await creditCode(siteNumber++), industry: 'logistics', regionCode },
+      properties: {
+        name: `Registered by the matrix ${siteNumber}`,
+        creditCode: await creditCode(siteNumber++),
+        industry: 'logistics',
+        regionCode,
+      },
       // Far from the demo yard, so no attribution changes.
       geometry: squareSite(env.origin.lon + 1, env.origin.lat + 1, 0.001),
     });
-    const s3Event = (objectKey: string) => ({ Records: [{ eventName: 's3:ObjectCreated:Put', s3: { bucket: { name: t.api.container.storage.settings.originalsBucket }, object: { key: objectKey } } }] });
-    const ownOrganisation = (a: Answer) => (a.body.organisationId === t.organisationId ? undefined : `created in organisation ${a.body.organisationId}`);
+    const s3Event = (objectKey: string) => ({
+      Records: [
+        {
+          eventName: 's3:ObjectCreated:Put',
+          s3: { bucket: { name: t.api.container.storage.settings.originalsBucket }, object: { key: objectKey } },
+        },
+      ],
+    });
+    const ownOrganisation = (a: Answer) =>
+      a.body.organisationId === t.organisationId ? undefined : `created in organisation ${a.body.organisationId}`;
     // Sites do not show their organisation: the database does.
     const sitesInOwnOrganisation = async (a: Answer) => {
       const ids: string[] = a.body.ids ?? [a.body.id];
-      const { rows } = await db.query(`SELECT id FROM "${t.schema}".sites WHERE id = ANY($1::uuid[]) AND organisation_id <> $2`, [ids, t.organisationId]);
+      const { rows } = await db.query(
+        `SELECT id FROM "${t.schema}".sites WHERE id = ANY($1::uuid[]) AND organisation_id <> $2`,
+        [ids, t.organisationId],
+      );
       return rows.length ? `sites ${rows.map((r) => r.id).join(', ')} went to another organisation` : undefined;
     };
     const future = () => new Date(Date.now() + 14 * 86400_000).toISOString();
-    const noCases = (a: Answer) => (a.body.total === 0 ? undefined : `the summary counts ${a.body.total} cases of a flight the caller may not see`);
+    const noCases = (a: Answer) =>
+      a.body.total === 0 ? undefined : `the summary counts ${a.body.total} cases of a flight the caller may not see`;
 
     return {
       'GET /api/v1/health': publicRoute('/api/v1/health'),
       'GET /api/v1/ready': publicRoute('/api/v1/ready'),
       'GET /api/v1/evidence/keys': publicRoute('/api/v1/evidence/keys'),
-      'GET /api/v1/model': { roles: ALL, own: () => ({ path: '/api/v1/model' }), otherOrganisation: aboutCaller, otherRegion: aboutCaller },
+      'GET /api/v1/model': {
+        roles: ALL,
+        own: () => ({ path: '/api/v1/model' }),
+        otherOrganisation: aboutCaller,
+        otherRegion: aboutCaller,
+      },
       'GET /api/v1/models': {
         roles: ALL,
         own: () => ({
           path: '/api/v1/models',
           check: (a) => {
             const cls = a.body.items?.[0]?.classes?.find((c: { name: string }) => c.name === env.modelClass.name);
-            if (!cls?.live) return `class ${env.modelClass.name} is not live for the caller, though only organisation B switched it off`;
+            if (!cls?.live)
+              return `class ${env.modelClass.name} is not live for the caller, though only organisation B switched it off`;
             return a.text?.includes(env.modelClass.orgBNote) ? 'it shows organisation B’s note' : undefined;
           },
         }),
-        otherOrganisation: { na: 'the answer is about the caller’s own organisation; the request names no other (the own probe checks that organisation B’s override stays out)' },
+        otherOrganisation: {
+          na: 'the answer is about the caller’s own organisation; the request names no other (the own probe checks that organisation B’s override stays out)',
+        },
         otherRegion: { na: 'classes are switched for a whole organisation, not per region' },
       },
       'PUT /api/v1/models/{model}/classes/{class}': {
@@ -322,56 +499,127 @@ describe('authorisation matrix', () => {
           path: `/api/v1/models/${env.modelClass.model}/classes/${env.modelClass.name}`,
           body: { enabled: true, note: 'kept on in the matrix' },
           check: async (a) => {
-            if (!a.body.live || a.body.override?.note !== 'kept on in the matrix') return `the class is not live with the caller’s note: ${JSON.stringify(a.body)}`;
+            if (!a.body.live || a.body.override?.note !== 'kept on in the matrix')
+              return `the class is not live with the caller’s note: ${JSON.stringify(a.body)}`;
             return (await env.modelClass.orgBEnabled()) === false ? undefined : 'organisation B’s override changed';
           },
         }),
-        otherOrganisation: { na: 'an override always belongs to the caller’s organisation: the request cannot name another (the own probe checks that organisation B’s stays as it was)' },
+        otherOrganisation: {
+          na: 'an override always belongs to the caller’s organisation: the request cannot name another (the own probe checks that organisation B’s stays as it was)',
+        },
         otherRegion: { na: 'classes are switched for a whole organisation, not per region' },
       },
       'GET /api/v1/me': {
         roles: ALL,
-        own: () => ({ path: '/api/v1/me', check: (a) => (a.body.organisationId === t.organisationId && a.body.regionCode === CALLER_REGION ? undefined : `names ${a.body.organisationId} ${a.body.regionCode}`) }),
+        own: () => ({
+          path: '/api/v1/me',
+          check: (a) =>
+            a.body.organisationId === t.organisationId && a.body.regionCode === CALLER_REGION
+              ? undefined
+              : `names ${a.body.organisationId} ${a.body.regionCode}`,
+        }),
         otherOrganisation: aboutCaller,
         otherRegion: aboutCaller,
       },
 
       'POST /api/v1/flights': {
         roles: UPLOADERS,
-        own: () => ({ path: '/api/v1/flights', body: { name: 'matrix', regionCode: OWN_COUNTY }, check: ownOrganisation }),
+        own: () => ({
+          path: '/api/v1/flights',
+          body: { name: 'matrix', regionCode: OWN_COUNTY },
+          check: ownOrganisation,
+        }),
         otherOrganisation: createdInOwnOrganisation,
         // The contract's answer to a region outside the caller's: refused, nothing created.
-        otherRegion: () => ({ path: '/api/v1/flights', body: { name: 'matrix elsewhere', regionCode: OTHER_COUNTY }, status: 422 }),
+        otherRegion: () => ({
+          path: '/api/v1/flights',
+          body: { name: 'matrix elsewhere', regionCode: OTHER_COUNTY },
+          status: 422,
+        }),
       },
       'GET /api/v1/flights': {
         roles: ALL,
         list: true,
-        ...each((side, scope) => ({ path: '/api/v1/flights?limit=200', check: scope === 'own' ? holds(side.flightId, side.openFlightId) : undefined })),
+        ...each((side, scope) => ({
+          path: '/api/v1/flights?limit=200',
+          check: scope === 'own' ? holds(side.flightId, side.openFlightId) : undefined,
+        })),
       },
-      'GET /api/v1/flights/{flightId}': { roles: ALL, ...each((side) => ({ path: `/api/v1/flights/${side.flightId}`, check: (a) => (a.body.flight.id === side.flightId ? undefined : 'another flight') })) },
-      'GET /api/v1/flights/{flightId}/geojson': { roles: ALL, ...each((side) => ({ path: `/api/v1/flights/${side.flightId}/geojson`, check: holds(side.findings[0]!.id) })) },
-      'GET /api/v1/flights/{flightId}/images': { roles: ALL, ...each((side) => ({ path: `/api/v1/flights/${side.flightId}/images`, check: holds(...side.imageIds) })) },
+      'GET /api/v1/flights/{flightId}': {
+        roles: ALL,
+        ...each((side) => ({
+          path: `/api/v1/flights/${side.flightId}`,
+          check: (a) => (a.body.flight.id === side.flightId ? undefined : 'another flight'),
+        })),
+      },
+      'GET /api/v1/flights/{flightId}/geojson': {
+        roles: ALL,
+        ...each((side) => ({ path: `/api/v1/flights/${side.flightId}/geojson`, check: holds(side.findings[0]!.id) })),
+      },
+      'GET /api/v1/flights/{flightId}/images': {
+        roles: ALL,
+        ...each((side) => ({ path: `/api/v1/flights/${side.flightId}/images`, check: holds(...side.imageIds) })),
+      },
       'POST /api/v1/flights/{flightId}/uploads': {
         roles: UPLOADERS,
         ...each(async (side) => {
           const photo = await upload;
-          return { path: `/api/v1/flights/${side.openFlightId}/uploads`, body: { files: [{ filename: 'extra.jpg', sha256: createHash('sha256').update(photo).digest('hex'), sizeBytes: photo.length, contentType: 'image/jpeg' }] } };
+          return {
+            path: `/api/v1/flights/${side.openFlightId}/uploads`,
+            body: {
+              files: [
+                {
+                  filename: 'extra.jpg',
+                  sha256: createHash('sha256').update(photo).digest('hex'),
+                  sizeBytes: photo.length,
+                  contentType: 'image/jpeg',
+                },
+              ],
+            },
+          };
         }),
       },
-      'PUT /api/v1/flights/{flightId}/images/{filename}': { roles: UPLOADERS, ...each(async (side) => ({ path: `/api/v1/flights/${side.openFlightId}/images/extra.jpg`, raw: await upload, contentType: 'image/jpeg' })) },
+      'PUT /api/v1/flights/{flightId}/images/{filename}': {
+        roles: UPLOADERS,
+        ...each(async (side) => ({
+          path: `/api/v1/flights/${side.openFlightId}/images/extra.jpg`,
+          raw: await upload,
+          contentType: 'image/jpeg',
+        })),
+      },
       'POST /api/v1/flights/{flightId}/complete': {
         roles: UPLOADERS,
         // Completing is for good: each own call gets a flight of its own; the others' open flights stay open.
-        ...each(async (side, scope, _role, allowed) => ({ path: `/api/v1/flights/${scope === 'own' ? await freshFlight(allowed) : side.openFlightId}/complete` })),
+        ...each(async (side, scope, _role, allowed) => ({
+          path: `/api/v1/flights/${scope === 'own' ? await freshFlight(allowed) : side.openFlightId}/complete`,
+        })),
       },
-      'GET /api/v1/flights/{flightId}/findings': { roles: ALL, ...each((side) => ({ path: `/api/v1/flights/${side.flightId}/findings`, check: holds(side.pending.id) })) },
-      'POST /api/v1/flights/{flightId}/findings/merge': { roles: ['admin'], ...each((side) => ({ path: `/api/v1/flights/${side.flightId}/findings/merge` })) },
-      'GET /api/v1/findings/{findingId}': { roles: ALL, ...each((side) => ({ path: `/api/v1/findings/${side.pending.id}` })) },
+      'GET /api/v1/flights/{flightId}/findings': {
+        roles: ALL,
+        ...each((side) => ({ path: `/api/v1/flights/${side.flightId}/findings`, check: holds(side.pending.id) })),
+      },
+      'POST /api/v1/flights/{flightId}/findings/merge': {
+        roles: ['admin'],
+        ...each((side) => ({ path: `/api/v1/flights/${side.flightId}/findings/merge` })),
+      },
+      'GET /api/v1/findings/{findingId}': {
+        roles: ALL,
+        ...each((side) => ({ path: `/api/v1/findings/${side.pending.id}` })),
+      },
 
       'GET /api/v1/images/{imageId}': { roles: ALL, ...each((side) => ({ path: `/api/v1/images/${side.imageId}` })) },
-      'GET /api/v1/images/{imageId}/original': { roles: ALL, ...each((side) => ({ path: `/api/v1/images/${side.imageId}/original` })) },
-      'GET /api/v1/images/{imageId}/preview': { roles: ALL, ...each((side) => ({ path: `/api/v1/images/${side.imageId}/preview` })) },
-      'GET /api/v1/detections/{detectionId}/crop': { roles: ALL, ...each((side) => ({ path: `/api/v1/detections/${bestView(side.pending)}/crop` })) },
+      'GET /api/v1/images/{imageId}/original': {
+        roles: ALL,
+        ...each((side) => ({ path: `/api/v1/images/${side.imageId}/original` })),
+      },
+      'GET /api/v1/images/{imageId}/preview': {
+        roles: ALL,
+        ...each((side) => ({ path: `/api/v1/images/${side.imageId}/preview` })),
+      },
+      'GET /api/v1/detections/{detectionId}/crop': {
+        roles: ALL,
+        ...each((side) => ({ path: `/api/v1/detections/${bestView(side.pending)}/crop` })),
+      },
       'GET /api/v1/review/queue': {
         roles: ['reviewer', 'admin'],
         list: true,
@@ -380,21 +628,43 @@ describe('authorisation matrix', () => {
         // Asking for the whole province must not widen the caller's city.
         otherRegion: () => ({ path: '/api/v1/review/queue?limit=200&region=41' }),
       },
-      'POST /api/v1/findings/{findingId}/lease': { roles: ['reviewer'], ...each((side) => ({ path: `/api/v1/findings/${side.pending.id}/lease` })) },
-      'DELETE /api/v1/findings/{findingId}/lease': { roles: ['reviewer'], ...each((side) => ({ path: `/api/v1/findings/${side.pending.id}/lease` })) },
+      'POST /api/v1/findings/{findingId}/lease': {
+        roles: ['reviewer'],
+        ...each((side) => ({ path: `/api/v1/findings/${side.pending.id}/lease` })),
+      },
+      'DELETE /api/v1/findings/{findingId}/lease': {
+        roles: ['reviewer'],
+        ...each((side) => ({ path: `/api/v1/findings/${side.pending.id}/lease` })),
+      },
       'POST /api/v1/findings/{findingId}/decision': {
         roles: ['reviewer'],
-        ...each((side, scope, _role, allowed) => ({ path: `/api/v1/findings/${(scope === 'own' ? take(allowed) : side.pending).id}/decision`, body: { decision: 'confirm', note: 'seen in the matrix' } })),
+        ...each((side, scope, _role, allowed) => ({
+          path: `/api/v1/findings/${(scope === 'own' ? take(allowed) : side.pending).id}/decision`,
+          body: { decision: 'confirm', note: 'seen in the matrix' },
+        })),
       },
       'POST /api/v1/detections/{detectionId}/review': {
         roles: ['reviewer'],
-        ...each((side, scope, _role, allowed) => ({ path: `/api/v1/detections/${bestView(scope === 'own' ? take(allowed) : side.pending)}/review`, body: { decision: 'reject', reason: 'false_positive' } })),
+        ...each((side, scope, _role, allowed) => ({
+          path: `/api/v1/detections/${bestView(scope === 'own' ? take(allowed) : side.pending)}/review`,
+          body: { decision: 'reject', reason: 'false_positive' },
+        })),
       },
-      'POST /api/v1/images/{imageId}/missed-hazards': { roles: ['reviewer'], ...each((side) => ({ path: `/api/v1/images/${side.imageId}/missed-hazards`, body: { className: 'no_helmet', box: [300, 320, 380, 440] } })) },
+      'POST /api/v1/images/{imageId}/missed-hazards': {
+        roles: ['reviewer'],
+        ...each((side) => ({
+          path: `/api/v1/images/${side.imageId}/missed-hazards`,
+          body: { className: 'no_helmet', box: [300, 320, 380, 440] },
+        })),
+      },
       'GET /api/v1/missed-hazards': {
         roles: ['reviewer', 'admin'],
         list: true,
-        ...each((side, scope) => (scope === 'own' ? { path: '/api/v1/missed-hazards?limit=200', check: holds(side.missedId) } : { path: `/api/v1/missed-hazards?limit=200&flightId=${side.flightId}` })),
+        ...each((side, scope) =>
+          scope === 'own'
+            ? { path: '/api/v1/missed-hazards?limit=200', check: holds(side.missedId) }
+            : { path: `/api/v1/missed-hazards?limit=200&flightId=${side.flightId}` },
+        ),
       },
 
       'GET /api/v1/cases': {
@@ -414,11 +684,16 @@ describe('authorisation matrix', () => {
             check: (a) => {
               const regions = Object.keys(a.body.byRegion).filter((r) => !r.startsWith(CALLER_REGION));
               if (regions.length) return `counts cases of regions ${regions.join(', ')}`;
-              return a.body.total === expected ? undefined : `counts ${a.body.total} cases; organisation A has ${expected} in ${CALLER_REGION}`;
+              return a.body.total === expected
+                ? undefined
+                : `counts ${a.body.total} cases; organisation A has ${expected} in ${CALLER_REGION}`;
             },
           };
         },
-        otherOrganisation: () => ({ path: `/api/v1/cases/summary?flightId=${s.otherOrganisation.flightId}`, check: noCases }),
+        otherOrganisation: () => ({
+          path: `/api/v1/cases/summary?flightId=${s.otherOrganisation.flightId}`,
+          check: noCases,
+        }),
         otherRegion: () => ({ path: `/api/v1/cases/summary?flightId=${s.otherRegion.flightId}`, check: noCases }),
       },
       'GET /api/v1/cases/export.csv': {
@@ -442,25 +717,44 @@ describe('authorisation matrix', () => {
         otherOrganisation: () => ({ path: `/api/v1/cases/geojson?flightId=${s.otherOrganisation.flightId}` }),
         otherRegion: () => ({ path: '/api/v1/cases/geojson?region=41' }),
       },
-      'GET /api/v1/cases/{caseId}': { roles: CASE_READERS, ...each((side) => ({ path: `/api/v1/cases/${side.caseId}`, check: holds(side.attachmentId) })) },
+      'GET /api/v1/cases/{caseId}': {
+        roles: CASE_READERS,
+        ...each((side) => ({ path: `/api/v1/cases/${side.caseId}`, check: holds(side.attachmentId) })),
+      },
       'POST /api/v1/cases/{caseId}/transitions': {
         roles: ['regulator'],
         // The own case was notified in the fixture; the others' are filed and have a site, so theirs
         // would move too, were they the caller's.
-        ...each((side, scope) => ({ path: `/api/v1/cases/${scope === 'own' ? s.own.notifiedCaseId : side.caseId}/transitions`, body: scope === 'own' ? { to: 'rectification_due', dueAt: future() } : { to: 'notified' } })),
+        ...each((side, scope) => ({
+          path: `/api/v1/cases/${scope === 'own' ? s.own.notifiedCaseId : side.caseId}/transitions`,
+          body: scope === 'own' ? { to: 'rectification_due', dueAt: future() } : { to: 'notified' },
+        })),
       },
       'POST /api/v1/cases/{caseId}/site': {
         roles: ['regulator'],
         // Naming a site keeps a case filed, so the own one can be named again; the site is always the
         // caller's own, so only the case decides the answer.
-        ...each((side) => ({ path: `/api/v1/cases/${side.caseId}/site`, body: { siteId: s.own.siteId, note: 'named in the matrix' } })),
+        ...each((side) => ({
+          path: `/api/v1/cases/${side.caseId}/site`,
+          body: { siteId: s.own.siteId, note: 'named in the matrix' },
+        })),
       },
       'PUT /api/v1/cases/{caseId}/attachments/{filename}': {
         roles: ['regulator'],
-        ...each((side) => ({ path: `/api/v1/cases/${side.caseId}/attachments/receipt.pdf`, raw: Buffer.from('%PDF-1.4\n% a receipt\n'), contentType: 'application/pdf' })),
+        ...each((side) => ({
+          path: `/api/v1/cases/${side.caseId}/attachments/receipt.pdf`,
+          raw: Buffer.from('%PDF-1.4\n% a receipt\n'),
+          contentType: 'application/pdf',
+        })),
       },
-      'GET /api/v1/cases/{caseId}/evidence.zip': { roles: ['regulator', 'admin'], ...each((side) => ({ path: `/api/v1/cases/${side.caseId}/evidence.zip`, check: holds(side.caseId) })) },
-      'GET /api/v1/cases/{caseId}/attachments/{attachmentId}': { roles: CASE_READERS, ...each((side) => ({ path: `/api/v1/cases/${side.caseId}/attachments/${side.attachmentId}` })) },
+      'GET /api/v1/cases/{caseId}/evidence.zip': {
+        roles: ['regulator', 'admin'],
+        ...each((side) => ({ path: `/api/v1/cases/${side.caseId}/evidence.zip`, check: holds(side.caseId) })),
+      },
+      'GET /api/v1/cases/{caseId}/attachments/{attachmentId}': {
+        roles: CASE_READERS,
+        ...each((side) => ({ path: `/api/v1/cases/${side.caseId}/attachments/${side.attachmentId}` })),
+      },
 
       'POST /api/v1/ingest/s3-events': {
         roles: UPLOADERS,
@@ -494,16 +788,31 @@ describe('authorisation matrix', () => {
 
       'POST /api/v1/sites': {
         roles: ['admin'],
-        own: async () => ({ path: '/api/v1/sites', body: await siteFeature(OWN_COUNTY), check: sitesInOwnOrganisation }),
+        own: async () => ({
+          path: '/api/v1/sites',
+          body: await siteFeature(OWN_COUNTY),
+          check: sitesInOwnOrganisation,
+        }),
         otherOrganisation: createdInOwnOrganisation,
         otherRegion: async () => ({ path: '/api/v1/sites', body: await siteFeature(OTHER_COUNTY), status: 422 }),
       },
       'POST /api/v1/sites/import': {
         roles: ['admin'],
-        own: async () => ({ path: '/api/v1/sites/import', body: { type: 'FeatureCollection', features: [await siteFeature(OWN_COUNTY)] }, check: sitesInOwnOrganisation }),
+        own: async () => ({
+          path: '/api/v1/sites/import',
+          body: { type: 'FeatureCollection', features: [await siteFeature(OWN_COUNTY)] },
+          check: sitesInOwnOrganisation,
+        }),
         otherOrganisation: createdInOwnOrganisation,
         // One site outside the caller's region refuses the whole import, the own one beside it too.
-        otherRegion: async () => ({ path: '/api/v1/sites/import', body: { type: 'FeatureCollection', features: [await siteFeature(OWN_COUNTY), await siteFeature(OTHER_COUNTY)] }, status: 422 }),
+        otherRegion: async () => ({
+          path: '/api/v1/sites/import',
+          body: {
+            type: 'FeatureCollection',
+            features: [await siteFeature(OWN_COUNTY), await siteFeature(OTHER_COUNTY)],
+          },
+          status: 422,
+        }),
       },
       'GET /api/v1/sites': {
         roles: SITE_READERS,
@@ -527,15 +836,27 @@ describe('authorisation matrix', () => {
         ...each((side, scope) => {
           const off = { own: 0, otherRegion: 0.0025, otherOrganisation: 0.004 }[scope];
           const expected = scope === 'own' ? side.siteId : null;
-          return { path: `/api/v1/sites/attribution?lat=${env.origin.lat + off}&lon=${env.origin.lon + off}`, check: (a) => ((a.body.site?.id ?? null) === expected ? undefined : `attributed to ${a.body.site?.id}, not ${expected}`) };
+          return {
+            path: `/api/v1/sites/attribution?lat=${env.origin.lat + off}&lon=${env.origin.lon + off}`,
+            check: (a) =>
+              (a.body.site?.id ?? null) === expected ? undefined : `attributed to ${a.body.site?.id}, not ${expected}`,
+          };
         }),
       },
-      'GET /api/v1/sites/{siteId}': { roles: SITE_READERS, ...each((side) => ({ path: `/api/v1/sites/${side.siteId}` })) },
+      'GET /api/v1/sites/{siteId}': {
+        roles: SITE_READERS,
+        ...each((side) => ({ path: `/api/v1/sites/${side.siteId}` })),
+      },
     };
   }
 
   async function send(method: string, probe: Probe, token: string | null): Promise<Answer> {
-    const res = await t.request(method.toUpperCase(), probe.path, { token, body: probe.body, raw: probe.raw, contentType: probe.contentType });
+    const res = await t.request(method.toUpperCase(), probe.path, {
+      token,
+      body: probe.body,
+      raw: probe.raw,
+      contentType: probe.contentType,
+    });
     return { ...res, text: textOf(res.body, res.headers) };
   }
 
@@ -579,7 +900,10 @@ describe('authorisation matrix', () => {
           const answer = await send(op.method, probe, callers[role]);
           const detail = answer.body?.detail ? `: ${answer.body.detail}` : '';
           if (!allowed) {
-            if (answer.status !== 403 || !answer.headers.get('content-type')?.includes('application/problem+json')) failures.push(`${where}: expected 403 problem+json, got ${answer.status} ${answer.headers.get('content-type')}${detail}`);
+            if (answer.status !== 403 || !answer.headers.get('content-type')?.includes('application/problem+json'))
+              failures.push(
+                `${where}: expected 403 problem+json, got ${answer.status} ${answer.headers.get('content-type')}${detail}`,
+              );
             continue;
           }
           const expected = probe.status ?? (scope === 'own' || fixture.list ? '2xx' : 404);
@@ -591,7 +915,10 @@ describe('authorisation matrix', () => {
           const named = [...foreignIds].filter((id) => asked.includes(id));
           if (is2xx(answer.status)) {
             const leaked = [...foreignIds].filter((id) => !named.includes(id) && answer.text?.includes(id));
-            if (leaked.length) failures.push(`${where}: got ${answer.status} holding objects of another organisation or region: ${leaked.join(', ')}`);
+            if (leaked.length)
+              failures.push(
+                `${where}: got ${answer.status} holding objects of another organisation or region: ${leaked.join(', ')}`,
+              );
             const problem = await probe.check?.(answer);
             if (problem) failures.push(`${where}: got ${answer.status}, but ${problem}`);
           }
@@ -599,9 +926,20 @@ describe('authorisation matrix', () => {
             // Another's object must be indistinguishable from one that does not exist.
             const fresh = new Map(named.map((id) => [id, randomUUID()]));
             const swap = (text: string) => [...fresh].reduce((acc, [from, to]) => acc.replaceAll(from, to), text);
-            const nowhere = await send(op.method, { ...probe, path: swap(probe.path), body: probe.body === undefined ? undefined : JSON.parse(swap(JSON.stringify(probe.body))) }, callers[role]);
+            const nowhere = await send(
+              op.method,
+              {
+                ...probe,
+                path: swap(probe.path),
+                body: probe.body === undefined ? undefined : JSON.parse(swap(JSON.stringify(probe.body))),
+              },
+              callers[role],
+            );
             const normalise = (a: Answer) => `${a.status} ${(a.text ?? '').replace(UUID, '<id>')}`;
-            if (normalise(answer) !== normalise(nowhere)) failures.push(`${where}: got ${answer.status}, which differs from the answer for ids that do not exist (${nowhere.status}): ${normalise(answer)} vs ${normalise(nowhere)}`);
+            if (normalise(answer) !== normalise(nowhere))
+              failures.push(
+                `${where}: got ${answer.status}, which differs from the answer for ids that do not exist (${nowhere.status}): ${normalise(answer)} vs ${normalise(nowhere)}`,
+              );
           }
         }
       }
@@ -614,12 +952,18 @@ describe('authorisation matrix', () => {
     for (const op of operations) {
       const fixture = fixtures[key(op)];
       if (!fixture) problems.push(`route ${key(op)} has no fixture in the authorisation matrix`);
-      else if (JSON.stringify(fixture.roles === 'public' ? 'public' : [...fixture.roles].sort()) !== JSON.stringify(op.roles === 'public' ? 'public' : [...op.roles].sort())) {
-        problems.push(`route ${key(op)} declares roles ${JSON.stringify(op.roles)}, the matrix expects ${JSON.stringify(fixture.roles)}`);
+      else if (
+        JSON.stringify(fixture.roles === 'public' ? 'public' : [...fixture.roles].sort()) !==
+        JSON.stringify(op.roles === 'public' ? 'public' : [...op.roles].sort())
+      ) {
+        problems.push(
+          `route ${key(op)} declares roles ${JSON.stringify(op.roles)}, the matrix expects ${JSON.stringify(fixture.roles)}`,
+        );
       }
     }
     const served = new Set(operations.map(key));
-    for (const name of Object.keys(fixtures)) if (!served.has(name)) problems.push(`fixture ${name} names no route of the served document`);
+    for (const name of Object.keys(fixtures))
+      if (!served.has(name)) problems.push(`fixture ${name} names no route of the served document`);
     expect(problems, problems.join('\n')).toEqual([]);
   });
 
@@ -654,10 +998,13 @@ describe('authorisation matrix', () => {
     const failures: string[] = [];
     for (const [method, path, body] of calls) {
       const res = await t.request(method, path, { token: flyer, body });
-      if (res.status !== 403) failures.push(`${method} ${path} by the reviewer who flew it: expected 403, got ${res.status}`);
+      if (res.status !== 403)
+        failures.push(`${method} ${path} by the reviewer who flew it: expected 403, got ${res.status}`);
     }
     expect(failures, failures.join('\n')).toEqual([]);
-    expect((await t.request('GET', `/api/v1/findings/${finding.id}`, { token: callers.reviewer })).body.status).toBe('pending');
+    expect((await t.request('GET', `/api/v1/findings/${finding.id}`, { token: callers.reviewer })).body.status).toBe(
+      'pending',
+    );
   });
 
   it('when every role calls every route on own, other-organisation and other-region objects, then unlisted roles get 403, own objects answer 2xx and the others 404 as if they did not exist, and nothing of theirs changes', async () => {

@@ -26,8 +26,24 @@ describe.skipIf(!present)('capture metadata of real DJI photos', () => {
     const c = await captureOf('DJI_Zenmuse_X3.JPG');
     expect(c.latitude).toBeCloseTo(50.859049, 6);
     expect(c.longitude).toBeCloseTo(4.678717, 6);
-    expect(c).toMatchObject({ gpsAltitudeM: -116.63, relativeAltitudeM: 29.4, gimbalPitchDeg: -90, gimbalYawDeg: 46.6, flightYawDeg: 44.7, focalLengthMm: 3.61, focalLength35mm: 20, model: 'FC350', pixelWidth: 4000, pixelHeight: 2250 });
-    expect(c.sources).toMatchObject({ relativeAltitudeM: 'xmp', gpsAltitudeM: 'gps', gimbalYawDeg: 'xmp', pixelWidth: 'pixels' });
+    expect(c).toMatchObject({
+      gpsAltitudeM: -116.63,
+      relativeAltitudeM: 29.4,
+      gimbalPitchDeg: -90,
+      gimbalYawDeg: 46.6,
+      flightYawDeg: 44.7,
+      focalLengthMm: 3.61,
+      focalLength35mm: 20,
+      model: 'FC350',
+      pixelWidth: 4000,
+      pixelHeight: 2250,
+    });
+    expect(c.sources).toMatchObject({
+      relativeAltitudeM: 'xmp',
+      gpsAltitudeM: 'gps',
+      gimbalYawDeg: 'xmp',
+      pixelWidth: 'pixels',
+    });
     const projector = projectorFor(c, c.pixelWidth!, c.pixelHeight!);
     if ('reason' in projector) throw new Error(projector.reason);
     expect(projector.pose.heightM).toBe(29.4);
@@ -43,11 +59,20 @@ describe.skipIf(!present)('capture metadata of real DJI photos', () => {
     const c = await captureOf('odm_1JI_0064.JPG');
     expect(c.latitude).toBeCloseTo(41.549408, 6);
     expect(c.longitude).toBeCloseTo(-83.69892, 6);
-    expect(c).toMatchObject({ gpsAltitudeM: 122.3, model: 'FC300X', exifWidth: 1800, exifHeight: 2400, pixelWidth: 2400, pixelHeight: 1800 });
+    expect(c).toMatchObject({
+      gpsAltitudeM: 122.3,
+      model: 'FC300X',
+      exifWidth: 1800,
+      exifHeight: 2400,
+      pixelWidth: 2400,
+      pixelHeight: 1800,
+    });
     expect(c.relativeAltitudeM).toBeUndefined();
     expect(c.sources).toMatchObject({ gimbalPitchDeg: 'makernote', gimbalYawDeg: 'makernote' });
     expect(c.gimbalPitchDeg).toBeCloseTo(-89.9, 4);
-    expect(projectorFor(c, 2400, 1800)).toEqual({ reason: expect.stringMatching(/no height above take-off.*GPS altitude \(122\.3 m\)/) });
+    expect(projectorFor(c, 2400, 1800)).toEqual({
+      reason: expect.stringMatching(/no height above take-off.*GPS altitude \(122\.3 m\)/),
+    });
     const withTakeOff = projectorFor(c, 2400, 1800, { takeOffElevationM: 22.3 });
     if ('reason' in withTakeOff) throw new Error(withTakeOff.reason);
     expect(ringAreaM2(withTakeOff.footprint()!)).toBeGreaterThan(0);

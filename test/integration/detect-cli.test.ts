@@ -7,7 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, smallPhoto } from '../factories.js';
 
 function hazardscope(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/hazardscope.ts'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MODEL_DIR: path.join(ROOT, 'models/hazard-v1') } });
+  return spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/hazardscope.ts'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, MODEL_DIR: path.join(ROOT, 'models/hazard-v1') },
+  });
 }
 
 describe('hazardscope detect', () => {
@@ -26,7 +30,14 @@ describe('hazardscope detect', () => {
     const annotated = path.join(work, 'annotated');
     const run = hazardscope('detect', work, '--json', '--annotate', annotated, '--threads', '2');
     expect(run.status, run.stderr).toBe(0);
-    const report = JSON.parse(run.stdout) as { model: { name: string; format: string }; photos: Array<{ file: string; width: number; detections: Array<{ className: string; hazardCode: string; score: number; box: number[] }> }> };
+    const report = JSON.parse(run.stdout) as {
+      model: { name: string; format: string };
+      photos: Array<{
+        file: string;
+        width: number;
+        detections: Array<{ className: string; hazardCode: string; score: number; box: number[] }>;
+      }>;
+    };
     expect(report.model).toMatchObject({ name: 'hazard-v1', format: 'yolov8' });
     expect(report.photos.map((p) => path.basename(p.file))).toEqual(['a.jpg', 'b.jpg']);
     const all = report.photos.flatMap((p) => p.detections);

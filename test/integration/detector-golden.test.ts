@@ -117,7 +117,8 @@ describe.skipIf(!present)('detector engine on real models and photos', () => {
     });
 
     it('when the drone photos run whole-frame, then it finds no fire', async () => {
-      for (const file of ['DJI_Zenmuse_X3.JPG', 'odm_1JI_0064.JPG']) expect(await detect(detector, file, { tiled: false })).toEqual([]);
+      for (const file of ['DJI_Zenmuse_X3.JPG', 'odm_1JI_0064.JPG'])
+        expect(await detect(detector, file, { tiled: false })).toEqual([]);
     });
   });
 

@@ -14,16 +14,23 @@ import { flyDemoPhotos, POSTGRES_URL, ROOT, startTestApi, type TestApi } from '.
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const havePython = !spawnSync('python3', ['--version']).error;
-if (!havePython) console.warn('python3 is not installed: the cross-check of the archive format with its zipfile module is skipped');
+if (!havePython)
+  console.warn('python3 is not installed: the cross-check of the archive format with its zipfile module is skipped');
 const PHOTOS = ['DJI_0004.JPG', 'DJI_0005.JPG'];
 
 function rezip(files: readonly ZipFile[]): Buffer {
   const writer = new ZipWriter(new Date());
-  return Buffer.concat([...files.flatMap((f) => writer.add({ name: f.name, data: f.data, compress: f.name.endsWith('.json') })), ...writer.finish()]);
+  return Buffer.concat([
+    ...files.flatMap((f) => writer.add({ name: f.name, data: f.data, compress: f.name.endsWith('.json') })),
+    ...writer.finish(),
+  ]);
 }
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/hazardscope.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/hazardscope.ts'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -40,17 +47,30 @@ describe('evidence bundles', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'hazardscope-evidence-'));
     expect((await t.request('POST', '/api/v1/sites', { body: (await demoSiteFeature(51)).feature })).status).toBe(201);
     const { flightId } = await flyDemoPhotos(t, 'evidence', PHOTOS);
-    const queue = (await t.request('GET', `/api/v1/review/queue?flightId=${flightId}&limit=200`, { token: t.tokens.reviewer })).body.items;
+    const queue = (
+      await t.request('GET', `/api/v1/review/queue?flightId=${flightId}&limit=200`, { token: t.tokens.reviewer })
+    ).body.items;
     for (const item of queue.slice(0, 2)) {
-      const res = await t.request('POST', `/api/v1/findings/${item.finding.id}/decision`, { token: t.tokens.reviewer, body: { decision: 'confirm', note: 'visible from two photos' } });
+      const res = await t.request('POST', `/api/v1/findings/${item.finding.id}/decision`, {
+        token: t.tokens.reviewer,
+        body: { decision: 'confirm', note: 'visible from two photos' },
+      });
       caseId = res.body.case.id;
       reference = res.body.case.reference;
     }
-    const move = (body: object) => t.request('POST', `/api/v1/cases/${caseId}/transitions`, { token: t.tokens.regulator, body });
+    const move = (body: object) =>
+      t.request('POST', `/api/v1/cases/${caseId}/transitions`, { token: t.tokens.regulator, body });
     expect((await move({ to: 'notified' })).status).toBe(200);
-    expect((await move({ to: 'rectification_due', dueAt: new Date(Date.now() + 7 * 86400_000).toISOString() })).status).toBe(200);
-    const attachment = await t.request('PUT', `/api/v1/cases/${caseId}/attachments/rail.jpg`, { token: t.tokens.regulator, raw: await readFile(path.join(ROOT, 'samples/demo-flight', 'DJI_0001.JPG')) });
-    expect((await move({ to: 'rectified', attachmentIds: [attachment.body.id], note: 'photo of the new rail' })).status).toBe(200);
+    expect(
+      (await move({ to: 'rectification_due', dueAt: new Date(Date.now() + 7 * 86400_000).toISOString() })).status,
+    ).toBe(200);
+    const attachment = await t.request('PUT', `/api/v1/cases/${caseId}/attachments/rail.jpg`, {
+      token: t.tokens.regulator,
+      raw: await readFile(path.join(ROOT, 'samples/demo-flight', 'DJI_0001.JPG')),
+    });
+    expect(
+      (await move({ to: 'rectified', attachmentIds: [attachment.body.id], note: 'photo of the new rail' })).status,
+    ).toBe(200);
     const res = await t.request('GET', `/api/v1/cases/${caseId}/evidence.zip`, { token: t.tokens.regulator });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/zip');
@@ -68,7 +88,17 @@ describe('evidence bundles', () => {
     const { files, problems } = readZip(bundle);
     expect(problems).toEqual([]);
     const names = files.map((f) => f.name);
-    expect(names).toEqual(expect.arrayContaining(['case.json', 'model.json', 'reviews.json', 'audit.json', 'report.html', 'manifest.json', 'signature.json']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'case.json',
+        'model.json',
+        'reviews.json',
+        'audit.json',
+        'report.html',
+        'manifest.json',
+        'signature.json',
+      ]),
+    );
     const manifest = JSON.parse(files.find((f) => f.name === MANIFEST_FILE)!.data.toString()) as Manifest;
     expect(manifest.case.reference).toBe(reference);
     const originals = await Promise.all(PHOTOS.map((p) => readFile(path.join(ROOT, 'samples/demo-flight', p))));
@@ -79,7 +109,9 @@ describe('evidence bundles', () => {
       expect(originals.some((o) => Buffer.compare(o, photo.data) === 0)).toBe(true);
       expect(photo.name).toBe(`photos/${sha256(photo.data)}.jpg`);
     }
-    expect(files.filter((f) => f.name.startsWith('crops/')).every((f) => f.data[0] === 0xff && f.data[1] === 0xd8)).toBe(true);
+    expect(
+      files.filter((f) => f.name.startsWith('crops/')).every((f) => f.data[0] === 0xff && f.data[1] === 0xd8),
+    ).toBe(true);
     expect(files.filter((f) => f.name.startsWith('metadata/')).length).toBe(photoFiles.length);
     expect(files.some((f) => f.name.startsWith('attachments/') && f.name.endsWith('rail.jpg'))).toBe(true);
     const model = JSON.parse(files.find((f) => f.name === 'model.json')!.data.toString());
@@ -88,7 +120,18 @@ describe('evidence bundles', () => {
     const reviews = JSON.parse(files.find((f) => f.name === 'reviews.json')!.data.toString()).reviews;
     expect(reviews).toHaveLength(2);
     const audit = JSON.parse(files.find((f) => f.name === 'audit.json')!.data.toString());
-    expect(audit.entries.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['image.uploaded', 'image.processed', 'finding.confirmed', 'case.opened', 'case.finding_added', 'case.notified', 'case.rectified', 'case.evidence_export_started']));
+    expect(audit.entries.map((e: { action: string }) => e.action)).toEqual(
+      expect.arrayContaining([
+        'image.uploaded',
+        'image.processed',
+        'finding.confirmed',
+        'case.opened',
+        'case.finding_added',
+        'case.notified',
+        'case.rectified',
+        'case.evidence_export_started',
+      ]),
+    );
     const report = files.find((f) => f.name === 'report.html')!.data.toString();
     expect(report).toContain(reference);
     expect(report).toContain('Demo Chemicals Ltd');
@@ -125,7 +168,9 @@ describe('evidence bundles', () => {
         const position = Math.floor(random() * target.data.length);
         const changed = Buffer.from(target.data);
         changed[position] = changed[position]! ^ (1 + Math.floor(random() * 255));
-        const { files: read, problems } = readZip(rezip(files.map((f) => (f.name === target.name ? { name: f.name, data: changed } : f))));
+        const { files: read, problems } = readZip(
+          rezip(files.map((f) => (f.name === target.name ? { name: f.name, data: changed } : f))),
+        );
         const verdict = verifyBundle(read, problems, nodeBundleCrypto);
         expect(verdict.ok, `${target.name}@${position}`).toBe(false);
         expect(verdict.problems[0]!.file, `${target.name}@${position}`).toBe(target.name);
@@ -143,31 +188,60 @@ describe('evidence bundles', () => {
     expect(verifyBundle(read.files, read.problems, nodeBundleCrypto).problems[0]!.file).toBe(photo.name);
 
     const extra = readZip(rezip([...files, { name: 'photos/planted.jpg', data: Buffer.from('x') }]));
-    expect(verifyBundle(extra.files, extra.problems, nodeBundleCrypto).problems).toEqual([{ file: 'photos/planted.jpg', problem: expect.stringMatching(/not listed/) }]);
+    expect(verifyBundle(extra.files, extra.problems, nodeBundleCrypto).problems).toEqual([
+      { file: 'photos/planted.jpg', problem: expect.stringMatching(/not listed/) },
+    ]);
     const fewer = readZip(rezip(files.filter((f) => f.name !== photo.name)));
-    expect(verifyBundle(fewer.files, fewer.problems, nodeBundleCrypto).problems.map((p) => p.file)).toContain(photo.name);
+    expect(verifyBundle(fewer.files, fewer.problems, nodeBundleCrypto).problems.map((p) => p.file)).toContain(
+      photo.name,
+    );
   });
 
   it('when a changed bundle is given to verify-evidence, then it exits 1 and names the file', async () => {
     const { files } = readZip(bundle);
     const report = files.find((f) => f.name === 'report.html')!;
     const tampered = path.join(dir, 'tampered.zip');
-    await writeFile(tampered, rezip(files.map((f) => (f === report ? { name: f.name, data: Buffer.from(f.data.toString().replace('Demo Chemicals Ltd', 'Other Company Ltd')) } : f))));
+    await writeFile(
+      tampered,
+      rezip(
+        files.map((f) =>
+          f === report
+            ? { name: f.name, data: Buffer.from(f.data.toString().replace('Demo Chemicals Ltd', 'Other Company Ltd')) }
+            : f,
+        ),
+      ),
+    );
     const result = cli(['verify-evidence', tampered]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/report\.html: its sha256 .* the file was changed/);
   });
 
-  it.skipIf(!havePython)('when python’s zipfile reads the bundle, then every CRC is right (the archive is standard)', () => {
-    const python = spawnSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); bad = z.testzip(); print(bad or "ok", len(z.namelist()))', bundlePath], { encoding: 'utf8' });
-    expect(python.stdout.trim()).toBe(`ok ${readZip(bundle).files.length}`);
-  });
+  it.skipIf(!havePython)(
+    'when python’s zipfile reads the bundle, then every CRC is right (the archive is standard)',
+    () => {
+      const python = spawnSync(
+        'python3',
+        [
+          '-c',
+          'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); bad = z.testzip(); print(bad or "ok", len(z.namelist()))',
+          bundlePath,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(python.stdout.trim()).toBe(`ok ${readZip(bundle).files.length}`);
+    },
+  );
 
   it('when a bundle is exported, then the audit trail records who started it and the hash of its manifest', async () => {
     const client = new pg.Client({ connectionString: POSTGRES_URL });
     await client.connect();
     try {
-      const rows = (await client.query(`SELECT action, actor, detail FROM "${t.schema}".audit_log WHERE subject_id = $1 AND action LIKE 'case.evidence%' ORDER BY id`, [caseId])).rows;
+      const rows = (
+        await client.query(
+          `SELECT action, actor, detail FROM "${t.schema}".audit_log WHERE subject_id = $1 AND action LIKE 'case.evidence%' ORDER BY id`,
+          [caseId],
+        )
+      ).rows;
       expect(rows.map((r) => r.action)).toEqual(['case.evidence_export_started', 'case.evidence_exported']);
       expect(rows[1].actor).toBe('regulator:test-regulator');
       const manifest = readZip(bundle).files.find((f) => f.name === MANIFEST_FILE)!;
@@ -175,7 +249,9 @@ describe('evidence bundles', () => {
     } finally {
       await client.end();
     }
-    expect((await t.request('GET', `/api/v1/cases/${caseId}/evidence.zip`, { token: t.tokens.reviewer })).status).toBe(403);
+    expect((await t.request('GET', `/api/v1/cases/${caseId}/evidence.zip`, { token: t.tokens.reviewer })).status).toBe(
+      403,
+    );
   });
 
   it('when a signing key file is configured, then bundles are signed with it and its private half never enters the database', async () => {
@@ -198,7 +274,12 @@ describe('evidence bundles', () => {
       await other.close();
     }
     const rsa = path.join(dir, 'rsa.pem');
-    await writeFile(rsa, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    await expect(startTestApi({ withWorker: false, env: { EVIDENCE_SIGNING_KEY_FILE: rsa } })).rejects.toThrow(/rsa, not Ed25519/);
+    await writeFile(
+      rsa,
+      generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    );
+    await expect(startTestApi({ withWorker: false, env: { EVIDENCE_SIGNING_KEY_FILE: rsa } })).rejects.toThrow(
+      /rsa, not Ed25519/,
+    );
   });
 });

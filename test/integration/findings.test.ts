@@ -16,9 +16,18 @@ describe('findings across flights', () => {
     await t?.close();
   });
 
-  async function fly(name: string, files: string[]): Promise<Array<{ id: string; hazardCode: string; siteId: string | null; recurringOf: string | null; views: unknown[] }>> {
+  async function fly(
+    name: string,
+    files: string[],
+  ): Promise<
+    Array<{ id: string; hazardCode: string; siteId: string | null; recurringOf: string | null; views: unknown[] }>
+  > {
     const flight = await t.request('POST', '/api/v1/flights', { token: t.tokens.operator, body: { name } });
-    for (const f of files) await t.request('PUT', `/api/v1/flights/${flight.body.id}/images/${f}`, { token: t.tokens.operator, raw: await readFile(path.join(SAMPLES, f)) });
+    for (const f of files)
+      await t.request('PUT', `/api/v1/flights/${flight.body.id}/images/${f}`, {
+        token: t.tokens.operator,
+        raw: await readFile(path.join(SAMPLES, f)),
+      });
     await t.request('POST', `/api/v1/flights/${flight.body.id}/complete`, { token: t.tokens.operator });
     return waitFor(`findings of ${name}`, async () => {
       const res = await t.request('GET', `/api/v1/flights/${flight.body.id}/findings`, { token: t.tokens.reviewer });
@@ -55,21 +64,31 @@ describe('findings across flights', () => {
     // Another view of the same hazard cannot be decided on its own: the finding is decided once.
     const full = await t.request('GET', `/api/v1/findings/${item.finding.id}`, { token: t.tokens.reviewer });
     const other = full.body.views[1].detection.id;
-    const refused = await t.request('POST', `/api/v1/detections/${other}/review`, { token: t.tokens.reviewer, body: { decision: 'reject', reason: 'false_positive' } });
+    const refused = await t.request('POST', `/api/v1/detections/${other}/review`, {
+      token: t.tokens.reviewer,
+      body: { decision: 'reject', reason: 'false_positive' },
+    });
     expect(refused.status).toBe(409);
     expect(refused.body.context.bestDetectionId).toBe(item.detection.id);
-    const decided = await t.request('POST', `/api/v1/detections/${item.detection.id}/review`, { token: t.tokens.reviewer, body: { decision: 'confirm' } });
+    const decided = await t.request('POST', `/api/v1/detections/${item.detection.id}/review`, {
+      token: t.tokens.reviewer,
+      body: { decision: 'confirm' },
+    });
     expect(decided.status).toBe(201);
     const detail = await t.request('GET', `/api/v1/cases/${decided.body.case.id}`, { token: t.tokens.regulator });
     const evidence = detail.body.findings.find((f: { findingId: string }) => f.findingId === item.finding.id).evidence;
     expect(evidence.finding.id).toBe(item.finding.id);
     expect(evidence.finding.views).toHaveLength(item.finding.viewCount);
-    expect(evidence.finding.views.every((v: { imageSha256: string }) => /^[0-9a-f]{64}$/.test(v.imageSha256))).toBe(true);
+    expect(evidence.finding.views.every((v: { imageSha256: string }) => /^[0-9a-f]{64}$/.test(v.imageSha256))).toBe(
+      true,
+    );
     expect(evidence.finding.position.errorM).toBeGreaterThan(0);
     expect(evidence.finding.siteId).toBe(item.finding.siteId);
     expect(detail.body.site.id).toBe(item.finding.siteId);
     const finding = await t.request('GET', `/api/v1/findings/${item.finding.id}`, { token: t.tokens.regulator });
-    expect(finding.body.views.map((v: { detection: { state: string } }) => v.detection.state)).toEqual(new Array(item.finding.viewCount).fill('confirmed'));
+    expect(finding.body.views.map((v: { detection: { state: string } }) => v.detection.state)).toEqual(
+      new Array(item.finding.viewCount).fill('confirmed'),
+    );
     const after = await t.request('GET', '/api/v1/review/queue?limit=200', { token: t.tokens.reviewer });
     expect(after.body.items.map((i: { finding: { id: string } }) => i.finding.id)).not.toContain(item.finding.id);
   });
@@ -81,7 +100,15 @@ describe('findings across flights', () => {
     const queue = await t.request('GET', '/api/v1/review/queue?limit=200', { token: t.tokens.reviewer });
     for (const f of first) {
       const item = queue.body.items.find((i: { finding: { id: string } }) => i.finding.id === f.id);
-      if (item) expect((await t.request('POST', `/api/v1/detections/${item.detection.id}/review`, { token: t.tokens.reviewer, body: { decision: 'reject', reason: 'false_positive', note: 'not a hazard' } })).status).toBe(201);
+      if (item)
+        expect(
+          (
+            await t.request('POST', `/api/v1/detections/${item.detection.id}/review`, {
+              token: t.tokens.reviewer,
+              body: { decision: 'reject', reason: 'false_positive', note: 'not a hazard' },
+            })
+          ).status,
+        ).toBe(201);
     }
     const again = await fly('visit after rejection', photos);
     const rejectedIds = new Set(first.map((f) => f.id));
@@ -91,7 +118,9 @@ describe('findings across flights', () => {
   });
 
   it('when a view settles after its finding was decided, then it becomes a new finding to review; while pending, it joins the finding', async () => {
-    const [first] = await fly('late views', ['DJI_0004.JPG', 'DJI_0005.JPG', 'DJI_0006.JPG']).then((all) => all.filter((f) => f.views.length >= 2));
+    const [first] = await fly('late views', ['DJI_0004.JPG', 'DJI_0005.JPG', 'DJI_0006.JPG']).then((all) =>
+      all.filter((f) => f.views.length >= 2),
+    );
     expect(first).toBeDefined();
     const full = (await t.request('GET', `/api/v1/findings/${first!.id}`, { token: t.tokens.reviewer })).body;
     const db = new pg.Client({ connectionString: POSTGRES_URL });
@@ -104,17 +133,32 @@ describe('findings across flights', () => {
     try {
       const lastView = full.views.at(-1).detection.id;
       await detach(lastView);
-      expect((await t.request('POST', `/api/v1/flights/${full.flightId}/findings/merge`)).body).toEqual({ created: 0, joined: 1 });
+      expect((await t.request('POST', `/api/v1/flights/${full.flightId}/findings/merge`)).body).toEqual({
+        created: 0,
+        joined: 1,
+      });
       const again = (await t.request('GET', `/api/v1/findings/${first!.id}`, { token: t.tokens.reviewer })).body;
       expect(again.views.map((v: { detection: { id: string } }) => v.detection.id)).toContain(lastView);
 
-      expect((await t.request('POST', `/api/v1/findings/${first!.id}/decision`, { token: t.tokens.reviewer, body: { decision: 'reject', reason: 'unclear_image' } })).status).toBe(201);
+      expect(
+        (
+          await t.request('POST', `/api/v1/findings/${first!.id}/decision`, {
+            token: t.tokens.reviewer,
+            body: { decision: 'reject', reason: 'unclear_image' },
+          })
+        ).status,
+      ).toBe(201);
       await detach(lastView);
       await db.query(`UPDATE "${t.schema}".detections SET state = 'flagged' WHERE id = $1`, [lastView]);
-      expect((await t.request('POST', `/api/v1/flights/${full.flightId}/findings/merge`)).body).toEqual({ created: 1, joined: 0 });
+      expect((await t.request('POST', `/api/v1/flights/${full.flightId}/findings/merge`)).body).toEqual({
+        created: 1,
+        joined: 0,
+      });
       const decided = (await t.request('GET', `/api/v1/findings/${first!.id}`, { token: t.tokens.reviewer })).body;
       expect(decided.views.map((v: { detection: { id: string } }) => v.detection.id)).not.toContain(lastView);
-      const queue = (await t.request('GET', `/api/v1/review/queue?flightId=${full.flightId}&limit=200`, { token: t.tokens.reviewer })).body.items;
+      const queue = (
+        await t.request('GET', `/api/v1/review/queue?flightId=${full.flightId}&limit=200`, { token: t.tokens.reviewer })
+      ).body.items;
       expect(queue.some((i: { detection: { id: string } }) => i.detection.id === lastView)).toBe(true);
     } finally {
       await db.end();

@@ -25,7 +25,11 @@ export interface TestApi {
   prefix: string;
   dataDir: string;
   env: Record<string, string>;
-  request(method: string, pathname: string, options?: { token?: string | null; body?: unknown; raw?: Buffer; contentType?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  request(
+    method: string,
+    pathname: string,
+    options?: { token?: string | null; body?: unknown; raw?: Buffer; contentType?: string },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -33,7 +37,9 @@ export interface TestApi {
  * A real API on port 0 with its own PostgreSQL schema (or PGlite), queue prefix, S3 directory and
  * tokens for every role, so tests never see each other's data.
  */
-export async function startTestApi(options: { database?: 'postgres' | 'pglite'; withWorker?: boolean; env?: Record<string, string> } = {}): Promise<TestApi> {
+export async function startTestApi(
+  options: { database?: 'postgres' | 'pglite'; withWorker?: boolean; env?: Record<string, string> } = {},
+): Promise<TestApi> {
   const id = randomBytes(5).toString('hex');
   const schema = `t_${id}`;
   const prefix = `hst-${id}`;
@@ -64,10 +70,12 @@ export async function startTestApi(options: { database?: 'postgres' | 'pglite'; 
   }
   const tokenService = api.container.services.tokens;
   const organisation = await tokenService.createOrganisation(`Test organisation ${id}`, '', 'test');
-  const token: TestApi['token'] = async (input) => (await tokenService.create({ organisation: organisation.id, ...input }, 'test')).token;
+  const token: TestApi['token'] = async (input) =>
+    (await tokenService.create({ organisation: organisation.id, ...input }, 'test')).token;
   const tokens = {} as Record<Role, string>;
   // One person per role, so separation of duties never stands between them.
-  for (const role of ['operator', 'reviewer', 'regulator', 'admin'] as const) tokens[role] = await token({ name: `test-${role}`, role });
+  for (const role of ['operator', 'reviewer', 'regulator', 'admin'] as const)
+    tokens[role] = await token({ name: `test-${role}`, role });
   const request: TestApi['request'] = async (method, pathname, opts = {}) => {
     const headers: Record<string, string> = {};
     const token = opts.token === undefined ? tokens.admin : opts.token;
@@ -115,7 +123,12 @@ export async function dropTestState(schema: string, prefix: string, postgres: bo
 }
 
 /** Polls until `check` returns a value, or fails with the last state after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, intervalMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 120_000,
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -127,6 +140,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the last probe result, printed as it is
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
@@ -135,17 +149,31 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
  * uploads them, completes it and waits until its findings are merged. Returns the flight id and
  * its findings.
  */
-export async function flyDemoPhotos(t: TestApi, name: string, photos: readonly string[], options: { token?: string; regionCode?: string } = {}): Promise<{ flightId: string; findings: any[] }> {
+export async function flyDemoPhotos(
+  t: TestApi,
+  name: string,
+  photos: readonly string[],
+  options: { token?: string; regionCode?: string } = {},
+): Promise<{ flightId: string; findings: any[] }> {
   const { readFile } = await import('node:fs/promises');
   const token = options.token ?? t.tokens.operator;
-  const flight = await t.request('POST', '/api/v1/flights', { token, body: { name, ...(options.regionCode ? { regionCode: options.regionCode } : {}) } });
-  if (flight.status !== 201) throw new Error(`creating flight ${name} answered ${flight.status}: ${JSON.stringify(flight.body)}`);
+  const flight = await t.request('POST', '/api/v1/flights', {
+    token,
+    body: { name, ...(options.regionCode ? { regionCode: options.regionCode } : {}) },
+  });
+  if (flight.status !== 201)
+    throw new Error(`creating flight ${name} answered ${flight.status}: ${JSON.stringify(flight.body)}`);
   for (const photo of photos) {
-    const res = await t.request('PUT', `/api/v1/flights/${flight.body.id}/images/${photo}`, { token, raw: await readFile(path.join(ROOT, 'samples/demo-flight', photo)) });
+    const res = await t.request('PUT', `/api/v1/flights/${flight.body.id}/images/${photo}`, {
+      token,
+      raw: await readFile(path.join(ROOT, 'samples/demo-flight', photo)),
+    });
     if (res.status !== 201 && res.status !== 200) throw new Error(`uploading ${photo} answered ${res.status}`);
   }
   await t.request('POST', `/api/v1/flights/${flight.body.id}/complete`, { token });
-  await waitFor(`flight ${name} processed`, async () => ((await t.request('GET', `/api/v1/flights/${flight.body.id}`, { token })).body.done ? true : undefined));
+  await waitFor(`flight ${name} processed`, async () =>
+    (await t.request('GET', `/api/v1/flights/${flight.body.id}`, { token })).body.done ? true : undefined,
+  );
   const findings = await waitFor(`findings of ${name}`, async () => {
     const res = await t.request('GET', `/api/v1/flights/${flight.body.id}/findings`, { token });
     return res.body.items?.length > 0 ? res.body.items : undefined;

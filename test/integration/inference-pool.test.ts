@@ -12,7 +12,10 @@ describe('inference pool', () => {
   let pool: InferencePool;
   let inProcess: Detector;
   beforeAll(async () => {
-    [pool, inProcess] = await Promise.all([InferencePool.start({ modelDir: MODEL, threads: 2, intraOpThreads: 1 }), Detector.open(MODEL, { intraOpThreads: 1 })]);
+    [pool, inProcess] = await Promise.all([
+      InferencePool.start({ modelDir: MODEL, threads: 2, intraOpThreads: 1 }),
+      Detector.open(MODEL, { intraOpThreads: 1 }),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([pool?.close(), inProcess?.release()]);
@@ -33,10 +36,17 @@ describe('inference pool', () => {
 
   it('when the whole frame is decoded at reduced size, then it finds what the full decode finds in the whole-frame pass', async () => {
     const bytes = await smallPhoto('DJI_0010.JPG', 4000);
-    const reduced = await pool.detect(await decodePhoto(bytes, { full: false, frameFor: pool.spec.input }), { tiled: false, floorFraction: 0.5 });
+    const reduced = await pool.detect(await decodePhoto(bytes, { full: false, frameFor: pool.spec.input }), {
+      tiled: false,
+      floorFraction: 0.5,
+    });
     const full = await pool.detect(await decodePhoto(bytes, { full: true }), { tiled: false, floorFraction: 0.5 });
     // Different resampling (JPEG shrink-on-load against bilinear) moves scores a little, not what is found.
-    const strong = (ds: typeof full) => ds.filter((d) => d.score >= 0.5).map((d) => d.className).sort();
+    const strong = (ds: typeof full) =>
+      ds
+        .filter((d) => d.score >= 0.5)
+        .map((d) => d.className)
+        .sort();
     expect(strong(full).length).toBeGreaterThan(0);
     expect(strong(reduced)).toEqual(strong(full));
   });
@@ -62,7 +72,9 @@ describe('inference pool', () => {
       const four = await batched.detect(photo, { floorFraction: 0.5 });
       const one = await inProcess.detect(photo, { floorFraction: 0.5 });
       expect(four.length).toBeGreaterThan(0);
-      expect(four.map((d) => [d.className, d.x1, d.y1, d.x2, d.y2])).toEqual(one.map((d) => [d.className, d.x1, d.y1, d.x2, d.y2]));
+      expect(four.map((d) => [d.className, d.x1, d.y1, d.x2, d.y2])).toEqual(
+        one.map((d) => [d.className, d.x1, d.y1, d.x2, d.y2]),
+      );
       four.forEach((d, i) => expect(d.score).toBeCloseTo(one[i]!.score, 4));
     } finally {
       await batched.release();
@@ -70,7 +82,11 @@ describe('inference pool', () => {
   });
 
   it('when one detector is asked about several photos at once, then each gets its own detections', async () => {
-    const photos = await Promise.all(['DJI_0003.JPG', 'DJI_0005.JPG', 'DJI_0008.JPG'].map(async (f) => decodePhoto(await smallPhoto(f, 1280), { full: true })));
+    const photos = await Promise.all(
+      ['DJI_0003.JPG', 'DJI_0005.JPG', 'DJI_0008.JPG'].map(async (f) =>
+        decodePhoto(await smallPhoto(f, 1280), { full: true }),
+      ),
+    );
     const oneByOne = [];
     for (const photo of photos) oneByOne.push(await inProcess.detect(photo, { floorFraction: 0.5 }));
     const atOnce = await Promise.all(photos.map((photo) => inProcess.detect(photo, { floorFraction: 0.5 })));
@@ -95,12 +111,14 @@ describe('closing the inference pool', () => {
     const photo = await decodePhoto(await smallPhoto('DJI_0003.JPG', 4000), { full: true });
     const pending = pool.detect(photo).then(
       (found) => ({ settled: 'resolved', count: found.length }),
-      (error: Error) => ({ settled: 'rejected', message: error.message }),
+      (error: unknown) => ({ settled: 'rejected', message: (error as Error).message }),
     );
     await new Promise((r) => setTimeout(r, 50));
     await pool.close();
     const outcome = await pending;
-    expect(outcome).toMatchObject(outcome.settled === 'rejected' ? { message: 'inference pool is closed' } : { settled: 'resolved' });
+    expect(outcome).toMatchObject(
+      outcome.settled === 'rejected' ? { message: 'inference pool is closed' } : { settled: 'resolved' },
+    );
     await expect(pool.detect(photo)).rejects.toThrow(/closed/);
   });
 });

@@ -35,7 +35,13 @@ function minioEvent(bucket: string, key: string, size: number) {
           s3SchemaVersion: '1.0',
           configurationId: 'Config',
           bucket: { name: bucket, ownerIdentity: { principalId: 'minioadmin' }, arn: `arn:aws:s3:::${bucket}` },
-          object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'), size, eTag: 'x', contentType: 'image/jpeg', sequencer: '1' },
+          object: {
+            key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'),
+            size,
+            eTag: 'x',
+            contentType: 'image/jpeg',
+            sequencer: '1',
+          },
         },
       },
     ],
@@ -55,8 +61,14 @@ describe('ingestion', () => {
   it('when the same bytes are uploaded twice and S3 events race the registration, then there is one image row, one job and one set of detections', async () => {
     const flightId = await newFlight(t, 'duplicates');
     const bytes = await smallPhoto('DJI_0005.JPG');
-    const first = await t.request('PUT', `/api/v1/flights/${flightId}/images/a.JPG`, { token: t.tokens.operator, raw: bytes });
-    const second = await t.request('PUT', `/api/v1/flights/${flightId}/images/b.JPG`, { token: t.tokens.operator, raw: bytes });
+    const first = await t.request('PUT', `/api/v1/flights/${flightId}/images/a.JPG`, {
+      token: t.tokens.operator,
+      raw: bytes,
+    });
+    const second = await t.request('PUT', `/api/v1/flights/${flightId}/images/b.JPG`, {
+      token: t.tokens.operator,
+      raw: bytes,
+    });
     expect(first.status).toBe(201);
     expect(second.status).toBe(200);
     expect(second.body.image.id).toBe(first.body.image.id);
@@ -92,8 +104,12 @@ describe('ingestion', () => {
       const ordinals = detail.body.detections.map((d: { id: string }) => d.id);
       expect(new Set(ordinals).size).toBe(ordinals.length);
     }
-    const audit = await t.api.container.database.db.execute(`SELECT subject_id, count(*)::int AS n FROM audit_log WHERE action = 'image.processed' GROUP BY subject_id` as never);
-    const rows = ((audit as { rows?: Array<{ n: number }> }).rows ?? (audit as unknown as Array<{ n: number }>)) as Array<{ n: number }>;
+    const audit = await t.api.container.database.db.execute(
+      `SELECT subject_id, count(*)::int AS n FROM audit_log WHERE action = 'image.processed' GROUP BY subject_id`,
+    );
+    const rows = ((audit as { rows?: Array<{ n: number }> }).rows ?? (audit as Array<{ n: number }>)) as Array<{
+      n: number;
+    }>;
     expect(rows.every((r) => r.n === 1)).toBe(true);
   });
 
@@ -105,14 +121,19 @@ describe('ingestion', () => {
       ['notes.jpg', textFile()],
     ];
     for (const [name, bytes] of uploads) {
-      const res = await t.request('PUT', `/api/v1/flights/${flightId}/images/${name}`, { token: t.tokens.operator, raw: bytes });
+      const res = await t.request('PUT', `/api/v1/flights/${flightId}/images/${name}`, {
+        token: t.tokens.operator,
+        raw: bytes,
+      });
       expect(res.status).toBe(201);
     }
     await t.request('POST', `/api/v1/flights/${flightId}/complete`, { token: t.tokens.operator });
     const status = await finished(t, flightId);
     expect(status.images.processed).toBe(1);
     expect(status.images.failed).toBe(2);
-    const reasons = Object.fromEntries(status.failures.map((f: { filename: string; reason: string }) => [f.filename, f.reason]));
+    const reasons = Object.fromEntries(
+      status.failures.map((f: { filename: string; reason: string }) => [f.filename, f.reason]),
+    );
     expect(reasons['truncated.JPG']).toMatch(/not a decodable image/i);
     expect(reasons['notes.jpg']).toMatch(/not a decodable image/i);
   });
@@ -122,14 +143,20 @@ describe('ingestion', () => {
     const bytes = await smallPhoto('DJI_0008.JPG', 640);
     const key = `flights/${flightId}/DJI 0008 (copy).JPG`;
     await t.api.container.storage.putOriginalOnce(key, bytes, 'image/jpeg');
-    const res = await t.request('POST', '/api/v1/ingest/s3-events', { token: t.tokens.operator, body: minioEvent('hazardscope-originals', key, bytes.length) });
+    const res = await t.request('POST', '/api/v1/ingest/s3-events', {
+      token: t.tokens.operator,
+      body: minioEvent('hazardscope-originals', key, bytes.length),
+    });
     expect(res.status).toBe(200);
     expect(res.body.results[0]).toMatchObject({ objectKey: key, outcome: 'registered' });
     const broken = minioEvent('hazardscope-originals', key, bytes.length);
     broken.Records[0]!.s3.object.key = `flights/${flightId}/bad%ZZkey.JPG`;
     const ignored = await t.request('POST', '/api/v1/ingest/s3-events', { token: t.tokens.operator, body: broken });
     expect(ignored.status).toBe(200);
-    expect(ignored.body.results[0]).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('URL encoding') });
+    expect(ignored.body.results[0]).toMatchObject({
+      outcome: 'ignored',
+      reason: expect.stringContaining('URL encoding'),
+    });
     const images = (await t.request('GET', `/api/v1/flights/${flightId}/images`)).body.items;
     expect(images).toHaveLength(1);
     expect(images[0].objectKey).toBe(key);
@@ -141,20 +168,38 @@ describe('ingestion', () => {
     const bytes = await smallPhoto('DJI_0010.JPG', 640);
     const key = `flights/${flightId}/DJI_0010.JPG`;
     await t.api.container.storage.putOriginalOnce(key, bytes, 'image/jpeg');
-    const accepted = await t.request('POST', '/api/v1/ingest/s3-events', { token: WEBHOOK_TOKEN, body: minioEvent('hazardscope-originals', key, bytes.length) });
+    const accepted = await t.request('POST', '/api/v1/ingest/s3-events', {
+      token: WEBHOOK_TOKEN,
+      body: minioEvent('hazardscope-originals', key, bytes.length),
+    });
     expect(accepted.status).toBe(200);
     expect(accepted.body.results[0].outcome).toBe('registered');
-    expect((await t.request('POST', '/api/v1/flights', { token: WEBHOOK_TOKEN, body: { name: 'nope' } })).status).toBe(401);
-    expect((await t.request('POST', '/api/v1/ingest/s3-events', { token: 'wrong-secret-wrong-secret-wrong', body: minioEvent('hazardscope-originals', key, 1) })).status).toBe(401);
+    expect((await t.request('POST', '/api/v1/flights', { token: WEBHOOK_TOKEN, body: { name: 'nope' } })).status).toBe(
+      401,
+    );
+    expect(
+      (
+        await t.request('POST', '/api/v1/ingest/s3-events', {
+          token: 'wrong-secret-wrong-secret-wrong',
+          body: minioEvent('hazardscope-originals', key, 1),
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it('when objects are in the bucket without any notification, then reconciliation registers exactly those', async () => {
     const flightId = await newFlight(t, 'reconcile');
     const bytes = await smallPhoto('DJI_0009.JPG', 640);
     await t.api.container.storage.putOriginalOnce(`flights/${flightId}/lost.JPG`, bytes, 'image/jpeg');
-    const first = await t.request('POST', '/api/v1/admin/reconcile', { token: t.tokens.admin, body: { prefix: `flights/${flightId}/` } });
+    const first = await t.request('POST', '/api/v1/admin/reconcile', {
+      token: t.tokens.admin,
+      body: { prefix: `flights/${flightId}/` },
+    });
     expect(first.body).toMatchObject({ listed: 1, registered: 1 });
-    const again = await t.request('POST', '/api/v1/admin/reconcile', { token: t.tokens.admin, body: { prefix: `flights/${flightId}/` } });
+    const again = await t.request('POST', '/api/v1/admin/reconcile', {
+      token: t.tokens.admin,
+      body: { prefix: `flights/${flightId}/` },
+    });
     expect(again.body).toMatchObject({ listed: 1, registered: 0 });
   });
 });

@@ -44,7 +44,12 @@ describe('job processor', () => {
         finalFailures.push({ name: 'mergeFindings', reason });
       },
     };
-    workers = startWorkers(handlers, onFinalFailure, { connection, prefix, concurrency: 1, lockDurationMs: 5000 }, createLogger('silent'));
+    workers = startWorkers(
+      handlers,
+      onFinalFailure,
+      { connection, prefix, concurrency: 1, lockDurationMs: 5000 },
+      createLogger('silent'),
+    );
   });
   afterAll(async () => {
     await workers?.close();
@@ -54,22 +59,37 @@ describe('job processor', () => {
   });
 
   async function settledJob(queueName: QueueName, jobId: string): Promise<Job> {
-    return waitFor(`job ${jobId} settled`, async () => {
-      const handle = inspect.get(queueName)!;
-      // State first, then the job: read the other way round, a job read while active looks unfinished.
-      const state = await handle.getJobState(jobId);
-      return state === 'failed' || state === 'completed' ? handle.getJob(jobId) : undefined;
-    }, 20_000, 50);
+    return waitFor(
+      `job ${jobId} settled`,
+      async () => {
+        const handle = inspect.get(queueName)!;
+        // State first, then the job: read the other way round, a job read while active looks unfinished.
+        const state = await handle.getJobState(jobId);
+        return state === 'failed' || state === 'completed' ? handle.getJob(jobId) : undefined;
+      },
+      20_000,
+      50,
+    );
   }
 
   it('when a handler throws PermanentJobError, then the job fails after one attempt of three and its final failure is recorded with the reason', async () => {
-    const payload: JobPayload<'detect'> = { imageId: randomUUID(), flightId: randomUUID(), sha256: 'a'.repeat(64), modelSha256: 'b'.repeat(64) };
+    const payload: JobPayload<'detect'> = {
+      imageId: randomUUID(),
+      flightId: randomUUID(),
+      sha256: 'a'.repeat(64),
+      modelSha256: 'b'.repeat(64),
+    };
     const { jobId } = await queue.add('detect', payload);
     const job = await settledJob(QUEUE_NAMES.detection, jobId);
     expect(await job.getState()).toBe('failed');
     expect(job.attemptsMade).toBe(1);
     expect(calls.detect).toBe(1);
-    await waitFor('final failure recorded', async () => (finalFailures.some((f) => f.name === 'detect') ? true : undefined), 5000, 20);
+    await waitFor(
+      'final failure recorded',
+      async () => (finalFailures.some((f) => f.name === 'detect') ? true : undefined),
+      5000,
+      20,
+    );
     expect(finalFailures).toEqual([{ name: 'detect', reason: 'the image no longer exists' }]);
   });
 

@@ -21,7 +21,15 @@ describe('hazard-v2', () => {
   it('when its card is read, then it has taxonomy v1 plus a helmet class that is never flagged', async () => {
     const card = await readModelCard(V2);
     expect(card.name).toBe('hazard-v2');
-    expect(card.classes.map((c) => c.name)).toEqual(['fire', 'smoke', 'blocked_exit', 'unguarded_edge', 'no_helmet', 'drums_outside_bund', 'helmet']);
+    expect(card.classes.map((c) => c.name)).toEqual([
+      'fire',
+      'smoke',
+      'blocked_exit',
+      'unguarded_edge',
+      'no_helmet',
+      'drums_outside_bund',
+      'helmet',
+    ]);
     expect(card.classes.find((c) => c.name === 'helmet')).toMatchObject({ hazardCode: null, severity: null });
   });
 
@@ -29,15 +37,20 @@ describe('hazard-v2', () => {
     const card = await readModelCard(V2);
     const on = card.classes.filter((c) => c.hazardCode && c.enabledByDefault).map((c) => c.name);
     expect(on).toEqual(['fire', 'smoke']);
-    for (const c of card.classes.filter((k) => k.hazardCode && !k.enabledByDefault)) expect(c.disabledReason).toMatch(/generated images only|real test instances/);
+    for (const c of card.classes.filter((k) => k.hazardCode && !k.enabledByDefault))
+      expect(c.disabledReason).toMatch(/generated images only|real test instances/);
   });
 
   it('when the manifest and metrics are compared, then the card was measured on this very file', async () => {
     const manifest = JSON.parse(await readFile(path.join(V2, 'manifest.json'), 'utf8')) as { sha256: string };
-    const metrics = JSON.parse(await readFile(path.join(V2, 'metrics.json'), 'utf8')) as { model: { sha256: string }; real: { classes: Array<{ name: string; instances: number }> } };
+    const metrics = JSON.parse(await readFile(path.join(V2, 'metrics.json'), 'utf8')) as {
+      model: { sha256: string };
+      real: { classes: Array<{ name: string; instances: number }> };
+    };
     expect(metrics.model.sha256).toBe(manifest.sha256);
     // Classes that ship on were measured on at least 30 real test instances.
-    for (const name of ['fire', 'smoke']) expect(metrics.real.classes.find((c) => c.name === name)!.instances).toBeGreaterThanOrEqual(30);
+    for (const name of ['fire', 'smoke'])
+      expect(metrics.real.classes.find((c) => c.name === name)!.instances).toBeGreaterThanOrEqual(30);
   });
 });
 

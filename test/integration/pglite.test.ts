@@ -12,8 +12,13 @@ describe('embedded mode (PGlite + embedded S3)', () => {
   });
 
   it('when a photo is uploaded with the embedded defaults, then it is processed and stored in PGlite', async () => {
-    const flightId = (await t.request('POST', '/api/v1/flights', { token: t.tokens.operator, body: { name: 'embedded' } })).body.id;
-    const up = await t.request('PUT', `/api/v1/flights/${flightId}/images/DJI_0003.JPG`, { token: t.tokens.operator, raw: await smallPhoto('DJI_0003.JPG') });
+    const flightId = (
+      await t.request('POST', '/api/v1/flights', { token: t.tokens.operator, body: { name: 'embedded' } })
+    ).body.id;
+    const up = await t.request('PUT', `/api/v1/flights/${flightId}/images/DJI_0003.JPG`, {
+      token: t.tokens.operator,
+      raw: await smallPhoto('DJI_0003.JPG'),
+    });
     expect(up.status).toBe(201);
     await t.request('POST', `/api/v1/flights/${flightId}/complete`, { token: t.tokens.operator });
     const status = await waitFor('processed', async () => {

@@ -18,18 +18,24 @@ describe('end to end on real services (PostgreSQL, Redis, embedded S3, ONNX)', (
   it('when an operator uploads photos and completes the flight, then every photo is processed with its hash, pixel size and capture metadata', async () => {
     // The enterprise whose yard the demo flight covers: its outline contains the whole site.
     const demo = await demoSiteFeature(42);
-    const { lat, lon } = demo.origin;
+    const { lat } = demo.origin;
     const site = await t.request('POST', '/api/v1/sites', {
       token: t.tokens.admin,
       body: demo.feature,
     });
     expect(site.status).toBe(201);
-    const created = await t.request('POST', '/api/v1/flights', { token: t.tokens.operator, body: { name: 'e2e flight', siteName: 'test site' } });
+    const created = await t.request('POST', '/api/v1/flights', {
+      token: t.tokens.operator,
+      body: { name: 'e2e flight', siteName: 'test site' },
+    });
     expect(created.status).toBe(201);
     const flightId = created.body.id as string;
     const files = ['DJI_0001.JPG', 'DJI_0002.JPG'];
     for (const f of files) {
-      const up = await t.request('PUT', `/api/v1/flights/${flightId}/images/${f}`, { token: t.tokens.operator, raw: await readFile(path.join(SAMPLES, f)) });
+      const up = await t.request('PUT', `/api/v1/flights/${flightId}/images/${f}`, {
+        token: t.tokens.operator,
+        raw: await readFile(path.join(SAMPLES, f)),
+      });
       expect(up.status).toBe(201);
       expect(up.body.image.originalFilename).toBe(f);
     }
@@ -89,7 +95,9 @@ describe('end to end on real services (PostgreSQL, Redis, embedded S3, ONNX)', (
       const res = await t.request('GET', `/api/v1/flights/${flightId}/findings`, { token: t.tokens.reviewer });
       return res.body.items.length > 0 ? res.body.items : undefined;
     });
-    const members = findings.flatMap((f: { views: Array<{ detection: { id: string } }> }) => f.views.map((v) => v.detection.id));
+    const members = findings.flatMap((f: { views: Array<{ detection: { id: string } }> }) =>
+      f.views.map((v) => v.detection.id),
+    );
     expect(new Set(members).size).toBe(members.length);
     expect(members).toHaveLength(flaggedPlaced);
     expect(findings.length).toBeLessThanOrEqual(flaggedPlaced);

@@ -18,7 +18,11 @@ async function columnsOf(handle: DatabaseHandle, schemaName: string): Promise<Ma
   const result = await handle.db.execute(
     `SELECT table_name, column_name, is_nullable FROM information_schema.columns WHERE table_schema = '${schemaName}' ORDER BY table_name, ordinal_position` as never,
   );
-  const rows = ((result as { rows?: unknown[] }).rows ?? result) as Array<{ table_name: string; column_name: string; is_nullable: string }>;
+  const rows = ((result as { rows?: unknown[] }).rows ?? result) as Array<{
+    table_name: string;
+    column_name: string;
+    is_nullable: string;
+  }>;
   const tables = new Map<string, Map<string, boolean>>();
   for (const r of rows) {
     if (!tables.has(r.table_name)) tables.set(r.table_name, new Map());
@@ -33,7 +37,11 @@ describe.each([
 ])('database schema on %s', (_name, postgres) => {
   it('when the migrations have run, then every Drizzle table and column exists with the same nullability', async () => {
     const schemaName = `s_${randomBytes(5).toString('hex')}`;
-    const handle = await openDatabase({ url: postgres ? POSTGRES_URL : undefined, schema: schemaName, pgliteDir: undefined });
+    const handle = await openDatabase({
+      url: postgres ? POSTGRES_URL : undefined,
+      schema: schemaName,
+      pgliteDir: undefined,
+    });
     opened.push({ handle, schema: schemaName, postgres });
     const actual = await columnsOf(handle, schemaName);
     for (const table of Object.values(schema)) {
@@ -47,9 +55,15 @@ describe.each([
 
   it('when the audit log is changed or deleted, then the database refuses', async () => {
     const schemaName = `s_${randomBytes(5).toString('hex')}`;
-    const handle = await openDatabase({ url: postgres ? POSTGRES_URL : undefined, schema: schemaName, pgliteDir: undefined });
+    const handle = await openDatabase({
+      url: postgres ? POSTGRES_URL : undefined,
+      schema: schemaName,
+      pgliteDir: undefined,
+    });
     opened.push({ handle, schema: schemaName, postgres });
-    await handle.exec(`INSERT INTO "${schemaName}".audit_log (actor, action, subject_type, subject_id) VALUES ('t', 'x', 'y', 'z')`);
+    await handle.exec(
+      `INSERT INTO "${schemaName}".audit_log (actor, action, subject_type, subject_id) VALUES ('t', 'x', 'y', 'z')`,
+    );
     await expect(handle.exec(`UPDATE "${schemaName}".audit_log SET actor = 'mallory'`)).rejects.toThrow(/append-only/);
     await expect(handle.exec(`DELETE FROM "${schemaName}".audit_log`)).rejects.toThrow(/append-only/);
   });

@@ -4,7 +4,13 @@ import { startTestApi, type TestApi } from './harness.js';
 
 const feature = async (n: number, geometry: object, over: Record<string, unknown> = {}) => ({
   type: 'Feature',
-  properties: { name: `Site ${n}`, creditCode: await creditCode(n), industry: 'chemicals', regionCode: '410105', ...over },
+  properties: {
+    name: `Site ${n}`,
+    creditCode: await creditCode(n),
+    industry: 'chemicals',
+    regionCode: '410105',
+    ...over,
+  },
   geometry,
 });
 
@@ -16,25 +22,53 @@ describe('sites: registration, import and attribution', () => {
   afterAll(async () => {
     await t?.close();
   });
-  const count = async () => (await t.request('GET', '/api/v1/sites?limit=200', { token: t.tokens.admin })).body.items.length as number;
+  const count = async () =>
+    (await t.request('GET', '/api/v1/sites?limit=200', { token: t.tokens.admin })).body.items.length as number;
 
   it('when an admin registers a site, then it is stored with its region codes and found by a point inside it', async () => {
-    const res = await t.request('POST', '/api/v1/sites', { token: t.tokens.admin, body: await feature(1, squareSite(113.70, 34.70, 0.01), { contact: { name: 'Wang Li', phone: '0371-12345678' } }) });
+    const res = await t.request('POST', '/api/v1/sites', {
+      token: t.tokens.admin,
+      body: await feature(1, squareSite(113.7, 34.7, 0.01), { contact: { name: 'Wang Li', phone: '0371-12345678' } }),
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ name: 'Site 1', region: { province: '410000', city: '410100', county: '410105' }, contact: { name: 'Wang Li' } });
-    const inside = await t.request('GET', '/api/v1/sites/attribution?lat=34.705&lon=113.705', { token: t.tokens.reviewer });
+    expect(res.body).toMatchObject({
+      name: 'Site 1',
+      region: { province: '410000', city: '410100', county: '410105' },
+      contact: { name: 'Wang Li' },
+    });
+    const inside = await t.request('GET', '/api/v1/sites/attribution?lat=34.705&lon=113.705', {
+      token: t.tokens.reviewer,
+    });
     expect(inside.body.site).toMatchObject({ id: res.body.id, name: 'Site 1' });
-    const outside = await t.request('GET', '/api/v1/sites/attribution?lat=34.72&lon=113.705', { token: t.tokens.reviewer });
+    const outside = await t.request('GET', '/api/v1/sites/attribution?lat=34.72&lon=113.705', {
+      token: t.tokens.reviewer,
+    });
     expect(outside.body).toEqual({ site: null });
   });
 
   it('when outlines nest or have holes, then the smallest containing site wins and holes belong to no one', async () => {
-    const park = await feature(2, { type: 'Polygon', coordinates: [squareSite(113.80, 34.80, 0.02).coordinates[0], [[113.815, 34.815], [113.818, 34.815], [113.818, 34.818], [113.815, 34.818]]] });
+    const park = await feature(2, {
+      type: 'Polygon',
+      coordinates: [
+        squareSite(113.8, 34.8, 0.02).coordinates[0],
+        [
+          [113.815, 34.815],
+          [113.818, 34.815],
+          [113.818, 34.818],
+          [113.815, 34.818],
+        ],
+      ],
+    });
     const workshop = await feature(3, squareSite(113.802, 34.802, 0.002));
-    const res = await t.request('POST', '/api/v1/sites/import', { token: t.tokens.admin, body: { type: 'FeatureCollection', features: [park, workshop] } });
+    const res = await t.request('POST', '/api/v1/sites/import', {
+      token: t.tokens.admin,
+      body: { type: 'FeatureCollection', features: [park, workshop] },
+    });
     expect(res.status).toBe(201);
     expect(res.body.imported).toBe(2);
-    const at = async (lat: number, lon: number) => (await t.request('GET', `/api/v1/sites/attribution?lat=${lat}&lon=${lon}`, { token: t.tokens.regulator })).body.site?.name ?? null;
+    const at = async (lat: number, lon: number) =>
+      (await t.request('GET', `/api/v1/sites/attribution?lat=${lat}&lon=${lon}`, { token: t.tokens.regulator })).body
+        .site?.name ?? null;
     expect(await at(34.803, 113.803)).toBe('Site 3');
     expect(await at(34.81, 113.81)).toBe('Site 2');
     expect(await at(34.8165, 113.8165)).toBeNull();
@@ -42,11 +76,22 @@ describe('sites: registration, import and attribution', () => {
 
   it('when a MultiPolygon has an island inside a hole of its other polygon, then the island belongs to the site', async () => {
     const outer = squareSite(114.5, 34.5, 0.01).coordinates[0]!;
-    const hole: Array<[number, number]> = [[114.502, 34.502], [114.508, 34.502], [114.508, 34.508], [114.502, 34.508], [114.502, 34.502]];
+    const hole: Array<[number, number]> = [
+      [114.502, 34.502],
+      [114.508, 34.502],
+      [114.508, 34.508],
+      [114.502, 34.508],
+      [114.502, 34.502],
+    ];
     const island = squareSite(114.504, 34.504, 0.002).coordinates;
-    const res = await t.request('POST', '/api/v1/sites', { token: t.tokens.admin, body: await feature(10, { type: 'MultiPolygon', coordinates: [[outer, hole], island] }) });
+    const res = await t.request('POST', '/api/v1/sites', {
+      token: t.tokens.admin,
+      body: await feature(10, { type: 'MultiPolygon', coordinates: [[outer, hole], island] }),
+    });
     expect(res.status).toBe(201);
-    const at = async (lat: number, lon: number) => (await t.request('GET', `/api/v1/sites/attribution?lat=${lat}&lon=${lon}`, { token: t.tokens.regulator })).body.site?.name ?? null;
+    const at = async (lat: number, lon: number) =>
+      (await t.request('GET', `/api/v1/sites/attribution?lat=${lat}&lon=${lon}`, { token: t.tokens.regulator })).body
+        .site?.name ?? null;
     expect(await at(34.505, 114.505)).toBe('Site 10');
     expect(await at(34.5025, 114.5025)).toBeNull();
     expect(await at(34.501, 114.501)).toBe('Site 10');
@@ -56,12 +101,32 @@ describe('sites: registration, import and attribution', () => {
     const before = await count();
     const good = await feature(4, squareSite(113.9, 34.9, 0.001));
     const badCode = await feature(5, squareSite(113.91, 34.9, 0.001), { creditCode: '91350100M000100Y44' });
-    const swapped = await feature(6, { type: 'Polygon', coordinates: [[[34.9, 113.92], [34.901, 113.92], [34.901, 113.921]]] });
-    const res = await t.request('POST', '/api/v1/sites/import', { token: t.tokens.admin, body: { type: 'FeatureCollection', features: [good, badCode, swapped, good] } });
+    const swapped = await feature(6, {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [34.9, 113.92],
+          [34.901, 113.92],
+          [34.901, 113.921],
+        ],
+      ],
+    });
+    const res = await t.request('POST', '/api/v1/sites/import', {
+      token: t.tokens.admin,
+      body: { type: 'FeatureCollection', features: [good, badCode, swapped, good] },
+    });
     expect(res.status).toBe(400);
     const paths = res.body.issues.map((i: { path: string }) => i.path);
-    expect(paths).toEqual(expect.arrayContaining(['features.1.properties.creditCode', 'features.2.geometry', 'features.3.properties.creditCode']));
-    expect(res.body.issues.find((i: { path: string }) => i.path === 'features.1.properties.creditCode').message).toMatch(/check character/);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'features.1.properties.creditCode',
+        'features.2.geometry',
+        'features.3.properties.creditCode',
+      ]),
+    );
+    expect(
+      res.body.issues.find((i: { path: string }) => i.path === 'features.1.properties.creditCode').message,
+    ).toMatch(/check character/);
     expect(await count()).toBe(before);
   });
 
@@ -69,7 +134,10 @@ describe('sites: registration, import and attribution', () => {
     const before = await count();
     const fresh = await feature(7, squareSite(114.0, 35.0, 0.001));
     const again = await feature(1, squareSite(114.1, 35.0, 0.001));
-    const res = await t.request('POST', '/api/v1/sites/import', { token: t.tokens.admin, body: { type: 'FeatureCollection', features: [fresh, again] } });
+    const res = await t.request('POST', '/api/v1/sites/import', {
+      token: t.tokens.admin,
+      body: { type: 'FeatureCollection', features: [fresh, again] },
+    });
     expect(res.status).toBe(409);
     expect(res.body.context.existingCreditCodes).toEqual([await creditCode(1)]);
     expect(await count()).toBe(before);
@@ -80,12 +148,18 @@ describe('sites: registration, import and attribution', () => {
     expect((await t.request('POST', '/api/v1/sites', { token: t.tokens.admin, body: other })).status).toBe(201);
     const henan = await t.request('GET', '/api/v1/sites?region=41&limit=3', { token: t.tokens.regulator });
     expect(henan.body.items.every((s: { regionCode: string }) => s.regionCode.startsWith('41'))).toBe(true);
-    const next = await t.request('GET', `/api/v1/sites?region=41&limit=3&cursor=${henan.body.nextCursor}`, { token: t.tokens.regulator });
+    const next = await t.request('GET', `/api/v1/sites?region=41&limit=3&cursor=${henan.body.nextCursor}`, {
+      token: t.tokens.regulator,
+    });
     const names = [...henan.body.items, ...next.body.items].map((s: { name: string }) => s.name);
     // Sites imported together share a timestamp; the id breaks the tie, so only the set is fixed.
     expect(names).toHaveLength(4);
     expect([...names].sort()).toEqual(['Site 1', 'Site 10', 'Site 2', 'Site 3']);
-    expect((await t.request('GET', '/api/v1/sites?region=11', { token: t.tokens.regulator })).body.items.map((s: { name: string }) => s.name)).toEqual(['Site 8']);
+    expect(
+      (await t.request('GET', '/api/v1/sites?region=11', { token: t.tokens.regulator })).body.items.map(
+        (s: { name: string }) => s.name,
+      ),
+    ).toEqual(['Site 8']);
   });
 
   it('when sites are asked for as GeoJSON, then outlines come with their holes, exterior counterclockwise', async () => {
@@ -97,12 +171,20 @@ describe('sites: registration, import and attribution', () => {
     expect(park.geometry.coordinates).toHaveLength(2);
     const ring = park.geometry.coordinates[0] as Array<[number, number]>;
     let twiceArea = 0;
-    for (let i = 0; i + 1 < ring.length; i++) twiceArea += ring[i]![0] * ring[i + 1]![1] - ring[i + 1]![0] * ring[i]![1];
+    for (let i = 0; i + 1 < ring.length; i++)
+      twiceArea += ring[i]![0] * ring[i + 1]![1] - ring[i + 1]![0] * ring[i]![1];
     expect(twiceArea).toBeGreaterThan(0);
     expect(res.body.bbox).toHaveLength(4);
   });
 
   it('when an operator tries to register a site, then 403', async () => {
-    expect((await t.request('POST', '/api/v1/sites', { token: t.tokens.operator, body: await feature(9, squareSite(113.5, 34.5, 0.001)) })).status).toBe(403);
+    expect(
+      (
+        await t.request('POST', '/api/v1/sites', {
+          token: t.tokens.operator,
+          body: await feature(9, squareSite(113.5, 34.5, 0.001)),
+        })
+      ).status,
+    ).toBe(403);
   });
 });

@@ -4,7 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPhoto } from '../factories.js';
 import { POSTGRES_URL, ROOT, startTestApi, type TestApi, waitFor } from './harness.js';
 
-const PHOTOS = ['DJI_0001.JPG', 'DJI_0002.JPG', 'DJI_0003.JPG', 'DJI_0004.JPG', 'DJI_0005.JPG', 'DJI_0006.JPG', 'DJI_0007.JPG', 'DJI_0008.JPG'];
+const PHOTOS = [
+  'DJI_0001.JPG',
+  'DJI_0002.JPG',
+  'DJI_0003.JPG',
+  'DJI_0004.JPG',
+  'DJI_0005.JPG',
+  'DJI_0006.JPG',
+  'DJI_0007.JPG',
+  'DJI_0008.JPG',
+];
 
 describe('worker crash', () => {
   let t: TestApi;
@@ -40,28 +49,44 @@ describe('worker crash', () => {
   });
 
   it('when the worker is SIGKILLed halfway through a flight and restarted, then every image ends processed exactly once', async () => {
-    const flightId = (await t.request('POST', '/api/v1/flights', { token: t.tokens.operator, body: { name: 'crash' } })).body.id;
-    for (const name of PHOTOS) await t.request('PUT', `/api/v1/flights/${flightId}/images/${name}`, { token: t.tokens.operator, raw: await demoPhoto(name) });
+    const flightId = (await t.request('POST', '/api/v1/flights', { token: t.tokens.operator, body: { name: 'crash' } }))
+      .body.id;
+    for (const name of PHOTOS)
+      await t.request('PUT', `/api/v1/flights/${flightId}/images/${name}`, {
+        token: t.tokens.operator,
+        raw: await demoPhoto(name),
+      });
     await t.request('POST', `/api/v1/flights/${flightId}/complete`, { token: t.tokens.operator });
     const status = async () => (await t.request('GET', `/api/v1/flights/${flightId}`)).body;
 
     const first = startWorker();
-    await waitFor('some images processed', async () => ((await status()).images.processed >= 2 ? true : undefined), 180_000, 100);
+    await waitFor(
+      'some images processed',
+      async () => ((await status()).images.processed >= 2 ? true : undefined),
+      180_000,
+      100,
+    );
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     const midway = await status();
     expect(midway.images.processed).toBeLessThan(PHOTOS.length);
 
     startWorker();
-    const final = await waitFor('all processed', async () => {
-      const s = await status();
-      return s.done ? s : undefined;
-    }, 240_000);
+    const final = await waitFor(
+      'all processed',
+      async () => {
+        const s = await status();
+        return s.done ? s : undefined;
+      },
+      240_000,
+    );
     expect(final.images.processed).toBe(PHOTOS.length);
     expect(final.images.failed).toBe(0);
 
     const db = t.api.container.database.db;
-    const result = await db.execute(`SELECT subject_id, count(*)::int AS n FROM audit_log WHERE action = 'image.processed' GROUP BY subject_id` as never);
+    const result = await db.execute(
+      `SELECT subject_id, count(*)::int AS n FROM audit_log WHERE action = 'image.processed' GROUP BY subject_id`,
+    );
     const rows = ((result as { rows?: Array<{ n: number }> }).rows ?? []) as Array<{ n: number }>;
     expect(rows).toHaveLength(PHOTOS.length);
     expect(rows.every((r) => r.n === 1)).toBe(true);

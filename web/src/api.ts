@@ -13,7 +13,7 @@ export function storeToken(token: string | null): void {
 }
 
 /** A refusal as the app shows it: problem+json, or what a proxy answered instead (then only status, title and detail). */
-export type Problem = Pick<ApiProblem, 'status' | 'title' | 'detail' | 'issues' | 'context'>;
+type Problem = Pick<ApiProblem, 'status' | 'title' | 'detail' | 'issues' | 'context'>;
 
 export class ApiError extends Error {
   constructor(readonly problem: Problem) {
@@ -33,12 +33,22 @@ async function failure(res: Response): Promise<ApiError> {
   const type = res.headers.get('content-type') ?? '';
   if (type.includes('json')) {
     const body = (await res.json()) as Partial<Problem>;
-    return new ApiError({ status: res.status, title: body.title ?? res.statusText, detail: body.detail ?? '', issues: body.issues, context: body.context });
+    return new ApiError({
+      status: res.status,
+      title: body.title ?? res.statusText,
+      detail: body.detail ?? '',
+      issues: body.issues,
+      context: body.context,
+    });
   }
   return new ApiError({ status: res.status, title: res.statusText, detail: (await res.text()).slice(0, 300) });
 }
 
-export async function api<T>(method: string, path: string, options: { body?: unknown; raw?: Blob; contentType?: string; keepalive?: boolean } = {}): Promise<T> {
+export async function api<T>(
+  method: string,
+  path: string,
+  options: { body?: unknown; raw?: Blob; contentType?: string; keepalive?: boolean } = {},
+): Promise<T> {
   const init: RequestInit = { method, headers: headers(), keepalive: options.keepalive };
   if (options.raw) {
     init.body = options.raw;
@@ -72,7 +82,9 @@ export function blobUrl(path: string): Promise<string> {
     if (objectUrls.size > 300) {
       const [oldest] = objectUrls.entries().next().value as [string, Promise<string>];
       objectUrls.delete(oldest);
-      void objectUrls.get(oldest)?.then(URL.revokeObjectURL);
+      void objectUrls.get(oldest)?.then((url) => {
+        URL.revokeObjectURL(url);
+      });
     }
   }
   return url;

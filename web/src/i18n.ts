@@ -1,6 +1,16 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
-import { CASE_STATUS_LABELS, CLASS_LABELS, DISMISSAL_REASON_LABELS, HAZARD_LABELS, type Label, type Language, labelOf, REJECT_REASON_LABELS, SEVERITY_LABELS } from '../../pipeline/domain/labels.js';
+import {
+  CASE_STATUS_LABELS,
+  CLASS_LABELS,
+  DISMISSAL_REASON_LABELS,
+  HAZARD_LABELS,
+  type Label,
+  type Language,
+  labelOf,
+  REJECT_REASON_LABELS,
+  SEVERITY_LABELS,
+} from '../../pipeline/domain/labels.js';
 
 export type { Language };
 
@@ -95,7 +105,8 @@ const en = {
   'relabel.hint': 'Press a number to choose the right class, Enter to relabel, Esc to go back.',
   'relabel.submit': 'Relabel',
   'missed.title': 'Mark a missed hazard',
-  'missed.hint': 'Drag on the photo, or move the box with the arrow keys and resize it with Shift+arrows. Enter when it fits, Esc to cancel.',
+  'missed.hint':
+    'Drag on the photo, or move the box with the arrow keys and resize it with Shift+arrows. Enter when it fits, Esc to cancel.',
   'missed.classTitle': 'What is in the box?',
   'missed.submit': 'Save for retraining',
   'help.title': 'Keyboard shortcuts',
@@ -190,7 +201,8 @@ const en = {
   'flights.images': '{done} of {total} photos processed',
   'flights.failed': '{n} failed',
   'model.title': 'Detection model: classes',
-  'model.lead': 'Detections of every class are stored; only those of live classes become findings for your bureau’s reviewers. A class with too few real test photos to measure ships disabled.',
+  'model.lead':
+    'Detections of every class are stored; only those of live classes become findings for your bureau’s reviewers. A class with too few real test photos to measure ships disabled.',
   'model.col.class': 'Class',
   'model.col.hazard': 'Hazard',
   'model.col.threshold': 'Threshold',
@@ -207,11 +219,14 @@ const en = {
   'model.why.disabledBy': 'Disabled by {name}, {time}:',
   'model.dialog.enable': 'Review {name}',
   'model.dialog.disable': 'Stop reviewing {name}',
-  'model.dialog.enableHint': 'From the next merge of a flight on, its detections of this class become findings for your reviewers. The change and your note go into the audit trail.',
-  'model.dialog.disableHint': 'New detections of this class will be stored but not queued for review; findings already in the queue stay there. The change and your note go into the audit trail.',
+  'model.dialog.enableHint':
+    'From the next merge of a flight on, its detections of this class become findings for your reviewers. The change and your note go into the audit trail.',
+  'model.dialog.disableHint':
+    'New detections of this class will be stored but not queued for review; findings already in the queue stay there. The change and your note go into the audit trail.',
   'model.notePlaceholder': 'Why (kept in the audit trail)',
   'model.noteTooShort': 'Say why, in at least {n} characters.',
-  'model.existingFlights': 'Flights already merged keep their findings. Detections held back while a class was off join review when their flight is merged again: when a late photo settles, or when an administrator merges the flight (POST …/findings/merge).',
+  'model.existingFlights':
+    'Flights already merged keep their findings. Detections held back while a class was off join review when their flight is merged again: when a late photo settles, or when an administrator merges the flight (POST …/findings/merge).',
   'minimap.title': 'Where',
   'minimap.footprint': 'photo footprint',
   'minimap.site': 'site outline',
@@ -405,7 +420,8 @@ const zh: Record<MessageKey, string> = {
   'flights.images': '已处理 {done}/{total} 张照片',
   'flights.failed': '{n} 张失败',
   'model.title': '检测模型：类别',
-  'model.lead': '所有类别的检测结果都会保存，但只有已启用类别的检测才会生成隐患，交由本局审核员审核。真实测试样本过少、无法评估的类别默认停用。',
+  'model.lead':
+    '所有类别的检测结果都会保存，但只有已启用类别的检测才会生成隐患，交由本局审核员审核。真实测试样本过少、无法评估的类别默认停用。',
   'model.col.class': '类别',
   'model.col.hazard': '隐患',
   'model.col.threshold': '阈值',
@@ -422,11 +438,14 @@ const zh: Record<MessageKey, string> = {
   'model.why.disabledBy': '{name} 于 {time} 停用：',
   'model.dialog.enable': '启用审核：{name}',
   'model.dialog.disable': '停用审核：{name}',
-  'model.dialog.enableHint': '自航次下一次合并起，该类别的检测结果将生成隐患交由审核员审核。此操作及备注将记入审计日志。',
-  'model.dialog.disableHint': '该类别的新检测结果将保存，但不进入审核队列；已在队列中的隐患保留。此操作及备注将记入审计日志。',
+  'model.dialog.enableHint':
+    '自航次下一次合并起，该类别的检测结果将生成隐患交由审核员审核。此操作及备注将记入审计日志。',
+  'model.dialog.disableHint':
+    '该类别的新检测结果将保存，但不进入审核队列；已在队列中的隐患保留。此操作及备注将记入审计日志。',
   'model.notePlaceholder': '理由（记入审计日志）',
   'model.noteTooShort': '请说明理由，至少 {n} 个字符。',
-  'model.existingFlights': '已合并航次的隐患保持不变。类别停用期间保存的检测，在该航次再次合并时进入审核：补传照片处理完成时，或管理员合并该航次时（POST …/findings/merge）。',
+  'model.existingFlights':
+    '已合并航次的隐患保持不变。类别停用期间保存的检测，在该航次再次合并时进入审核：补传照片处理完成时，或管理员合并该航次时（POST …/findings/merge）。',
   'minimap.title': '位置',
   'minimap.footprint': '照片覆盖范围',
   'minimap.site': '企业边界',
@@ -445,22 +464,25 @@ export function saveLanguage(language: Language): void {
   document.documentElement.lang = language === 'zh' ? 'zh-CN' : 'en';
 }
 
-export interface I18n {
+interface I18n {
   language: Language;
-  t(key: MessageKey, params?: Record<string, string | number>): string;
-  hazard(code: string): string;
-  className(name: string): string;
-  severity(code: string): string;
-  status(code: string): string;
-  rejectReason(code: string): string;
-  dismissalReason(code: string): string;
-  dateTime(iso: string | null | undefined): string;
-  date(iso: string | null | undefined): string;
+  t: (key: MessageKey, params?: Record<string, string | number>) => string;
+  hazard: (code: string) => string;
+  className: (name: string) => string;
+  severity: (code: string) => string;
+  status: (code: string) => string;
+  rejectReason: (code: string) => string;
+  dismissalReason: (code: string) => string;
+  dateTime: (iso: string | null | undefined) => string;
+  date: (iso: string | null | undefined) => string;
 }
 
 export function makeI18n(language: Language): I18n {
   const messages = MESSAGES[language];
-  const dateTime = new Intl.DateTimeFormat(language === 'zh' ? 'zh-CN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+  const dateTime = new Intl.DateTimeFormat(language === 'zh' ? 'zh-CN' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  });
   const date = new Intl.DateTimeFormat(language === 'zh' ? 'zh-CN' : 'en-GB', { dateStyle: 'medium' });
   const of = (labels: Readonly<Record<string, Label>>) => (code: string) => labelOf(labels, code, language);
   return {

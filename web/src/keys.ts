@@ -5,6 +5,7 @@ import { useEffect, useRef } from 'preact/hooks';
  * (dialogs take their own keys). The listener stays attached and reads `enabled` when a key comes:
  * attaching it anew after each change would drop the keys a fast reviewer presses in between.
  */
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a handler returns true when it handled the key, or nothing
 export function useShortcuts(handler: (event: KeyboardEvent) => boolean | void, enabled = true): void {
   const ref = useRef({ handler, enabled });
   ref.current = { handler, enabled };

@@ -61,7 +61,11 @@ function App() {
           onLanguage={toggleLanguage}
         />
       ) : !me ? (
-        failure ? <ErrorBox error={failure} retry={() => setToken(storedToken())} /> : <Loading />
+        failure ? (
+          <ErrorBox error={failure} retry={() => setToken(storedToken())} />
+        ) : (
+          <Loading />
+        )
       ) : (
         <Shell
           me={me}
@@ -76,7 +80,15 @@ function App() {
   );
 }
 
-function SignIn({ onToken, onLanguage, rejected }: { onToken: (token: string) => void; onLanguage: () => void; rejected: boolean }) {
+function SignIn({
+  onToken,
+  onLanguage,
+  rejected,
+}: {
+  onToken: (token: string) => void;
+  onLanguage: () => void;
+  rejected: boolean;
+}) {
   const { t } = useI18n();
   const [value, setValue] = useState('');
   const field = useRef<HTMLInputElement>(null);
@@ -102,7 +114,14 @@ function SignIn({ onToken, onLanguage, rejected }: { onToken: (token: string) =>
         )}
         <label>
           {t('signin.token')}
-          <input ref={field} id="token" type="password" autoComplete="off" value={value} onInput={(e) => setValue(e.currentTarget.value)} />
+          <input
+            ref={field}
+            id="token"
+            type="password"
+            autoComplete="off"
+            value={value}
+            onInput={(e) => setValue(e.currentTarget.value)}
+          />
         </label>
         <div class="row">
           <button type="submit" class="primary">
@@ -134,7 +153,11 @@ function Shell({ me, onLanguage, onSignOut }: { me: Me; onLanguage: () => void; 
         onLanguage();
         return;
       }
-      if (e.key === '?' && !['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) && !document.querySelector('dialog[open]')) {
+      if (
+        e.key === '?' &&
+        !['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) &&
+        !document.querySelector('dialog[open]')
+      ) {
         e.preventDefault();
         setHelp(true);
       }
@@ -142,7 +165,13 @@ function Shell({ me, onLanguage, onSignOut }: { me: Me; onLanguage: () => void; 
     window.addEventListener('keydown', on);
     return () => window.removeEventListener('keydown', on);
   }, []);
-  const labels: Record<string, string> = { review: i.t('nav.review'), cases: i.t('nav.cases'), map: i.t('nav.map'), flights: i.t('nav.flights'), model: i.t('nav.model') };
+  const labels: Record<string, string> = {
+    review: i.t('nav.review'),
+    cases: i.t('nav.cases'),
+    map: i.t('nav.map'),
+    flights: i.t('nav.flights'),
+    model: i.t('nav.model'),
+  };
   return (
     <div class="shell">
       <header class="topbar">
@@ -151,7 +180,12 @@ function Shell({ me, onLanguage, onSignOut }: { me: Me; onLanguage: () => void; 
         </a>
         <nav>
           {pages.map((p) => (
-            <a key={p} href={hrefOf(p)} class={p === page ? 'active' : ''} aria-current={p === page ? 'page' : undefined}>
+            <a
+              key={p}
+              href={hrefOf(p)}
+              class={p === page ? 'active' : ''}
+              aria-current={p === page ? 'page' : undefined}
+            >
               {labels[p]}
             </a>
           ))}

@@ -6,7 +6,7 @@ export interface Route {
   id?: string;
 }
 
-export function parseRoute(hash: string): Route {
+function parseRoute(hash: string): Route {
   const [, page, id] = hash.replace(/^#/, '').split('/');
   if (page === 'cases' && id) return { page: 'case', id };
   if (page === 'admin' && id === 'model') return { page: 'model' };

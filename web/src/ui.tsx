@@ -4,7 +4,10 @@ import { ApiError, blobUrl } from './api.js';
 import { useI18n } from './i18n.js';
 
 /** A promise's state for rendering, reloadable; stale answers (an older request finishing last) are dropped. */
-export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): { value: T | undefined; error: Error | undefined; loading: boolean; reload: () => void; set: (v: T) => void } {
+export function useAsync<T>(
+  load: () => Promise<T>,
+  deps: unknown[],
+): { value: T | undefined; error: Error | undefined; loading: boolean; reload: () => void; set: (v: T) => void } {
   const [state, setState] = useState<{ value?: T; error?: Error; loading: boolean }>({ loading: true });
   const generation = useRef(0);
   const run = useCallback(() => {
@@ -12,12 +15,20 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): { value: T
     setState((s) => ({ ...s, loading: true, error: undefined }));
     load().then(
       (value) => mine === generation.current && setState({ value, loading: false }),
-      (error: unknown) => mine === generation.current && setState((s) => ({ ...s, error: error instanceof Error ? error : new Error(String(error)), loading: false })),
+      (error: unknown) =>
+        mine === generation.current &&
+        setState((s) => ({ ...s, error: error instanceof Error ? error : new Error(String(error)), loading: false })),
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The caller's dependency list, as with useEffect.
   }, deps);
   useEffect(run, [run]);
-  return { value: state.value, error: state.error, loading: state.loading, reload: run, set: (value: T) => setState({ value, loading: false }) };
+  return {
+    value: state.value,
+    error: state.error,
+    loading: state.loading,
+    reload: run,
+    set: (value: T) => setState({ value, loading: false }),
+  };
 }
 
 export function errorText(error: unknown): string {
@@ -67,7 +78,17 @@ export function StatusBadge({ status, overdue }: { status: string; overdue?: boo
 }
 
 /** An image behind the API token. */
-export function AuthImage({ path, alt, class: className, onLoad }: { path: string; alt: string; class?: string; onLoad?: (img: HTMLImageElement) => void }) {
+export function AuthImage({
+  path,
+  alt,
+  class: className,
+  onLoad,
+}: {
+  path: string;
+  alt: string;
+  class?: string;
+  onLoad?: (img: HTMLImageElement) => void;
+}) {
   const [src, setSrc] = useState<string>();
   const [failed, setFailed] = useState(false);
   useEffect(() => {
@@ -82,14 +103,31 @@ export function AuthImage({ path, alt, class: className, onLoad }: { path: strin
     };
   }, [path]);
   if (failed) return <div class={`img-missing ${className ?? ''}`}>✕</div>;
-  return src ? <img src={src} alt={alt} class={className} onLoad={(e) => onLoad?.(e.currentTarget)} /> : <div class={`img-loading ${className ?? ''}`} />;
+  return src ? (
+    <img src={src} alt={alt} class={className} onLoad={(e) => onLoad?.(e.currentTarget)} />
+  ) : (
+    <div class={`img-loading ${className ?? ''}`} />
+  );
 }
 
 /**
  * A modal dialog (the browser's own <dialog>: focus stays inside, Esc closes). `onKey` sees keys
  * first, for digit shortcuts.
  */
-export function Dialog({ title, onClose, onKey, children, wide }: { title: string; onClose: () => void; onKey?: (e: KeyboardEvent) => boolean | void; children: ComponentChildren; wide?: boolean }) {
+export function Dialog({
+  title,
+  onClose,
+  onKey,
+  children,
+  wide,
+}: {
+  title: string;
+  onClose: () => void;
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a handler returns true when it handled the key, or nothing
+  onKey?: (e: KeyboardEvent) => boolean | void;
+  children: ComponentChildren;
+  wide?: boolean;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   // Opened before the browser paints: the next key pressed (a reason's number) lands in the dialog.
   useLayoutEffect(() => {
@@ -103,7 +141,12 @@ export function Dialog({ title, onClose, onKey, children, wide }: { title: strin
     return () => dialog.removeEventListener('cancel', cancel);
   }, [onClose]);
   return (
-    <dialog ref={ref} class={wide ? 'wide' : ''} aria-label={title} onKeyDown={(e) => onKey?.(e) === true && e.preventDefault()}>
+    <dialog
+      ref={ref}
+      class={wide ? 'wide' : ''}
+      aria-label={title}
+      onKeyDown={(e) => onKey?.(e) === true && e.preventDefault()}
+    >
       <header>
         <h2>{title}</h2>
         <button type="button" class="icon" aria-label="close" onClick={onClose}>
@@ -115,7 +158,7 @@ export function Dialog({ title, onClose, onKey, children, wide }: { title: strin
   );
 }
 
-export interface ToastMessage {
+interface ToastMessage {
   id: number;
   text: string;
   kind: 'info' | 'ok' | 'error';
@@ -123,7 +166,12 @@ export interface ToastMessage {
 }
 
 let toastSeq = 0;
-export function useToasts(): { toasts: ToastMessage[]; push: (t: Omit<ToastMessage, 'id'>, ms?: number) => number; drop: (id: number) => void; update: (id: number, t: Partial<ToastMessage>) => void } {
+export function useToasts(): {
+  toasts: ToastMessage[];
+  push: (t: Omit<ToastMessage, 'id'>, ms?: number) => number;
+  drop: (id: number) => void;
+  update: (id: number, t: Partial<ToastMessage>) => void;
+} {
   const [toasts, setToasts] = useState<ToastMessage[]>([]);
   const drop = useCallback((id: number) => setToasts((all) => all.filter((t) => t.id !== id)), []);
   const push = useCallback(
@@ -144,7 +192,11 @@ export function useToasts(): { toasts: ToastMessage[]; push: (t: Omit<ToastMessa
     },
     [drop],
   );
-  const update = useCallback((id: number, patch: Partial<ToastMessage>) => setToasts((all) => all.map((t) => (t.id === id ? { ...t, ...patch } : t))), []);
+  const update = useCallback(
+    (id: number, patch: Partial<ToastMessage>) =>
+      setToasts((all) => all.map((t) => (t.id === id ? { ...t, ...patch } : t))),
+    [],
+  );
   return { toasts, push, drop, update };
 }
 

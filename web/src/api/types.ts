@@ -6,19 +6,25 @@
 import type { Role } from '../../../pipeline/domain/roles.js';
 import type { paths } from './schema.js';
 
-const PREFIX = '/api/v1';
-type Prefixed<P extends string> = `${typeof PREFIX}${P}`;
+type Prefix = '/api/v1';
+type Prefixed<P extends string> = `${Prefix}${P}`;
 /** A route's path as the app calls it (api() adds /api/v1), with parameters as the document spells them. */
-export type ApiPath = keyof paths extends infer K ? (K extends Prefixed<infer P> ? P : never) : never;
+type ApiPath = keyof paths extends infer K ? (K extends Prefixed<infer P> ? P : never) : never;
 type Method = 'get' | 'post' | 'put' | 'delete';
 type Operation<P extends ApiPath, M extends Method> = paths[Prefixed<P>][M];
 
-type JsonOf<C> = C extends { 'application/json': infer T } ? T : C extends { 'application/geo+json': infer T } ? T : never;
+type JsonOf<C> = C extends { 'application/json': infer T }
+  ? T
+  : C extends { 'application/geo+json': infer T }
+    ? T
+    : never;
 /** The JSON body a route answers with for one status (200 unless told). */
-export type ResponseOf<P extends ApiPath, M extends Method, S extends number = 200> = Operation<P, M> extends { responses: { [K in S]: { content: infer C } } } ? JsonOf<C> : never;
+export type ResponseOf<P extends ApiPath, M extends Method, S extends number = 200> =
+  Operation<P, M> extends { responses: { [K in S]: { content: infer C } } } ? JsonOf<C> : never;
 
 /** The JSON body a route takes. */
-export type RequestOf<P extends ApiPath, M extends Method> = Operation<P, M> extends { requestBody: { content: { 'application/json': infer T } } } ? T : never;
+export type RequestOf<P extends ApiPath, M extends Method> =
+  Operation<P, M> extends { requestBody: { content: { 'application/json': infer T } } } ? T : never;
 
 // /me declares the role as a string; the roles themselves are the shared domain's.
 export type Me = Omit<ResponseOf<'/me', 'get'>, 'role'> & { role: Role };
@@ -31,15 +37,11 @@ export type ModelClassState = ModelState['classes'][number];
 /** problem+json, as every route answers a refusal (the 400 of any validated route). */
 export type ApiProblem = Operation<'/review/queue', 'get'>['responses'][400]['content']['application/problem+json'];
 
-export type ClassChange = RequestOf<'/models/{model}/classes/{class}', 'put'>;
-
 export type FlightPage = ResponseOf<'/flights', 'get'>;
-export type Flight = FlightPage['items'][number];
 export type FlightStatus = ResponseOf<'/flights/{flightId}', 'get'>;
 
 export type ImageDetail = ResponseOf<'/images/{imageId}', 'get'>;
 export type Image = ImageDetail['image'];
-export type Detection = ImageDetail['detections'][number];
 export type OriginalUrl = ResponseOf<'/images/{imageId}/original', 'get'>;
 export type NewMissedHazard = RequestOf<'/images/{imageId}/missed-hazards', 'post'>;
 
@@ -61,5 +63,4 @@ export type CaseDetail = ResponseOf<'/cases/{caseId}', 'get'>;
 // The contract declares siteDetail an open record ("the liable site in full"); api/serialize.ts fills it with these fields of the site.
 export type CaseSiteDetail = Pick<Site, 'id' | 'name' | 'creditCode' | 'industry' | 'regionCode' | 'contact'>;
 export type CaseSummary = ResponseOf<'/cases/summary', 'get'>;
-export type CaseTransition = RequestOf<'/cases/{caseId}/transitions', 'post'>;
 export type Attachment = ResponseOf<'/cases/{caseId}/attachments/{filename}', 'put', 201>;

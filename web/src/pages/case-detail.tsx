@@ -18,7 +18,10 @@ export function CaseDetailPage({ me, id }: { me: Me; id: string }) {
   const c = detail.value;
   const mayAct = me.role === 'regulator';
   const mayExport = me.role === 'regulator' || me.role === 'admin';
-  const site = useAsync(() => (c?.site ? api<Site>('GET', `/sites/${c.site.id}`) : Promise.resolve(undefined)), [c?.site?.id]);
+  const site = useAsync(
+    () => (c?.site ? api<Site>('GET', `/sites/${c.site.id}`) : Promise.resolve(undefined)),
+    [c?.site?.id],
+  );
 
   const evidence = async () => {
     if (!c) return;
@@ -34,10 +37,10 @@ export function CaseDetailPage({ me, id }: { me: Me; id: string }) {
   };
   useShortcuts((e) => {
     if (!c) return false;
-    if (e.key === 'Backspace' || e.key === 'b') return history.back(), true;
-    if (e.key === 'e' && mayExport) return void evidence(), true;
+    if (e.key === 'Backspace' || e.key === 'b') return (history.back(), true);
+    if (e.key === 'e' && mayExport) return (void evidence(), true);
     const n = Number(e.key);
-    if (mayAct && n >= 1 && n <= c.next.length) return setStep(c.next[n - 1]), true;
+    if (mayAct && n >= 1 && n <= c.next.length) return (setStep(c.next[n - 1]), true);
     return false;
   }, !step && !assigning);
 
@@ -56,7 +59,13 @@ export function CaseDetailPage({ me, id }: { me: Me; id: string }) {
         <SeverityBadge severity={c.severity} />
         <span class="spacer" />
         {mayExport && (
-          <button type="button" id="evidence" class="primary" disabled={busy === 'evidence'} onClick={() => void evidence()}>
+          <button
+            type="button"
+            id="evidence"
+            class="primary"
+            disabled={busy === 'evidence'}
+            onClick={() => void evidence()}
+          >
             {i.t('case.evidence')} <Kbd>E</Kbd>
           </button>
         )}
@@ -106,7 +115,11 @@ export function CaseDetailPage({ me, id }: { me: Me; id: string }) {
               <code>{c.flightId}</code>
             </dd>
           </dl>
-          <MiniMap point={c.position ?? firstPosition} errorM={firstPosition?.errorM} site={siteRings(site.value?.geometry)} />
+          <MiniMap
+            point={c.position ?? firstPosition}
+            errorM={firstPosition?.errorM}
+            site={siteRings(site.value?.geometry)}
+          />
         </section>
         <section class="steps" aria-label={i.t('case.nextSteps')}>
           <h2>{i.t('case.nextSteps')}</h2>
@@ -116,7 +129,13 @@ export function CaseDetailPage({ me, id }: { me: Me; id: string }) {
             <ol>
               {c.next.map((s, n) => (
                 <li key={s}>
-                  <button type="button" class={s === 'dismissed' ? 'reject' : 'primary'} disabled={!mayAct} onClick={() => setStep(s)} data-step={s}>
+                  <button
+                    type="button"
+                    class={s === 'dismissed' ? 'reject' : 'primary'}
+                    disabled={!mayAct}
+                    onClick={() => setStep(s)}
+                    data-step={s}
+                  >
                     <Kbd>{n + 1}</Kbd> {i.t(`case.step.${s}` as MessageKey)}
                   </button>
                 </li>
@@ -138,7 +157,15 @@ export function CaseDetailPage({ me, id }: { me: Me; id: string }) {
                 <h3>
                   {i.className(f.className)} <SeverityBadge severity={f.severity} />
                 </h3>
-                {review && <p class="muted">{i.t(review.decision === 'relabel' ? 'case.relabelledBy' : 'case.decidedBy', { name: review.reviewer, time: i.dateTime(review.createdAt) })}{review.note ? ` — “${review.note}”` : ''}</p>}
+                {review && (
+                  <p class="muted">
+                    {i.t(review.decision === 'relabel' ? 'case.relabelledBy' : 'case.decidedBy', {
+                      name: review.reviewer,
+                      time: i.dateTime(review.createdAt),
+                    })}
+                    {review.note ? ` — “${review.note}”` : ''}
+                  </p>
+                )}
                 <div class="crops">
                   {(f.finding?.views ?? []).map((v) => (
                     <figure key={v.detection.id}>
@@ -161,7 +188,11 @@ export function CaseDetailPage({ me, id }: { me: Me; id: string }) {
           {c.events.map((e) => (
             <li key={e.id}>
               <time>{i.dateTime(e.at)}</time>
-              <span class="what">{e.kind === 'transition' && e.toStatus ? i.status(e.toStatus) : i.t(`case.event.${e.kind}` as MessageKey)}</span>
+              <span class="what">
+                {e.kind === 'transition' && e.toStatus
+                  ? i.status(e.toStatus)
+                  : i.t(`case.event.${e.kind}` as MessageKey)}
+              </span>
               <span class="who">
                 {e.actor.name} · {i.t(`role.${e.actor.role}` as MessageKey)}
               </span>
@@ -183,11 +214,16 @@ export function CaseDetailPage({ me, id }: { me: Me; id: string }) {
         <ul class="attachments">
           {c.attachments.map((a) => (
             <li key={a.id}>
-              <button type="button" class="link" onClick={() => void download(`/cases/${c.id}/attachments/${a.id}`, a.filename)}>
+              <button
+                type="button"
+                class="link"
+                onClick={() => void download(`/cases/${c.id}/attachments/${a.id}`, a.filename)}
+              >
                 {a.filename}
               </button>{' '}
               <span class="muted">
-                {(a.sizeBytes / 1024).toFixed(0)} KB · {a.uploadedBy} · {i.dateTime(a.createdAt)} · <code>{a.sha256.slice(0, 16)}…</code>
+                {(a.sizeBytes / 1024).toFixed(0)} KB · {a.uploadedBy} · {i.dateTime(a.createdAt)} ·{' '}
+                <code>{a.sha256.slice(0, 16)}…</code>
               </span>
             </li>
           ))}
@@ -219,7 +255,17 @@ export function CaseDetailPage({ me, id }: { me: Me; id: string }) {
 }
 
 /** One lifecycle step: the fields it needs (deadline, reason, the enterprise's files), a note, and who records it. */
-function StepDialog({ caseId, to, onClose, onDone }: { caseId: string; to: CaseStatus; onClose: () => void; onDone: (detail: CaseDetail) => void }) {
+function StepDialog({
+  caseId,
+  to,
+  onClose,
+  onDone,
+}: {
+  caseId: string;
+  to: CaseStatus;
+  onClose: () => void;
+  onDone: (detail: CaseDetail) => void;
+}) {
   const i = useI18n();
   const defaultDue = new Date(Date.now() + 15 * 86400_000).toISOString().slice(0, 10);
   const [note, setNote] = useState('');
@@ -235,7 +281,12 @@ function StepDialog({ caseId, to, onClose, onDone }: { caseId: string; to: CaseS
     try {
       const attachments = [...uploaded];
       for (const file of files.slice(uploaded.length)) {
-        attachments.push(await api<Attachment>('PUT', `/cases/${caseId}/attachments/${encodeURIComponent(file.name)}`, { raw: file, contentType: file.type || 'application/octet-stream' }));
+        attachments.push(
+          await api<Attachment>('PUT', `/cases/${caseId}/attachments/${encodeURIComponent(file.name)}`, {
+            raw: file,
+            contentType: file.type || 'application/octet-stream',
+          }),
+        );
         setUploaded([...attachments]);
       }
       await api('POST', `/cases/${caseId}/transitions`, {
@@ -274,7 +325,14 @@ function StepDialog({ caseId, to, onClose, onDone }: { caseId: string; to: CaseS
         {to === 'rectification_due' && (
           <label>
             {i.t('case.form.deadline')}
-            <input type="date" id="step-due" required value={due} min={new Date().toISOString().slice(0, 10)} onInput={(e) => setDue(e.currentTarget.value)} />
+            <input
+              type="date"
+              id="step-due"
+              required
+              value={due}
+              min={new Date().toISOString().slice(0, 10)}
+              onInput={(e) => setDue(e.currentTarget.value)}
+            />
           </label>
         )}
         {to === 'dismissed' && (
@@ -292,7 +350,13 @@ function StepDialog({ caseId, to, onClose, onDone }: { caseId: string; to: CaseS
         {to === 'rectified' && (
           <label>
             {i.t('case.form.files')}
-            <input type="file" id="step-files" multiple accept="image/jpeg,image/png,application/pdf" onChange={(e) => setFiles([...(e.currentTarget.files ?? [])])} />
+            <input
+              type="file"
+              id="step-files"
+              multiple
+              accept="image/jpeg,image/png,application/pdf"
+              onChange={(e) => setFiles([...(e.currentTarget.files ?? [])])}
+            />
           </label>
         )}
         <label>

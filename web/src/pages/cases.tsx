@@ -8,7 +8,7 @@ import { navigate } from '../router.js';
 import type { CasePage, CaseSummary, Me } from '../api/types.js';
 import { ErrorBox, errorText, Kbd, Loading, SeverityBadge, StatusBadge, useAsync } from '../ui.js';
 
-export interface CaseFilters {
+interface CaseFilters {
   reference: string;
   status: string[];
   hazardCode: string;
@@ -21,10 +21,20 @@ export interface CaseFilters {
 }
 
 const SORTS = ['-createdAt', 'createdAt', '-updatedAt', 'dueAt', 'severity'] as const;
-const EMPTY: CaseFilters = { reference: '', status: [], hazardCode: '', severity: '', region: '', overdue: false, from: '', to: '', sort: '-createdAt' };
+const EMPTY: CaseFilters = {
+  reference: '',
+  status: [],
+  hazardCode: '',
+  severity: '',
+  region: '',
+  overdue: false,
+  from: '',
+  to: '',
+  sort: '-createdAt',
+};
 
 /** The filters as the API's query (the list, summary, exports and map all take the same). */
-export function caseQuery(f: CaseFilters): URLSearchParams {
+function caseQuery(f: CaseFilters): URLSearchParams {
   const q = new URLSearchParams();
   if (f.reference.trim()) q.set('reference', f.reference.trim().toUpperCase());
   if (f.status.length) q.set('status', f.status.join(','));
@@ -61,17 +71,20 @@ export function CasesPage({ me }: { me: Me }) {
     if (cursor) q.set('cursor', cursor);
     return api<CasePage>('GET', `/cases?${q}`);
   }, [filters, cursor]);
-  const summary = useAsync(() => api<CaseSummary>('GET', `/cases/summary?${caseQuery({ ...filters, status: [], overdue: false })}`), [filters]);
+  const summary = useAsync(
+    () => api<CaseSummary>('GET', `/cases/summary?${caseQuery({ ...filters, status: [], overdue: false })}`),
+    [filters],
+  );
   const items = page.value?.items ?? [];
   const set = (patch: Partial<CaseFilters>) => setFilters((f) => ({ ...f, ...patch }));
 
   useShortcuts((e) => {
-    if (e.key === '/') return search.current?.focus(), true;
-    if (e.key === 'j' || e.key === 'ArrowDown') return setSelected((n) => Math.min(items.length - 1, n + 1)), true;
-    if (e.key === 'k' || e.key === 'ArrowUp') return setSelected((n) => Math.max(0, n - 1)), true;
-    if (e.key === 'Enter' && items[selected]) return navigate(`#/cases/${items[selected]!.id}`), true;
-    if (e.key === 'n' && page.value?.nextCursor) return setCursors((c) => [...c, page.value!.nextCursor]), true;
-    if (e.key === 'p' && cursors.length > 1) return setCursors((c) => c.slice(0, -1)), true;
+    if (e.key === '/') return (search.current?.focus(), true);
+    if (e.key === 'j' || e.key === 'ArrowDown') return (setSelected((n) => Math.min(items.length - 1, n + 1)), true);
+    if (e.key === 'k' || e.key === 'ArrowUp') return (setSelected((n) => Math.max(0, n - 1)), true);
+    if (e.key === 'Enter' && items[selected]) return (navigate(`#/cases/${items[selected].id}`), true);
+    if (e.key === 'n' && page.value?.nextCursor) return (setCursors((c) => [...c, page.value!.nextCursor]), true);
+    if (e.key === 'p' && cursors.length > 1) return (setCursors((c) => c.slice(0, -1)), true);
     return false;
   });
 
@@ -83,8 +96,11 @@ export function CasesPage({ me }: { me: Me }) {
       setExportError(errorText(error));
     }
   };
-  const toggleStatus = (s: string) => set({ status: filters.status.includes(s) ? filters.status.filter((x) => x !== s) : [...filters.status, s] });
-  const months = Object.entries(summary.value?.byMonth ?? {}).sort(([a], [b]) => a.localeCompare(b)).slice(-12);
+  const toggleStatus = (s: string) =>
+    set({ status: filters.status.includes(s) ? filters.status.filter((x) => x !== s) : [...filters.status, s] });
+  const months = Object.entries(summary.value?.byMonth ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .slice(-12);
   const peak = Math.max(1, ...months.map(([, n]) => n));
 
   return (
@@ -105,13 +121,23 @@ export function CasesPage({ me }: { me: Me }) {
           <span class="n">{summary.value?.total ?? '—'}</span>
           <span>{i.t('cases.total')}</span>
         </div>
-        <button type="button" class={`stat ${filters.overdue ? 'chosen' : ''} ${summary.value?.overdue ? 'alarm' : ''}`} onClick={() => set({ overdue: !filters.overdue })}>
+        <button
+          type="button"
+          class={`stat ${filters.overdue ? 'chosen' : ''} ${summary.value?.overdue ? 'alarm' : ''}`}
+          onClick={() => set({ overdue: !filters.overdue })}
+        >
           <span class="n">{summary.value?.overdue ?? '—'}</span>
           <span>{i.t('cases.overdue')}</span>
         </button>
         <div class="chips" role="group" aria-label={i.t('cases.status')}>
           {CASE_STATUSES.map((s) => (
-            <button key={s} type="button" class={`chip status-${s} ${filters.status.includes(s) ? 'chosen' : ''}`} aria-pressed={filters.status.includes(s)} onClick={() => toggleStatus(s)}>
+            <button
+              key={s}
+              type="button"
+              class={`chip status-${s} ${filters.status.includes(s) ? 'chosen' : ''}`}
+              aria-pressed={filters.status.includes(s)}
+              onClick={() => toggleStatus(s)}
+            >
               {i.status(s)} <b>{summary.value?.byStatus[s] ?? 0}</b>
             </button>
           ))}
@@ -166,7 +192,13 @@ export function CasesPage({ me }: { me: Me }) {
         </label>
         <label>
           {i.t('cases.region')}
-          <input value={filters.region} pattern="\d{2}(\d{2}(\d{2})?)?" placeholder={me.regionCode || '41'} size={8} onChange={(e) => set({ region: e.currentTarget.value.trim() })} />
+          <input
+            value={filters.region}
+            pattern="\d{2}(\d{2}(\d{2})?)?"
+            placeholder={me.regionCode || '41'}
+            size={8}
+            onChange={(e) => set({ region: e.currentTarget.value.trim() })}
+          />
         </label>
         <label>
           {i.t('cases.from')}
@@ -206,7 +238,13 @@ export function CasesPage({ me }: { me: Me }) {
           </thead>
           <tbody>
             {items.map((c, n) => (
-              <tr key={c.id} class={`${n === selected ? 'selected' : ''} ${c.overdue ? 'is-overdue' : ''}`} aria-selected={n === selected} data-case={c.reference} onClick={() => navigate(`#/cases/${c.id}`)}>
+              <tr
+                key={c.id}
+                class={`${n === selected ? 'selected' : ''} ${c.overdue ? 'is-overdue' : ''}`}
+                aria-selected={n === selected}
+                data-case={c.reference}
+                onClick={() => navigate(`#/cases/${c.id}`)}
+              >
                 <td>
                   <a href={`#/cases/${c.id}`}>{c.reference}</a>
                 </td>
@@ -230,7 +268,11 @@ export function CasesPage({ me }: { me: Me }) {
         <button type="button" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
           {i.t('common.previous')} <Kbd>P</Kbd>
         </button>
-        <button type="button" disabled={!page.value?.nextCursor} onClick={() => setCursors((c) => [...c, page.value!.nextCursor])}>
+        <button
+          type="button"
+          disabled={!page.value?.nextCursor}
+          onClick={() => setCursors((c) => [...c, page.value!.nextCursor])}
+        >
           {i.t('common.next')} <Kbd>N</Kbd>
         </button>
       </nav>

@@ -30,9 +30,16 @@ export function FlightsPage() {
               <td>{i.dateTime(s.flight.createdAt)}</td>
               <td>{s.flight.regionCode}</td>
               <td>
+                {/* eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the counts are read defensively */}
                 {i.t('flights.images', { done: s.images.processed ?? 0, total: s.images.total })}
-                {s.images.failed ? <span class="badge overdue">{i.t('flights.failed', { n: s.images.failed })}</span> : null}
-                <progress max={s.images.total || 1} value={(s.images.processed ?? 0) + (s.images.failed ?? 0) + (s.images.duplicate ?? 0)} />
+                {s.images.failed ? (
+                  <span class="badge overdue">{i.t('flights.failed', { n: s.images.failed })}</span>
+                ) : null}
+                <progress
+                  max={s.images.total || 1}
+                  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the counts are read defensively
+                  value={(s.images.processed ?? 0) + (s.images.failed ?? 0) + (s.images.duplicate ?? 0)}
+                />
               </td>
             </tr>
           ))}

@@ -12,7 +12,15 @@ import { ErrorBox, Loading, useAsync } from '../ui.js';
 type Feature = GeoJsonCollection['features'][number];
 type CaseFeature = Feature & {
   geometry: { type: 'Point'; coordinates: [number, number] };
-  properties: { caseId: string; reference: string; status: string; overdue: boolean; severity: string; hazards: string[]; site: string | null };
+  properties: {
+    caseId: string;
+    reference: string;
+    status: string;
+    overdue: boolean;
+    severity: string;
+    hazards: string[];
+    site: string | null;
+  };
 };
 type SiteFeature = Feature & {
   geometry: { type: 'Polygon' | 'MultiPolygon'; coordinates: unknown };
@@ -46,7 +54,10 @@ export function MapPage() {
     observer.observe(el);
     return () => observer.disconnect();
   }, []);
-  const points = useMemo(() => (cases.value?.features ?? []).map((f) => ({ f, p: project(f.geometry.coordinates) })), [cases.value]);
+  const points = useMemo(
+    () => (cases.value?.features ?? []).map((f) => ({ f, p: project(f.geometry.coordinates) })),
+    [cases.value],
+  );
   useEffect(() => {
     if (view || points.length === 0) return;
     // Open on the cases, with a margin.
@@ -54,28 +65,36 @@ export function MapPage() {
     const ys = points.map((p) => p.p[1]);
     const spanX = Math.max(...xs) - Math.min(...xs) || 1e-5;
     const spanY = Math.max(...ys) - Math.min(...ys) || 1e-5;
-    setView({ cx: (Math.max(...xs) + Math.min(...xs)) / 2, cy: (Math.max(...ys) + Math.min(...ys)) / 2, scale: Math.min(size.w / spanX, size.h / spanY) * 0.7 });
+    setView({
+      cx: (Math.max(...xs) + Math.min(...xs)) / 2,
+      cy: (Math.max(...ys) + Math.min(...ys)) / 2,
+      scale: Math.min(size.w / spanX, size.h / spanY) * 0.7,
+    });
   }, [points, size, view]);
   const v = view ?? { cx: 0.5, cy: 0.5, scale: size.w };
   const sx = (x: number) => size.w / 2 + (x - v.cx) * v.scale;
   const sy = (y: number) => size.h / 2 + (y - v.cy) * v.scale;
   const zoom = (factor: number) => setView({ ...v, scale: Math.min(1e9, Math.max(200, v.scale * factor)) });
   useShortcuts((e) => {
-    if (e.key === '+' || e.key === '=') return zoom(1.5), true;
-    if (e.key === '-') return zoom(1 / 1.5), true;
+    if (e.key === '+' || e.key === '=') return (zoom(1.5), true);
+    if (e.key === '-') return (zoom(1 / 1.5), true);
     const step = 80 / v.scale;
-    if (e.key === 'ArrowLeft') return setView({ ...v, cx: v.cx - step }), true;
-    if (e.key === 'ArrowRight') return setView({ ...v, cx: v.cx + step }), true;
-    if (e.key === 'ArrowUp') return setView({ ...v, cy: v.cy - step }), true;
-    if (e.key === 'ArrowDown') return setView({ ...v, cy: v.cy + step }), true;
+    if (e.key === 'ArrowLeft') return (setView({ ...v, cx: v.cx - step }), true);
+    if (e.key === 'ArrowRight') return (setView({ ...v, cx: v.cx + step }), true);
+    if (e.key === 'ArrowUp') return (setView({ ...v, cy: v.cy - step }), true);
+    if (e.key === 'ArrowDown') return (setView({ ...v, cy: v.cy + step }), true);
     return false;
   });
   const drag = useRef<{ x: number; y: number; cx: number; cy: number } | null>(null);
   // Metres per pixel at the view's latitude, for the scale bar.
   const lat = (Math.atan(Math.sinh(Math.PI * (1 - 2 * v.cy))) * 180) / Math.PI;
   const metresPerPixel = (40_075_016 * Math.cos((lat * Math.PI) / 180)) / v.scale;
-  const bar = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000].reduce((best, m) => (m / metresPerPixel <= 160 ? m : best), 10);
-  const ringsOf = (g: SiteFeature['geometry']) => ((g.type === 'Polygon' ? [g.coordinates] : g.coordinates) as Array<Array<Array<[number, number]>>>).flat();
+  const bar = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000].reduce(
+    (best, m) => (m / metresPerPixel <= 160 ? m : best),
+    10,
+  );
+  const ringsOf = (g: SiteFeature['geometry']) =>
+    ((g.type === 'Polygon' ? [g.coordinates] : g.coordinates) as Array<Array<Array<[number, number]>>>).flat();
   const shown = points.filter((p) => !hidden.has(p.f.properties.status));
 
   return (
@@ -91,12 +110,14 @@ export function MapPage() {
               type="button"
               class={`chip status-${s} ${hidden.has(s) ? '' : 'chosen'}`}
               aria-pressed={!hidden.has(s)}
-              onClick={() => setHidden((h) => {
-                const n = new Set(h);
-                if (n.has(s)) n.delete(s);
-                else n.add(s);
-                return n;
-              })}
+              onClick={() =>
+                setHidden((h) => {
+                  const n = new Set(h);
+                  if (n.has(s)) n.delete(s);
+                  else n.add(s);
+                  return n;
+                })
+              }
             >
               <span class={`dot status-${s}`} /> {i.status(s)}
             </button>
@@ -129,7 +150,14 @@ export function MapPage() {
           {(sites.value?.features ?? []).map((s, n) => (
             <g key={n} class="site">
               {ringsOf(s.geometry).map((ring, k) => (
-                <path key={k} d={ring.map((c, j) => `${j ? 'L' : 'M'}${sx(project(c)[0]).toFixed(1)},${sy(project(c)[1]).toFixed(1)}`).join('') + 'Z'} />
+                <path
+                  key={k}
+                  d={
+                    ring
+                      .map((c, j) => `${j ? 'L' : 'M'}${sx(project(c)[0]).toFixed(1)},${sy(project(c)[1]).toFixed(1)}`)
+                      .join('') + 'Z'
+                  }
+                />
               ))}
             </g>
           ))}

@@ -1,7 +1,7 @@
 import { useI18n } from '../i18n.js';
 
 /** A point on the ground, WGS-84 degrees. */
-export interface LatLon {
+interface LatLon {
   lat: number;
   lon: number;
 }
@@ -13,7 +13,21 @@ type Ring = LatLon[];
  * finding with its error circle, and a scale bar. No base map: it needs no tile server, and the
  * site outline is what a reviewer checks the position against.
  */
-export function MiniMap({ point, errorM, site, footprint, width = 300, height = 190 }: { point: LatLon | null; errorM?: number; site?: Ring[]; footprint?: Ring | null; width?: number; height?: number }) {
+export function MiniMap({
+  point,
+  errorM,
+  site,
+  footprint,
+  width = 300,
+  height = 190,
+}: {
+  point: LatLon | null;
+  errorM?: number;
+  site?: Ring[];
+  footprint?: Ring | null;
+  width?: number;
+  height?: number;
+}) {
   const { t } = useI18n();
   const rings = [...(site ?? []), ...(footprint ? [footprint] : [])];
   const anchor = point ?? rings[0]?.[0];
@@ -28,13 +42,21 @@ export function MiniMap({ point, errorM, site, footprint, width = 300, height = 
   const maxY = Math.max(...all.map((p) => p[1]), r + 10);
   const pad = 12;
   const scale = Math.min((width - 2 * pad) / (maxX - minX), (height - 2 * pad) / (maxY - minY));
-  const sx = (x: number) => pad + (x - minX) * scale + ((width - 2 * pad) - (maxX - minX) * scale) / 2;
-  const sy = (y: number) => height - pad - (y - minY) * scale - ((height - 2 * pad) - (maxY - minY) * scale) / 2;
-  const path = (ring: Ring) => ring.map((p, i) => `${i ? 'L' : 'M'}${sx(toXY(p)[0]).toFixed(1)},${sy(toXY(p)[1]).toFixed(1)}`).join('') + 'Z';
-  const bar = niceLength((width / 3) / scale);
+  const sx = (x: number) => pad + (x - minX) * scale + (width - 2 * pad - (maxX - minX) * scale) / 2;
+  const sy = (y: number) => height - pad - (y - minY) * scale - (height - 2 * pad - (maxY - minY) * scale) / 2;
+  const path = (ring: Ring) =>
+    ring.map((p, i) => `${i ? 'L' : 'M'}${sx(toXY(p)[0]).toFixed(1)},${sy(toXY(p)[1]).toFixed(1)}`).join('') + 'Z';
+  const bar = niceLength(width / 3 / scale);
   const centre = point ? toXY(point) : undefined;
   return (
-    <svg class="minimap" viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label={t('minimap.title')}>
+    <svg
+      class="minimap"
+      viewBox={`0 0 ${width} ${height}`}
+      width={width}
+      height={height}
+      role="img"
+      aria-label={t('minimap.title')}
+    >
       <rect width={width} height={height} class="bg" />
       {site?.map((ring, i) => (
         <path key={`s${i}`} d={path(ring)} class="site" />
@@ -59,9 +81,7 @@ export function MiniMap({ point, errorM, site, footprint, width = 300, height = 
         </text>
       </g>
       <g class="legend" transform="translate(10, 14)">
-        {site?.length ? (
-          <text class="site-label">▭ {t('minimap.site')}</text>
-        ) : null}
+        {site?.length ? <text class="site-label">▭ {t('minimap.site')}</text> : null}
         {footprint && (
           <text y="13" class="footprint-label">
             ▭ {t('minimap.footprint')}
@@ -80,6 +100,8 @@ function niceLength(metres: number): number {
 /** A site's outline rings (outer rings only; holes are not needed at this scale). */
 export function siteRings(geometry: Record<string, unknown> | undefined): Ring[] {
   if (!geometry) return [];
-  const polygons = (geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates) as Array<Array<Array<[number, number]>>>;
+  const polygons = (geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates) as Array<
+    Array<Array<[number, number]>>
+  >;
   return polygons.map((p) => p[0]!.map(([lon, lat]) => ({ lat, lon })));
 }

@@ -57,7 +57,9 @@ export function ModelPage() {
               </td>
               <td>{c.threshold.toFixed(2)}</td>
               <td>
-                <span class={`badge ${c.live ? 'live' : 'not-live'}`}>{i.t(c.live ? 'model.live' : 'model.notLive')}</span>
+                <span class={`badge ${c.live ? 'live' : 'not-live'}`}>
+                  {i.t(c.live ? 'model.live' : 'model.notLive')}
+                </span>
               </td>
               <td>
                 <div class="why">
@@ -94,12 +96,19 @@ export function ModelPage() {
 function Why({ cls }: { cls: ModelClassState }) {
   const i = useI18n();
   if (cls.decidedBy === 'no_hazard_code') return <span>{i.t('model.why.noHazard')}</span>;
-  const shipped = cls.enabledByDefault ? null : <span>{i.t('model.why.shippedDisabled', { reason: cls.disabledReason ?? '—' })}</span>;
+  const shipped = cls.enabledByDefault ? null : (
+    <span>{i.t('model.why.shippedDisabled', { reason: cls.disabledReason ?? '—' })}</span>
+  );
   if (cls.decidedBy === 'override' && cls.override) {
     const o = cls.override;
     return (
       <>
-        <span>{i.t(o.enabled ? 'model.why.enabledBy' : 'model.why.disabledBy', { name: o.changedBy.name, time: i.dateTime(o.changedAt) })}</span>
+        <span>
+          {i.t(o.enabled ? 'model.why.enabledBy' : 'model.why.disabledBy', {
+            name: o.changedBy.name,
+            time: i.dateTime(o.changedAt),
+          })}
+        </span>
         <q>{o.note}</q>
         {shipped && <span class="muted">{shipped}</span>}
       </>
@@ -108,7 +117,17 @@ function Why({ cls }: { cls: ModelClassState }) {
   return shipped ?? <span class="muted">{i.t('model.why.default')}</span>;
 }
 
-function SwitchDialog({ model, cls, onClose, onDone }: { model: string; cls: ModelClassState; onClose: () => void; onDone: () => void }) {
+function SwitchDialog({
+  model,
+  cls,
+  onClose,
+  onDone,
+}: {
+  model: string;
+  cls: ModelClassState;
+  onClose: () => void;
+  onDone: () => void;
+}) {
   const i = useI18n();
   const enabling = !cls.live;
   const [note, setNote] = useState('');
@@ -123,7 +142,9 @@ function SwitchDialog({ model, cls, onClose, onDone }: { model: string; cls: Mod
     setBusy(true);
     setError(undefined);
     try {
-      await api('PUT', `/models/${encodeURIComponent(model)}/classes/${encodeURIComponent(cls.name)}`, { body: { enabled: enabling, note: note.trim() } });
+      await api('PUT', `/models/${encodeURIComponent(model)}/classes/${encodeURIComponent(cls.name)}`, {
+        body: { enabled: enabling, note: note.trim() },
+      });
       onDone();
     } catch (e) {
       setError(errorText(e));
@@ -156,7 +177,14 @@ function SwitchDialog({ model, cls, onClose, onDone }: { model: string; cls: Mod
         <p class="hint">{i.t(enabling ? 'model.dialog.enableHint' : 'model.dialog.disableHint')}</p>
         <label>
           {i.t('common.note')}
-          <textarea id="class-note" rows={3} value={note} autoFocus placeholder={i.t('model.notePlaceholder')} onInput={(e) => setNote(e.currentTarget.value)} />
+          <textarea
+            id="class-note"
+            rows={3}
+            value={note}
+            autoFocus
+            placeholder={i.t('model.notePlaceholder')}
+            onInput={(e) => setNote(e.currentTarget.value)}
+          />
         </label>
         {error && <p class="error-box">{error}</p>}
         <footer>

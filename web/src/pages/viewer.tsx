@@ -11,7 +11,7 @@ export interface ViewerBox {
   label: string;
 }
 
-export interface ViewState {
+interface ViewState {
   /** Photo pixels to screen pixels. */
   scale: number;
   /** Screen offset of the photo's top-left corner within the viewer. */
@@ -83,7 +83,10 @@ export function PhotoViewer(props: {
   useEffect(() => {
     let live = true;
     setPreview(undefined);
-    blobUrl(`/images/${imageId}/preview?boxes=false`).then((url) => live && setPreview(url), () => undefined);
+    blobUrl(`/images/${imageId}/preview?boxes=false`).then(
+      (url) => live && setPreview(url),
+      () => undefined,
+    );
     return () => {
       live = false;
     };
@@ -99,7 +102,10 @@ export function PhotoViewer(props: {
   useEffect(() => {
     if (!needsOriginal || original) return;
     let live = true;
-    api<OriginalUrl>('GET', `/images/${imageId}/original`).then((r) => live && setOriginal(r.url), () => undefined);
+    api<OriginalUrl>('GET', `/images/${imageId}/original`).then(
+      (r) => live && setOriginal(r.url),
+      () => undefined,
+    );
     return () => {
       live = false;
     };
@@ -137,11 +143,22 @@ export function PhotoViewer(props: {
     return () => props.handle(undefined);
   });
 
-  const drag = useRef<{ kind: 'pan' | 'draw'; sx: number; sy: number; x: number; y: number; px: number; py: number } | null>(null);
+  const drag = useRef<{
+    kind: 'pan' | 'draw';
+    sx: number;
+    sy: number;
+    x: number;
+    y: number;
+    px: number;
+    py: number;
+  } | null>(null);
   const toPhoto = (clientX: number, clientY: number): [number, number] => {
     const rect = outer.current?.getBoundingClientRect() ?? { left: 0, top: 0 };
     const v = viewRef.current;
-    return [Math.min(width, Math.max(0, (clientX - rect.left - v.x) / v.scale)), Math.min(height, Math.max(0, (clientY - rect.top - v.y) / v.scale))];
+    return [
+      Math.min(width, Math.max(0, (clientX - rect.left - v.x) / v.scale)),
+      Math.min(height, Math.max(0, (clientY - rect.top - v.y) / v.scale)),
+    ];
   };
   // Lines and labels keep one size on screen whatever the zoom.
   const stroke = 1.6 / (view.scale || 1);
@@ -159,12 +176,21 @@ export function PhotoViewer(props: {
       onPointerDown={(e) => {
         (e.currentTarget as HTMLElement).setPointerCapture(e.pointerId);
         const [px, py] = toPhoto(e.clientX, e.clientY);
-        drag.current = { kind: props.onDraft ? 'draw' : 'pan', sx: e.clientX, sy: e.clientY, x: viewRef.current.x, y: viewRef.current.y, px, py };
+        drag.current = {
+          kind: props.onDraft ? 'draw' : 'pan',
+          sx: e.clientX,
+          sy: e.clientY,
+          x: viewRef.current.x,
+          y: viewRef.current.y,
+          px,
+          py,
+        };
       }}
       onPointerMove={(e) => {
         const d = drag.current;
         if (!d) return;
-        if (d.kind === 'pan') setView(clamp({ ...viewRef.current, x: d.x + e.clientX - d.sx, y: d.y + e.clientY - d.sy }));
+        if (d.kind === 'pan')
+          setView(clamp({ ...viewRef.current, x: d.x + e.clientX - d.sx, y: d.y + e.clientY - d.sy }));
         else {
           const [px, py] = toPhoto(e.clientX, e.clientY);
           props.onDraft?.([Math.min(d.px, px), Math.min(d.py, py), Math.max(d.px, px), Math.max(d.py, py)]);
@@ -178,13 +204,26 @@ export function PhotoViewer(props: {
         zoomAt(2, e.clientX - rect.left, e.clientY - rect.top);
       }}
     >
-      <div class="stage" style={{ width: `${width}px`, height: `${height}px`, transform: `translate(${view.x}px, ${view.y}px) scale(${view.scale})` }}>
+      <div
+        class="stage"
+        style={{
+          width: `${width}px`,
+          height: `${height}px`,
+          transform: `translate(${view.x}px, ${view.y}px) scale(${view.scale})`,
+        }}
+      >
         {preview && <img src={preview} alt="" width={width} height={height} draggable={false} />}
         {original && <img class="original" src={original} alt="" width={width} height={height} draggable={false} />}
         <svg viewBox={`0 0 ${width} ${height}`} width={width} height={height}>
           {props.boxes.map((b, i) => (
             <g key={i} class={b.primary ? 'box primary' : 'box'}>
-              <rect x={b.box[0]} y={b.box[1]} width={b.box[2] - b.box[0]} height={b.box[3] - b.box[1]} stroke-width={b.primary ? stroke * 1.8 : stroke} />
+              <rect
+                x={b.box[0]}
+                y={b.box[1]}
+                width={b.box[2] - b.box[0]}
+                height={b.box[3] - b.box[1]}
+                stroke-width={b.primary ? stroke * 1.8 : stroke}
+              />
               {b.primary && (
                 <text x={b.box[0]} y={Math.max(b.box[1] - text * 0.4, text)} font-size={text}>
                   {b.label}
@@ -192,7 +231,17 @@ export function PhotoViewer(props: {
               )}
             </g>
           ))}
-          {props.draft && <rect class="draft" x={props.draft[0]} y={props.draft[1]} width={props.draft[2] - props.draft[0]} height={props.draft[3] - props.draft[1]} stroke-width={stroke * 1.5} stroke-dasharray={`${stroke * 5} ${stroke * 3}`} />}
+          {props.draft && (
+            <rect
+              class="draft"
+              x={props.draft[0]}
+              y={props.draft[1]}
+              width={props.draft[2] - props.draft[0]}
+              height={props.draft[3] - props.draft[1]}
+              stroke-width={stroke * 1.5}
+              stroke-dasharray={`${stroke * 5} ${stroke * 3}`}
+            />
+          )}
         </svg>
       </div>
       <div class="zoom-level" aria-live="polite">

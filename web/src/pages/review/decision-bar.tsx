@@ -21,7 +21,13 @@ export function DecisionBar(props: {
   const { canDecide, width, height, setMode } = props;
   return (
     <div class="actions">
-      <button type="button" class="confirm" id="confirm" disabled={!canDecide} onClick={() => props.decide({ decision: 'confirm' })}>
+      <button
+        type="button"
+        class="confirm"
+        id="confirm"
+        disabled={!canDecide}
+        onClick={() => props.decide({ decision: 'confirm' })}
+      >
         {i.t('action.confirm')} <Kbd>C</Kbd>
       </button>
       <button type="button" class="reject" disabled={!canDecide} onClick={() => setMode({ kind: 'reject' })}>
@@ -33,7 +39,11 @@ export function DecisionBar(props: {
       <button type="button" onClick={props.onSkip}>
         {i.t('action.skip')} <Kbd>S</Kbd>
       </button>
-      <button type="button" disabled={!width || props.me.role !== 'reviewer'} onClick={() => setMode({ kind: 'draw', box: [width * 0.45, height * 0.45, width * 0.55, height * 0.55] })}>
+      <button
+        type="button"
+        disabled={!width || props.me.role !== 'reviewer'}
+        onClick={() => setMode({ kind: 'draw', box: [width * 0.45, height * 0.45, width * 0.55, height * 0.55] })}
+      >
         {i.t('action.missed')} <Kbd>M</Kbd>
       </button>
       <button type="button" disabled={!props.canUndo} onClick={props.onUndo}>

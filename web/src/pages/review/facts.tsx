@@ -49,19 +49,29 @@ export function FactsPanel(props: {
       <dl>
         <dt>{i.t('finding.score')}</dt>
         <dd>
-          {f.bestScore.toFixed(2)} · {i.t('finding.view', { n: props.viewIndex + 1, of: props.viewCount })} <Kbd>[</Kbd> <Kbd>]</Kbd>
+          {f.bestScore.toFixed(2)} · {i.t('finding.view', { n: props.viewIndex + 1, of: props.viewCount })} <Kbd>[</Kbd>{' '}
+          <Kbd>]</Kbd>
         </dd>
         <dt>{i.t('finding.site')}</dt>
         <dd>{site ? `${site.name} (${site.regionCode})` : i.t('finding.noSite')}</dd>
         <dt>{i.t('finding.position')}</dt>
-        <dd>{f.position ? `${f.position.lat.toFixed(6)}, ${f.position.lon.toFixed(6)} ± ${i.t('common.metres', { n: formatMetres(f.position.errorM) })}` : i.t('finding.noPosition')}</dd>
+        <dd>
+          {f.position
+            ? `${f.position.lat.toFixed(6)}, ${f.position.lon.toFixed(6)} ± ${i.t('common.metres', { n: formatMetres(f.position.errorM) })}`
+            : i.t('finding.noPosition')}
+        </dd>
         <dt>{i.t('finding.photo')}</dt>
         <dd>{image?.originalFilename ?? item.image.filename ?? '—'}</dd>
         <dt>{i.t('finding.taken')}</dt>
         <dd>{i.dateTime(capture.takenAt)}</dd>
       </dl>
       {f.recurringOf && <p class="banner info">↻ {i.t('finding.recurring')}</p>}
-      <MiniMap point={f.position} errorM={f.position?.errorM} site={siteRings(site?.geometry)} footprint={image?.footprint} />
+      <MiniMap
+        point={f.position}
+        errorM={f.position?.errorM}
+        site={siteRings(site?.geometry)}
+        footprint={image?.footprint}
+      />
       {props.actions}
       {props.error ? <ErrorBox error={props.error} retry={props.retry} /> : null}
     </aside>

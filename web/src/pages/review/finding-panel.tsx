@@ -1,6 +1,15 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.js';
-import type { Decision, Finding, ImageDetail, Me, ModelCard, NewMissedHazard, QueueItem, Site } from '../../api/types.js';
+import type {
+  Decision,
+  Finding,
+  ImageDetail,
+  Me,
+  ModelCard,
+  NewMissedHazard,
+  QueueItem,
+  Site,
+} from '../../api/types.js';
 import { useI18n } from '../../i18n.js';
 import { useAsync } from '../../ui.js';
 import type { ViewerHandle } from '../viewer.js';
@@ -42,7 +51,10 @@ export function FindingPanel(props: {
   const views = finding.value?.views ?? [{ rank: 0, merit: 1, detection: item.detection }];
   const view = views[Math.min(viewIndex, views.length - 1)]!;
   const image = useAsync(() => api<ImageDetail>('GET', `/images/${view.detection.imageId}`), [view.detection.imageId]);
-  const site = useAsync(() => (f.siteId ? api<Site>('GET', `/sites/${f.siteId}`) : Promise.resolve(undefined)), [f.siteId]);
+  const site = useAsync(
+    () => (f.siteId ? api<Site>('GET', `/sites/${f.siteId}`) : Promise.resolve(undefined)),
+    [f.siteId],
+  );
 
   const lease = useLease({ findingId: f.id, me: props.me, holdsDecision: props.holdsDecision, onError: props.onError });
   // Until the lease answers, deciding is allowed: the server checks the lease again with the decision.
@@ -57,14 +69,23 @@ export function FindingPanel(props: {
     ...(image.value?.detections ?? [])
       .filter((d) => d.id !== view.detection.id && d.state !== 'below_threshold')
       .map((d) => ({ box: d.box, primary: false, label: i.className(d.className) })),
-    { box: view.detection.box, primary: true, label: `${i.className(view.detection.className)} ${view.detection.score.toFixed(2)}` },
+    {
+      box: view.detection.box,
+      primary: true,
+      label: `${i.className(view.detection.className)} ${view.detection.score.toFixed(2)}`,
+    },
   ];
   const draft = mode.kind === 'draw' || mode.kind === 'missed-class' ? mode.box : undefined;
 
   const saveMissed = async (className: string, note: string) => {
     if (!draft) return;
     try {
-      const body: NewMissedHazard = { className, box: draft.map((v) => Math.round(v)) as NewMissedHazard['box'], note: note || undefined, findingId: f.id };
+      const body: NewMissedHazard = {
+        className,
+        box: draft.map((v) => Math.round(v)) as NewMissedHazard['box'],
+        note: note || undefined,
+        findingId: f.id,
+      };
       await api('POST', `/images/${view.detection.imageId}/missed-hazards`, { body });
       props.onMissedSaved();
       setMode({ kind: 'browse' });
@@ -75,7 +96,19 @@ export function FindingPanel(props: {
 
   return (
     <>
-      <PhotoPanel view={view} views={views} viewIndex={viewIndex} setViewIndex={setViewIndex} width={width} height={height} boxes={boxes} mode={mode} setMode={setMode} draft={draft} viewer={props.viewer} />
+      <PhotoPanel
+        view={view}
+        views={views}
+        viewIndex={viewIndex}
+        setViewIndex={setViewIndex}
+        width={width}
+        height={height}
+        boxes={boxes}
+        mode={mode}
+        setMode={setMode}
+        draft={draft}
+        viewer={props.viewer}
+      />
       <FactsPanel
         item={item}
         lease={lease}
@@ -101,7 +134,12 @@ export function FindingPanel(props: {
           />
         }
       />
-      {mode.kind === 'reject' && <RejectDialog onClose={() => setMode({ kind: 'browse' })} onReject={(reason, note) => props.decide({ decision: 'reject', reason, note: note || undefined })} />}
+      {mode.kind === 'reject' && (
+        <RejectDialog
+          onClose={() => setMode({ kind: 'browse' })}
+          onReject={(reason, note) => props.decide({ decision: 'reject', reason, note: note || undefined })}
+        />
+      )}
       {mode.kind === 'relabel' && (
         <ClassDialog
           title={i.t('relabel.title')}

@@ -15,7 +15,17 @@ export interface LeaseState {
  * The lease on the open finding: held while the finding is open, renewed, given back when the
  * reviewer moves on. Taken once per finding: the arguments of later renders are not looked at.
  */
-export function useLease({ findingId, me, holdsDecision, onError }: { findingId: string; me: Me; holdsDecision: (findingId: string) => boolean; onError: (error: unknown) => void }): LeaseState {
+export function useLease({
+  findingId,
+  me,
+  holdsDecision,
+  onError,
+}: {
+  findingId: string;
+  me: Me;
+  holdsDecision: (findingId: string) => boolean;
+  onError: (error: unknown) => void;
+}): LeaseState {
   const [lease, setLease] = useState<LeaseState>({ state: 'pending' });
   useEffect(() => {
     // Admins see the queue but decide nothing: no lease to take.
@@ -29,8 +39,16 @@ export function useLease({ findingId, me, holdsDecision, onError }: { findingId:
         (r) => live && setLease({ state: 'mine', until: r.expiresAt }),
         (error: unknown) => {
           if (!live) return;
-          if (error instanceof ApiError && error.status === 409 && error.problem.context?.leaseHolder) setLease({ state: 'other', holder: String(error.problem.context.leaseHolder), until: String(error.problem.context.leaseExpiresAt) });
-          else if (error instanceof ApiError && error.status === 409 && error.problem.context?.status) setLease({ state: 'decided', holder: String(error.problem.context.status) });
+          if (error instanceof ApiError && error.status === 409 && error.problem.context?.leaseHolder)
+            setLease({
+              state: 'other',
+              // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the API sends a string; String() keeps anything else printable
+              holder: String(error.problem.context.leaseHolder),
+              until: String(error.problem.context.leaseExpiresAt),
+            });
+          else if (error instanceof ApiError && error.status === 409 && error.problem.context?.status)
+            // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the API sends a string; String() keeps anything else printable
+            setLease({ state: 'decided', holder: String(error.problem.context.status) });
           else if (error instanceof ApiError && error.status === 403) setLease({ state: 'forbidden' });
           else onError(error);
         },

@@ -54,8 +54,15 @@ export function PhotoPanel(props: {
         <ol class="strip" aria-label={i.t('finding.views', { n: views.length })}>
           {views.map((v, n) => (
             <li key={v.detection.id} class={n === viewIndex ? 'active' : ''}>
-              <button type="button" onClick={() => props.setViewIndex(n)} title={i.t('finding.view', { n: n + 1, of: views.length })}>
-                <AuthImage path={`/detections/${v.detection.id}/crop`} alt={i.t('finding.view', { n: n + 1, of: views.length })} />
+              <button
+                type="button"
+                onClick={() => props.setViewIndex(n)}
+                title={i.t('finding.view', { n: n + 1, of: views.length })}
+              >
+                <AuthImage
+                  path={`/detections/${v.detection.id}/crop`}
+                  alt={i.t('finding.view', { n: n + 1, of: views.length })}
+                />
                 <span>
                   {n + 1} · {v.detection.score.toFixed(2)}
                 </span>

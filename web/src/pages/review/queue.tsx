@@ -6,7 +6,15 @@ import type { Filters } from './state.js';
 import type { ReviewQueue } from './use-review-queue.js';
 
 /** The left column: the filters (with the counts under each), and the queue itself. */
-export function QueuePanel({ queue, flights, sites }: { queue: ReviewQueue; flights: FlightPage | undefined; sites: SitePage | undefined }) {
+export function QueuePanel({
+  queue,
+  flights,
+  sites,
+}: {
+  queue: ReviewQueue;
+  flights: FlightPage | undefined;
+  sites: SitePage | undefined;
+}) {
   const i = useI18n();
   const { filters, setFilter, counts, items, index, setIndex, next } = queue;
   const filtered = Object.values(filters).some(Boolean);
@@ -15,7 +23,11 @@ export function QueuePanel({ queue, flights, sites }: { queue: ReviewQueue; flig
       <div class="filters">
         <label>
           {i.t('filter.flight')}
-          <select id="filter-flight" value={filters.flightId} onChange={(e) => setFilter({ flightId: e.currentTarget.value })}>
+          <select
+            id="filter-flight"
+            value={filters.flightId}
+            onChange={(e) => setFilter({ flightId: e.currentTarget.value })}
+          >
             <option value="">{i.t('filter.allFlights')}</option>
             {flights?.items.map((f) => (
               <option key={f.id} value={f.id}>
@@ -37,7 +49,11 @@ export function QueuePanel({ queue, flights, sites }: { queue: ReviewQueue; flig
         </label>
         <label>
           {i.t('filter.hazard')}
-          <select id="filter-hazard" value={filters.hazardCode} onChange={(e) => setFilter({ hazardCode: e.currentTarget.value })}>
+          <select
+            id="filter-hazard"
+            value={filters.hazardCode}
+            onChange={(e) => setFilter({ hazardCode: e.currentTarget.value })}
+          >
             <option value="">{i.t('filter.allHazards')}</option>
             {(counts?.byHazard ?? []).map((h) => (
               <option key={h.hazardCode} value={h.hazardCode}>
@@ -49,7 +65,10 @@ export function QueuePanel({ queue, flights, sites }: { queue: ReviewQueue; flig
         <div class="row">
           <label>
             {i.t('filter.severity')}
-            <select value={filters.severity} onChange={(e) => setFilter({ severity: e.currentTarget.value as Filters['severity'] })}>
+            <select
+              value={filters.severity}
+              onChange={(e) => setFilter({ severity: e.currentTarget.value as Filters['severity'] })}
+            >
               <option value="">{i.t('common.all')}</option>
               <option value="major">
                 {i.severity('major')} ({counts?.bySeverity.major ?? 0})
@@ -61,19 +80,34 @@ export function QueuePanel({ queue, flights, sites }: { queue: ReviewQueue; flig
           </label>
           <label>
             {i.t('filter.minScore')}
-            <input type="number" min="0" max="1" step="0.05" value={filters.minScore} onChange={(e) => setFilter({ minScore: e.currentTarget.value })} />
+            <input
+              type="number"
+              min="0"
+              max="1"
+              step="0.05"
+              value={filters.minScore}
+              onChange={(e) => setFilter({ minScore: e.currentTarget.value })}
+            />
           </label>
         </div>
       </div>
       <h2 class="queue-count">
         {i.t('queue.title')} · <span id="queue-total">{i.t('queue.count', { n: counts?.total ?? 0 })}</span>
-        <button type="button" class="icon" title={i.t('queue.reload')} aria-label={i.t('queue.reload')} onClick={queue.reload}>
+        <button
+          type="button"
+          class="icon"
+          title={i.t('queue.reload')}
+          aria-label={i.t('queue.reload')}
+          onClick={queue.reload}
+        >
           ⟳
         </button>
       </h2>
       {queue.queueError ? <ErrorBox error={queue.queueError} retry={queue.reload} /> : null}
       {queue.loadingQueue && !items.length ? <Loading /> : null}
-      {!queue.loadingQueue && !items.length && !queue.queueError ? <p class="empty">{i.t(filtered ? 'queue.emptyFiltered' : 'queue.empty')}</p> : null}
+      {!queue.loadingQueue && !items.length && !queue.queueError ? (
+        <p class="empty">{i.t(filtered ? 'queue.emptyFiltered' : 'queue.empty')}</p>
+      ) : null}
       <ol class="items">
         {items.map((it, n) => (
           <QueueRow key={it.finding.id} item={it} active={n === index} onSelect={() => setIndex(n)} />
@@ -96,11 +130,18 @@ function QueueRow({ item, active, onSelect }: { item: QueueItem; active: boolean
   }, [active]);
   const f = item.finding;
   return (
-    <li ref={ref} class={`item ${active ? 'active' : ''}`} aria-current={active ? 'true' : undefined} data-finding={f.id} onClick={onSelect}>
+    <li
+      ref={ref}
+      class={`item ${active ? 'active' : ''}`}
+      aria-current={active ? 'true' : undefined}
+      data-finding={f.id}
+      onClick={onSelect}
+    >
       <span class="cls">{i.className(f.className)}</span>
       <span class="score">{f.bestScore.toFixed(2)}</span>
       <span class="meta">
-        <SeverityBadge severity={f.severity} /> {f.siteName ?? i.t('finding.noSite')} · {i.t('finding.views', { n: f.viewCount })}
+        <SeverityBadge severity={f.severity} /> {f.siteName ?? i.t('finding.noSite')} ·{' '}
+        {i.t('finding.views', { n: f.viewCount })}
         {f.recurringOf ? ' · ↻' : ''}
       </span>
       {item.lease && !item.lease.mine && <span class="held">🔒 {item.lease.holder}</span>}

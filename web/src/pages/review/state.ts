@@ -12,7 +12,12 @@ export interface Filters {
 export const NO_FILTERS: Filters = { flightId: '', siteId: '', hazardCode: '', severity: '', minScore: '' };
 
 /** What the keys and the panel are doing: browsing, a decision dialog, or drawing a missed hazard and then naming its class. */
-export type Mode = { kind: 'browse' } | { kind: 'reject' } | { kind: 'relabel' } | { kind: 'draw'; box: Box } | { kind: 'missed-class'; box: Box };
+export type Mode =
+  | { kind: 'browse' }
+  | { kind: 'reject' }
+  | { kind: 'relabel' }
+  | { kind: 'draw'; box: Box }
+  | { kind: 'missed-class'; box: Box };
 
 /** What the page's keys need from the finding on screen, which only its panel knows. */
 export interface OpenFinding {

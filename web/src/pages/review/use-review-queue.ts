@@ -6,7 +6,7 @@ import { errorText, type useToasts } from '../../ui.js';
 import { type Filters, NO_FILTERS } from './state.js';
 
 /** How long a decision waits, undoable, before it is sent. */
-export const UNDO_MS = 5000;
+const UNDO_MS = 5000;
 const PAGE = 50;
 
 interface Pending {
@@ -19,7 +19,7 @@ interface Pending {
 
 const query = (f: Filters, cursor?: string | null, limit = PAGE) => {
   const p = new URLSearchParams({ limit: String(limit) });
-  for (const [k, v] of Object.entries(f)) if (v) p.set(k, v);
+  for (const [k, v] of Object.entries(f) as Array<[string, string]>) if (v) p.set(k, v);
   if (cursor) p.set('cursor', cursor);
   return `/review/queue?${p}`;
 };
@@ -89,13 +89,20 @@ export function useReviewQueue({ push, drop }: Toaster) {
     drop(p.toast);
     try {
       const res = await api<DecisionResult>('POST', `/findings/${p.item.finding.id}/decision`, { body: p.body });
-      push({ kind: 'ok', text: res.case ? i.t('toast.sent', { reference: res.case.reference }) : i.t('toast.sentNoCase') });
+      push({
+        kind: 'ok',
+        text: res.case ? i.t('toast.sent', { reference: res.case.reference }) : i.t('toast.sentNoCase'),
+      });
       void refreshCounts();
     } catch (error) {
       push({ kind: 'error', text: i.t('toast.failed', { message: errorText(error) }) }, 8000);
       // Not recorded: the finding comes back so it is not lost.
       setCounts((c) => c && { ...c, total: c.total + 1 });
-      setItems((all) => (all.some((a) => a.finding.id === p.item.finding.id) ? all : [...all.slice(0, p.index), p.item, ...all.slice(p.index)]));
+      setItems((all) =>
+        all.some((a) => a.finding.id === p.item.finding.id)
+          ? all
+          : [...all.slice(0, p.index), p.item, ...all.slice(p.index)],
+      );
     }
   };
   useEffect(() => {
@@ -103,7 +110,9 @@ export function useReviewQueue({ push, drop }: Toaster) {
     const flush = () => {
       for (const p of pending.current.splice(0)) {
         clearTimeout(p.timer);
-        void api('POST', `/findings/${p.item.finding.id}/decision`, { body: p.body, keepalive: true }).catch(() => undefined);
+        void api('POST', `/findings/${p.item.finding.id}/decision`, { body: p.body, keepalive: true }).catch(
+          () => undefined,
+        );
       }
     };
     window.addEventListener('pagehide', flush);
@@ -119,9 +128,19 @@ export function useReviewQueue({ push, drop }: Toaster) {
     const item = current;
     const at = index;
     const label = body.decision === 'relabel' ? i.className(body.newClass!) : i.className(item.finding.className);
-    const text = i.t(body.decision === 'confirm' ? 'toast.confirmed' : body.decision === 'reject' ? 'toast.rejected' : 'toast.relabelled', { hazard: label });
+    const text = i.t(
+      body.decision === 'confirm'
+        ? 'toast.confirmed'
+        : body.decision === 'reject'
+          ? 'toast.rejected'
+          : 'toast.relabelled',
+      { hazard: label },
+    );
     const entry: Pending = { item, index: at, body, timer: setTimeout(() => void send(entry), UNDO_MS), toast: 0 };
-    entry.toast = push({ kind: 'info', text, action: { label: i.t('toast.undo', { seconds: UNDO_MS / 1000 }), run: () => undo(entry) } }, UNDO_MS + 500);
+    entry.toast = push(
+      { kind: 'info', text, action: { label: i.t('toast.undo', { seconds: UNDO_MS / 1000 }), run: () => undo(entry) } },
+      UNDO_MS + 500,
+    );
     pending.current.push(entry);
     setCounts((c) => c && { ...c, total: Math.max(0, c.total - 1) });
     setItems((all) => all.filter((a) => a.finding.id !== item.finding.id));
