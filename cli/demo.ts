@@ -20,6 +20,14 @@ import { demoSiteFeature } from './demo-site.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DEMO_ORGANISATION = 'Zhengzhou Emergency Management Bureau (demo)';
+const DEMO_FLIGHT_NAME = 'Demo survey: sample industrial site';
+const DEMO_ROLES = [
+  ['operator', 'Operator Wang'],
+  ['reviewer', 'Reviewer Li'],
+  ['regulator', 'Inspector Zhang'],
+  ['admin', 'Admin Chen'],
+] as const;
+const DEMO_PEOPLE = new Set<string>(DEMO_ROLES.map(([, name]) => name));
 const SAMPLE_FLIGHT = path.join(ROOT, 'samples/demo-flight');
 
 async function redisAnswers(url: string): Promise<boolean> {
@@ -131,13 +139,13 @@ async function main(): Promise<number> {
     const organisation =
       (await tokenService.listOrganisations()).find((o) => o.name === DEMO_ORGANISATION) ??
       (await tokenService.createOrganisation(DEMO_ORGANISATION, '4101', 'demo'));
+    // A second run replaces the first run's tokens rather than adding a set: revoked, they answer
+    // "revoked" to anyone still holding one.
+    for (const old of await tokenService.list())
+      if (old.organisation === DEMO_ORGANISATION && !old.revokedAt && DEMO_PEOPLE.has(old.name))
+        await tokenService.revoke(old.id, 'demo');
     const tokens: Record<string, string> = {};
-    for (const [role, name] of [
-      ['operator', 'Operator Wang'],
-      ['reviewer', 'Reviewer Li'],
-      ['regulator', 'Inspector Zhang'],
-      ['admin', 'Admin Chen'],
-    ] as const) {
+    for (const [role, name] of DEMO_ROLES) {
       tokens[role] = (await tokenService.create({ name, role, organisation: organisation.id }, 'demo')).token;
     }
     const call = async (method: string, pathname: string, token: string, body?: BodyInit, contentType?: string) => {
@@ -165,18 +173,27 @@ async function main(): Promise<number> {
       site: { origin: { lat: number; lon: number } };
     };
     const photos = (await readdir(SAMPLE_FLIGHT)).filter((f) => /\.jpe?g$/i.test(f)).sort();
-    const flight = await call(
-      'POST',
-      '/flights',
-      tokens.operator!,
-      JSON.stringify({
-        name: `Demo survey ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
-        siteName: 'Sample industrial site',
-      }),
-      'application/json',
+    // One demo flight per data directory: a second run picks it up (finishing an interrupted
+    // upload) instead of sending the same photos to review again.
+    const existing = (
+      (await call('GET', '/flights?limit=200', tokens.operator!)).items as Array<Record<string, any>>
+    ).find((f) => f.name === DEMO_FLIGHT_NAME);
+    const flight =
+      existing ??
+      (await call(
+        'POST',
+        '/flights',
+        tokens.operator!,
+        JSON.stringify({ name: DEMO_FLIGHT_NAME, siteName: 'Sample industrial site' }),
+        'application/json',
+      ));
+    const uploading = flight.status !== 'completed';
+    console.log(
+      uploading
+        ? `Flight ${flight.id}: ${existing ? 'resuming, ' : ''}uploading ${photos.length} photos as the operator…`
+        : `Flight ${flight.id} was flown by an earlier run: showing it again (delete ${config.dataDir} to start afresh).`,
     );
-    console.log(`Flight ${flight.id}: uploading ${photos.length} photos as the operator…`);
-    for (const [i, photo] of photos.entries()) {
+    for (const [i, photo] of (uploading ? photos : []).entries()) {
       const bytes = await readFile(path.join(SAMPLE_FLIGHT, photo));
       await call(
         'PUT',
@@ -187,8 +204,10 @@ async function main(): Promise<number> {
       );
       if (process.stdout.isTTY) process.stdout.write(`\r  uploaded ${i + 1}/${photos.length}`);
     }
-    await call('POST', `/flights/${flight.id}/complete`, tokens.operator!);
-    process.stdout.write(process.stdout.isTTY ? '\n' : `  uploaded ${photos.length}/${photos.length}\n`);
+    if (uploading) {
+      await call('POST', `/flights/${flight.id}/complete`, tokens.operator!);
+      process.stdout.write(process.stdout.isTTY ? '\n' : `  uploaded ${photos.length}/${photos.length}\n`);
+    }
 
     let status: Record<string, any>;
     let lastLine = '';
@@ -243,7 +262,7 @@ async function main(): Promise<number> {
     console.log(
       `Findings           ${findings.length} for review, merged from ${views} flagged detections across overlapping photos (${truth.hazards.length} hazards in ground truth)`,
     );
-    console.log(`\nTokens (shown once; each run creates new ones):`);
+    console.log(`\nTokens (shown once; each run replaces the last run's):`);
     for (const [role, token] of Object.entries(tokens)) console.log(`  ${role.padEnd(10)} ${token}`);
     console.log(`\nReviewer workstation  ${api.url}/#token=${tokens.reviewer}`);
     console.log(`Regulator pages       ${api.url}/#token=${tokens.regulator}`);

@@ -1,4 +1,5 @@
 import exifr from 'exifr';
+import { droneDjiFields, xmpInExif } from './xmp-in-exif.js';
 
 /** Where a capture value was read from. */
 export type CaptureSource = 'exif' | 'gps' | 'xmp' | 'makernote' | 'pixels';
@@ -96,6 +97,10 @@ export async function readCapture(bytes: Buffer): Promise<CaptureRecord> {
   const ref = tags.GPSAltitudeRef;
   const below = ref === 1 || (ref instanceof Uint8Array && ref[0] === 1) || (Array.isArray(ref) && ref[0] === 1);
   set('gpsAltitudeM', gpsAltitude === undefined ? undefined : below ? -gpsAltitude : gpsAltitude, 'gps');
+  // Thermal and enterprise payloads keep the same fields in the EXIF block (xmp-in-exif.ts).
+  const inExif =
+    tags.RelativeAltitude === undefined && tags.GimbalPitchDegree === undefined ? xmpInExif(bytes) : undefined;
+  if (inExif) Object.assign(tags, droneDjiFields(inExif));
   set('relativeAltitudeM', num(tags.RelativeAltitude), 'xmp');
   set('absoluteAltitudeM', num(tags.AbsoluteAltitude), 'xmp');
   set('gimbalPitchDeg', num(tags.GimbalPitchDegree), 'xmp');
