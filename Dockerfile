@@ -1,13 +1,13 @@
 # syntax=docker/dockerfile:1
 # Multi-stage: dependencies are installed in a throw-away stage; the runtime image holds only what
 # runs, as the unprivileged `node` user.
-FROM node:20-bookworm-slim AS deps
+FROM node:20.20.2-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 # The web app is built with the dev dependencies (Vite), and only its output is kept.
-FROM node:20-bookworm-slim AS web
+FROM node:20.20.2-bookworm-slim AS web
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
@@ -15,7 +15,7 @@ COPY web ./web
 COPY pipeline/domain ./pipeline/domain
 RUN node node_modules/vite/bin/vite.js build --config web/vite.config.ts
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:20.20.2-bookworm-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
 WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules

@@ -9,8 +9,10 @@ import type { ModelCard } from '../pipeline/inference/load.js';
 import type { Logger } from '../pipeline/logger.js';
 import { type Route, route } from './contract.js';
 import { authorize, requirePrincipal } from './middleware/auth.js';
-import { errorMiddleware, sendProblem } from './middleware/problem.js';
-import { validate } from './middleware/validate.js';
+import { errorMiddleware, HttpProblem, sendProblem } from './middleware/problem.js';
+import { httpMetrics, metricsEndpoint, requestIds } from './middleware/observability.js';
+import type { Metrics } from '../pipeline/metrics.js';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH, validate } from './middleware/validate.js';
 import { buildOpenApi } from './openapi.js';
 import { flightRoutes } from './routes/flights.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -19,6 +21,10 @@ import { siteRoutes } from './routes/sites.js';
 import { reviewRoutes } from './routes/review.js';
 import { caseRoutes } from './routes/cases.js';
 import { modelRoutes } from './routes/models.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { auditRoutes } from './routes/audit.js';
+import { operationsRoutes } from './routes/operations.js';
+import { Problem } from './schemas/common.js';
 import { ModelClassCard } from './schemas/models.js';
 
 interface AppDependencies {
@@ -31,12 +37,22 @@ interface AppDependencies {
   webhookToken?: string | undefined;
   /** Check every response against its schema (tests); off in production for speed. */
   checkResponses: boolean;
+  /** Served at GET /metrics; absent, there is no such route. */
+  metrics?: Metrics | undefined;
+  /** Bearer token Prometheus sends; unset, /metrics answers only to this machine (loopback). */
+  metricsToken?: string | undefined;
 }
 
 const API_PREFIX = '/api/v1';
 /** The built web app (npm run build:web; npm run demo and npm test build it when it is missing or stale). */
 const WEB_DIST = path.resolve(import.meta.dirname, '../web/dist');
 const startedAt = Date.now();
+
+/** How long a load balancer should wait before asking a replica that was not ready again. */
+const READINESS_RETRY_AFTER_SECONDS = 5;
+
+/** The largest JSON body a route takes (a site import of many outlines); larger ones answer 413. */
+const JSON_BODY_LIMIT = '2mb';
 
 /** The API document's version (GET /api/v1/openapi.json). */
 export const API_VERSION = '0.1.0';
@@ -46,35 +62,83 @@ export const API_VERSION = '0.1.0';
  * API document can be made without a database or a server (scripts/gen-api-types.ts).
  */
 export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' | 'model'>): Route[] {
+  const alive = async () => ({
+    status: 200,
+    body: { status: 'ok' as const, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) },
+  });
+  const Alive = z.object({ status: z.literal('ok'), uptimeSeconds: z.number() });
+  const Checks = z
+    .record(z.string(), z.string())
+    .describe('Per dependency (database, queue, storage): "ok", or what is wrong with it');
   const systemRoutes: Route[] = [
     route(
       {
         method: 'get',
         path: '/health',
-        summary: 'Liveness: the process answers',
+        summary: 'Liveness: the process answers (the same as /health/live; kept for existing probes)',
+        tags: ['system'],
+        roles: 'public',
+        responses: { 200: { description: 'Alive', schema: Alive } },
+      },
+      alive,
+    ),
+    route(
+      {
+        method: 'get',
+        path: '/health/live',
+        summary: 'Liveness: the process answers; touches nothing else, so it stays fast under load',
+        tags: ['system'],
+        roles: 'public',
+        responses: { 200: { description: 'Alive', schema: Alive } },
+      },
+      alive,
+    ),
+    route(
+      {
+        method: 'get',
+        path: '/health/ready',
+        summary: 'Readiness: database, Redis and S3 each answer within a second; 503 names the ones that did not',
         tags: ['system'],
         roles: 'public',
         responses: {
-          200: { description: 'Alive', schema: z.object({ status: z.literal('ok'), uptimeSeconds: z.number() }) },
+          200: { description: 'Ready', schema: z.object({ ready: z.literal(true), checks: Checks }) },
+          503: {
+            description:
+              'Not ready: problem+json whose context has `checks` and `failed` (the dependencies that did not answer)',
+            schema: Problem,
+            contentType: 'application/problem+json',
+          },
         },
       },
-      async () => ({ status: 200, body: { status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) } }),
+      async () => {
+        const checks = await deps.readiness.check();
+        const failed = Object.keys(checks).filter((name) => checks[name] !== 'ok');
+        if (failed.length === 0) return { status: 200, body: { ready: true, checks } };
+        throw new HttpProblem(
+          503,
+          'Service Unavailable',
+          `not ready: ${failed.map((name) => `${name} (${checks[name]})`).join(', ')}`,
+          undefined,
+          { 'Retry-After': String(READINESS_RETRY_AFTER_SECONDS) },
+          { checks, failed },
+        );
+      },
     ),
     route(
       {
         method: 'get',
         path: '/ready',
-        summary: 'Readiness: database, object storage and queue answer',
+        summary: 'Readiness: database, object storage and queue answer (kept for existing probes; see /health/ready)',
         tags: ['system'],
         roles: 'public',
         responses: {
           200: {
             description: 'Ready',
-            schema: z.object({ ready: z.boolean(), checks: z.record(z.string(), z.string()) }),
+            schema: z.object({ ready: z.boolean(), checks: Checks }),
           },
           503: {
             description: 'Not ready',
-            schema: z.object({ ready: z.boolean(), checks: z.record(z.string(), z.string()) }),
+            schema: z.object({ ready: z.boolean(), checks: Checks }),
           },
         },
       },
@@ -189,6 +253,9 @@ export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' |
     ...siteRoutes(deps.services),
     ...findingRoutes(deps.services),
     ...modelRoutes(deps.services),
+    ...tokenRoutes(deps.services),
+    ...auditRoutes(deps.services),
+    ...operationsRoutes(deps.services),
   ];
 }
 
@@ -202,12 +269,27 @@ export function createApp(deps: AppDependencies): express.Express {
     next();
   });
   app.set('query parser', 'simple');
+  app.use(requestIds());
+  if (deps.metrics) {
+    app.use(httpMetrics(deps.metrics));
+    app.get('/metrics', metricsEndpoint(deps.metrics, deps.metricsToken));
+  }
 
   const routes = apiRoutes(deps);
   const openapi = buildOpenApi(routes, { version: API_VERSION });
 
   const router = express.Router();
-  const json = express.json({ limit: '2mb', strict: true });
+  const json = express.json({
+    limit: JSON_BODY_LIMIT,
+    strict: true,
+    // Refused before parsing: JSON.parse takes any depth, and the walks after it must not have to.
+    verify: (_req, _res, body) => {
+      if (jsonNestsDeeperThan(body, MAX_JSON_DEPTH))
+        throw new HttpProblem(400, 'Bad Request', `the body nests deeper than ${MAX_JSON_DEPTH} levels`, [
+          { location: 'body', path: '', message: `nested deeper than ${MAX_JSON_DEPTH} levels`, code: 'too_deep' },
+        ]);
+    },
+  });
   for (const { contract, handler } of routes) {
     const bodyParser =
       contract.body === 'binary' ? express.raw({ type: () => true, limit: deps.maxUploadBytes }) : json;
@@ -274,7 +356,7 @@ export function createApp(deps: AppDependencies): express.Express {
   });
   app.use(API_PREFIX, router);
   // Probes usually live at the root; same handlers.
-  app.get(['/health', '/ready'], (req, res, next) => router(req, res, next));
+  app.get(['/health', '/health/live', '/health/ready', '/ready'], (req, res, next) => router(req, res, next));
   app.use(API_PREFIX, (req, res) =>
     sendProblem(res, req, 404, 'Not Found', `no route ${req.method} ${req.originalUrl}`),
   );
@@ -302,6 +384,8 @@ export function createApp(deps: AppDependencies): express.Express {
         .send('The web app is not built: run `npm run build:web` (npm run demo does it for you).\n');
     }
   });
+  // Everything else answers as the API does, not with Express's HTML page.
+  app.use((req, res) => sendProblem(res, req, 404, 'Not Found', `no route ${req.method} ${req.originalUrl}`));
   app.use(errorMiddleware(deps.logger));
   return app;
 }

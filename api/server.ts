@@ -5,6 +5,7 @@ import { closeOnSignals, configOrExit, exitOnFailure } from '../pipeline/entry.j
 import { type Container, createContainer } from '../pipeline/container.js';
 import { createLogger, type Logger } from '../pipeline/logger.js';
 import { createApp } from './app.js';
+import { answerClientErrorsAsProblems } from './client-errors.js';
 
 export interface RunningApi {
   container: Container;
@@ -36,6 +37,8 @@ async function listen(
   options: { withWorker?: boolean },
 ): Promise<RunningApi> {
   const worker = (options.withWorker ?? config.RUN_WORKER_IN_API) ? await container.startWorker() : undefined;
+  container.startRecoverySweeper();
+  container.startAuditCheckpoints();
   const app = createApp({
     services: container.services,
     readiness: container.readiness,
@@ -43,12 +46,15 @@ async function listen(
     logger: logger.child({ module: 'http' }),
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     webhookToken: config.INGEST_WEBHOOK_TOKEN,
+    metrics: container.metrics,
+    metricsToken: config.METRICS_TOKEN,
     checkResponses: config.NODE_ENV !== 'production',
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, () => resolve(s));
     s.once('error', reject);
   });
+  answerClientErrorsAsProblems(server);
   const address = server.address() as AddressInfo;
   const url = config.PUBLIC_URL ?? `http://${config.HOST}:${address.port}`;
   logger.info({ url }, 'API listening');

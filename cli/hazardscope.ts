@@ -3,10 +3,11 @@
  *
  *   npm run hazardscope -- org create --name "Zhengzhou EMB" --region 4101
  *   npm run hazardscope -- org list
- *   npm run hazardscope -- token create --name alice --role reviewer [--org NAME|ID] [--region 410105]
+ *   npm run hazardscope -- token create --name alice --role reviewer [--org NAME|ID] [--region 410105] [--expires-in 90d]
  *   npm run hazardscope -- token list
+ *   npm run hazardscope -- token rotate <id> [--grace 1h] [--expires-in 90d]
  *   npm run hazardscope -- token revoke <id>
- *   npm run hazardscope -- audit verify
+ *   npm run hazardscope -- audit verify [--checkpoints DIR] | checkpoint | export-checkpoints DIR
  *   npm run hazardscope -- verify-evidence HS-000123-evidence.zip [--key-id HEX]
  *   npm run hazardscope -- detect <image|folder> [--model DIR] [--no-tile] [--json] [--annotate DIR]
  *   npm run hazardscope -- export-training --since 2025-03-01 --out DIR [--org NAME]
@@ -20,7 +21,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../pipeline/config.js';
 import { DomainError } from '../pipeline/domain/errors.js';
-import { AUDIT_USAGE, runAuditVerify } from './commands/audit.js';
+import { AUDIT_USAGE, runAudit } from './commands/audit.js';
 import { DETECT_USAGE, runDetect } from './commands/detect.js';
 import { EXPORT_TRAINING_USAGE, runExportTraining } from './commands/export-training.js';
 import { MODEL_USAGE, runModel } from './commands/model.js';
@@ -36,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'verify-evidence') return runVerifyEvidence(argv.slice(1));
   if (argv[0] === 'export-training') return runExportTraining(argv.slice(1));
   if (argv[0] === 'model') return runModel(argv.slice(1));
+  if (argv[0] === 'audit') return runAudit(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -44,11 +46,12 @@ async function main(argv: string[]): Promise<number> {
       role: { type: 'string' },
       org: { type: 'string' },
       region: { type: 'string' },
+      'expires-in': { type: 'string' },
+      grace: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
   const [group, command, arg] = positionals;
-  if (group === 'audit' && command === 'verify') return runAuditVerify();
   if (group === 'org' && isOrgCommand(command)) return runOrg(command, values);
   if (values.help || group !== 'token' || !command) {
     console.log(USAGE);

@@ -29,6 +29,14 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier')
     .default('public'),
+  /**
+   * PostgreSQL: how long to wait for a connection, and for a statement's answer, before the request
+   * fails with 503 and Retry-After instead of hanging while the database is away.
+   */
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** S3: how long one request to object storage may take before it counts as an outage. */
+  S3_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z
     .string()
@@ -48,6 +56,11 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name')
     .default('hazardscope-derived'),
+  /** Signed audit checkpoints (docs/audit.md): give it object lock on MinIO or S3. */
+  S3_BUCKET_AUDIT: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name')
+    .default('hazardscope-audit'),
   /** Port of the embedded S3 server when S3_ENDPOINT is unset; 0 picks a free one. */
   EMBEDDED_S3_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   PRESIGN_TTL_SECONDS: z.coerce
@@ -92,10 +105,26 @@ export const ConfigSchema = z.object({
     .string()
     .optional()
     .transform((v) => (v?.trim() ? v.trim() : undefined)),
+  /**
+   * How often the API signs the audit chain's head into S3 when it has moved (docs/audit.md); 0
+   * turns it off. Entries newer than the last checkpoint can be removed unnoticed.
+   */
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(2000),
   /** How long a job lock lives without renewal before BullMQ treats the job as stalled. */
   JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /**
+   * The recovery sweeper (every API and worker process runs it; a Redis lease keeps one at work):
+   * how often it looks for photos the queue lost or that failed in an outage; 0 turns it off.
+   */
+  RECOVERY_SWEEP_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+  /** A photo younger than this may be between its insert and its enqueue: the sweeper waits. */
+  RECOVERY_GRACE_SECONDS: z.coerce.number().min(0).default(60),
+  /** Automatic retries of a photo that failed for a passing reason before it waits for a person. */
+  RECOVERY_MAX_ATTEMPTS: z.coerce.number().int().min(0).max(50).default(5),
+  /** Wait before the first automatic retry, doubling each time (30 s, 1, 2, 4, 8 min by default). */
+  RECOVERY_BACKOFF_SECONDS: z.coerce.number().min(0).default(30),
   MAX_IMAGE_PIXELS: z.coerce.number().int().min(1).default(200_000_000),
   MAX_UPLOAD_BYTES: z.coerce
     .number()
@@ -104,6 +133,10 @@ export const ConfigSchema = z.object({
     .default(80 * 1024 * 1024),
   /** Shared secret MinIO sends (Authorization: Bearer …) to the bucket-notification route only. */
   INGEST_WEBHOOK_TOKEN: z.string().min(24, 'at least 24 characters').optional(),
+  /** Bearer token for GET /metrics; unset, metrics answer only to this machine (loopback). */
+  METRICS_TOKEN: z.string().min(24, 'at least 24 characters').optional(),
+  /** A worker run on its own serves GET /metrics on this port (0: not at all). */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Run the BullMQ workers inside the API process (the demo and single-box installs). */
   RUN_WORKER_IN_API: booleanString.default(false),
 });

@@ -6,6 +6,7 @@ import { hazardClassesOf, type ModelCard } from './inference/load.js';
 import { tuneDecodingForThroughput } from './inference/decode.js';
 import { InferencePool } from './inference/pool.js';
 import { createFinalFailureHandlers, createHandlers } from './jobs/handlers.js';
+import { startRecoverySweeper } from './jobs/sweeper.js';
 import { startWorkers } from './jobs/worker.js';
 import type { Logger } from './logger.js';
 import { AuditRepository } from './repositories/audit.js';
@@ -31,11 +32,17 @@ import { DetectionService } from './services/detect.js';
 import { FlightQueryService } from './services/flights.js';
 import { ImageService } from './services/images.js';
 import { IngestService } from './services/ingest.js';
+import { RecoveryService } from './services/recovery.js';
+import { OperationsService } from './services/operations.js';
+import { Metrics } from './metrics.js';
+import { failureCategory } from './domain/failures.js';
+import { timedDetector } from './inference/timed.js';
 import { ReviewService } from './services/review.js';
 import { FindingsScheduler } from './services/findings-scheduler.js';
 import { FindingsService } from './services/findings.js';
 import { ModelClassService } from './services/model-classes.js';
 import { AuditService } from './services/audit.js';
+import { AuditAnchorService } from './services/audit-anchor.js';
 import { SiteService } from './services/sites.js';
 import { TokenService } from './services/tokens.js';
 import { type ActiveModel, ModelActivationService } from './services/model-activation.js';
@@ -57,6 +64,9 @@ export interface Services {
   evidence: EvidenceService;
   signingKeys: SigningKeyRepository;
   modelClasses: ModelClassService;
+  auditAnchor: AuditAnchorService;
+  recovery: RecoveryService;
+  operations: OperationsService;
 }
 
 export interface Readiness {
@@ -72,8 +82,13 @@ export interface Container {
   readiness: Readiness;
   storage: ObjectStorage;
   database: DatabaseHandle;
+  metrics: Metrics;
   /** Starts the inference pool and the BullMQ workers in this process. */
   startWorker(): Promise<{ close(): Promise<void> }>;
+  /** Signs the audit head into S3 every AUDIT_CHECKPOINT_INTERVAL_SECONDS when it moved (0: never). */
+  startAuditCheckpoints(): void;
+  /** Starts the periodic recovery sweep in this process (unless RECOVERY_SWEEP_SECONDS is 0). */
+  startRecoverySweeper(): void;
   close(): Promise<void>;
 }
 
@@ -87,6 +102,8 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
       url: config.DATABASE_URL,
       schema: config.DATABASE_SCHEMA,
       pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite'),
+      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
     });
     closers.push(() => database.close());
 
@@ -156,8 +173,41 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
       logger: logger.child({ module: 'findings' }),
     });
 
+    const recovery = new RecoveryService({
+      images,
+      flights,
+      findings,
+      queue,
+      settlement,
+      audit,
+      modelSha256: model.sha256,
+      policy: {
+        graceMs: config.RECOVERY_GRACE_SECONDS * 1000,
+        maxAttempts: config.RECOVERY_MAX_ATTEMPTS,
+        backoffMs: config.RECOVERY_BACKOFF_SECONDS * 1000,
+      },
+      batchSize: 2000,
+      now: clock,
+      logger: logger.child({ module: 'recovery' }),
+      onAction: (action) => metrics.recoveryActions.inc({ action }),
+    });
+
+    const operations = new OperationsService({
+      images,
+      findings: findingRepository,
+      queue,
+      audit,
+      modelSha256: model.sha256,
+      maxAutomaticRetries: config.RECOVERY_MAX_ATTEMPTS,
+      now: clock,
+    });
+    const metrics = new Metrics({ snapshot: () => operations.snapshot() });
+
     const services: Services = {
+      recovery,
+      operations,
       ingest: new IngestService({
+        recovery,
         flights,
         images,
         storage,
@@ -207,6 +257,14 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
       }),
       signingKeys,
       modelClasses,
+      auditAnchor: new AuditAnchorService({
+        audit,
+        storage,
+        signingKey,
+        signingKeys,
+        now: clock,
+        logger: logger.child({ module: 'audit-anchor' }),
+      }),
     };
 
     const readiness: Readiness = {
@@ -214,7 +272,8 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
         const result: Record<string, string> = {};
         const probe = async (name: string, fn: () => Promise<unknown>) => {
           try {
-            await withTimeout(fn(), 2000);
+            // Short: a probe that waits on a stuck dependency is itself stuck; one second is plenty for a live one.
+            await withTimeout(fn(), 1000);
             result[name] = 'ok';
           } catch (error) {
             result[name] = error instanceof Error ? error.message : String(error);
@@ -237,6 +296,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
       readiness,
       storage,
       database,
+      metrics,
       async startWorker() {
         tuneDecodingForThroughput();
         const pool = await InferencePool.start({
@@ -254,7 +314,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
           storage,
           audit,
           unitOfWork: transactions,
-          detector: pool,
+          detector: timedDetector(pool, (seconds) => metrics.inferenceDuration.observe(seconds)),
           hazardClasses,
           sites,
           settlement,
@@ -271,6 +331,15 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
             lockDurationMs: config.JOB_LOCK_MS,
           },
           logger.child({ module: 'worker' }),
+          {
+            finished: (job, seconds, outcome) => {
+              metrics.jobDuration.observe({ job, outcome }, seconds);
+              if (job === 'detect' && outcome === 'completed') metrics.photosProcessed.inc();
+            },
+            failedForGood: (job, reason) => {
+              if (job === 'detect') metrics.failed(failureCategory(reason));
+            },
+          },
         );
         logger.info(
           {
@@ -287,6 +356,36 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
         };
         closers.push(stop);
         return { close: stop };
+      },
+      startAuditCheckpoints() {
+        const seconds = config.AUDIT_CHECKPOINT_INTERVAL_SECONDS;
+        if (seconds <= 0) return;
+        const anchorLogger = logger.child({ module: 'audit-anchor' });
+        let running: Promise<unknown> = Promise.resolve();
+        let busy = false;
+        const timer = setInterval(() => {
+          // A slow S3 must not stack up checkpoints; the next tick tries again.
+          if (busy) return;
+          busy = true;
+          running = services.auditAnchor
+            .checkpoint()
+            .catch((error: unknown) => anchorLogger.warn({ err: String(error) }, 'audit checkpoint failed'))
+            .finally(() => (busy = false));
+        }, seconds * 1000);
+        timer.unref();
+        closers.push(async () => {
+          clearInterval(timer);
+          await running;
+        });
+      },
+      startRecoverySweeper() {
+        if (config.RECOVERY_SWEEP_SECONDS <= 0) return;
+        const sweeper = startRecoverySweeper(
+          recovery,
+          config.RECOVERY_SWEEP_SECONDS * 1000,
+          logger.child({ module: 'recovery' }),
+        );
+        closers.push(() => sweeper.close());
       },
       async close() {
         for (const close of closers.splice(0).reverse())
@@ -308,6 +407,8 @@ export async function createAdminContainer(
     url: config.DATABASE_URL,
     schema: config.DATABASE_SCHEMA,
     pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite'),
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
   });
   const audit = new AuditRepository(database.db);
   const transactions = unitOfWork(database.db);
@@ -326,6 +427,52 @@ export async function createAdminContainer(
     }),
     close: () => database.close(),
   };
+}
+
+/**
+ * The database, the evidence key and (unless `withStorage` is false: checking an offline copy of
+ * the checkpoints) S3: for the CLI's audit commands.
+ */
+export async function createAuditContainer(
+  config: Config,
+  logger: Logger,
+  options: { withStorage: boolean },
+): Promise<{ anchor: AuditAnchorService; close(): Promise<void> }> {
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const c of closers.splice(0).reverse())
+      await c().catch((error: unknown) => logger.warn({ err: String(error) }, 'error while closing'));
+  };
+  try {
+    const noStorage = () => Promise.reject(new Error('S3 is not opened when checking an offline copy'));
+    const storage = options.withStorage
+      ? await openStorage(config, logger, closers)
+      : { putAuditOnce: noStorage, listAudit: noStorage, getAudit: noStorage };
+    const database = await openDatabase({
+      url: config.DATABASE_URL,
+      schema: config.DATABASE_SCHEMA,
+      pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite'),
+      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
+    });
+    closers.push(() => database.close());
+    const signingKeys = new SigningKeyRepository(database.db);
+    const configuredKey = config.EVIDENCE_SIGNING_KEY_FILE
+      ? await readFile(path.resolve(config.EVIDENCE_SIGNING_KEY_FILE), 'utf8')
+      : undefined;
+    const anchor = new AuditAnchorService({
+      audit: new AuditRepository(database.db),
+      storage,
+      signingKey: await signingKeys.current(configuredKey),
+      signingKeys,
+      now: () => new Date(),
+      logger,
+    });
+    return { anchor, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 interface TrainingContainer {
@@ -354,6 +501,8 @@ export async function createTrainingContainer(config: Config, logger: Logger): P
       url: config.DATABASE_URL,
       schema: config.DATABASE_SCHEMA,
       pgliteDir: config.DATABASE_URL ? undefined : path.join(config.dataDir, 'pglite'),
+      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
     });
     closers.push(() => database.close());
     const audit = new AuditRepository(database.db);
@@ -425,6 +574,8 @@ async function openStorage(
     region: config.S3_REGION,
     originalsBucket: config.S3_BUCKET_ORIGINALS,
     derivedBucket: config.S3_BUCKET_DERIVED,
+    auditBucket: config.S3_BUCKET_AUDIT,
+    timeoutMs: config.S3_TIMEOUT_MS,
     publicEndpoint: publicUrl && {
       endPoint: publicUrl.hostname,
       port: Number(publicUrl.port || (publicUrl.protocol === 'https:' ? 443 : 80)),

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { ZodError } from 'zod';
 import {
@@ -7,8 +8,11 @@ import {
   NotFoundError,
   UnauthenticatedError,
   UnprocessableError,
+  UnsupportedContentError,
 } from '../../pipeline/domain/errors.js';
+import { outageOf } from '../../pipeline/domain/outages.js';
 import type { Logger } from '../../pipeline/logger.js';
+import { currentRequestId } from '../../pipeline/request-context.js';
 
 export interface ProblemIssue {
   location: 'params' | 'query' | 'body' | 'header';
@@ -25,6 +29,8 @@ export class HttpProblem extends Error {
     message: string,
     readonly issues?: ProblemIssue[],
     readonly headers?: Record<string, string>,
+    /** More about the problem, as the body's `context` (what readiness found, for one). */
+    readonly context?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -36,7 +42,21 @@ const DOMAIN_STATUS: Array<[new (...args: never[]) => DomainError, number, strin
   [UnprocessableError, 422, 'Unprocessable Content'],
   [UnauthenticatedError, 401, 'Unauthorized'],
   [ForbiddenError, 403, 'Forbidden'],
+  [UnsupportedContentError, 415, 'Unsupported Media Type'],
 ];
+
+/** The problem+json body, also written by hand where Express is not involved (api/client-errors.ts). */
+export function problemBody(status: number, title: string, detail: string, instance: string | undefined) {
+  return {
+    type: `https://hazardscope.dev/problems/${status}`,
+    title,
+    status,
+    detail,
+    ...(instance === undefined ? {} : { instance }),
+    // The id in the logs of this request: what to quote when reporting the problem.
+    ...(currentRequestId() ? { requestId: currentRequestId() } : {}),
+  };
+}
 
 export function sendProblem(
   res: Response,
@@ -49,16 +69,7 @@ export function sendProblem(
   res
     .status(status)
     .type('application/problem+json')
-    .send(
-      JSON.stringify({
-        type: `https://hazardscope.dev/problems/${status}`,
-        title,
-        status,
-        detail,
-        instance: req.originalUrl,
-        ...extra,
-      }),
-    );
+    .send(JSON.stringify({ ...problemBody(status, title, detail, req.originalUrl), ...extra }));
 }
 
 /** The one error middleware: maps domain and HTTP errors to problem+json; hides internals. */
@@ -66,7 +77,10 @@ export function errorMiddleware(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (error instanceof HttpProblem) {
       if (error.headers) res.set(error.headers);
-      sendProblem(res, req, error.status, error.title, error.message, error.issues ? { issues: error.issues } : {});
+      sendProblem(res, req, error.status, error.title, error.message, {
+        ...(error.issues ? { issues: error.issues } : {}),
+        ...(error.context ? { context: error.context } : {}),
+      });
       return;
     }
     for (const [type, status, title] of DOMAIN_STATUS) {
@@ -74,6 +88,14 @@ export function errorMiddleware(logger: Logger) {
         sendProblem(res, req, status, title, error.message, error.detail ? { context: error.detail } : {});
         return;
       }
+    }
+    // Before the 500 below: an outage is nobody's bug, and the same request works once it is over.
+    const outage = outageOf(error);
+    if (outage) {
+      logger.warn({ dependency: outage.dependency, err: outage.message, url: req.originalUrl }, 'service unavailable');
+      res.set('Retry-After', String(outage.retryAfterSeconds));
+      sendProblem(res, req, 503, 'Service Unavailable', outage.message, { context: { dependency: outage.dependency } });
+      return;
     }
     if (error instanceof ZodError) {
       sendProblem(res, req, 400, 'Bad Request', 'the request is invalid', {
@@ -106,7 +128,7 @@ export function errorMiddleware(logger: Logger) {
         res,
         req,
         status,
-        status === 415 ? 'Unsupported Media Type' : 'Bad Request',
+        STATUS_CODES[status] ?? 'Bad Request',
         bodyError.message ?? 'the request is invalid',
       );
       return;

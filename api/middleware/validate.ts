@@ -33,7 +33,12 @@ export function validate(contract: RouteContract) {
       ['query', req.query],
       ['body', contract.body === 'binary' ? undefined : req.body],
     ] as const) {
-      for (const path of nulPaths(value, ''))
+      const walked = walk(value);
+      if (walked.tooDeep)
+        throw new HttpProblem(400, 'Bad Request', `the ${location} nests deeper than ${MAX_JSON_DEPTH} levels`, [
+          { location, path: walked.tooDeep, message: `nested deeper than ${MAX_JSON_DEPTH} levels`, code: 'too_deep' },
+        ]);
+      for (const path of walked.nulPaths)
         issues.push({ location, path, message: 'text must not contain NUL characters', code: 'invalid_string' });
     }
     const params = check('params', contract.params, { ...req.params });
@@ -96,13 +101,54 @@ function emptyStrict(query: unknown): z.ZodType | undefined {
     : undefined;
 }
 
-function nulPaths(value: unknown, path: string): string[] {
-  if (typeof value === 'string') return value.includes('\u0000') ? [path] : [];
-  if (value && typeof value === 'object') {
-    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => [
-      ...(k.includes('\u0000') ? [path] : []),
-      ...nulPaths(v, path ? `${path}.${k}` : k),
-    ]);
+/**
+ * How deep a request's JSON may nest. The deepest body a route takes is a GeoJSON MultiPolygon in
+ * a FeatureCollection (about 8 levels); JSON.stringify and zod recurse, so a deeper value could
+ * overflow the stack where no one catches it.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Where text holds NUL characters, and the first path deeper than MAX_JSON_DEPTH. Iterative, so a
+ * value nested thousands of levels (which JSON.parse accepts) is measured, not recursed into.
+ */
+function walk(root: unknown): { nulPaths: string[]; tooDeep: string | undefined } {
+  const nulPaths: string[] = [];
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: root, path: '', depth: 0 }];
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) nulPaths.push(path);
+      continue;
+    }
+    if (!value || typeof value !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) return { nulPaths, tooDeep: path };
+    // Pushed last to first, so they are visited (and NULs reported) in document order.
+    for (const [k, v] of Object.entries(value as Record<string, unknown>).reverse()) {
+      if (k.includes('\u0000')) nulPaths.push(path);
+      stack.push({ value: v, path: path ? `${path}.${k}` : k, depth: depth + 1 });
+    }
   }
-  return [];
+  return { nulPaths, tooDeep: undefined };
+}
+
+/**
+ * Whether JSON text nests deeper than `max`, from the raw bytes before parsing: JSON.parse accepts
+ * any depth, but a 2 MB run of brackets takes it some 200 ms of the event loop, against a few here.
+ */
+export function jsonNestsDeeperThan(text: Uint8Array, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }

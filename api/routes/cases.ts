@@ -13,6 +13,7 @@ import {
   GEOJSON_TYPE,
   GeoJsonCollection,
   Limit,
+  FileName,
   problemResponses,
   Timestamp,
   Uuid,
@@ -327,7 +328,7 @@ export function caseRoutes(services: Services) {
           'Attach a file the enterprise gave as evidence (JPEG, PNG or PDF, the body is the file); reference it when moving to rectified',
         tags: ['cases'],
         roles: REGULATORS,
-        params: z.object({ caseId: Uuid, filename: z.string().min(1).max(255) }).strict(),
+        params: z.object({ caseId: Uuid, filename: FileName }).strict(),
         body: 'binary',
         binaryTypes: ATTACHMENT_TYPES,
         responses: {

@@ -1,7 +1,15 @@
 import { z } from 'zod';
+import { hasControlCharacters } from '../../pipeline/domain/images.js';
 import { HttpProblem } from '../middleware/problem.js';
 
 export const Uuid = z.uuid();
+
+/** A file name as a person gave it: any script, but no control characters (CR, LF, tab, DEL, C1 …). */
+export const FileName = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((name) => !hasControlCharacters(name), 'a file name must not contain control characters (CR, LF, tab …)');
 export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lower-case hex sha256');
 export const Limit = z.coerce.number().int().min(1).max(200).default(50);
 export const Cursor = z
@@ -19,6 +27,7 @@ export const Problem = z.object({
     .array(z.object({ location: z.string(), path: z.string(), message: z.string(), code: z.string() }))
     .optional(),
   context: z.record(z.string(), z.unknown()).optional(),
+  requestId: z.string().optional().describe('The id of this request in the server logs (also the X-Request-Id header)'),
 });
 
 export const problemResponses = {

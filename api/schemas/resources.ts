@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CASE_EVENT_KINDS, CASE_STATUSES, DISMISSAL_REASONS } from '../../pipeline/domain/cases.js';
 import { DECISIONS, DETECTION_STATES, FINDING_STATUSES, REJECT_REASONS } from '../../pipeline/domain/review.js';
 import { IMAGE_STATUSES } from '../../pipeline/domain/images.js';
-import { Sha256, Timestamp, Uuid } from './common.js';
+import { FileName, Sha256, Timestamp, Uuid } from './common.js';
 
 /** A GB/T 2260 region code or prefix: province "41", city "4101", county "410105". */
 export const RegionPrefix = z.string().regex(/^\d{2}(\d{2}(\d{2})?)?$/, 'a 2-, 4- or 6-digit region code prefix');
@@ -109,7 +109,7 @@ export const UploadRequest = z
       .array(
         z
           .object({
-            filename: z.string().min(1).max(255),
+            filename: FileName,
             sha256: Sha256,
             sizeBytes: z.number().int().positive(),
             contentType: z.literal('image/jpeg'),

@@ -1,5 +1,5 @@
 /**
- * hazardscope token create|list|revoke: the API tokens people sign in with.
+ * hazardscope token create|list|rotate|revoke: the API tokens people sign in with.
  *
  * With embedded PGlite (no DATABASE_URL), run these while the server is stopped: PGlite belongs to
  * one process at a time.
@@ -7,11 +7,19 @@
 import { loadConfig } from '../../pipeline/config.js';
 import { createAdminContainer } from '../../pipeline/container.js';
 import { ROLES, type Role } from '../../pipeline/domain/roles.js';
+import { parseDuration } from '../../pipeline/domain/tokens.js';
+
+/** New tokens expire unless asked otherwise: a forgotten token should not work for ever. */
+const DEFAULT_EXPIRES_IN = '365d';
 
 export const TOKEN_USAGE = `usage:
-  hazardscope token create --name NAME --role ${ROLES.join('|')} [--org NAME|ID] [--region CODE]
-                                  a token for a person (made on first use); --org may be left out while there is one organisation
-  hazardscope token list
+  hazardscope token create --name NAME --role ${ROLES.join('|')} [--org NAME|ID] [--region CODE] [--expires-in 90d|12h|never]
+                                  a token for a person (made on first use); --org may be left out while there is one organisation;
+                                  it expires after ${DEFAULT_EXPIRES_IN} unless --expires-in says otherwise
+  hazardscope token list          every token: state, expiry, last use (to the minute)
+  hazardscope token rotate TOKEN_ID [--grace 1h] [--expires-in 90d|never]
+                                  a new secret for the same person and role; the old one stops now, or after --grace;
+                                  the new one keeps the old one's lifetime unless --expires-in says otherwise
   hazardscope token revoke TOKEN_ID`;
 
 /** Runs `token COMMAND [ARG]`; an unknown COMMAND prints `usage` (the whole CLI's) and returns 2. */
@@ -23,48 +31,94 @@ export async function runToken(
     role?: string | undefined;
     org?: string | undefined;
     region?: string | undefined;
+    'expires-in'?: string | undefined;
+    grace?: string | undefined;
   },
   usage: string,
 ): Promise<number> {
+  if (!['create', 'list', 'rotate', 'revoke'].includes(command)) {
+    console.log(usage);
+    return 2;
+  }
+  // Checked before the database is opened: a typo should not wait on a connection.
+  const problems: string[] = [];
+  const expiresIn = durationOption('expires-in', values['expires-in'], problems);
+  const grace = durationOption('grace', values.grace, problems);
+  if (grace === null) problems.push('--grace must be a duration such as 15m or 1h, not "never"');
+  if (command === 'create') {
+    if (!values.name?.trim()) problems.push('--name is required');
+    if (!ROLES.includes(values.role as Role)) problems.push(`--role must be one of ${ROLES.join(', ')}`);
+  }
+  if ((command === 'rotate' || command === 'revoke') && !arg) problems.push(`give the token id to ${command}`);
+  if (problems.length) {
+    console.error(problems.map((p) => `error: ${p}`).join('\n'));
+    return 2;
+  }
   const config = loadConfig(process.env);
   const admin = await createAdminContainer(config);
   try {
     switch (command) {
       case 'create': {
-        const problems: string[] = [];
-        if (!values.name?.trim()) problems.push('--name is required');
-        if (!ROLES.includes(values.role as Role)) problems.push(`--role must be one of ${ROLES.join(', ')}`);
-        if (problems.length) {
-          console.error(problems.map((p) => `error: ${p}`).join('\n'));
-          return 2;
-        }
+        const lifetime = expiresIn === undefined ? parseDuration(DEFAULT_EXPIRES_IN)! : expiresIn;
         const created = await admin.tokens.create(
-          { name: values.name!.trim(), role: values.role as Role, organisation: values.org, regionCode: values.region },
+          {
+            name: values.name!.trim(),
+            role: values.role as Role,
+            organisation: values.org,
+            regionCode: values.region,
+            expiresAt: lifetime === null ? null : new Date(Date.now() + lifetime * 1000),
+          },
           'cli',
         );
         console.log(
-          `created ${values.role} token for "${values.name}" of ${created.organisation.name}, region ${created.regionCode || 'all'} (id ${created.id})\n\n  ${created.token}\n\nIt is shown only now; store it safely.`,
+          `created ${values.role} token for "${values.name}" of ${created.organisation.name}, region ${created.regionCode || 'all'} (id ${created.id}), ${expiry(created.expiresAt)}\n\n  ${created.token}\n\nIt is shown only now; store it safely.`,
         );
         return 0;
       }
       case 'list':
-        for (const t of await admin.tokens.list())
+        for (const t of await admin.tokens.list()) {
+          const state = t.revokedAt
+            ? 'revoked'
+            : t.expiresAt && t.expiresAt <= new Date()
+              ? 'expired'
+              : t.replacedBy
+                ? 'grace  '
+                : 'active ';
           console.log(
-            `${t.id}  ${t.role.padEnd(9)}  ${t.revokedAt ? 'revoked' : 'active '}  ${t.name}  (${t.organisation}, region ${t.regionCode || 'all'})`,
+            `${t.id}  ${t.role.padEnd(9)}  ${state}  ${t.name}  (${t.organisation}, region ${t.regionCode || 'all'})  ${expiry(t.expiresAt)}, last used ${t.lastUsedAt?.toISOString() ?? 'never'}${t.replacedBy ? `, replaced by ${t.replacedBy}` : ''}`,
           );
-        return 0;
-      case 'revoke':
-        if (!arg) {
-          console.error('error: give the token id to revoke');
-          return 2;
         }
-        console.log((await admin.tokens.revoke(arg, 'cli')) ? `revoked ${arg}` : `no active token ${arg}`);
         return 0;
+      case 'rotate': {
+        const rotated = await admin.tokens.rotate(
+          arg!,
+          { graceSeconds: grace ?? 0, expiresInSeconds: expiresIn },
+          'cli',
+        );
+        console.log(
+          `rotated ${arg}: ${grace ? `it works until ${rotated.previous.validUntil.toISOString()}` : 'it no longer works'}\nnew token ${rotated.id}, ${expiry(rotated.expiresAt)}\n\n  ${rotated.token}\n\nIt is shown only now; store it safely.`,
+        );
+        return 0;
+      }
       default:
-        console.log(usage);
-        return 2;
+        console.log((await admin.tokens.revoke(arg!, 'cli')) ? `revoked ${arg}` : `no active token ${arg}`);
+        return 0;
     }
   } finally {
     await admin.close();
   }
+}
+
+function durationOption(name: string, text: string | undefined, problems: string[]): number | null | undefined {
+  if (text === undefined) return undefined;
+  const seconds = parseDuration(text);
+  if (seconds === undefined)
+    problems.push(
+      `--${name} must be a number and a unit (s, m, h, d, w, y) such as 90d or 12h, or never; not "${text}"`,
+    );
+  return seconds;
+}
+
+function expiry(at: Date | null): string {
+  return at ? `expires ${at.toISOString()}` : 'never expires';
 }

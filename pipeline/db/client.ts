@@ -5,6 +5,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import { markOutage } from '../domain/outages.js';
 import { schema } from './schema.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -24,17 +25,35 @@ interface DatabaseOptions {
   schema: string;
   /** Where PGlite keeps its files when no URL is given; undefined keeps it in memory. */
   pgliteDir: string | undefined;
+  /**
+   * PostgreSQL only. How long to wait for a connection (a new one, or a free one from the pool),
+   * and for a statement's answer, before failing with ServiceUnavailableError instead of hanging.
+   */
+  connectTimeoutMs?: number | undefined;
+  queryTimeoutMs?: number | undefined;
 }
+
+/** Migrations may rewrite big tables: they get far longer than a request's statement. */
+const MIGRATION_TIMEOUT_MS = 3_600_000;
 
 /** PostgreSQL through `pg` when a URL is given, embedded PGlite otherwise; migrated on open. */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   const searchPath = `"${options.schema}"`;
   let handle: DatabaseHandle;
   if (options.url) {
-    const pool = new pg.Pool({ connectionString: options.url, max: 10, options: `-c search_path=${options.schema}` });
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: 10,
+      options: `-c search_path=${options.schema}`,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      query_timeout: options.queryTimeoutMs ?? 30_000,
+      // A server that vanished without closing the socket is noticed, not waited on forever.
+      keepAlive: true,
+    });
     pool.on('error', () => {
       // Idle-client errors (server restart) surface on the next query; do not crash the process.
     });
+    reportOutages(pool);
     handle = {
       db: drizzlePg(pool, { schema }),
       kind: 'postgres',
@@ -47,7 +66,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     try {
       const connection = await pool.connect();
       try {
-        await migrate(async (sql) => (await connection.query<Record<string, unknown>>(sql)).rows, options.schema);
+        await migrate(async (sql) => {
+          // node-postgres reads a per-query query_timeout; its types do not declare it.
+          const query: pg.QueryConfig & { query_timeout: number } = { text: sql, query_timeout: MIGRATION_TIMEOUT_MS };
+          return (await connection.query<Record<string, unknown>>(query)).rows;
+        }, options.schema);
       } finally {
         connection.release();
       }
@@ -73,6 +96,27 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     }, options.schema);
   }
   return handle;
+}
+
+/**
+ * Connection-level failures of the pool (refused, timed out, dropped) are marked as the database's,
+ * so the API answers 503 with Retry-After rather than 500.
+ * Only the promise forms are wrapped: pg-pool calls its own callback forms internally. A connection
+ * that drops inside a transaction fails on the client, not the pool; outageOf() knows its message.
+ */
+function reportOutages(pool: pg.Pool): void {
+  const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  const tagged = (result: unknown) =>
+    result instanceof Promise
+      ? result.catch((error: unknown) => {
+          throw markOutage('database', error);
+        })
+      : result;
+  Object.assign(pool, {
+    connect: (...args: unknown[]) => (args.length > 0 ? connect(...args) : tagged(connect())),
+    query: (...args: unknown[]) => (typeof args.at(-1) === 'function' ? query(...args) : tagged(query(...args))),
+  });
 }
 
 /**

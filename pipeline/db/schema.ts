@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { IMAGE_STATUSES } from '../domain/images.js';
+import { FAILURE_KINDS, IMAGE_STATUSES } from '../domain/images.js';
 import { CASE_EVENT_KINDS, CASE_STATUSES } from '../domain/cases.js';
 import { DECISIONS, DETECTION_STATES, FINDING_STATUSES } from '../domain/review.js';
 import { ROLES } from '../domain/roles.js';
 import {
+  type AnyPgColumn,
   bigint,
   bigserial,
   boolean,
@@ -39,6 +40,12 @@ export const apiTokens = pgTable(
     tokenHash: text('token_hash').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /** Null: never expires (tokens from before expiry existed, or made with --expires-in never). */
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    /** To the minute: written at most once a minute per token. */
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    /** The successor when the token was rotated. */
+    replacedBy: uuid('replaced_by').references((): AnyPgColumn => apiTokens.id),
   },
   (t) => [uniqueIndex('api_tokens_token_hash_key').on(t.tokenHash)],
 );
@@ -108,6 +115,13 @@ export const images = pgTable(
     geoReason: text('geo_reason'),
     status: text('status', { enum: IMAGE_STATUSES }).notNull(),
     failureReason: text('failure_reason'),
+    /** Whether the failure may pass (an outage: retried automatically) or not (an unreadable file). */
+    failureKind: text('failure_kind', { enum: FAILURE_KINDS }),
+    /** How often the recovery sweeper has put the photo back in the queue. */
+    recoveryAttempts: integer('recovery_attempts').notNull().default(0),
+    lastRecoveryAt: timestamp('last_recovery_at', { withTimezone: true, precision: 3 }),
+    /** A person saw the failure and let it be: "retry all" and the sweeper leave it alone. */
+    discardedAt: timestamp('discarded_at', { withTimezone: true, precision: 3 }),
     duplicateOf: uuid('duplicate_of'),
     registeredVia: text('registered_via', { enum: ['api', 's3-event', 'reconcile'] }).notNull(),
     /** Who put the photo into the flight; null when it arrived by bucket notification or reconciliation. */
@@ -121,6 +135,11 @@ export const images = pgTable(
       .on(t.flightId, t.sha256)
       .where(sql`sha256 IS NOT NULL`),
     index('images_flight_status').on(t.flightId, t.status),
+    index('images_needing_recovery')
+      .on(t.createdAt)
+      .where(
+        sql`status IN ('registered', 'queued', 'processing') OR (status = 'failed' AND failure_kind = 'transient')`,
+      ),
   ],
 );
 

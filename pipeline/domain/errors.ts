@@ -23,3 +23,26 @@ export class ForbiddenError extends DomainError {}
  * taken as transient and retried.
  */
 export class PermanentJobError extends DomainError {}
+
+/**
+ * The content is not of a type this route takes (a PNG sent as a JPEG, a text file named .jpg),
+ * found by looking at the bytes rather than trusting the declared type.
+ */
+export class UnsupportedContentError extends DomainError {}
+
+/** The services a request may need and find unavailable. */
+export type Dependency = 'database' | 'queue' | 'storage';
+
+/**
+ * A service the request needs cannot be reached (refused, reset, timed out): nothing is wrong with
+ * the request, and the same request should succeed once the service is back.
+ */
+export class ServiceUnavailableError extends DomainError {
+  constructor(
+    readonly dependency: Dependency,
+    message: string,
+    readonly retryAfterSeconds = 5,
+  ) {
+    super(message, { dependency });
+  }
+}

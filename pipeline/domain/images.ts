@@ -3,6 +3,9 @@
 export const IMAGE_STATUSES = ['registered', 'queued', 'processing', 'processed', 'failed', 'duplicate'] as const;
 export type ImageStatus = (typeof IMAGE_STATUSES)[number];
 
+/** permanent: the photo can never be processed (unreadable); transient: an outage, retried automatically. */
+export const FAILURE_KINDS = ['permanent', 'transient'] as const;
+
 export type RegisteredVia = 'api' | 's3-event' | 'reconcile';
 
 const FLIGHTS_PREFIX = 'flights/';
@@ -10,6 +13,26 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 
 export const ACCEPTED_CONTENT_TYPES = ['image/jpeg'] as const;
+
+/**
+ * Whether bytes start as every JPEG does: SOI (FF D8) and the next marker's FF. A PNG or a text
+ * file sent as image/jpeg does not; the declared type alone proves nothing.
+ */
+export function hasJpegSignature(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+}
+
+/**
+ * C0 controls (CR, LF, tab, NUL …), DEL and C1 controls: no file name needs them, and CR/LF in a
+ * name end up in headers (Content-Disposition), logs and CSV exports, where they split lines.
+ */
+export function hasControlCharacters(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
 
 export function flightPrefix(flightId: string): string {
   return `${FLIGHTS_PREFIX}${flightId}/`;

@@ -20,8 +20,8 @@ export function createFinalFailureHandlers(dependencies: {
   logger: Logger;
 }): FinalFailureHandlers {
   return {
-    detect: async (payload, reason) => {
-      await dependencies.detection.failedForGood(payload, reason);
+    detect: async (payload, reason, kind) => {
+      await dependencies.detection.failedForGood(payload, reason, kind);
     },
     mergeFindings: async (payload, reason) => {
       // Nothing to mark: the detections stay, and reviewing them needs the merge; say so loudly.

@@ -1,4 +1,5 @@
 import { JOB_DEFINITIONS, type JobName, type JobPayload } from '../domain/jobs.js';
+import type { FailureKind } from '../domain/recovery.js';
 
 /**
  * The processor's side of the job registry (pipeline/domain/jobs.ts): the handler table it
@@ -16,9 +17,12 @@ export type JobHandlers = { [N in JobName]: JobHandler<N> };
 
 /**
  * Called once a job has failed for good (retries used up, unrecoverable, or stalled too often), so
- * the record it works on can say why instead of waiting forever.
+ * the record it works on can say why instead of waiting forever. Best effort: when it cannot write
+ * (the database is down), the recovery sweeper reads the failure from the job later.
  */
-export type FinalFailureHandlers = { [N in JobName]: (payload: JobPayload<N>, reason: string) => Promise<void> };
+export type FinalFailureHandlers = {
+  [N in JobName]: (payload: JobPayload<N>, reason: string, kind: FailureKind) => Promise<void>;
+};
 
 /** Checks the handler table against the registry; throws naming every missing or unknown job. */
 export function checkHandlers(handlers: Partial<Record<string, unknown>>): void {

@@ -1,6 +1,7 @@
 import { type Job, type RedisOptions, UnrecoverableError, Worker } from 'bullmq';
 import { PermanentJobError } from '../domain/errors.js';
 import { JOB_DEFINITIONS, type JobName, QUEUE_NAMES } from '../domain/jobs.js';
+import { type FailureKind, failureKindOfJob, stalledTooOften } from '../domain/recovery.js';
 import type { Logger } from '../logger.js';
 import { checkHandlers, type FinalFailureHandlers, type JobHandlers } from './registry.js';
 
@@ -9,6 +10,12 @@ interface WorkerSettings {
   prefix: string;
   concurrency: number;
   lockDurationMs: number;
+}
+
+/** Told how each job ended (metrics); failures that end a job for good carry the reason. */
+interface JobObserver {
+  finished(job: JobName, seconds: number, outcome: 'completed' | 'failed'): void;
+  failedForGood(job: JobName, reason: string): void;
 }
 
 /**
@@ -21,6 +28,7 @@ export function startWorkers(
   onFinalFailure: FinalFailureHandlers,
   settings: WorkerSettings,
   logger: Logger,
+  observer?: JobObserver,
 ): { close(): Promise<void>; workers: Worker[] } {
   checkHandlers(handlers);
   const workers = Object.values(QUEUE_NAMES).map((queue) => {
@@ -41,9 +49,12 @@ export function startWorkers(
           p: unknown,
           c: { jobId: string; attempt: number; final: boolean },
         ) => Promise<void>;
+        const started = performance.now();
         try {
           await handler(parsed.data, { jobId: job.id!, attempt, final: attempt >= (job.opts.attempts ?? 1) });
+          observer?.finished(name, (performance.now() - started) / 1000, 'completed');
         } catch (error) {
+          observer?.finished(name, (performance.now() - started) / 1000, 'failed');
           // Services know nothing of BullMQ; this is the one place their "do not retry" becomes its.
           if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
           throw error;
@@ -61,17 +72,24 @@ export function startWorkers(
     worker.on('failed', (job, error) => {
       logger.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'job failed');
       if (!job) return;
-      const final =
-        error instanceof UnrecoverableError ||
-        error.name === 'UnrecoverableError' ||
-        job.attemptsMade >= (job.opts.attempts ?? 1);
+      const unrecoverable = error instanceof UnrecoverableError || error.name === 'UnrecoverableError';
+      const final = unrecoverable || job.attemptsMade >= (job.opts.attempts ?? 1);
       const name = job.name as JobName;
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- job names come from Redis: an unknown one is possible at run time
       const parsed = JOB_DEFINITIONS[name]?.payload.safeParse(job.data);
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- as above: no definition, no parse
       if (final && parsed?.success) {
-        const record = onFinalFailure[name] as (p: unknown, reason: string) => Promise<void>;
-        record(parsed.data, error.message).catch((e: unknown) =>
+        observer?.failedForGood(name, error.message);
+        const record = onFinalFailure[name] as (p: unknown, reason: string, kind: FailureKind) => Promise<void>;
+        const kind =
+          unrecoverable && !stalledTooOften(error.message)
+            ? 'permanent'
+            : failureKindOfJob({
+                failedReason: error.message,
+                attemptsMade: job.attemptsMade,
+                attempts: job.opts.attempts ?? 1,
+              });
+        record(parsed.data, error.message, kind).catch((e: unknown) =>
           logger.error({ jobId: job.id, err: String(e) }, 'could not record a final job failure'),
         );
       }

@@ -71,6 +71,27 @@ export class AuditRepository {
     return { entries: rows.map(toChained), head: { entries: head?.entries ?? 0, lastHash: head?.lastHash ?? '' } };
   }
 
+  /**
+   * The head row and the entry it points at. `consistent` is false when the row names an entry that
+   * is missing or has another hash: such a head must not be signed.
+   */
+  async head(): Promise<{ entries: number; hash: string; id: number; at: string; consistent: boolean }> {
+    const [head] = await this.db.select().from(auditHead).where(eq(auditHead.id, 1));
+    if (!head || head.entries === 0 || head.lastId === null)
+      return { entries: 0, hash: head?.lastHash ?? '', id: 0, at: '', consistent: true };
+    const [entry] = await this.db
+      .select({ at: auditLog.at, hash: auditLog.hash })
+      .from(auditLog)
+      .where(eq(auditLog.id, head.lastId));
+    return {
+      entries: head.entries,
+      hash: head.lastHash,
+      id: head.lastId,
+      at: entry?.at.toISOString() ?? '',
+      consistent: entry?.hash === head.lastHash,
+    };
+  }
+
   /** The chained entries in order, the count of entries from before the chain, and the head. */
   async readChain(): Promise<{
     entries: ChainedEntry[];

@@ -90,6 +90,15 @@ export class FindingRepository {
   }
 
   /** The organisation a flight belongs to (its findings are attributed to that organisation's sites). */
+  /** Findings waiting for a reviewer, everywhere, and when the oldest of them arrived. */
+  async backlog(): Promise<{ pending: number; oldest: Date | null }> {
+    const [row] = await this.db
+      .select({ pending: sql<number>`count(*)::int`, oldest: sql<string | null>`min(${findings.createdAt})` })
+      .from(findings)
+      .where(eq(findings.status, 'pending'));
+    return { pending: row?.pending ?? 0, oldest: row?.oldest ? new Date(row.oldest) : null };
+  }
+
   async organisationOfFlight(flightId: string): Promise<string | undefined> {
     const [row] = await this.db
       .select({ organisationId: flights.organisationId })

@@ -83,6 +83,35 @@ export class FlightRepository {
     return row;
   }
 
+  /**
+   * Completed flights, finished within `withinDays`, whose photos are all settled and that still
+   * hold flagged detections in no finding: their merge may have been lost or failed for good. The
+   * number of settled photos makes the merge job's id.
+   */
+  async awaitingMerge(withinDays: number, limit: number): Promise<Array<{ flightId: string; settled: number }>> {
+    return this.db
+      .select({
+        flightId: flights.id,
+        settled: sql<number>`(SELECT count(*)::int FROM ${images} i WHERE i.flight_id = ${flights.id}
+          AND i.status IN ('processed', 'failed', 'duplicate'))`,
+      })
+      .from(flights)
+      .where(
+        and(
+          eq(flights.status, 'completed'),
+          sql`${flights.completedAt} > now() - make_interval(days => ${withinDays})`,
+          sql`NOT EXISTS (SELECT 1 FROM ${images} i WHERE i.flight_id = ${flights.id}
+                AND i.status IN ('registered', 'queued', 'processing'))`,
+          sql`EXISTS (SELECT 1 FROM ${images} i
+                JOIN detections d ON d.image_id = i.id AND d.state = 'flagged'
+                LEFT JOIN finding_views v ON v.detection_id = d.id
+                WHERE i.flight_id = ${flights.id} AND i.status = 'processed' AND v.detection_id IS NULL)`,
+        ),
+      )
+      .orderBy(flights.completedAt)
+      .limit(limit);
+  }
+
   async imageCounts(flightId: string): Promise<Partial<Record<ImageStatus, number>>> {
     const rows = await this.db
       .select({ status: images.status, count: sql<number>`count(*)::int` })

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, isNull, like, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, like, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { detections, findings, findingViews, flights, images } from '../db/schema.js';
-import type { RegisteredVia } from '../domain/images.js';
+import type { ImageStatus, RegisteredVia } from '../domain/images.js';
+import type { FailureKind } from '../domain/recovery.js';
 import type { Scope } from '../domain/scope.js';
 import { inScopeSql } from './scope-sql.js';
 import type { Executor, Transaction } from './unit-of-work.js';
@@ -155,11 +156,114 @@ export class ImageRepository {
   }
 
   /** Records a failure unless the image already finished (a late report must not undo a result). */
-  async markFailedIfUnfinished(id: string, reason: string): Promise<void> {
-    await this.db
+  async markFailedIfUnfinished(id: string, reason: string, kind: FailureKind): Promise<boolean> {
+    const updated = await this.db
       .update(images)
-      .set({ status: 'failed', failureReason: reason, processedAt: new Date() })
-      .where(and(eq(images.id, id), inArray(images.status, ['registered', 'queued', 'processing'])));
+      .set({ status: 'failed', failureReason: reason, failureKind: kind, processedAt: new Date() })
+      .where(and(eq(images.id, id), inArray(images.status, ['registered', 'queued', 'processing'])))
+      .returning({ id: images.id });
+    return updated.length > 0;
+  }
+
+  /**
+   * Photos the recovery sweeper must look at: not settled yet, or failed for a passing reason with
+   * automatic retries left. Oldest first, so a large backlog is worked through in order.
+   */
+  async needingRecovery(maxAttempts: number, limit: number): Promise<ImageRow[]> {
+    return this.db
+      .select()
+      .from(images)
+      .where(
+        or(
+          inArray(images.status, ['registered', 'queued', 'processing']),
+          and(
+            eq(images.status, 'failed'),
+            eq(images.failureKind, 'transient'),
+            lt(images.recoveryAttempts, maxAttempts),
+          ),
+        ),
+      )
+      .orderBy(images.createdAt, images.id)
+      .limit(limit);
+  }
+
+  /**
+   * Puts a photo back in the queue's hands, counting the automatic retry; only from the status the
+   * sweeper saw, so two sweepers cannot both count one retry.
+   */
+  async requeueForRecovery(id: string, from: ImageStatus, now: Date): Promise<boolean> {
+    const updated = await this.db
+      .update(images)
+      .set({
+        status: 'queued',
+        failureReason: null,
+        failureKind: null,
+        processedAt: null,
+        recoveryAttempts: sql`${images.recoveryAttempts} + 1`,
+        lastRecoveryAt: now,
+      })
+      .where(and(eq(images.id, id), eq(images.status, from)))
+      .returning({ id: images.id });
+    return updated.length > 0;
+  }
+
+  /** Photos by status, everywhere (for metrics). */
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .select({ status: images.status, count: sql<number>`count(*)::int` })
+      .from(images)
+      .groupBy(images.status);
+    return Object.fromEntries(rows.map((r) => [r.status, r.count]));
+  }
+
+  /** Failed photos of flights the caller may see, newest failure first, with their flight's name. */
+  async failedInScope(
+    scope: Scope,
+    limit: number,
+  ): Promise<Array<ImageRow & { flightName: string; flightStatus: string }>> {
+    const rows = await this.db
+      .select({ image: images, flightName: flights.name, flightStatus: flights.status })
+      .from(images)
+      .innerJoin(flights, eq(flights.id, images.flightId))
+      .where(
+        and(eq(images.status, 'failed'), eq(flights.organisationId, scope.organisationId), inScopeSql(flights, scope)),
+      )
+      .orderBy(sql`${images.processedAt} DESC NULLS LAST`, images.id)
+      .limit(limit);
+    return rows.map((r) => ({ ...r.image, flightName: r.flightName, flightStatus: r.flightStatus }));
+  }
+
+  /** A person looked at a failure and let it be: no automatic retry will touch it again. */
+  async discard(id: string, reason: string, now: Date): Promise<boolean> {
+    const updated = await this.db
+      .update(images)
+      .set({ failureKind: 'permanent', failureReason: reason, discardedAt: now })
+      .where(and(eq(images.id, id), eq(images.status, 'failed')))
+      .returning({ id: images.id });
+    return updated.length > 0;
+  }
+
+  /** A person asked for another try: the automatic retries start over. */
+  async requeueByRequest(id: string): Promise<boolean> {
+    const updated = await this.db
+      .update(images)
+      .set({
+        status: 'queued',
+        failureReason: null,
+        failureKind: null,
+        processedAt: null,
+        recoveryAttempts: 0,
+        discardedAt: null,
+      })
+      .where(and(eq(images.id, id), eq(images.status, 'failed')))
+      .returning({ id: images.id });
+    return updated.length > 0;
+  }
+
+  /** The photo's status, its row locked until the transaction ends (so two runs store one result). */
+  async lockStatus(tx: Transaction, id: string): Promise<ImageStatus | undefined> {
+    const [row] = await tx.select({ status: images.status }).from(images).where(eq(images.id, id)).for('update');
+    return row?.status;
   }
 
   /** Records what processing learnt of the photo and that it is processed. */
@@ -181,10 +285,11 @@ export class ImageRepository {
       .where(eq(images.id, id));
   }
 
-  async markFailed(id: string, reason: string): Promise<void> {
+  /** The photo can never be processed (unreadable, changed bytes): no automatic retry. */
+  async markFailedForGood(id: string, reason: string): Promise<void> {
     await this.db
       .update(images)
-      .set({ status: 'failed', failureReason: reason, processedAt: new Date() })
+      .set({ status: 'failed', failureReason: reason, failureKind: 'permanent', processedAt: new Date() })
       .where(eq(images.id, id));
   }
 

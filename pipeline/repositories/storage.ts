@@ -1,7 +1,12 @@
 import { mkdir } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import * as Minio from 'minio';
+import { markOutage } from '../domain/outages.js';
+
+type Transport = NonNullable<Minio.ClientOptions['transport']>;
 
 interface StoredObject {
   key: string;
@@ -18,8 +23,12 @@ interface StorageSettings {
   region: string;
   originalsBucket: string;
   derivedBucket: string;
+  /** Audit checkpoints: written once, never changed; the bucket may have object lock. */
+  auditBucket: string;
   /** Host clients use for presigned URLs, when it differs from the one the services use. */
   publicEndpoint?: { endPoint: string; port: number; useSSL: boolean } | undefined;
+  /** How long a request may go without a byte either way before it fails as an outage; 30 s by default. */
+  timeoutMs?: number | undefined;
 }
 
 /**
@@ -42,6 +51,7 @@ export class ObjectStorage {
       endPoint: settings.endPoint,
       port: settings.port,
       useSSL: settings.useSSL,
+      transport: outageAwareTransport(settings.useSSL, settings.timeoutMs ?? 30_000),
       ...common,
     });
     this.presigner = settings.publicEndpoint
@@ -50,7 +60,8 @@ export class ObjectStorage {
   }
 
   async ensureBuckets(): Promise<void> {
-    for (const bucket of [this.settings.originalsBucket, this.settings.derivedBucket]) {
+    const buckets = new Set([this.settings.originalsBucket, this.settings.derivedBucket, this.settings.auditBucket]);
+    for (const bucket of buckets) {
       if (!(await this.client.bucketExists(bucket))) {
         try {
           await this.client.makeBucket(bucket, this.settings.region);
@@ -120,9 +131,61 @@ export class ObjectStorage {
     await this.client.putObject(this.settings.derivedBucket, key, body, body.length, { 'Content-Type': contentType });
   }
 
+  /**
+   * Stores an audit checkpoint unless its key exists. Keys are derived from what they hold, so a
+   * second process writing the same key between the check and the put writes the same checkpoint;
+   * under object lock with versioning the first version stays.
+   */
+  async putAuditOnce(key: string, body: Buffer): Promise<{ created: boolean }> {
+    try {
+      await this.client.statObject(this.settings.auditBucket, key);
+      return { created: false };
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    await this.client.putObject(this.settings.auditBucket, key, body, body.length, {
+      'Content-Type': 'application/json',
+    });
+    return { created: true };
+  }
+
+  async listAudit(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    const stream = this.client.listObjectsV2(this.settings.auditBucket, prefix, true);
+    for await (const item of stream as AsyncIterable<Minio.BucketItem>) if (item.name) keys.push(item.name);
+    return keys.sort();
+  }
+
+  async getAudit(key: string): Promise<Buffer> {
+    return streamToBuffer(await this.client.getObject(this.settings.auditBucket, key));
+  }
+
   async ping(): Promise<void> {
     await this.client.bucketExists(this.settings.originalsBucket);
   }
+}
+
+/**
+ * Node's http(s) with an idle timeout, and every connection failure marked as object storage's: a
+ * stopped or unreachable S3 answers 503 (not 500) and never holds a request for minutes. Marked at
+ * the socket, so failures that surface later, in a response body being read, are marked too.
+ */
+function outageAwareTransport(useSSL: boolean, timeoutMs: number): Transport {
+  const base = useSSL ? https : http;
+  const request = (options: http.RequestOptions, callback?: (res: http.IncomingMessage) => void) => {
+    const req = base.request({ ...options, timeout: timeoutMs }, (res) => {
+      res.on('error', (error) => markOutage('storage', error));
+      callback?.(res);
+    });
+    req.on('error', (error) => markOutage('storage', error));
+    req.on('timeout', () => {
+      req.destroy(
+        Object.assign(new Error(`no answer from object storage within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }),
+      );
+    });
+    return req;
+  };
+  return { request: request as typeof http.request };
 }
 
 function isNotFound(error: unknown): boolean {

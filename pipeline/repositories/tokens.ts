@@ -1,8 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { apiTokens, organisations, users } from '../db/schema.js';
 import type { Principal, Role } from '../domain/roles.js';
+import type { TokenLifecycle } from '../domain/tokens.js';
+import type { Executor, Transaction } from './unit-of-work.js';
 
 interface TokenListing {
   id: string;
@@ -12,24 +14,58 @@ interface TokenListing {
   regionCode: string;
   createdAt: Date;
   revokedAt: Date | null;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  replacedBy: string | null;
+}
+
+/** A stored token as authentication and rotation see it: who it is for, and its lifecycle. */
+interface TokenRecord extends TokenLifecycle {
+  principal: Principal;
+  lastUsedAt: Date | null;
 }
 
 /** API tokens are shown once and stored only as their sha256; each belongs to one person. */
 export class TokenRepository {
   constructor(private readonly db: Database) {}
 
-  async create(userId: string, name: string, role: Role): Promise<{ id: string; token: string }> {
+  async create(
+    userId: string,
+    name: string,
+    role: Role,
+    expiresAt: Date | null,
+    executor: Executor = this.db,
+  ): Promise<{ id: string; token: string }> {
     const id = randomUUID();
     const token = `hs_${randomBytes(24).toString('base64url')}`;
-    await this.db.insert(apiTokens).values({ id, name, role, userId, tokenHash: hashToken(token) });
+    await executor.insert(apiTokens).values({ id, name, role, userId, tokenHash: hashToken(token), expiresAt });
     return { id, token };
   }
 
-  async findActive(token: string): Promise<Principal | undefined> {
-    const [row] = await this.db
+  /** The token with this secret, whatever its state (the caller decides what an expired one means). */
+  async findBySecret(token: string): Promise<TokenRecord | undefined> {
+    return this.findWhere(this.db, eq(apiTokens.tokenHash, hashToken(token)));
+  }
+
+  async byId(id: string): Promise<TokenRecord | undefined> {
+    return this.findWhere(this.db, eq(apiTokens.id, id));
+  }
+
+  /** A token by id, locked until the transaction ends (rotation reads and retires it). */
+  async lockById(tx: Transaction, id: string): Promise<TokenRecord | undefined> {
+    return this.findWhere(tx, eq(apiTokens.id, id), true);
+  }
+
+  private async findWhere(executor: Executor, where: ReturnType<typeof eq>, lock = false) {
+    const query = executor
       .select({
         id: apiTokens.id,
         role: apiTokens.role,
+        createdAt: apiTokens.createdAt,
+        expiresAt: apiTokens.expiresAt,
+        revokedAt: apiTokens.revokedAt,
+        replacedBy: apiTokens.replacedBy,
+        lastUsedAt: apiTokens.lastUsedAt,
         userId: users.id,
         name: users.name,
         organisationId: users.organisationId,
@@ -39,19 +75,51 @@ export class TokenRepository {
       .from(apiTokens)
       .innerJoin(users, eq(users.id, apiTokens.userId))
       .innerJoin(organisations, eq(organisations.id, users.organisationId))
-      .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)))
+      .where(where)
       .limit(1);
+    const [row] = lock ? await query.for('update', { of: apiTokens }) : await query;
     return row
       ? {
-          tokenId: row.id,
-          userId: row.userId,
-          name: row.name,
-          role: row.role,
-          organisationId: row.organisationId,
-          organisationName: row.organisationName,
-          regionCode: row.regionCode,
+          principal: {
+            tokenId: row.id,
+            userId: row.userId,
+            name: row.name,
+            role: row.role,
+            organisationId: row.organisationId,
+            organisationName: row.organisationName,
+            regionCode: row.regionCode,
+          },
+          createdAt: row.createdAt,
+          expiresAt: row.expiresAt,
+          revokedAt: row.revokedAt,
+          replacedBy: row.replacedBy,
+          lastUsedAt: row.lastUsedAt,
         }
       : undefined;
+  }
+
+  /**
+   * Records a use, unless one was recorded since `notBefore`: of several processes or requests
+   * racing in the same minute, one changes the row and the rest change nothing.
+   */
+  async recordUse(id: string, at: Date, notBefore: Date): Promise<void> {
+    await this.db
+      .update(apiTokens)
+      .set({ lastUsedAt: at })
+      .where(and(eq(apiTokens.id, id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, notBefore))));
+  }
+
+  /** Ends a rotated token's life: now (revokedAt) or at the end of its grace (expiresAt). */
+  async retire(
+    tx: Transaction,
+    id: string,
+    replacedBy: string,
+    retire: { revokedAt: Date } | { expiresAt: Date },
+  ): Promise<void> {
+    await tx
+      .update(apiTokens)
+      .set({ replacedBy, ...retire })
+      .where(eq(apiTokens.id, id));
   }
 
   async list(): Promise<TokenListing[]> {
@@ -64,6 +132,9 @@ export class TokenRepository {
         regionCode: users.regionCode,
         createdAt: apiTokens.createdAt,
         revokedAt: apiTokens.revokedAt,
+        expiresAt: apiTokens.expiresAt,
+        lastUsedAt: apiTokens.lastUsedAt,
+        replacedBy: apiTokens.replacedBy,
       })
       .from(apiTokens)
       .innerJoin(users, eq(users.id, apiTokens.userId))
@@ -71,10 +142,10 @@ export class TokenRepository {
       .orderBy(apiTokens.createdAt);
   }
 
-  async revoke(id: string): Promise<boolean> {
+  async revoke(id: string, at: Date = new Date()): Promise<boolean> {
     const rows = await this.db
       .update(apiTokens)
-      .set({ revokedAt: new Date() })
+      .set({ revokedAt: at })
       .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))
       .returning({ id: apiTokens.id });
     return rows.length > 0;

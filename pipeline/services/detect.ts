@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { PermanentJobError } from '../domain/errors.js';
+import { hasJpegSignature } from '../domain/images.js';
 import type { JobPayload } from '../domain/jobs.js';
+import type { FailureKind } from '../domain/recovery.js';
 import { STANDING_CLASSES } from '../domain/taxonomy.js';
 import { readCapture, withPixelSize } from '../geo/capture.js';
 import { projectorFor } from '../geo/projection.js';
@@ -92,6 +94,10 @@ export class DetectionService {
     if (sha256 !== image.sha256) {
       return this.unrecoverable(image.id, `content sha256 ${sha256} does not match the registered ${image.sha256}`);
     }
+    // Uploads through the API are checked on arrival; these came by presigned URL or straight into
+    // the bucket. The decoder would read a PNG all the same and count it as a photo with no hazards.
+    if (!hasJpegSignature(bytes))
+      return this.unrecoverable(image.id, 'not a decodable image: not a JPEG (it does not start with FF D8 FF)');
     const capture = await readCapture(bytes);
     // Classes that flag no hazard (a general-purpose model's "car") are not even decoded, so they
     // cannot take the places of hazards among the detections kept per tile and per photo.
@@ -142,7 +148,7 @@ export class DetectionService {
         siteId: site?.id ?? null,
       });
     }
-    await this.storeResults(
+    const stored = await this.storeResults(
       image.id,
       { name: spec.name, version: spec.version, sha256: spec.sha256 },
       {
@@ -161,6 +167,10 @@ export class DetectionService {
     } catch (error) {
       throw transient(`could not queue the flight's findings: ${messageOf(error)}`, error);
     }
+    if (!stored) {
+      this.logger.info({ imageId: image.id }, 'another run of this job stored the results first');
+      return 'skipped';
+    }
     this.logger.info(
       { imageId: image.id, detections: rows.length, flagged: rows.filter((r) => r.state === 'flagged').length },
       'image processed',
@@ -169,8 +179,8 @@ export class DetectionService {
   }
 
   /** The photo's job failed for good: the photo says why, unless it got further meanwhile. */
-  async failedForGood(payload: JobPayload<'detect'>, reason: string): Promise<void> {
-    await this.images.markFailedIfUnfinished(payload.imageId, `processing failed for good: ${reason}`);
+  async failedForGood(payload: JobPayload<'detect'>, reason: string, kind: FailureKind): Promise<void> {
+    await this.images.markFailedIfUnfinished(payload.imageId, `processing failed: ${reason}`, kind);
     // A failed photo settles too: the flight's findings must not wait for it.
     await this.settlement.imageSettled(payload.flightId);
   }
@@ -184,8 +194,12 @@ export class DetectionService {
     model: ModelIdentity,
     facts: ImageFacts,
     found: readonly NewDetection[],
-  ): Promise<void> {
-    await this.unitOfWork.withTransaction(async (tx) => {
+  ): Promise<boolean> {
+    return this.unitOfWork.withTransaction(async (tx) => {
+      // Two runs of one job can overlap (a lock not renewed in time under load, a job re-added
+      // after Redis lost it while a worker still held it): the second to get here stores nothing.
+      const status = await this.images.lockStatus(tx, imageId);
+      if (status === 'processed' || status === 'failed' || status === 'duplicate') return false;
       await this.detections.insertForImage(tx, imageId, model, found);
       await this.images.markProcessed(tx, imageId, facts);
       await this.audit.append(
@@ -203,11 +217,12 @@ export class DetectionService {
         },
         tx,
       );
+      return true;
     });
   }
 
   private async unrecoverable(imageId: string, reason: string): Promise<never> {
-    await this.images.markFailed(imageId, reason);
+    await this.images.markFailedForGood(imageId, reason);
     throw new PermanentJobError(reason);
   }
 }

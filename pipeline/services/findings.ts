@@ -72,6 +72,14 @@ export class FindingsService {
    * class not live for the flight's organisation stay stored and unmerged; a merge after the class
    * is enabled takes them.
    */
+  /** Whether the flight holds flagged detections of live classes that no finding shows yet. */
+  async needsMerge(flightId: string): Promise<boolean> {
+    const organisationId = await this.findings.organisationOfFlight(flightId);
+    if (!organisationId) return false;
+    const heldBack = await this.liveClasses.notLive(organisationId);
+    return (await this.findings.unmerged(flightId, heldBack)).length > 0;
+  }
+
   async mergeFlight(flightId: string): Promise<{ created: number; joined: number }> {
     const organisationId = await this.findings.organisationOfFlight(flightId);
     if (!organisationId) return { created: 0, joined: 0 };

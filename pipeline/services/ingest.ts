@@ -1,21 +1,25 @@
 import { createHash } from 'node:crypto';
+import pMap from 'p-map';
 import type { FlightSettlement } from './findings-scheduler.js';
 import type { Logger } from '../logger.js';
 import {
   contentAddressedKey,
   decodeEventKey,
   flightPrefix,
+  hasControlCharacters,
   parseObjectKey,
   type RegisteredVia,
 } from '../domain/images.js';
-import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
+import { ConflictError, NotFoundError, UnprocessableError, UnsupportedContentError } from '../domain/errors.js';
 import type { Principal } from '../domain/roles.js';
 import { REGION_PREFIX, regionWithin, type Scope, scopeOf } from '../domain/scope.js';
+import { jpegProblem } from '../imaging/jpeg-check.js';
 import type { AuditRepository } from '../repositories/audit.js';
 import type { FlightRepository, FlightRow } from '../repositories/flights.js';
 import type { ImageRepository, ImageRow } from '../repositories/images.js';
 import type { JobQueue } from '../repositories/queue.js';
 import type { ObjectStorage } from '../repositories/storage.js';
+import type { RecoveryService } from './recovery.js';
 
 interface UploadRequest {
   filename: string;
@@ -64,6 +68,8 @@ interface IngestServiceOptions {
   queue: JobQueue;
   audit: AuditRepository;
   settlement: FlightSettlement;
+  /** Puts a photo whose job was lost or failed back on track (the recovery sweeper's rules). */
+  recovery: Pick<RecoveryService, 'recover'>;
   /** The model new jobs are queued for. */
   modelSha256: string;
   /** How long a presigned upload URL stays valid. */
@@ -82,6 +88,7 @@ export class IngestService {
   private readonly queue: JobQueue;
   private readonly audit: AuditRepository;
   private readonly settlement: FlightSettlement;
+  private readonly recovery: Pick<RecoveryService, 'recover'>;
   private readonly modelSha256: string;
   private readonly presignTtlSeconds: number;
   private readonly logger: Logger;
@@ -93,6 +100,7 @@ export class IngestService {
     this.queue = options.queue;
     this.audit = options.audit;
     this.settlement = options.settlement;
+    this.recovery = options.recovery;
     this.modelSha256 = options.modelSha256;
     this.presignTtlSeconds = options.presignTtlSeconds;
     this.logger = options.logger;
@@ -165,6 +173,10 @@ export class IngestService {
     contentType: string,
   ): Promise<{ image: ImageRow; created: boolean }> {
     await this.openFlight(flightId, scopeOf(principal));
+    // Looked at before anything is stored: a PNG or a text file sent as image/jpeg would otherwise be
+    // kept as a .jpg and, decoded by the worker all the same, counted as a photo with no hazards.
+    const notJpeg = await jpegProblem(body);
+    if (notJpeg) throw new UnsupportedContentError(notJpeg, { field: 'body', expected: 'image/jpeg' });
     const sha256 = createHash('sha256').update(body).digest('hex');
     const objectKey = contentAddressedKey(flightId, sha256);
     const stored = await this.storage.putOriginalOnce(objectKey, body, contentType);
@@ -213,41 +225,41 @@ export class IngestService {
    * Bucket notifications. From MinIO itself (the webhook secret) any flight's objects register; a
    * person posting events reaches only the flights they may see.
    */
-  async handleS3Event(records: S3EventRecord[], scope: Scope | undefined): Promise<RegisterOutcome[]> {
-    const outcomes: RegisterOutcome[] = [];
-    for (const record of records) {
-      let objectKey: string;
-      try {
-        objectKey = decodeEventKey(record.s3.object.key);
-      } catch {
-        outcomes.push({
-          objectKey: record.s3.object.key,
-          outcome: 'ignored',
-          reason: 'the key is not valid URL encoding',
-        });
-        continue;
-      }
-      if (!record.eventName.includes('ObjectCreated')) {
-        outcomes.push({ objectKey, outcome: 'ignored', reason: `event ${record.eventName} is not an object creation` });
-      } else if (record.s3.bucket.name !== this.storage.settings.originalsBucket) {
-        outcomes.push({
-          objectKey,
-          outcome: 'ignored',
-          reason: `bucket ${record.s3.bucket.name} is not the originals bucket`,
-        });
-      } else {
-        const meta = record.s3.object.userMetadata ?? {};
-        const filename = meta['X-Amz-Meta-Filename'] ?? meta['x-amz-meta-filename'];
-        outcomes.push(await this.registerStoredObject(objectKey, 's3-event', filename, scope));
-      }
+  async handleS3Event(
+    records: S3EventRecord[],
+    scope: Scope | undefined,
+    /** Records handled at once; 1 is the old one-by-one (bench:webhook compares the two). */
+    concurrency = EVENT_RECORD_CONCURRENCY,
+  ): Promise<RegisterOutcome[]> {
+    // Records are independent and registration is idempotent, so they are handled side by side; the
+    // bound keeps one big notification from taking every database connection. Outcomes keep the
+    // records' order.
+    return pMap(records, (record) => this.handleS3Record(record, scope), { concurrency });
+  }
+
+  private async handleS3Record(record: S3EventRecord, scope: Scope | undefined): Promise<RegisterOutcome> {
+    let objectKey: string;
+    try {
+      objectKey = decodeEventKey(record.s3.object.key);
+    } catch {
+      return { objectKey: record.s3.object.key, outcome: 'ignored', reason: 'the key is not valid URL encoding' };
     }
-    return outcomes;
+    if (!record.eventName.includes('ObjectCreated'))
+      return { objectKey, outcome: 'ignored', reason: `event ${record.eventName} is not an object creation` };
+    if (record.s3.bucket.name !== this.storage.settings.originalsBucket)
+      return { objectKey, outcome: 'ignored', reason: `bucket ${record.s3.bucket.name} is not the originals bucket` };
+    const meta = record.s3.object.userMetadata ?? {};
+    // The photo is registered all the same; only a name no one can safely show is replaced.
+    const filename = withoutControlCharacters(
+      meta['X-Amz-Meta-Filename'] ?? meta['x-amz-meta-filename'] ?? objectKey.split('/').pop(),
+    );
+    return this.registerStoredObject(objectKey, 's3-event', filename, scope);
   }
 
   /**
-   * Registers every object under `prefix` the database lacks, and re-adds the job of every image not
-   * yet finished: adding is idempotent (the job id is deterministic; a live job is left alone and a
-   * finished image is skipped by the worker), so a job lost with Redis is recovered here.
+   * Registers every object under `prefix` the database lacks, and puts every unfinished image whose
+   * job is lost, failed or finished without results back in the queue (a live job is left alone).
+   * The recovery sweeper does the same unasked; this is the by-hand, no-waiting version.
    */
   async reconcile(
     prefix: string,
@@ -274,11 +286,12 @@ export class IngestService {
       if (outcome.outcome === 'registered') registered++;
       if (outcome.outcome === 'ignored') ignored++;
     }
+    // Re-adding alone is not enough: BullMQ ignores an id it still holds as a failed job.
     let requeued = 0;
     for (const image of await this.images.unfinished(prefix)) {
       if (!(await mine(image.flightId))) continue;
-      await this.enqueue(image);
-      requeued++;
+      const action = await this.recovery.recover(image, new Date(), true);
+      if (action.kind === 'add' || action.kind === 'retry') requeued++;
     }
     return { listed: objects.length, registered, requeued, ignored };
   }
@@ -362,6 +375,21 @@ export class IngestService {
       throw new ConflictError(`flight ${flightId} is completed; start a new flight for more photos`);
     return flight;
   }
+}
+
+/**
+ * Records of one bucket notification registered at once. Each takes a database connection for a
+ * few statements (the pool has 10) plus an S3 stat and a Redis add, so 8 leaves room for the
+ * requests around it.
+ */
+const EVENT_RECORD_CONCURRENCY = 8;
+
+/** A name from object metadata or a key, with control characters (CR, LF …) made visible as '_'. */
+function withoutControlCharacters(name: string | undefined): string | undefined {
+  if (name === undefined || !hasControlCharacters(name)) return name;
+  let visible = '';
+  for (const c of name) visible += hasControlCharacters(c) ? '_' : c;
+  return visible;
 }
 
 function actorOf(principal: Principal): string {

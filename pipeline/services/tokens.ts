@@ -1,6 +1,7 @@
-import { NotFoundError, UnauthenticatedError, UnprocessableError } from '../domain/errors.js';
+import { ConflictError, NotFoundError, UnauthenticatedError, UnprocessableError } from '../domain/errors.js';
 import type { Principal, Role } from '../domain/roles.js';
 import { REGION_PREFIX, regionWithin } from '../domain/scope.js';
+import { LAST_USED_RESOLUTION_MS, lastUseIsStale, planRotation, tokenStanding } from '../domain/tokens.js';
 import type { AuditRepository } from '../repositories/audit.js';
 import type { OrganisationRepository, OrganisationRow } from '../repositories/organisations.js';
 import type { TokenRepository } from '../repositories/tokens.js';
@@ -14,6 +15,23 @@ interface NewToken {
   organisation?: string | undefined;
   /** Where in the organisation's jurisdiction the person works; the organisation's own by default. */
   regionCode?: string | undefined;
+  /** When the token stops working; null or left out: never. */
+  expiresAt?: Date | null | undefined;
+}
+
+interface RotationOptions {
+  /** How long the old token keeps working beside the new one; 0 retires it at once. */
+  graceSeconds: number;
+  /** The new token's lifetime; left out: the old one's; null: none. */
+  expiresInSeconds?: number | null | undefined;
+}
+
+interface Rotated {
+  id: string;
+  /** The new secret, shown once. */
+  token: string;
+  expiresAt: Date | null;
+  previous: { id: string; validUntil: Date };
 }
 
 interface TokenServiceOptions {
@@ -21,6 +39,7 @@ interface TokenServiceOptions {
   organisations: OrganisationRepository;
   audit: AuditRepository;
   unitOfWork: UnitOfWork;
+  now?: (() => Date) | undefined;
 }
 
 /** Organisations, people and their API tokens. */
@@ -29,12 +48,19 @@ export class TokenService {
   private readonly organisations: OrganisationRepository;
   private readonly audit: AuditRepository;
   private readonly unitOfWork: UnitOfWork;
+  private readonly now: () => Date;
+  /**
+   * When this process last recorded each token's use. The row says the same across processes; this
+   * keeps a burst of requests within the minute from each sending the (no-op) update.
+   */
+  private readonly recordedUse = new Map<string, number>();
 
   constructor(options: TokenServiceOptions) {
     this.tokens = options.tokens;
     this.organisations = options.organisations;
     this.audit = options.audit;
     this.unitOfWork = options.unitOfWork;
+    this.now = options.now ?? (() => new Date());
   }
 
   async createOrganisation(name: string, regionCode: string, actor: string): Promise<OrganisationRow> {
@@ -83,7 +109,14 @@ export class TokenService {
   async create(
     input: NewToken,
     actor: string,
-  ): Promise<{ id: string; token: string; userId: string; organisation: OrganisationRow; regionCode: string }> {
+  ): Promise<{
+    id: string;
+    token: string;
+    userId: string;
+    organisation: OrganisationRow;
+    regionCode: string;
+    expiresAt: Date | null;
+  }> {
     const organisation = await this.resolveOrganisation(input.organisation);
     const regionCode = input.regionCode ?? organisation.regionCode;
     if (!REGION_PREFIX.test(regionCode))
@@ -92,8 +125,11 @@ export class TokenService {
       throw new UnprocessableError(
         `region ${regionCode} lies outside ${organisation.name}'s jurisdiction (${organisation.regionCode || 'the whole country'})`,
       );
+    const expiresAt = input.expiresAt ?? null;
+    if (expiresAt && expiresAt <= this.now())
+      throw new UnprocessableError('a new token must expire in the future', { field: 'expiresAt' });
     const user = await this.organisations.userNamed(organisation.id, input.name, regionCode);
-    const created = await this.tokens.create(user.id, input.name, input.role);
+    const created = await this.tokens.create(user.id, input.name, input.role, expiresAt);
     await this.audit.append({
       actor,
       action: 'token.created',
@@ -105,25 +141,106 @@ export class TokenService {
         organisationId: organisation.id,
         userId: user.id,
         regionCode: user.regionCode,
+        expiresAt: expiresAt?.toISOString() ?? null,
       },
     });
-    return { ...created, userId: user.id, organisation, regionCode: user.regionCode };
+    return { ...created, userId: user.id, organisation, regionCode: user.regionCode, expiresAt };
   }
 
+  /**
+   * The principal a secret stands for. Expired, revoked and rotated-out tokens are refused with the
+   * reason, so their holder knows what to do. Use is recorded at most once a minute per token.
+   */
   async authenticate(token: string): Promise<Principal> {
-    const principal = await this.tokens.findActive(token);
-    if (!principal) throw new UnauthenticatedError('unknown or revoked API token');
-    return principal;
+    const record = await this.tokens.findBySecret(token);
+    if (!record) throw new UnauthenticatedError('unknown API token');
+    const now = this.now();
+    const standing = tokenStanding(record, now);
+    if (!standing.usable) throw new UnauthenticatedError(standing.reason);
+    const id = record.principal.tokenId;
+    const recordedHere = this.recordedUse.get(id);
+    if (
+      lastUseIsStale(record.lastUsedAt, now) &&
+      (recordedHere === undefined || now.getTime() - recordedHere >= LAST_USED_RESOLUTION_MS)
+    ) {
+      this.recordedUse.set(id, now.getTime());
+      await this.tokens.recordUse(id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS));
+    }
+    return record.principal;
   }
 
   list() {
     return this.tokens.list();
   }
 
+  /** The caller's own token: when it was made, when it expires, when it was last used. */
+  async describe(
+    tokenId: string,
+  ): Promise<{ id: string; createdAt: Date; expiresAt: Date | null; lastUsedAt: Date | null }> {
+    const found = await this.tokens.byId(tokenId);
+    if (!found) throw new NotFoundError(`no token ${tokenId}`);
+    return { id: tokenId, createdAt: found.createdAt, expiresAt: found.expiresAt, lastUsedAt: found.lastUsedAt };
+  }
+
   async revoke(id: string, actor: string): Promise<boolean> {
-    const revoked = await this.tokens.revoke(id);
+    const revoked = await this.tokens.revoke(id, this.now());
     if (revoked) await this.audit.append({ actor, action: 'token.revoked', subjectType: 'api_token', subjectId: id });
     return revoked;
+  }
+
+  /**
+   * A new secret for the same person and role. The old one is revoked at once, or keeps working
+   * for `graceSeconds` so clients can switch over. An expired token may be rotated (that is how its
+   * holder gets a new one); a revoked or already rotated one may not.
+   */
+  async rotate(id: string, options: RotationOptions, actor: string): Promise<Rotated> {
+    return this.unitOfWork.withTransaction(async (tx) => {
+      const old = await this.tokens.lockById(tx, id);
+      if (!old) throw new NotFoundError(`no token ${id}`);
+      if (old.replacedBy) throw new ConflictError(`token ${id} was already rotated; rotate its successor`);
+      if (old.revokedAt) throw new ConflictError(`token ${id} is revoked; make a new one with token create`);
+      const now = this.now();
+      let plan;
+      try {
+        plan = planRotation(old, now, options);
+      } catch (error) {
+        if (error instanceof RangeError) throw new UnprocessableError(error.message, { field: 'graceSeconds' });
+        throw error;
+      }
+      const { principal } = old;
+      const created = await this.tokens.create(
+        principal.userId,
+        principal.name,
+        principal.role,
+        plan.successorExpiresAt,
+        tx,
+      );
+      await this.tokens.retire(tx, id, created.id, plan.retire);
+      const validUntil = 'revokedAt' in plan.retire ? plan.retire.revokedAt : plan.retire.expiresAt;
+      await this.audit.append(
+        {
+          actor,
+          action: 'token.rotated',
+          subjectType: 'api_token',
+          subjectId: id,
+          detail: {
+            successorId: created.id,
+            userId: principal.userId,
+            role: principal.role,
+            graceSeconds: options.graceSeconds,
+            oldValidUntil: validUntil.toISOString(),
+            expiresAt: plan.successorExpiresAt?.toISOString() ?? null,
+          },
+        },
+        tx,
+      );
+      return {
+        id: created.id,
+        token: created.token,
+        expiresAt: plan.successorExpiresAt,
+        previous: { id, validUntil },
+      };
+    });
   }
 
   /** An organisation by id or name; the only one when none is named and there is just one. */

@@ -195,6 +195,24 @@ describe.skipIf(!haveChromium || !built)(
       await page.context().close();
     });
 
+    it('when an admin opens the operations page, then queues and failed photos show, in English and in Chinese', async () => {
+      const page = await signIn(t.tokens.admin);
+      await page.locator('.topbar nav a', { hasText: 'Operations' }).click();
+      await page.locator('.operations h1', { hasText: 'Operations' }).waitFor();
+      await page.locator('.operations td', { hasText: 'Photo detection' }).waitFor();
+      await page.locator('.operations', { hasText: 'No failed photos.' }).waitFor();
+      await shot(page, '12-operations');
+      await page.keyboard.press('Alt+l');
+      await page.locator('.operations h1', { hasText: '运维' }).waitFor();
+      // No English left on the Chinese page (code and numbers aside).
+      const text = await page.locator('.operations').innerText();
+      expect(text.match(/[A-Za-z]{4,}/g) ?? []).toEqual([]);
+      await shot(page, '13-operations-zh');
+      await page.keyboard.press('Alt+l');
+      expect(pageErrors(page)).toEqual([]);
+      await page.context().close();
+    });
+
     it('when a regulator finds the new case by keyboard, then it moves through every state and the evidence bundle downloads intact', async () => {
       expect(reference).toMatch(/^HS-\d{6}$/);
       const page = await signIn(t.tokens.regulator);

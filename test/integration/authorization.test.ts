@@ -470,6 +470,25 @@ describe('authorisation matrix', () => {
     return {
       'GET /api/v1/health': publicRoute('/api/v1/health'),
       'GET /api/v1/ready': publicRoute('/api/v1/ready'),
+      'GET /api/v1/health/live': publicRoute('/api/v1/health/live'),
+      'GET /api/v1/health/ready': publicRoute('/api/v1/health/ready'),
+      'GET /api/v1/me/token': {
+        roles: ALL,
+        own: () => ({ path: '/api/v1/me/token' }),
+        otherOrganisation: aboutCaller,
+        otherRegion: aboutCaller,
+      },
+      'POST /api/v1/me/token/rotate': {
+        roles: ALL,
+        // With a grace period, so the caller's token goes on working for the rest of the matrix.
+        own: () => ({
+          path: '/api/v1/me/token/rotate',
+          body: { graceSeconds: 3600 },
+          check: (a) => (a.body.token && a.body.previous?.id ? undefined : `no new token: ${JSON.stringify(a.body)}`),
+        }),
+        otherOrganisation: { na: 'a person rotates only the token they call with; the request names no token' },
+        otherRegion: { na: 'a person rotates only the token they call with; the request names no token' },
+      },
       'GET /api/v1/evidence/keys': publicRoute('/api/v1/evidence/keys'),
       'GET /api/v1/model': {
         roles: ALL,
@@ -784,6 +803,52 @@ describe('authorisation matrix', () => {
             return a.body.listed === expected ? undefined : `listed ${a.body.listed} objects, not ${expected}`;
           },
         })),
+      },
+
+      'GET /api/v1/admin/operations': {
+        roles: ['admin'],
+        list: true,
+        // The queue counts are the installation's; the failed photos listed must be the caller's only.
+        ...each((side, scope) => ({
+          path: '/api/v1/admin/operations',
+          check: (a) =>
+            scope !== 'own' && side.imageIds.some((id) => a.text?.includes(id)) ? 'lists another’s photo' : undefined,
+        })),
+      },
+      'POST /api/v1/admin/images/{imageId}/retry': {
+        roles: ['admin'],
+        // The caller's own photo is processed, so it is found and refused as not failed (409).
+        ...each((side, scope) => ({
+          path: `/api/v1/admin/images/${side.imageId}/retry`,
+          ...(scope === 'own' ? { status: 409 } : {}),
+        })),
+      },
+      'POST /api/v1/admin/images/{imageId}/discard': {
+        roles: ['admin'],
+        ...each((side, scope) => ({
+          path: `/api/v1/admin/images/${side.imageId}/discard`,
+          body: {},
+          ...(scope === 'own' ? { status: 409 } : {}),
+        })),
+      },
+      'POST /api/v1/admin/images/retry-failed': {
+        roles: ['admin'],
+        own: () => ({
+          path: '/api/v1/admin/images/retry-failed',
+          body: {},
+          check: (a) => (a.body.retried === 0 ? undefined : `retried ${a.body.retried} photos; none had failed`),
+        }),
+        otherOrganisation: { na: 'acts on the caller’s organisation only: the request names no photo or flight' },
+        otherRegion: { na: 'acts on the caller’s organisation and region only: the request names nothing' },
+      },
+      'GET /api/v1/audit/checkpoints': {
+        roles: ['admin'],
+        list: true,
+        own: () => ({ path: '/api/v1/audit/checkpoints' }),
+        otherOrganisation: {
+          na: 'the audit chain is the installation’s, one for all organisations: counts and hashes only',
+        },
+        otherRegion: { na: 'the audit chain is the installation’s, one for all organisations: counts and hashes only' },
       },
 
       'POST /api/v1/sites': {

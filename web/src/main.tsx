@@ -11,6 +11,7 @@ import { CaseDetailPage } from './pages/case-detail.js';
 import { MapPage } from './pages/map.js';
 import { FlightsPage } from './pages/flights.js';
 import { ModelPage } from './pages/model.js';
+import { OperationsPage } from './pages/operations.js';
 import { HelpDialog } from './pages/help.js';
 import './styles.css';
 
@@ -25,7 +26,7 @@ if (fromLink) {
 const PAGES_BY_ROLE: Record<Role, Array<Route['page']>> = {
   reviewer: ['review', 'cases', 'map', 'flights'],
   regulator: ['cases', 'map', 'flights'],
-  admin: ['review', 'cases', 'map', 'flights', 'model'],
+  admin: ['review', 'cases', 'map', 'flights', 'model', 'operations'],
   operator: ['flights'],
 };
 
@@ -171,6 +172,7 @@ function Shell({ me, onLanguage, onSignOut }: { me: Me; onLanguage: () => void; 
     map: i.t('nav.map'),
     flights: i.t('nav.flights'),
     model: i.t('nav.model'),
+    operations: i.t('nav.operations'),
   };
   return (
     <div class="shell">
@@ -210,6 +212,7 @@ function Shell({ me, onLanguage, onSignOut }: { me: Me; onLanguage: () => void; 
       {route.page === 'map' && <MapPage />}
       {route.page === 'flights' && <FlightsPage />}
       {route.page === 'model' && pages.includes('model') && <ModelPage />}
+      {route.page === 'operations' && pages.includes('operations') && <OperationsPage />}
       {help && <HelpDialog onClose={() => setHelp(false)} />}
     </div>
   );

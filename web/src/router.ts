@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 
 /** Hash routes (#/review, #/cases/<id>): the API serves one page, and links survive a reload. */
 export interface Route {
-  page: 'review' | 'cases' | 'case' | 'map' | 'flights' | 'model';
+  page: 'review' | 'cases' | 'case' | 'map' | 'flights' | 'model' | 'operations';
   id?: string;
 }
 
@@ -10,13 +10,15 @@ function parseRoute(hash: string): Route {
   const [, page, id] = hash.replace(/^#/, '').split('/');
   if (page === 'cases' && id) return { page: 'case', id };
   if (page === 'admin' && id === 'model') return { page: 'model' };
+  if (page === 'admin' && id === 'operations') return { page: 'operations' };
   if (page === 'cases' || page === 'map' || page === 'flights' || page === 'review') return { page };
   return { page: 'review' };
 }
 
 /** Where a page lives, for the pages that are not at #/<page>. */
 export function hrefOf(page: Route['page']): string {
-  return page === 'model' ? '#/admin/model' : `#/${page}`;
+  if (page === 'model' || page === 'operations') return `#/admin/${page}`;
+  return `#/${page}`;
 }
 
 export function navigate(to: string): void {

@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers */
+        /** Liveness: the process answers (the same as /health/live; kept for existing probes) */
         get: {
             parameters: {
                 query?: never;
@@ -44,6 +44,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process answers; touches nothing else, so it stays fast under load */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Alive */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @constant */
+                            status: "ok";
+                            uptimeSeconds: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: database, Redis and S3 each answer within a second; 503 names the ones that did not */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Ready */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @constant */
+                            ready: true;
+                            /** @description Per dependency (database, queue, storage): "ok", or what is wrong with it */
+                            checks: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Not ready: problem+json whose context has `checks` and `failed` (the dependencies that did not answer) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ready": {
         parameters: {
             query?: never;
@@ -51,7 +160,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: database, object storage and queue answer */
+        /** Readiness: database, object storage and queue answer (kept for existing probes; see /health/ready) */
         get: {
             parameters: {
                 query?: never;
@@ -69,6 +178,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             ready: boolean;
+                            /** @description Per dependency (database, queue, storage): "ok", or what is wrong with it */
                             checks: {
                                 [key: string]: string;
                             };
@@ -83,6 +193,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             ready: boolean;
+                            /** @description Per dependency (database, queue, storage): "ok", or what is wrong with it */
                             checks: {
                                 [key: string]: string;
                             };
@@ -306,6 +417,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -330,6 +443,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -354,6 +469,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -425,6 +542,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -449,6 +568,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -473,6 +594,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -580,6 +703,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -604,6 +729,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -628,6 +755,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -718,6 +847,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -742,6 +873,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -766,6 +899,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -865,6 +1000,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -889,6 +1026,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -913,6 +1052,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1017,6 +1158,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1041,6 +1184,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1065,6 +1210,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1218,6 +1365,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1242,6 +1391,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1266,6 +1417,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1290,7 +1443,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Not image/jpeg */
+                /** @description Not a JPEG: the declared type, the bytes (FF D8 FF) or the decoder says otherwise */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1375,6 +1528,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1399,6 +1554,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1423,6 +1580,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1562,6 +1721,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1586,6 +1747,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1610,6 +1773,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1684,6 +1849,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1708,6 +1875,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1732,6 +1901,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1804,6 +1975,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1828,6 +2001,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1852,6 +2027,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1921,6 +2098,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1945,6 +2124,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -1969,6 +2150,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -2142,6 +2325,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -2166,6 +2351,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -2190,6 +2377,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -2261,6 +2450,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -2285,6 +2476,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -2309,6 +2502,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -2368,6 +2563,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -2392,6 +2589,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -2416,6 +2615,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -2572,6 +2773,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -2596,6 +2799,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -2620,6 +2825,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -2791,6 +2998,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -2815,6 +3024,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -2839,6 +3050,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -2966,6 +3179,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -2990,6 +3205,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3014,6 +3231,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3126,6 +3345,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3150,6 +3371,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3174,6 +3397,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3290,6 +3515,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3314,6 +3541,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3338,6 +3567,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3435,6 +3666,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3459,6 +3692,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3483,6 +3718,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3555,6 +3792,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3579,6 +3818,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3603,6 +3844,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3695,6 +3938,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3719,6 +3964,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3743,6 +3990,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3836,6 +4085,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3860,6 +4111,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -3884,6 +4137,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -4128,6 +4383,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -4152,6 +4409,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -4176,6 +4435,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -4326,6 +4587,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -4350,6 +4613,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -4374,6 +4639,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -4470,6 +4737,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -4494,6 +4763,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -4518,6 +4789,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -4636,6 +4909,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -4660,6 +4935,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -4684,6 +4961,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -4780,6 +5059,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -4804,6 +5085,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -4828,6 +5111,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -4905,6 +5190,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -4929,6 +5216,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -4953,6 +5242,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5064,6 +5355,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5088,6 +5381,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5112,6 +5407,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5184,6 +5481,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5208,6 +5507,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5232,6 +5533,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5317,6 +5620,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5341,6 +5646,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5365,6 +5672,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5462,6 +5771,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5486,6 +5797,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5510,6 +5823,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5623,6 +5938,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5647,6 +5964,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5671,6 +5990,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5766,6 +6087,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5790,6 +6113,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5814,6 +6139,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5885,6 +6212,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5909,6 +6238,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -5933,6 +6264,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6015,6 +6348,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6039,6 +6374,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6063,6 +6400,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6212,6 +6551,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6236,6 +6577,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6260,6 +6603,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6334,6 +6679,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6358,6 +6705,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6382,6 +6731,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6527,6 +6878,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6551,6 +6904,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6575,6 +6930,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6681,6 +7038,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6705,6 +7064,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6729,6 +7090,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6829,6 +7192,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6853,6 +7218,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6877,6 +7244,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6901,6 +7270,8 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
@@ -6925,12 +7296,1032 @@ export interface paths {
                             context?: {
                                 [key: string]: unknown;
                             };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
                         };
                     };
                 };
             };
         };
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The token you call with: when it was made, when it expires, when it was last used (to the minute) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The token, without its secret */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description null: never expires */
+                            expiresAt: string | null;
+                            lastUsedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid request (problem+json listing each issue) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description Missing or unknown API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description The token’s role may not call this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/token/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Swap the token you call with for a new secret with the same lifetime; the old one stops now or after a grace period (audited) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description How long the old token keeps working beside the new one, so clients can switch over
+                         * @default 0
+                         */
+                        graceSeconds?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description The new token; its secret is shown only now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            token: string;
+                            expiresAt: string | null;
+                            previous: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: date-time */
+                                validUntil: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid request (problem+json listing each issue) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description Missing or unknown API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description The token’s role may not call this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description This token was already rotated (it is in its grace period) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/checkpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Signed checkpoints of the audit chain’s head, oldest first, for copying to offline storage (docs/audit.md) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of checkpoints */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description Where it is stored in the audit bucket; also the path it is exported under */
+                                key: string;
+                                /** @description The checkpoint exactly as stored: save it as it is, `hazardscope audit verify --checkpoints DIR` reads it */
+                                document: string;
+                                /** @description Whether its signature verifies with one of the agency’s keys */
+                                genuine: boolean;
+                                /** @description Why it is not genuine */
+                                problem: string | null;
+                                /** @description Chained audit entries it vouches for */
+                                entries: number | null;
+                                headHash: string | null;
+                                signedAt: string | null;
+                                keyId: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid request (problem+json listing each issue) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description Missing or unknown API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description The token’s role may not call this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/operations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Queue depth by state and every failed photo with its reason, for the operations page */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The pipeline now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Jobs per queue by state (waiting, active, delayed, failed, completed): the whole installation */
+                            queues: {
+                                [key: string]: {
+                                    [key: string]: number;
+                                };
+                            };
+                            /** @description Failed photos of your organisation, newest first (at most 500) */
+                            failed: {
+                                /** Format: uuid */
+                                imageId: string;
+                                /** Format: uuid */
+                                flightId: string;
+                                flightName: string;
+                                filename: string | null;
+                                reason: string;
+                                /**
+                                 * @description What kind of failure it is (docs/runbook.md has one entry per kind)
+                                 * @enum {string}
+                                 */
+                                category: "undecodable" | "content_mismatch" | "missing" | "storage" | "database" | "queue" | "inference" | "stalled" | "other";
+                                /** @description transient: retried automatically while retries are left; permanent: waits for a person */
+                                kind: ("permanent" | "transient") | null;
+                                automaticRetries: number;
+                                automaticRetriesLeft: number;
+                                failedAt: string | null;
+                                /** @description When a person chose to leave it failed: "retry all" skips it */
+                                discardedAt: string | null;
+                            }[];
+                            failedByCategory: {
+                                [key: string]: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid request (problem+json listing each issue) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description Missing or unknown API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description The token’s role may not call this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/images/{imageId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put a failed photo back in the queue, with its automatic retries restored (audited) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    imageId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Queued again; the flight page follows it */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid request (problem+json listing each issue) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description Missing or unknown API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description The token’s role may not call this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description No such photo in your flights */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description The photo is not failed (any more) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/images/retry-failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put every failed photo of your organisation back in the queue, except those a person left failed (audited per photo) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description How many were queued again, and how many were left as a person chose */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            retried: number;
+                            leftDiscarded: number;
+                        };
+                    };
+                };
+                /** @description Invalid request (problem+json listing each issue) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description Missing or unknown API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description The token’s role may not call this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/images/{imageId}/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Leave a failed photo as failed: no automatic retry touches it again (audited) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    imageId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Left as failed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid request (problem+json listing each issue) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description Missing or unknown API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description The token’s role may not call this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description No such photo in your flights */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+                /** @description The photo is not failed (any more) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            issues?: {
+                                location: string;
+                                path: string;
+                                message: string;
+                                code: string;
+                            }[];
+                            context?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                            requestId?: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

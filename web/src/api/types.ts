@@ -64,3 +64,6 @@ export type CaseDetail = ResponseOf<'/cases/{caseId}', 'get'>;
 export type CaseSiteDetail = Pick<Site, 'id' | 'name' | 'creditCode' | 'industry' | 'regionCode' | 'contact'>;
 export type CaseSummary = ResponseOf<'/cases/summary', 'get'>;
 export type Attachment = ResponseOf<'/cases/{caseId}/attachments/{filename}', 'put', 201>;
+
+export type OperationsOverview = ResponseOf<'/admin/operations', 'get'>;
+export type FailedPhoto = OperationsOverview['failed'][number];

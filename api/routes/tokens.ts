@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import type { Services } from '../../pipeline/container.js';
+import { MAX_ROTATION_GRACE_SECONDS } from '../../pipeline/domain/tokens.js';
+import { route } from '../contract.js';
+import { Problem, problemResponses, Timestamp, Uuid } from '../schemas/common.js';
+
+const ALL_ROLES = ['operator', 'reviewer', 'regulator', 'admin'] as const;
+
+/**
+ * The caller's own token. Administrators make, list, rotate for others and revoke tokens with the
+ * CLI (`hazardscope token …`), which needs database access; here each person can see when their
+ * token expires and swap it for a new secret without anyone's help.
+ */
+export function tokenRoutes(services: Services) {
+  return [
+    route(
+      {
+        method: 'get',
+        path: '/me/token',
+        summary: 'The token you call with: when it was made, when it expires, when it was last used (to the minute)',
+        tags: ['system'],
+        roles: ALL_ROLES,
+        responses: {
+          200: {
+            description: 'The token, without its secret',
+            schema: z.object({
+              id: Uuid,
+              createdAt: Timestamp,
+              expiresAt: Timestamp.nullable().describe('null: never expires'),
+              lastUsedAt: Timestamp.nullable(),
+            }),
+          },
+          ...problemResponses,
+        },
+      },
+      async ({ principal }) => {
+        const token = await services.tokens.describe(principal.tokenId);
+        return {
+          status: 200,
+          body: {
+            id: token.id,
+            createdAt: token.createdAt.toISOString(),
+            expiresAt: token.expiresAt?.toISOString() ?? null,
+            lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
+          },
+        };
+      },
+    ),
+    route(
+      {
+        method: 'post',
+        path: '/me/token/rotate',
+        summary:
+          'Swap the token you call with for a new secret with the same lifetime; the old one stops now or after a grace period (audited)',
+        tags: ['system'],
+        roles: ALL_ROLES,
+        body: z
+          .object({
+            graceSeconds: z
+              .number()
+              .int()
+              .min(0)
+              .max(MAX_ROTATION_GRACE_SECONDS)
+              .default(0)
+              .describe('How long the old token keeps working beside the new one, so clients can switch over'),
+          })
+          .strict(),
+        responses: {
+          200: {
+            description: 'The new token; its secret is shown only now',
+            schema: z.object({
+              id: Uuid,
+              token: z.string(),
+              expiresAt: Timestamp.nullable(),
+              previous: z.object({ id: Uuid, validUntil: Timestamp }),
+            }),
+          },
+          409: {
+            description: 'This token was already rotated (it is in its grace period)',
+            schema: Problem,
+            contentType: 'application/problem+json',
+          },
+          ...problemResponses,
+        },
+      },
+      async ({ body, principal }) => {
+        const rotated = await services.tokens.rotate(
+          principal.tokenId,
+          { graceSeconds: body.graceSeconds },
+          `${principal.role}:${principal.name}`,
+        );
+        return {
+          status: 200,
+          body: {
+            id: rotated.id,
+            token: rotated.token,
+            expiresAt: rotated.expiresAt?.toISOString() ?? null,
+            previous: { id: rotated.previous.id, validUntil: rotated.previous.validUntil.toISOString() },
+          },
+        };
+      },
+    ),
+  ];
+}
