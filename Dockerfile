@@ -26,7 +26,7 @@ COPY --chown=node:node api ./api
 COPY --from=web --chown=node:node /app/web/dist ./web/dist
 # The administration CLI (tokens, organisations, audit verify, verify-evidence, detect, export-training,
 # model); `model evaluate` scores with models/evaluation.
-COPY --chown=node:node cli/hazardscope.ts ./cli/
+COPY --chown=node:node cli/hazardscope.ts cli/api-client.ts ./cli/
 COPY --chown=node:node cli/commands ./cli/commands
 COPY --chown=node:node models/evaluation ./models/evaluation
 COPY --chown=node:node models/hazard-v1 ./models/hazard-v1

@@ -9,11 +9,14 @@ import type { ModelCard } from '../pipeline/inference/load.js';
 import type { Logger } from '../pipeline/logger.js';
 import { type Route, route } from './contract.js';
 import { authorize, requirePrincipal } from './middleware/auth.js';
+import { answerNotModified } from './middleware/conditional.js';
 import { errorMiddleware, HttpProblem, sendProblem } from './middleware/problem.js';
 import { httpMetrics, metricsEndpoint, requestIds } from './middleware/observability.js';
 import type { Metrics } from '../pipeline/metrics.js';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH, validate } from './middleware/validate.js';
 import { buildOpenApi } from './openapi.js';
+import { apiReference } from './docs.js';
+import { verifierPage } from './verifier-page.js';
 import { flightRoutes } from './routes/flights.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { findingRoutes } from './routes/findings.js';
@@ -22,8 +25,10 @@ import { reviewRoutes } from './routes/review.js';
 import { caseRoutes } from './routes/cases.js';
 import { modelRoutes } from './routes/models.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { userRoutes } from './routes/users.js';
 import { auditRoutes } from './routes/audit.js';
 import { operationsRoutes } from './routes/operations.js';
+import { ingestRuleRoutes } from './routes/ingest-rules.js';
 import { Problem } from './schemas/common.js';
 import { ModelClassCard } from './schemas/models.js';
 
@@ -41,6 +46,8 @@ interface AppDependencies {
   metrics?: Metrics | undefined;
   /** Bearer token Prometheus sends; unset, /metrics answers only to this machine (loopback). */
   metricsToken?: string | undefined;
+  /** PUBLIC_URL: the API document names it as the server clients and /docs send requests to. */
+  publicUrl?: string | undefined;
 }
 
 const API_PREFIX = '/api/v1';
@@ -53,6 +60,34 @@ const READINESS_RETRY_AFTER_SECONDS = 5;
 
 /** The largest JSON body a route takes (a site import of many outlines); larger ones answer 413. */
 const JSON_BODY_LIMIT = '2mb';
+
+// Examples for the API document (test/contract/openapi.test.ts checks them against their schemas).
+const ALIVE_EXAMPLE = { status: 'ok', uptimeSeconds: 86_412 };
+const CHECKS_EXAMPLE = { database: 'ok', queue: 'ok', storage: 'ok' };
+const MODEL_EXAMPLE = {
+  name: 'hazard-v2',
+  version: '2.0.0',
+  file: 'model.onnx',
+  sha256: '1795547a97ded2b8ebca704b0cc7666f72d4827daf0673b31a3c54a7cb8cb6d5',
+  classes: [
+    {
+      name: 'fire',
+      hazardCode: 'FIRE-OPEN-FLAME',
+      severity: 'major',
+      threshold: 0.125,
+      enabledByDefault: true,
+      disabledReason: null,
+    },
+    {
+      name: 'blocked_exit',
+      hazardCode: 'EGRESS-BLOCKED-EXIT',
+      severity: 'major',
+      threshold: 0.5,
+      enabledByDefault: false,
+      disabledReason: 'trained on generated images only (no licensed real training photos); 0 real test instances',
+    },
+  ],
+};
 
 /** The API document's version (GET /api/v1/openapi.json). */
 export const API_VERSION = '0.1.0';
@@ -75,10 +110,11 @@ export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' |
       {
         method: 'get',
         path: '/health',
+        operationId: 'getHealth',
         summary: 'Liveness: the process answers (the same as /health/live; kept for existing probes)',
         tags: ['system'],
         roles: 'public',
-        responses: { 200: { description: 'Alive', schema: Alive } },
+        responses: { 200: { description: 'Alive', schema: Alive, example: ALIVE_EXAMPLE } },
       },
       alive,
     ),
@@ -86,10 +122,11 @@ export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' |
       {
         method: 'get',
         path: '/health/live',
+        operationId: 'getLiveness',
         summary: 'Liveness: the process answers; touches nothing else, so it stays fast under load',
         tags: ['system'],
         roles: 'public',
-        responses: { 200: { description: 'Alive', schema: Alive } },
+        responses: { 200: { description: 'Alive', schema: Alive, example: ALIVE_EXAMPLE } },
       },
       alive,
     ),
@@ -97,11 +134,16 @@ export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' |
       {
         method: 'get',
         path: '/health/ready',
+        operationId: 'getReadiness',
         summary: 'Readiness: database, Redis and S3 each answer within a second; 503 names the ones that did not',
         tags: ['system'],
         roles: 'public',
         responses: {
-          200: { description: 'Ready', schema: z.object({ ready: z.literal(true), checks: Checks }) },
+          200: {
+            description: 'Ready',
+            schema: z.object({ ready: z.literal(true), checks: Checks }),
+            example: { ready: true, checks: CHECKS_EXAMPLE },
+          },
           503: {
             description:
               'Not ready: problem+json whose context has `checks` and `failed` (the dependencies that did not answer)',
@@ -128,6 +170,7 @@ export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' |
       {
         method: 'get',
         path: '/ready',
+        operationId: 'getReady',
         summary: 'Readiness: database, object storage and queue answer (kept for existing probes; see /health/ready)',
         tags: ['system'],
         roles: 'public',
@@ -135,6 +178,7 @@ export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' |
           200: {
             description: 'Ready',
             schema: z.object({ ready: z.boolean(), checks: Checks }),
+            example: { ready: true, checks: CHECKS_EXAMPLE },
           },
           503: {
             description: 'Not ready',
@@ -152,6 +196,7 @@ export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' |
       {
         method: 'get',
         path: '/model',
+        operationId: 'getModel',
         summary: 'The detection model in use: name, version, sha256, classes and thresholds',
         tags: ['system'],
         roles: ['operator', 'reviewer', 'regulator', 'admin'],
@@ -165,6 +210,7 @@ export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' |
               sha256: z.string(),
               classes: z.array(ModelClassCard),
             }),
+            example: MODEL_EXAMPLE,
           },
         },
       },
@@ -174,6 +220,7 @@ export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' |
       {
         method: 'get',
         path: '/evidence/keys',
+        operationId: 'listEvidenceKeys',
         summary:
           'The public keys evidence bundles are signed with, and their fingerprints (for verify-evidence --key-id)',
         tags: ['evidence'],
@@ -195,6 +242,17 @@ export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' |
                 }),
               ),
             }),
+            example: {
+              keys: [
+                {
+                  keyId: 'c1f0a3b29d4e7f61',
+                  publicKeyPem:
+                    '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n',
+                  createdAt: '2026-03-02T08:15:00.000Z',
+                  privateKeyInDatabase: false,
+                },
+              ],
+            },
           },
         },
       },
@@ -214,6 +272,7 @@ export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' |
       {
         method: 'get',
         path: '/me',
+        operationId: 'getMe',
         summary: 'Who the token belongs to: name, role, organisation and region',
         tags: ['system'],
         roles: ['operator', 'reviewer', 'regulator', 'admin'],
@@ -228,6 +287,14 @@ export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' |
               organisation: z.string(),
               regionCode: z.string(),
             }),
+            example: {
+              name: 'Li Wei',
+              role: 'reviewer',
+              userId: '5b0c7a52-3f0e-4c59-9d7a-2f1e8c4b6a10',
+              organisationId: '0d9e2f4a-8c61-4b3e-a7f5-1c2d3e4f5a6b',
+              organisation: 'Zhengzhou Emergency Management Bureau',
+              regionCode: '4101',
+            },
           },
         },
       },
@@ -254,8 +321,10 @@ export function apiRoutes(deps: Pick<AppDependencies, 'services' | 'readiness' |
     ...findingRoutes(deps.services),
     ...modelRoutes(deps.services),
     ...tokenRoutes(deps.services),
+    ...userRoutes(deps.services),
     ...auditRoutes(deps.services),
     ...operationsRoutes(deps.services),
+    ...ingestRuleRoutes(deps.services),
   ];
 }
 
@@ -276,7 +345,7 @@ export function createApp(deps: AppDependencies): express.Express {
   }
 
   const routes = apiRoutes(deps);
-  const openapi = buildOpenApi(routes, { version: API_VERSION });
+  const openapi = buildOpenApi(routes, { version: API_VERSION, publicUrl: deps.publicUrl });
 
   const router = express.Router();
   const json = express.json({
@@ -347,6 +416,7 @@ export function createApp(deps: AppDependencies): express.Express {
               `${contract.method.toUpperCase()} ${contract.path} response breaks its contract: ${JSON.stringify(check.error.issues)}`,
             );
         }
+        if (contract.conditional && result.status === 200 && answerNotModified(req, res, result.body)) return;
         res.status(result.status).json(result.body);
       },
     );
@@ -361,6 +431,10 @@ export function createApp(deps: AppDependencies): express.Express {
     sendProblem(res, req, 404, 'Not Found', `no route ${req.method} ${req.originalUrl}`),
   );
 
+  // The interactive API reference (Scalar, served from the web build; no CDN).
+  app.use(apiReference(WEB_DIST));
+  // The offline evidence verifier: public, one self-contained page that makes no requests.
+  app.use(verifierPage(WEB_DIST));
   // The reviewer and regulator web app: hashed assets cached for good, the page itself never.
   app.use(
     '/assets',

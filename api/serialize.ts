@@ -8,7 +8,7 @@ import type { MissedHazardListing } from '../pipeline/repositories/missed-hazard
 import type { CaseDetail, CaseListItem } from '../pipeline/services/cases.js';
 import type { QueueItem } from '../pipeline/services/review.js';
 import type { DetectionRow } from '../pipeline/repositories/detections.js';
-import type { FlightRow } from '../pipeline/repositories/flights.js';
+import type { FlightRow, UploadRejectionRow } from '../pipeline/repositories/flights.js';
 import type { FindingWithViews } from '../pipeline/services/findings.js';
 import type { ImageRow } from '../pipeline/repositories/images.js';
 
@@ -20,10 +20,20 @@ export const toFlight = (f: FlightRow) => ({
   regionCode: f.regionCode,
   name: f.name,
   siteName: f.siteName,
+  operator: f.operatorName,
   notes: f.notes,
   status: f.status,
   createdAt: f.createdAt.toISOString(),
   completedAt: iso(f.completedAt),
+});
+
+export const toUploadRejection = (r: UploadRejectionRow) => ({
+  objectKey: r.objectKey,
+  sha256: r.sha256,
+  filename: r.filename,
+  sizeBytes: r.sizeBytes,
+  reason: r.reason,
+  rejectedAt: r.rejectedAt.toISOString(),
 });
 
 export const toImage = (i: ImageRow) => ({
@@ -40,6 +50,12 @@ export const toImage = (i: ImageRow) => ({
   geoReason: i.geoReason,
   status: i.status,
   failureReason: i.failureReason,
+  flagReason: i.flagReason,
+  hold:
+    i.flagReason === 'outside_region'
+      ? { decision: i.holdDecision, decidedAt: iso(i.holdDecidedAt), note: i.holdNote }
+      : null,
+  duplicateOf: i.duplicateOf,
   registeredVia: i.registeredVia,
   createdAt: i.createdAt.toISOString(),
   processedAt: iso(i.processedAt),
@@ -162,6 +178,13 @@ export const toCaseDetail = (d: CaseDetail, principal: Principal | undefined) =>
     overdue: d.overdue,
   }),
   next: d.next,
+  flight: d.flight && {
+    id: d.flight.id,
+    name: d.flight.name,
+    siteName: d.flight.siteName,
+    operator: d.flight.operatorName,
+    createdAt: d.flight.createdAt.toISOString(),
+  },
   siteDetail: d.site
     ? {
         id: d.site.id,
@@ -235,6 +258,17 @@ export const toFinding = (f: FindingWithViews, principal: Principal | undefined)
   decidedAt: iso(f.decidedAt),
   lease: leaseOf(f, principal),
   recurringOf: f.recurringOf,
+  capturedAt: iso(f.capturedAt),
+  ...(f.recurrences
+    ? {
+        recurrences: f.recurrences.map((r) => ({
+          id: r.id,
+          flightId: r.flightId,
+          capturedAt: iso(r.capturedAt),
+          status: r.status,
+        })),
+      }
+    : {}),
   bestScore: f.bestScore,
   viewCount: f.viewCount,
   views: f.views.map((v) => ({ rank: v.rank, merit: v.merit, detection: toDetection(v.detection) })),

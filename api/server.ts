@@ -48,6 +48,7 @@ async function listen(
     webhookToken: config.INGEST_WEBHOOK_TOKEN,
     metrics: container.metrics,
     metricsToken: config.METRICS_TOKEN,
+    publicUrl: config.PUBLIC_URL,
     checkResponses: config.NODE_ENV !== 'production',
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -57,6 +58,7 @@ async function listen(
   answerClientErrorsAsProblems(server);
   const address = server.address() as AddressInfo;
   const url = config.PUBLIC_URL ?? `http://${config.HOST}:${address.port}`;
+  container.database.announce(url);
   logger.info({ url }, 'API listening');
   return {
     container,

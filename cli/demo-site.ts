@@ -38,7 +38,17 @@ export async function demoSiteFeature(
   n: number,
   name = 'Demo Chemicals Ltd',
 ): Promise<{
-  feature: { type: 'Feature'; properties: Record<string, unknown>; geometry: ReturnType<typeof squareSite> };
+  feature: {
+    type: 'Feature';
+    properties: {
+      name: string;
+      creditCode: string;
+      industry: string;
+      regionCode: string;
+      contact: { name: string; phone: string };
+    };
+    geometry: ReturnType<typeof squareSite>;
+  };
   origin: { lat: number; lon: number };
 }> {
   const truth = JSON.parse(await readFile(path.join(DEMO_FLIGHT_DIR, 'flight.json'), 'utf8')) as {

@@ -16,6 +16,7 @@ import { Redis } from 'ioredis';
 import { startApi } from '../api/server.js';
 import { ConfigError, loadConfig } from '../pipeline/config.js';
 import { createLogger } from '../pipeline/logger.js';
+import { binaryBody, createApiClient, expectOk } from './api-client.js';
 import { demoSiteFeature } from './demo-site.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -148,25 +149,17 @@ async function main(): Promise<number> {
     for (const [role, name] of DEMO_ROLES) {
       tokens[role] = (await tokenService.create({ name, role, organisation: organisation.id }, 'demo')).token;
     }
-    const call = async (method: string, pathname: string, token: string, body?: BodyInit, contentType?: string) => {
-      const res = await fetch(`${api.url}/api/v1${pathname}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(contentType ? { 'content-type': contentType } : {}) },
-        body,
-      });
-      const json = (await res.json()) as Record<string, any>;
-      if (!res.ok) throw new Error(`${method} ${pathname} answered ${res.status}: ${json.detail ?? ''}`);
-      return json;
-    };
+    // The demo calls its own server as any API client would: through the typed client the CLI uses.
+    const as = (role: string) => createApiClient({ baseUrl: api.url, token: tokens[role] });
+    const operator = as('operator');
+    const reviewer = as('reviewer');
 
     // The enterprise the flight surveys, so its findings are attributed and cases name it.
-    const site = await fetch(`${api.url}/api/v1/sites`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify((await demoSiteFeature(1, '郑州示范化工有限公司')).feature),
+    const site = await as('admin').POST('/api/v1/sites', {
+      body: (await demoSiteFeature(1, '郑州示范化工有限公司')).feature,
     });
-    if (site.status !== 201 && site.status !== 409)
-      throw new Error(`registering the demo site answered ${site.status}: ${await site.text()}`);
+    if (site.response.status !== 201 && site.response.status !== 409)
+      throw new Error(`registering the demo site answered ${site.response.status}: ${JSON.stringify(site.error)}`);
 
     const truth = JSON.parse(await readFile(path.join(SAMPLE_FLIGHT, 'flight.json'), 'utf8')) as {
       hazards: Array<{ class: string }>;
@@ -176,16 +169,13 @@ async function main(): Promise<number> {
     // One demo flight per data directory: a second run picks it up (finishing an interrupted
     // upload) instead of sending the same photos to review again.
     const existing = (
-      (await call('GET', '/flights?limit=200', tokens.operator!)).items as Array<Record<string, any>>
-    ).find((f) => f.name === DEMO_FLIGHT_NAME);
+      await expectOk(operator.GET('/api/v1/flights', { params: { query: { limit: 200 } } }), 'listing flights')
+    ).items.find((f) => f.name === DEMO_FLIGHT_NAME);
     const flight =
       existing ??
-      (await call(
-        'POST',
-        '/flights',
-        tokens.operator!,
-        JSON.stringify({ name: DEMO_FLIGHT_NAME, siteName: 'Sample industrial site' }),
-        'application/json',
+      (await expectOk(
+        operator.POST('/api/v1/flights', { body: { name: DEMO_FLIGHT_NAME, siteName: 'Sample industrial site' } }),
+        'creating the demo flight',
       ));
     const uploading = flight.status !== 'completed';
     console.log(
@@ -195,24 +185,30 @@ async function main(): Promise<number> {
     );
     for (const [i, photo] of (uploading ? photos : []).entries()) {
       const bytes = await readFile(path.join(SAMPLE_FLIGHT, photo));
-      await call(
-        'PUT',
-        `/flights/${flight.id}/images/${encodeURIComponent(photo)}`,
-        tokens.operator!,
-        new Uint8Array(bytes),
-        'image/jpeg',
+      await expectOk(
+        operator.PUT('/api/v1/flights/{flightId}/images/{filename}', {
+          params: { path: { flightId: flight.id, filename: photo } },
+          ...binaryBody(new Uint8Array(bytes), 'image/jpeg'),
+        }),
+        `uploading ${photo}`,
       );
       if (process.stdout.isTTY) process.stdout.write(`\r  uploaded ${i + 1}/${photos.length}`);
     }
     if (uploading) {
-      await call('POST', `/flights/${flight.id}/complete`, tokens.operator!);
+      await expectOk(
+        operator.POST('/api/v1/flights/{flightId}/complete', { params: { path: { flightId: flight.id } } }),
+        'completing the flight',
+      );
       process.stdout.write(process.stdout.isTTY ? '\n' : `  uploaded ${photos.length}/${photos.length}\n`);
     }
 
-    let status: Record<string, any>;
+    let status;
     let lastLine = '';
     for (;;) {
-      status = await call('GET', `/flights/${flight.id}`, tokens.operator!);
+      status = await expectOk(
+        operator.GET('/api/v1/flights/{flightId}', { params: { path: { flightId: flight.id } } }),
+        'reading the flight status',
+      );
       const s = status.images;
       const line = `  processing: ${s.processed} done, ${s.failed} failed, ${s.processing} in progress, ${s.queued + s.registered} waiting`;
       // Redraw in place on a terminal; print only changes when piped (CI logs).
@@ -226,7 +222,12 @@ async function main(): Promise<number> {
     // Detections merge into findings (one per hazard) right after the last photo.
     let findings: Array<{ className: string; viewCount: number; siteId: string | null }> = [];
     for (let i = 0; i < 60 && findings.length === 0; i++) {
-      findings = (await call('GET', `/flights/${flight.id}/findings`, tokens.reviewer!)).items;
+      findings = (
+        await expectOk(
+          reviewer.GET('/api/v1/flights/{flightId}/findings', { params: { path: { flightId: flight.id } } }),
+          'listing the findings',
+        )
+      ).items;
       if (findings.length === 0) await new Promise((r) => setTimeout(r, 250));
     }
     const seconds = (performance.now() - started) / 1000;
@@ -244,7 +245,7 @@ async function main(): Promise<number> {
       `Photos processed   ${status.images.processed} of ${status.images.total}${status.images.failed ? `  (${status.images.failed} failed)` : ''}`,
     );
     console.log(`Time taken         ${seconds.toFixed(1)} s (start-up, upload, detection)`);
-    const model = (await call('GET', '/model', tokens.reviewer!)) as { name: string; version: string };
+    const model = await expectOk(reviewer.GET('/api/v1/model'), 'reading the model card');
     console.log(`Model              ${model.name} ${model.version} (its card: models/${model.name}/README.md)`);
     console.log('Flagged for review (per hazard class; ground truth has these classes present):');
     for (const c of [...new Set([...presentClasses, ...flagged.keys()])].sort()) {

@@ -170,3 +170,25 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: R
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({ ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) });
 }
+
+/**
+ * What `hazardscope upload` needs as a client of a running server: its address and the caller's
+ * token. Parsed apart from the server's variables, so a client is not refused for a server setting.
+ */
+const ClientConfigSchema = z.object({
+  HAZARDSCOPE_URL: optionalUrl,
+  /** Better here than as --token, where other users of the machine can read it in the process list. */
+  HAZARDSCOPE_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => (v?.trim() ? v.trim() : undefined)),
+});
+
+export type ClientConfig = Readonly<z.infer<typeof ClientConfigSchema>>;
+
+export function loadClientConfig(env: Record<string, string | undefined>): ClientConfig {
+  const parsed = ClientConfigSchema.safeParse(env);
+  if (!parsed.success)
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+  return Object.freeze(parsed.data);
+}

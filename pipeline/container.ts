@@ -33,6 +33,7 @@ import { FlightQueryService } from './services/flights.js';
 import { ImageService } from './services/images.js';
 import { IngestService } from './services/ingest.js';
 import { RecoveryService } from './services/recovery.js';
+import { IngestRulesService } from './services/ingest-rules.js';
 import { OperationsService } from './services/operations.js';
 import { Metrics } from './metrics.js';
 import { failureCategory } from './domain/failures.js';
@@ -45,6 +46,7 @@ import { AuditService } from './services/audit.js';
 import { AuditAnchorService } from './services/audit-anchor.js';
 import { SiteService } from './services/sites.js';
 import { TokenService } from './services/tokens.js';
+import { UserService } from './services/users.js';
 import { type ActiveModel, ModelActivationService } from './services/model-activation.js';
 import { ReviewedPhotoService } from './services/reviewed-photos.js';
 import { TrainingExportService } from './services/training-export.js';
@@ -59,6 +61,7 @@ export interface Services {
   review: ReviewService;
   cases: CaseService;
   tokens: TokenService;
+  users: UserService;
   sites: SiteService;
   findings: FindingsService;
   evidence: EvidenceService;
@@ -67,6 +70,7 @@ export interface Services {
   auditAnchor: AuditAnchorService;
   recovery: RecoveryService;
   operations: OperationsService;
+  ingestRules: IngestRulesService;
 }
 
 export interface Readiness {
@@ -150,6 +154,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
       cases,
       reviews,
       findings: findingRepository,
+      flights,
       sites,
       storage,
       audit,
@@ -195,6 +200,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
     const operations = new OperationsService({
       images,
       findings: findingRepository,
+      flights,
       queue,
       audit,
       modelSha256: model.sha256,
@@ -206,6 +212,15 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
     const services: Services = {
       recovery,
       operations,
+      ingestRules: new IngestRulesService({
+        images,
+        findings: findingRepository,
+        organisations,
+        queue,
+        audit,
+        modelSha256: model.sha256,
+        now: clock,
+      }),
       ingest: new IngestService({
         recovery,
         flights,
@@ -242,6 +257,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
       }),
       cases: caseService,
       tokens: new TokenService({ tokens, organisations, audit, unitOfWork: transactions }),
+      users: new UserService({ tokens, organisations, audit, unitOfWork: transactions, now: clock }),
       sites: new SiteService({ sites, audit, unitOfWork: transactions }),
       findings,
       evidence: new EvidenceService({
@@ -317,6 +333,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
           detector: timedDetector(pool, (seconds) => metrics.inferenceDuration.observe(seconds)),
           hazardClasses,
           sites,
+          organisations,
           settlement,
           maxImagePixels: config.MAX_IMAGE_PIXELS,
           logger: logger.child({ module: 'detect' }),

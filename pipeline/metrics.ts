@@ -88,7 +88,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'hazardscope_photos',
-      help: 'Photos by status (registered, queued, processing, processed, failed, duplicate)',
+      help: 'Photos by status (registered, queued, processing, processed, failed, duplicate, held)',
       labelNames: ['status'],
       registers,
       async collect() {

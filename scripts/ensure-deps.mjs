@@ -81,7 +81,9 @@ const sourceHash = hashOf([...filesUnder(path.join(root, 'web')), ...domainSourc
 if (
   !existsSync(stamp) ||
   readFileSync(stamp, 'utf8') !== sourceHash ||
-  !statSync(path.join(webDist, 'index.html'), { throwIfNoEntry: false })
+  !statSync(path.join(webDist, 'index.html'), { throwIfNoEntry: false }) ||
+  // The offline verifier page (web/verify) is written by the same build.
+  !statSync(path.join(webDist, 'verify.html'), { throwIfNoEntry: false })
 ) {
   console.log('Building the web app (vite build)…');
   const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');

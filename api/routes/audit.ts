@@ -24,6 +24,7 @@ export function auditRoutes(services: Services) {
       {
         method: 'get',
         path: '/audit/checkpoints',
+        operationId: 'listAuditCheckpoints',
         summary:
           'Signed checkpoints of the audit chain’s head, oldest first, for copying to offline storage (docs/audit.md)',
         tags: ['audit'],

@@ -107,6 +107,7 @@ export function caseRoutes(services: Services) {
       {
         method: 'get',
         path: '/cases',
+        operationId: 'listCases',
         summary: 'Enforcement cases in your organisation and region, with filters, a sort order and cursor pages',
         tags: ['cases'],
         roles: READERS,
@@ -163,6 +164,7 @@ export function caseRoutes(services: Services) {
       {
         method: 'get',
         path: '/cases/summary',
+        operationId: 'getCaseSummary',
         summary: 'Counts of the matching cases by status, hazard, region and month of filing, and how many are overdue',
         tags: ['cases'],
         roles: READERS,
@@ -175,6 +177,7 @@ export function caseRoutes(services: Services) {
       {
         method: 'get',
         path: '/cases/export.csv',
+        operationId: 'exportCasesCsv',
         summary: 'The matching cases as CSV (UTF-8 with a BOM, for spreadsheets), newest first; audited',
         tags: ['cases'],
         roles: READERS,
@@ -198,6 +201,7 @@ export function caseRoutes(services: Services) {
       {
         method: 'get',
         path: '/cases/export.geojson',
+        operationId: 'exportCasesGeoJson',
         summary:
           'The matching cases that have a position, as GeoJSON points (?crs=gcj02 for Chinese base maps); audited',
         tags: ['cases', 'geo'],
@@ -223,6 +227,7 @@ export function caseRoutes(services: Services) {
       {
         method: 'get',
         path: '/cases/geojson',
+        operationId: 'getCasesGeoJson',
         summary:
           'The matching cases with a position, newest first, as GeoJSON points for a map (like the list, not an export)',
         tags: ['cases', 'geo'],
@@ -257,6 +262,7 @@ export function caseRoutes(services: Services) {
       {
         method: 'get',
         path: '/cases/:caseId',
+        operationId: 'getCase',
         summary: 'A case with its findings, views, reviews, history and attachments (viewing it is audited)',
         tags: ['cases'],
         roles: READERS,
@@ -276,6 +282,7 @@ export function caseRoutes(services: Services) {
       {
         method: 'post',
         path: '/cases/:caseId/transitions',
+        operationId: 'transitionCase',
         summary:
           'Move a case along its lifecycle: filed → notified → rectification_due (deadline) → rectified (evidence) → verified → closed, or dismissed (reason)',
         tags: ['cases'],
@@ -302,6 +309,7 @@ export function caseRoutes(services: Services) {
       {
         method: 'post',
         path: '/cases/:caseId/site',
+        operationId: 'assignCaseSite',
         summary: 'Name the liable site of a case (before the enterprise is notified)',
         tags: ['cases'],
         roles: REGULATORS,
@@ -324,6 +332,7 @@ export function caseRoutes(services: Services) {
       {
         method: 'put',
         path: '/cases/:caseId/attachments/:filename',
+        operationId: 'uploadCaseAttachment',
         summary:
           'Attach a file the enterprise gave as evidence (JPEG, PNG or PDF, the body is the file); reference it when moving to rectified',
         tags: ['cases'],
@@ -357,6 +366,7 @@ export function caseRoutes(services: Services) {
       {
         method: 'get',
         path: '/cases/:caseId/evidence.zip',
+        operationId: 'getCaseEvidence',
         summary:
           'The evidence bundle: original photos as uploaded, crops, capture metadata, model, reviews, audit entries, a printable report, a manifest of sha256 and its Ed25519 signature (audited)',
         tags: ['cases', 'evidence'],
@@ -385,6 +395,7 @@ export function caseRoutes(services: Services) {
       {
         method: 'get',
         path: '/cases/:caseId/attachments/:attachmentId',
+        operationId: 'getCaseAttachment',
         summary: 'An attached file, exactly as given (audited)',
         tags: ['cases'],
         roles: READERS,

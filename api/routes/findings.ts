@@ -13,6 +13,7 @@ export function findingRoutes(services: Services) {
       {
         method: 'get',
         path: '/flights/:flightId/findings',
+        operationId: 'listFlightFindings',
         summary: 'Findings of a flight, one per hazard, with every view ranked',
         tags: ['findings'],
         roles: READERS,
@@ -37,6 +38,7 @@ export function findingRoutes(services: Services) {
       {
         method: 'post',
         path: '/flights/:flightId/findings/merge',
+        operationId: 'mergeFlightFindings',
         summary:
           'Merge the flight’s detections that no finding holds yet (normally automatic once every photo is done)',
         tags: ['findings'],
@@ -60,6 +62,7 @@ export function findingRoutes(services: Services) {
       {
         method: 'get',
         path: '/findings/:findingId',
+        operationId: 'getFinding',
         summary: 'One finding with its views',
         tags: ['findings'],
         roles: READERS,

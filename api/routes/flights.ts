@@ -11,14 +11,25 @@ import {
   GEOJSON_TYPE,
   GeoJsonCollection,
   Limit,
+  Problem,
   problemResponses,
   Timestamp,
   Uuid,
 } from '../schemas/common.js';
-import { CreateFlight, Flight, FlightStatus, Image, UploadRequest, UploadTicket } from '../schemas/resources.js';
-import { toFlight, toImage } from '../serialize.js';
+import {
+  CreateFlight,
+  Flight,
+  FlightStatus,
+  Image,
+  UploadRejection,
+  UploadRequest,
+  UploadTicket,
+} from '../schemas/resources.js';
+import { toFlight, toImage, toUploadRejection } from '../serialize.js';
 
+const problem = (description: string) => ({ description, schema: Problem, contentType: 'application/problem+json' });
 const FlightParams = z.object({ flightId: Uuid }).strict();
+const FlightImageParams = z.object({ flightId: Uuid, imageId: Uuid }).strict();
 const FlightCursor = z.object({ createdAt: Timestamp, id: Uuid });
 const ALL_ROLES = ['operator', 'reviewer', 'regulator', 'admin'] as const;
 
@@ -84,19 +95,44 @@ export function flightRoutes(services: Services) {
       {
         method: 'get',
         path: '/flights/:flightId',
-        summary: 'Flight status: image counts per state, failures with reasons, detections per class',
+        summary:
+          'Flight status: image counts per state, failures with reasons, detections per class. Poll it with If-None-Match: an unchanged status answers 304',
         tags: ['flights'],
         roles: ALL_ROLES,
+        conditional: true,
         params: FlightParams,
         responses: {
-          200: { description: 'Status', schema: FlightStatus },
+          200: { description: 'Status, with an ETag', schema: FlightStatus },
+          304: { description: 'Unchanged since the ETag given in If-None-Match' },
           404: { description: 'No such flight' },
           ...problemResponses,
         },
       },
+      /*
+       * The live flight page polls this with If-None-Match rather than holding a server-sent event
+       * stream open: polling passes through every proxy and load balancer unchanged (SSE needs
+       * buffering turned off and long idle timeouts at each hop), keeps no connection or
+       * subscription per open page on a small server, and needs nothing to publish changes, since
+       * photos change state in the worker, which may be another process. The ETag is a hash of the
+       * answer (`conditional`), so an unchanged status is a 304 without a body; `no-cache` makes
+       * every cache on the way ask again rather than serve an old count.
+       */
       async ({ params, principal }) => {
         const s = await services.flights.status(principal, params.flightId);
-        return { status: 200, body: { ...s, flight: toFlight(s.flight) } };
+        return {
+          status: 200,
+          headers: { 'cache-control': 'private, no-cache' },
+          body: {
+            ...s,
+            flight: toFlight(s.flight),
+            rejectedUploads: s.rejectedUploads.map(toUploadRejection),
+            failures: s.failures.map((f) => ({ ...f, discardedAt: f.discardedAt?.toISOString() ?? null })),
+            flaggedImages: s.flaggedImages.map((f) => ({
+              ...f,
+              hold: f.hold && { ...f.hold, decidedAt: f.hold.decidedAt?.toISOString() ?? null },
+            })),
+          },
+        };
       },
     ),
     route(
@@ -143,7 +179,8 @@ export function flightRoutes(services: Services) {
       {
         method: 'post',
         path: '/flights/:flightId/uploads',
-        summary: 'Get short-lived presigned PUT URLs for photos (content-addressed by sha256)',
+        summary:
+          'Get short-lived presigned PUT URLs for photos (content-addressed by sha256). Send every header of the ticket: x-amz-checksum-sha256 is signed into the URL, and only the bytes with that hash become a photo',
         tags: ['flights'],
         roles: ['operator', 'admin'],
         params: FlightParams,
@@ -197,20 +234,99 @@ export function flightRoutes(services: Services) {
     route(
       {
         method: 'post',
+        path: '/flights/:flightId/images/:imageId/retry',
+        summary: 'Put a failed photo of the flight back in the queue, with its automatic retries restored (audited)',
+        tags: ['flights'],
+        roles: ['operator', 'admin'],
+        params: FlightImageParams,
+        responses: {
+          202: { description: 'Queued again; the flight status follows it' },
+          404: problem('No such photo in this flight, or no such flight of yours'),
+          409: problem('The photo is not failed (any more)'),
+          ...problemResponses,
+        },
+      },
+      async ({ params, principal }) => {
+        await services.operations.retry(principal, params.imageId, params.flightId);
+        return { status: 202 };
+      },
+    ),
+    route(
+      {
+        method: 'post',
+        path: '/flights/:flightId/retry-failed',
+        summary:
+          'Put every failed photo of the flight back in the queue, except those a person removed (audited per photo)',
+        tags: ['flights'],
+        roles: ['operator', 'admin'],
+        params: FlightParams,
+        responses: {
+          200: {
+            description: 'How many were queued again, and how many were left as removed',
+            schema: z.object({ retried: z.number().int(), leftDiscarded: z.number().int() }),
+          },
+          404: problem('No such flight'),
+          ...problemResponses,
+        },
+      },
+      async ({ params, principal }) => ({
+        status: 200,
+        body: await services.operations.retryAll(principal, params.flightId),
+      }),
+    ),
+    route(
+      {
+        method: 'post',
+        path: '/flights/:flightId/images/:imageId/discard',
+        summary:
+          'Remove a failed photo from the flight’s work: it stays failed, no automatic retry and no "retry all" touches it (audited)',
+        tags: ['flights'],
+        roles: ['operator', 'admin'],
+        params: FlightImageParams,
+        body: z.object({ note: z.string().trim().max(500).optional() }).strict(),
+        responses: {
+          204: { description: 'Removed; it stays listed as failed' },
+          404: problem('No such photo in this flight, or no such flight of yours'),
+          409: problem('The photo is not failed (any more)'),
+          ...problemResponses,
+        },
+      },
+      async ({ params, body, principal }) => {
+        await services.operations.discard(principal, params.imageId, body.note, params.flightId);
+        return { status: 204 };
+      },
+    ),
+    route(
+      {
+        method: 'post',
         path: '/flights/:flightId/complete',
         summary: 'Mark the upload finished; registers any uploaded object not yet known',
         tags: ['flights'],
         roles: ['operator', 'admin'],
         params: FlightParams,
         responses: {
-          200: { description: 'Completed', schema: z.object({ flight: Flight, registered: z.number().int() }) },
+          200: {
+            description: 'Completed',
+            schema: z.object({
+              flight: Flight,
+              registered: z.number().int(),
+              rejected: z
+                .array(UploadRejection)
+                .describe(
+                  'Uploads that were not the photo asked for (another body, or cut short): deleted, not images',
+                ),
+            }),
+          },
           404: { description: 'No such flight' },
           ...problemResponses,
         },
       },
       async ({ params, principal }) => {
-        const { flight, registered } = await services.ingest.completeFlight(principal, params.flightId);
-        return { status: 200, body: { flight: toFlight(flight), registered } };
+        const { flight, registered, rejected } = await services.ingest.completeFlight(principal, params.flightId);
+        return {
+          status: 200,
+          body: { flight: toFlight(flight), registered, rejected: rejected.map(toUploadRejection) },
+        };
       },
     ),
   ];

@@ -8,9 +8,14 @@ import { S3Event } from '../schemas/resources.js';
 
 const Outcome = z.object({
   objectKey: z.string(),
-  outcome: z.enum(['registered', 'already-registered', 'ignored']),
+  outcome: z.enum(['registered', 'already-registered', 'ignored', 'rejected']),
   imageId: z.uuid().optional(),
-  reason: z.string().optional(),
+  reason: z
+    .string()
+    .optional()
+    .describe(
+      'Why it was ignored (not yet complete: left for a later event or the flight’s completion) or rejected (not the photo its key names: deleted, never an image)',
+    ),
 });
 
 export function ingestRoutes(services: Services) {
@@ -55,6 +60,7 @@ export function ingestRoutes(services: Services) {
               registered: z.number().int(),
               requeued: z.number().int(),
               ignored: z.number().int(),
+              rejected: z.number().int().describe('Objects that were not the photo their key names, deleted'),
             }),
           },
           ...problemResponses,

@@ -38,6 +38,7 @@ export function operationsRoutes(services: Services) {
       {
         method: 'get',
         path: '/admin/operations',
+        operationId: 'getOperations',
         summary: 'Queue depth by state and every failed photo with its reason, for the operations page',
         tags: ['operations'],
         roles: ['admin'],
@@ -49,6 +50,7 @@ export function operationsRoutes(services: Services) {
       {
         method: 'post',
         path: '/admin/images/:imageId/retry',
+        operationId: 'retryImage',
         summary: 'Put a failed photo back in the queue, with its automatic retries restored (audited)',
         tags: ['operations'],
         roles: ['admin'],
@@ -69,6 +71,7 @@ export function operationsRoutes(services: Services) {
       {
         method: 'post',
         path: '/admin/images/retry-failed',
+        operationId: 'retryFailedImages',
         summary:
           'Put every failed photo of your organisation back in the queue, except those a person left failed (audited per photo)',
         tags: ['operations'],
@@ -87,6 +90,7 @@ export function operationsRoutes(services: Services) {
       {
         method: 'post',
         path: '/admin/images/:imageId/discard',
+        operationId: 'discardImage',
         summary: 'Leave a failed photo as failed: no automatic retry touches it again (audited)',
         tags: ['operations'],
         roles: ['admin'],

@@ -55,25 +55,46 @@ export function reviewRoutes(services: Services) {
       {
         method: 'get',
         path: '/images/:imageId',
+        operationId: 'getImage',
         summary: 'Image metadata with its detections',
         tags: ['images'],
         roles: ALL_ROLES,
         params: z.object({ imageId: Uuid }).strict(),
         responses: {
-          200: { description: 'Image', schema: z.object({ image: Image, detections: z.array(Detection) }) },
+          200: {
+            description: 'Image',
+            schema: z.object({
+              image: Image,
+              detections: z.array(Detection),
+              duplicateOf: z
+                .object({ imageId: Uuid, flightId: Uuid, findingIds: z.array(Uuid) })
+                .nullable()
+                .describe(
+                  'For a duplicate: the photo of the same bytes processed in another flight, and the findings it shows (its review stands for this photo)',
+                ),
+            }),
+          },
           404: { description: 'No such image' },
           ...problemResponses,
         },
       },
       async ({ params, principal }) => {
         const { image, detections } = await services.images.get(principal, params.imageId);
-        return { status: 200, body: { image: toImage(image), detections: detections.map(toDetection) } };
+        return {
+          status: 200,
+          body: {
+            image: toImage(image),
+            detections: detections.map(toDetection),
+            duplicateOf: await services.ingestRules.duplicateLink(principal, image),
+          },
+        };
       },
     ),
     route(
       {
         method: 'get',
         path: '/images/:imageId/original',
+        operationId: 'getImageOriginal',
         summary:
           'A short-lived presigned URL for the original photo, exactly as uploaded (each one given out is audited)',
         tags: ['images'],
@@ -94,6 +115,7 @@ export function reviewRoutes(services: Services) {
       {
         method: 'get',
         path: '/images/:imageId/preview',
+        operationId: 'getImagePreview',
         summary: 'A downscaled JPEG with detection boxes drawn',
         tags: ['images'],
         roles: ALL_ROLES,
@@ -129,6 +151,7 @@ export function reviewRoutes(services: Services) {
       {
         method: 'get',
         path: '/detections/:detectionId/crop',
+        operationId: 'getDetectionCrop',
         summary: 'The detection cut out of its photo with some surroundings and its box drawn (at most 640 px a side)',
         tags: ['images'],
         roles: ALL_ROLES,
@@ -149,6 +172,7 @@ export function reviewRoutes(services: Services) {
       {
         method: 'get',
         path: '/review/queue',
+        operationId: 'getReviewQueue',
         summary:
           'Findings awaiting a decision in your organisation and region, highest score first, with counts; findings of flights you flew are left out',
         tags: ['review'],
@@ -230,6 +254,7 @@ export function reviewRoutes(services: Services) {
       {
         method: 'post',
         path: '/findings/:findingId/lease',
+        operationId: 'takeFindingLease',
         summary:
           'Open a finding for review: hold it for REVIEW_LEASE_SECONDS (renew by calling again) so no one else decides it meanwhile',
         tags: ['review'],
@@ -263,6 +288,7 @@ export function reviewRoutes(services: Services) {
       {
         method: 'delete',
         path: '/findings/:findingId/lease',
+        operationId: 'releaseFindingLease',
         summary: 'Give a finding back to the queue (only its holder can)',
         tags: ['review'],
         roles: ['reviewer'],
@@ -282,6 +308,7 @@ export function reviewRoutes(services: Services) {
       {
         method: 'post',
         path: '/findings/:findingId/decision',
+        operationId: 'decideFinding',
         summary:
           'Confirm, reject (with a reason) or relabel a finding; confirm and relabel put it into a case against its site',
         tags: ['review'],
@@ -299,6 +326,7 @@ export function reviewRoutes(services: Services) {
       {
         method: 'post',
         path: '/detections/:detectionId/review',
+        operationId: 'reviewDetection',
         summary: 'Decide the finding whose best view this detection is (the same as POST /findings/{id}/decision)',
         tags: ['review'],
         roles: ['reviewer'],
@@ -315,6 +343,7 @@ export function reviewRoutes(services: Services) {
       {
         method: 'post',
         path: '/images/:imageId/missed-hazards',
+        operationId: 'createMissedHazard',
         summary: 'Mark a hazard the model did not find: a box and its class on the photo, kept for retraining',
         tags: ['review'],
         roles: ['reviewer'],
@@ -336,6 +365,7 @@ export function reviewRoutes(services: Services) {
       {
         method: 'get',
         path: '/missed-hazards',
+        operationId: 'listMissedHazards',
         summary: "Hazards reviewers marked that the model missed, oldest first: your organisation's training labels",
         tags: ['review'],
         roles: ['reviewer', 'admin'],

@@ -7,9 +7,8 @@ import { Problem, problemResponses, Timestamp, Uuid } from '../schemas/common.js
 const ALL_ROLES = ['operator', 'reviewer', 'regulator', 'admin'] as const;
 
 /**
- * The caller's own token. Administrators make, list, rotate for others and revoke tokens with the
- * CLI (`hazardscope token …`), which needs database access; here each person can see when their
- * token expires and swap it for a new secret without anyone's help.
+ * The caller's own token: each person can see when their token expires and swap it for a new
+ * secret without anyone's help. Administrators manage everyone's in routes/users.ts.
  */
 export function tokenRoutes(services: Services) {
   return [

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CASE_EVENT_KINDS, CASE_STATUSES, DISMISSAL_REASONS } from '../../pipeline/domain/cases.js';
 import { DECISIONS, DETECTION_STATES, FINDING_STATUSES, REJECT_REASONS } from '../../pipeline/domain/review.js';
 import { IMAGE_STATUSES } from '../../pipeline/domain/images.js';
+import { FLAG_REASONS, HOLD_DECISIONS } from '../../pipeline/domain/ingest-rules.js';
 import { FileName, Sha256, Timestamp, Uuid } from './common.js';
 
 /** A GB/T 2260 region code or prefix: province "41", city "4101", county "410105". */
@@ -13,11 +14,18 @@ export const Flight = z.object({
   regionCode: z.string().describe('Where the flight was flown: a region code or prefix'),
   name: z.string(),
   siteName: z.string().nullable(),
+  operator: z
+    .string()
+    .nullable()
+    .describe('The person who created the flight (null for flights made before people had names)'),
   notes: z.string().nullable(),
   status: z.enum(['open', 'completed']),
   createdAt: Timestamp,
   completedAt: Timestamp.nullable(),
 });
+
+/** A flight as other objects name it: people know flights by name, date, operator and site, never by id. */
+const FlightRef = Flight.pick({ id: true, name: true, siteName: true, operator: true, createdAt: true });
 
 export const CreateFlight = z
   .object({
@@ -30,6 +38,42 @@ export const CreateFlight = z
   })
   .strict();
 
+/** An object a presigned upload left that was not the photo asked for: deleted, never an image. */
+export const UploadRejection = z.object({
+  objectKey: z.string(),
+  sha256: z.string().nullable().describe('The sha256 the upload was for (named by the key)'),
+  filename: z.string().nullable().describe('The name given when the upload URL was asked for'),
+  sizeBytes: z.number().int().describe('How many bytes had arrived'),
+  reason: z
+    .string()
+    .describe('A different body (its hash and size), or an upload cut short when the flight was completed'),
+  rejectedAt: Timestamp,
+});
+
+/** A photo the ingest rules flagged (docs/ingest.md). */
+const FlaggedImage = z.object({
+  imageId: Uuid,
+  filename: z.string().nullable(),
+  status: z.enum(IMAGE_STATUSES),
+  reason: z
+    .enum(['outside_region', 'no_gps', 'duplicate'])
+    .describe(
+      'outside_region: taken outside the bureau’s region (held until a person decides); no_gps: no position to tell, processed as usual; duplicate: the same bytes were processed in another flight, and this photo links to them',
+    ),
+  position: z.object({ lat: z.number(), lon: z.number() }).nullable().describe('Where the photo says it was taken'),
+  hold: z
+    .object({
+      decision: z.enum(HOLD_DECISIONS).nullable().describe('null: nobody has decided yet'),
+      decidedAt: Timestamp.nullable(),
+      note: z.string().nullable(),
+    })
+    .nullable(),
+  actions: z
+    .array(z.enum(HOLD_DECISIONS))
+    .describe('Decisions open now, by POST /images/{imageId}/hold (process: administrators only)'),
+  duplicateOf: z.object({ imageId: Uuid, flightId: Uuid.nullable() }).nullable(),
+});
+
 export const FlightStatus = z.object({
   flight: Flight,
   images: z.object({
@@ -37,7 +81,17 @@ export const FlightStatus = z.object({
     total: z.number().int(),
   }),
   done: z.boolean(),
-  failures: z.array(z.object({ imageId: Uuid, filename: z.string().nullable(), reason: z.string().nullable() })),
+  rejectedUploads: z
+    .array(UploadRejection)
+    .describe('Presigned uploads whose bytes were not the photo asked for; upload the photo again to replace one'),
+  failures: z.array(
+    z.object({
+      imageId: Uuid,
+      filename: z.string().nullable(),
+      reason: z.string().nullable(),
+      discardedAt: Timestamp.nullable().describe('When a person removed it: it stays failed and "retry all" skips it'),
+    }),
+  ),
   detections: z.array(
     z.object({
       className: z.string(),
@@ -50,6 +104,12 @@ export const FlightStatus = z.object({
         ),
     }),
   ),
+  flaggedImages: z
+    .array(FlaggedImage)
+    .describe(
+      'Photos the ingest rules flagged: held outside the region, without a position, or copies of photos reviewed in another flight',
+    ),
+  awaitingDecision: z.number().int().describe('Photos held outside the region that nobody has decided on yet'),
 });
 
 const Capture = z.record(z.string(), z.unknown());
@@ -71,6 +131,21 @@ export const Image = z.object({
   geoReason: z.string().nullable().describe('Why the photo could not be placed on the ground'),
   status: z.enum(IMAGE_STATUSES),
   failureReason: z.string().nullable(),
+  flagReason: z
+    .enum(FLAG_REASONS)
+    .nullable()
+    .describe('Why the ingest rules flagged it: taken outside the bureau’s region, or without a position'),
+  hold: z
+    .object({
+      decision: z.enum(HOLD_DECISIONS).nullable(),
+      decidedAt: Timestamp.nullable(),
+      note: z.string().nullable(),
+    })
+    .nullable()
+    .describe('For a photo taken outside the region: what a person decided (POST /images/{imageId}/hold)'),
+  duplicateOf: Uuid.nullable().describe(
+    'The photo of the same bytes processed in another flight; its detections and findings stand for this one',
+  ),
   registeredVia: z.string(),
   createdAt: Timestamp,
   processedAt: Timestamp.nullable(),
@@ -281,8 +356,15 @@ export const Finding = z.object({
   decidedAt: Timestamp.nullable(),
   lease: Lease.nullable(),
   recurringOf: Uuid.nullable().describe(
-    'The earlier finding of the same hazard at the same site, within the recurrence window',
+    'The sighting of the same hazard at the same place just before this one, by when the photos were taken, within the recurrence window',
   ),
+  capturedAt: Timestamp.nullable().describe(
+    'When its photos were taken (the earliest; EXIF time, else when the photo was registered)',
+  ),
+  recurrences: z
+    .array(z.object({ id: Uuid, flightId: Uuid, capturedAt: Timestamp.nullable(), status: z.enum(FINDING_STATUSES) }))
+    .optional()
+    .describe('Later sightings that point to this one as their recurringOf (on the finding routes)'),
   bestScore: z.number(),
   viewCount: z.number().int(),
   views: z
@@ -294,6 +376,7 @@ export const Finding = z.object({
 export const CaseDetail = Case.extend({
   next: z.array(z.enum(CASE_STATUSES)).describe('The statuses it can move to from here'),
   siteDetail: z.record(z.string(), z.unknown()).nullable().describe('The liable site in full'),
+  flight: FlightRef.nullable().describe('The flight that found it'),
   findings: z.array(
     z.object({
       findingId: Uuid.nullable(),
@@ -321,4 +404,33 @@ export const CaseSummary = z.object({
   byRegion: z.record(z.string(), z.number().int()),
   byMonth: z.record(z.string(), z.number().int()).describe('By month of filing, YYYY-MM in timeZone'),
   timeZone: z.string(),
+});
+
+/** The decision on a photo held outside the region. */
+export const HoldDecisionBody = z
+  .object({
+    decision: z
+      .enum(HOLD_DECISIONS)
+      .describe(
+        'process: detect and review it all the same (administrators, with a note); discard: leave it unprocessed, kept',
+      ),
+    note: z.string().trim().max(2000).optional().describe('Why; required to process'),
+  })
+  .strict();
+
+/** A bureau's region on the map: a GeoJSON Polygon or MultiPolygon, [longitude, latitude], WGS-84. */
+const Position2 = z.tuple([z.number(), z.number()]);
+export const RegionBoundaryGeometry = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(Position2).min(4)).min(1) }),
+  z.object({
+    type: z.literal('MultiPolygon'),
+    coordinates: z.array(z.array(z.array(Position2).min(4)).min(1)).min(1),
+  }),
+]);
+
+export const OrganisationRegion = z.object({
+  regionCode: z.string().describe('The jurisdiction, a GB/T 2260 code or prefix'),
+  boundary: RegionBoundaryGeometry.nullable().describe(
+    'Photos are checked against it; null: only against the bounding box of the region code’s province',
+  ),
 });

@@ -7,7 +7,8 @@ import { createAdminContainer } from '../../pipeline/container.js';
 export const ORG_USAGE = `usage:
   hazardscope org create --name NAME --region CODE   an organisation (bureau) and its jurisdiction (2/4/6-digit region code, "" for the whole country)
   hazardscope org list
-  hazardscope org adopt-default --org NAME|ID   move what existed before organisations (the default one) into NAME`;
+  hazardscope org adopt-default --org NAME|ID   move what existed before organisations (the default one) into NAME
+                                  (on the database directly: with embedded PGlite, before the server starts)`;
 
 type OrgCommand = 'create' | 'list' | 'adopt-default';
 

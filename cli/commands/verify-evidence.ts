@@ -56,7 +56,7 @@ export async function runVerifyEvidence(argv: string[]): Promise<number> {
     return 2;
   }
   const { files, problems: damaged } = readZip(archive);
-  const verdict = verifyBundle(files, damaged, nodeBundleCrypto, expectedKeyId);
+  const verdict = await verifyBundle(files, damaged, nodeBundleCrypto, expectedKeyId);
   if (values.json) {
     console.log(
       JSON.stringify(

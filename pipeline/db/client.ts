@@ -6,6 +6,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { markOutage } from '../domain/outages.js';
+import { claimDataDir } from './data-dir-lock.js';
 import { schema } from './schema.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -15,6 +16,11 @@ export interface DatabaseHandle {
   kind: 'postgres' | 'pglite';
   /** Runs plain SQL (no parameters); used by migrations and readiness checks. */
   exec(sql: string): Promise<void>;
+  /**
+   * Embedded PGlite only: records where this process serves the API in the lock that keeps other
+   * processes out, so a refused `hazardscope` command can point the administrator there.
+   */
+  announce(url: string): void;
   close(): Promise<void>;
 }
 
@@ -60,6 +66,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       exec: async (sql) => {
         await pool.query(sql);
       },
+      announce: () => undefined,
       close: () => pool.end(),
     };
     // Advisory locks belong to a session: migrate over one dedicated connection.
@@ -80,20 +87,34 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     }
   } else {
     if (options.pgliteDir) await mkdir(options.pgliteDir, { recursive: true });
+    // Before PGlite touches the files: a second process must not even open them.
+    const lock = options.pgliteDir ? claimDataDir(`${path.resolve(options.pgliteDir)}.lock`) : undefined;
     const client = options.pgliteDir ? new PGlite(options.pgliteDir) : new PGlite();
-    await client.exec(`CREATE SCHEMA IF NOT EXISTS ${searchPath}; SET search_path TO ${searchPath};`);
     handle = {
       db: drizzlePglite(client, { schema }),
       kind: 'pglite',
       exec: async (sql) => {
         await client.exec(sql);
       },
-      close: () => client.close(),
+      announce: (url) => lock?.announce(url),
+      close: async () => {
+        try {
+          await client.close();
+        } finally {
+          lock?.release();
+        }
+      },
     };
-    await migrate(async (sql) => {
-      const results = await client.exec(sql);
-      return results.at(-1)?.rows ?? [];
-    }, options.schema);
+    try {
+      await client.exec(`CREATE SCHEMA IF NOT EXISTS ${searchPath}; SET search_path TO ${searchPath};`);
+      await migrate(async (sql) => {
+        const results = await client.exec(sql);
+        return results.at(-1)?.rows ?? [];
+      }, options.schema);
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error;
+    }
   }
   return handle;
 }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { FAILURE_KINDS, IMAGE_STATUSES } from '../domain/images.js';
+import { FLAG_REASONS, HOLD_DECISIONS, type RegionBoundary } from '../domain/ingest-rules.js';
 import { CASE_EVENT_KINDS, CASE_STATUSES } from '../domain/cases.js';
 import { DECISIONS, DETECTION_STATES, FINDING_STATUSES } from '../domain/review.js';
 import { ROLES } from '../domain/roles.js';
@@ -57,6 +58,8 @@ export const organisations = pgTable(
     name: text('name').notNull(),
     /** The jurisdiction: a 2-, 4- or 6-digit GB/T 2260 prefix; '' is the whole country. */
     regionCode: text('region_code').notNull(),
+    /** The region on the map (GeoJSON Polygon or MultiPolygon); null: only the country's extent is checked. */
+    regionBoundary: jsonb('region_boundary').$type<RegionBoundary>(),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('organisations_name').on(t.name)],
@@ -73,6 +76,11 @@ export const users = pgTable(
     /** The part of the organisation's jurisdiction this person works in. */
     regionCode: text('region_code').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    /** The roles tokens may be issued for; taking one away revokes the person's tokens for it. */
+    roles: text('roles', { enum: ROLES })
+      .array()
+      .notNull()
+      .default(sql`'{}'`),
   },
   (t) => [uniqueIndex('users_organisation_name').on(t.organisationId, t.name)],
 );
@@ -123,6 +131,13 @@ export const images = pgTable(
     /** A person saw the failure and let it be: "retry all" and the sweeper leave it alone. */
     discardedAt: timestamp('discarded_at', { withTimezone: true, precision: 3 }),
     duplicateOf: uuid('duplicate_of'),
+    /** Why it was flagged on arrival (outside the region, no position); see domain/ingest-rules.ts. */
+    flagReason: text('flag_reason', { enum: FLAG_REASONS }),
+    /** What a person decided about a held photo, who and when. */
+    holdDecision: text('hold_decision', { enum: HOLD_DECISIONS }),
+    holdDecidedBy: uuid('hold_decided_by').references(() => users.id),
+    holdDecidedAt: timestamp('hold_decided_at', { withTimezone: true, precision: 3 }),
+    holdNote: text('hold_note'),
     registeredVia: text('registered_via', { enum: ['api', 's3-event', 'reconcile'] }).notNull(),
     /** Who put the photo into the flight; null when it arrived by bucket notification or reconciliation. */
     uploadedByUser: uuid('uploaded_by_user').references(() => users.id),
@@ -135,6 +150,9 @@ export const images = pgTable(
       .on(t.flightId, t.sha256)
       .where(sql`sha256 IS NOT NULL`),
     index('images_flight_status').on(t.flightId, t.status),
+    index('images_sha256')
+      .on(t.sha256)
+      .where(sql`sha256 IS NOT NULL`),
     index('images_needing_recovery')
       .on(t.createdAt)
       .where(
@@ -351,11 +369,31 @@ export const uploadTickets = pgTable(
       .notNull()
       .references(() => users.id),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    /** What the ticket declared (null on tickets from before uploads were verified). */
+    sizeBytes: integer('size_bytes'),
+    filename: text('filename'),
   },
   (t) => [
     primaryKey({ columns: [t.flightId, t.sha256, t.userId] }),
     index('upload_tickets_user').on(t.userId, t.flightId),
   ],
+);
+
+/** Objects that were not the photo their key names: deleted, never images; shown to the operator. */
+export const uploadRejections = pgTable(
+  'upload_rejections',
+  {
+    flightId: uuid('flight_id')
+      .notNull()
+      .references(() => flights.id),
+    objectKey: text('object_key').notNull(),
+    sha256: text('sha256'),
+    filename: text('filename'),
+    sizeBytes: integer('size_bytes').notNull(),
+    reason: text('reason').notNull(),
+    rejectedAt: timestamp('rejected_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.flightId, t.objectKey] })],
 );
 
 /**
@@ -488,7 +526,10 @@ export const findings = pgTable(
       .references(() => detections.id),
     bestScore: real('best_score').notNull(),
     viewCount: integer('view_count').notNull(),
+    /** The sighting of this hazard just before this one, by capture time (domain/ingest-rules.ts). */
     recurringOf: uuid('recurring_of'),
+    /** When its photos were taken (the earliest); null only for rows from before it was kept. */
+    capturedAt: timestamp('captured_at', { withTimezone: true, precision: 3 }),
     organisationId: uuid('organisation_id')
       .notNull()
       .references(() => organisations.id),
@@ -506,6 +547,9 @@ export const findings = pgTable(
   (t) => [
     index('findings_flight_score').on(t.flightId, t.bestScore, t.id),
     index('findings_site_hazard_created').on(t.siteId, t.hazardCode, t.createdAt),
+    index('findings_recurrence')
+      .on(t.organisationId, t.hazardCode, t.lat, t.lon)
+      .where(sql`lat IS NOT NULL`),
     // The queue's order; the migration adds INCLUDE (hazard_code, class_name, severity, region_code,
     // flown_by), which Drizzle cannot express, so counts under a minimum score need not visit the rows.
     index('findings_queue')
@@ -555,6 +599,7 @@ export const schema = {
   missedHazards,
   signingKeys,
   uploadTickets,
+  uploadRejections,
   classSettings,
   modelActivations,
   auditLog,

@@ -44,7 +44,12 @@ export function entryBody(entry: Omit<ChainedEntry, 'hash' | 'prevHash' | 'id'>)
 }
 
 export function chainHash(prevHash: string, body: string, sha256: Sha256): string {
-  return sha256(`${prevHash}\n${body}`);
+  return sha256(chainText(prevHash, body));
+}
+
+/** The text an entry's hash is taken of, for callers whose sha256 is asynchronous (a browser's). */
+export function chainText(prevHash: string, body: string): string {
+  return `${prevHash}\n${body}`;
 }
 
 export type ChainVerdict =

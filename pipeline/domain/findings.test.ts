@@ -109,6 +109,7 @@ describe("storing a flight's findings", () => {
     errorM: 0.4,
     siteId,
     recurringOf: null,
+    capturedAt: new Date('2026-03-07T05:41:06Z'),
     views: [
       { detectionId: 'd1', score: 0.7, merit: 0.6 },
       { detectionId: 'd2', score: 0.9, merit: 0.5 },

@@ -131,6 +131,8 @@ export interface NewFinding {
   errorM: number | null;
   siteId: string | null;
   recurringOf: string | null;
+  /** When its photos were taken, the earliest (domain/ingest-rules.ts captureInstant). */
+  capturedAt: Date;
   /** Best first. */
   views: Array<{ detectionId: string; score: number; merit: number }>;
 }
@@ -163,6 +165,7 @@ export interface FindingRecord {
   bestScore: number;
   viewCount: number;
   recurringOf: string | null;
+  capturedAt: Date;
   organisationId: string;
   regionCode: string;
   flownBy: string | null;
@@ -194,6 +197,7 @@ export function findingRecords(
     bestScore: Math.max(...d.views.map((v) => v.score)),
     viewCount: d.views.length,
     recurringOf: d.recurringOf,
+    capturedAt: d.capturedAt,
     organisationId: flight.organisationId,
     regionCode: (d.siteId && siteRegions.get(d.siteId)) || flight.regionCode,
     flownBy: flight.createdByUser,

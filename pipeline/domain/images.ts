@@ -1,6 +1,20 @@
 /** Object keys and image states. Pure. */
 
-export const IMAGE_STATUSES = ['registered', 'queued', 'processing', 'processed', 'failed', 'duplicate'] as const;
+/**
+ * `duplicate`: the same bytes were processed in another flight of the organisation, and the photo
+ * links to that one (`duplicateOf`) instead of being detected and reviewed again. `held`: taken
+ * outside the bureau's region; stored, not detected, until a person processes it anyway or leaves it
+ * (domain/ingest-rules.ts).
+ */
+export const IMAGE_STATUSES = [
+  'registered',
+  'queued',
+  'processing',
+  'processed',
+  'failed',
+  'duplicate',
+  'held',
+] as const;
 export type ImageStatus = (typeof IMAGE_STATUSES)[number];
 
 /** permanent: the photo can never be processed (unreadable); transient: an outage, retried automatically. */

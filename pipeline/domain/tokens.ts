@@ -33,6 +33,15 @@ export function tokenStanding(token: TokenLifecycle, now: Date): TokenStanding {
   return { usable: true };
 }
 
+export type TokenState = 'active' | 'grace' | 'expired' | 'revoked';
+
+/** How a list shows a token: working, working until its rotation grace ends, or not working and why. */
+export function tokenState(token: TokenLifecycle, now: Date): TokenState {
+  if (token.revokedAt && token.revokedAt <= now) return 'revoked';
+  if (token.expiresAt && token.expiresAt <= now) return 'expired';
+  return token.replacedBy ? 'grace' : 'active';
+}
+
 /** Last use is kept to the minute: a busy token writes once a minute, not once a request. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 

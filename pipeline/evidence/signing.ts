@@ -53,9 +53,10 @@ export function keyIdOf(publicKey: string): string {
   return sha256Hex(key.export({ type: 'spki', format: 'der' }));
 }
 
-export const nodeBundleCrypto: BundleCrypto = {
+/** Synchronous, so the audit checkpoints can use it outside the bundle check too. */
+export const nodeBundleCrypto = {
   sha256: sha256Hex,
-  verify(data, signature, publicKey) {
+  verify(data: Uint8Array, signature: string, publicKey: string): boolean {
     try {
       const key = createPublicKey({ key: Buffer.from(publicKey, 'base64'), format: 'der', type: 'spki' });
       return verify(null, data, key, Buffer.from(signature, 'base64'));
@@ -63,4 +64,4 @@ export const nodeBundleCrypto: BundleCrypto = {
       return false;
     }
   },
-};
+} satisfies BundleCrypto;

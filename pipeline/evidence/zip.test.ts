@@ -33,7 +33,9 @@ describe('zip archives', () => {
       const copy = Buffer.from(zip);
       copy[at + offset] = copy[at + offset]! ^ 0x01;
       const { problems } = readZip(copy);
-      expect(problems).toEqual([{ file: 'photos/照片.jpg', problem: expect.stringMatching(/CRC-32/) }]);
+      expect(problems).toEqual([
+        { file: 'photos/照片.jpg', code: 'damaged', problem: expect.stringMatching(/CRC-32/) },
+      ]);
     }
   });
 
@@ -66,7 +68,7 @@ describe('zip archives', () => {
     const hidden = Buffer.concat([zip.subarray(0, centralOffset), planted, zip.subarray(centralOffset)]);
     hidden.writeUInt32LE(centralOffset + planted.length, hidden.length - 22 + 16);
     expect(readZip(hidden).problems).toEqual([
-      { file: '(archive)', problem: expect.stringMatching(/belong to no listed file/) },
+      { file: '(archive)', code: 'archive', problem: expect.stringMatching(/belong to no listed file/) },
     ]);
     const commented = Buffer.concat([zip, Buffer.from('note')]);
     commented.writeUInt16LE(4, commented.length - 4 - 22 + 20);

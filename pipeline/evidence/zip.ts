@@ -20,6 +20,7 @@
  */
 import * as zlib from 'node:zlib';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { crc32Js, readZipEntries, type ZipProblem } from '../domain/zip-read.js';
 
 const LOCAL_HEADER = 0x04034b50;
 const CENTRAL_HEADER = 0x02014b50;
@@ -28,24 +29,12 @@ const UTF8_NAMES = 1 << 11;
 const VERSION = 20;
 const MAX_32 = 0xffffffff;
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
 /** zlib's own CRC-32 where Node has it (20.15 and later): an order of magnitude faster on photos. */
 const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 
 export function crc32(data: Uint8Array): number {
   if (nativeCrc32) return nativeCrc32(data) >>> 0;
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return crc32Js(data);
 }
 
 /** MS-DOS date and time (two-second resolution, local fields taken as UTC so a bundle is the same anywhere). */
@@ -159,112 +148,18 @@ export interface ZipFile {
 interface ZipReadResult {
   files: ZipFile[];
   /** Each damaged file (or the archive itself, as "(archive)") with what is wrong. */
-  problems: Array<{ file: string; problem: string }>;
+  problems: ZipProblem[];
 }
 
 /**
  * Reads every file of an archive, checking its local header against the central directory, its
- * sizes, and its CRC-32. A damaged file is reported by name and left out of `files`.
+ * sizes, and its CRC-32 (the rules are in pipeline/domain/zip-read.ts, shared with the offline
+ * verifier page). A damaged file is reported by name and left out of `files`.
  */
 export function readZip(archive: Buffer): ZipReadResult {
-  const problems: ZipReadResult['problems'] = [];
-  const endAt = findEndOfCentral(archive);
-  if (endAt < 0)
-    return {
-      files: [],
-      problems: [{ file: '(archive)', problem: 'not a ZIP archive: its end-of-central-directory record is missing' }],
-    };
-  const count = archive.readUInt16LE(endAt + 10);
-  const centralSize = archive.readUInt32LE(endAt + 12);
-  const centralOffset = archive.readUInt32LE(endAt + 16);
-  if (centralOffset + centralSize > endAt)
-    return { files: [], problems: [{ file: '(archive)', problem: 'its central directory lies outside the archive' }] };
-  const files: ZipFile[] = [];
-  const seen = new Set<string>();
-  // Where each file's record lies: together they must fill the archive up to the central directory.
-  const spans: Array<[number, number]> = [];
-  if (archive.readUInt16LE(endAt + 20) !== 0)
-    problems.push({ file: '(archive)', problem: 'it carries an archive comment, which evidence bundles never do' });
-  let at = centralOffset;
-  for (let i = 0; i < count; i++) {
-    if (at + 46 > endAt || archive.readUInt32LE(at) !== CENTRAL_HEADER) {
-      problems.push({ file: '(archive)', problem: `central directory entry ${i + 1} of ${count} is damaged` });
-      break;
-    }
-    const method = archive.readUInt16LE(at + 10);
-    const crc = archive.readUInt32LE(at + 16);
-    const compressedSize = archive.readUInt32LE(at + 20);
-    const size = archive.readUInt32LE(at + 24);
-    const nameLength = archive.readUInt16LE(at + 28);
-    const extraLength = archive.readUInt16LE(at + 30);
-    const commentLength = archive.readUInt16LE(at + 32);
-    const offset = archive.readUInt32LE(at + 42);
-    const name = archive.subarray(at + 46, at + 46 + nameLength).toString('utf8');
-    at += 46 + nameLength + extraLength + commentLength;
-    if (seen.has(name)) {
-      problems.push({ file: name, problem: 'the archive holds two files of this name' });
-      continue;
-    }
-    seen.add(name);
-    const problem = (() => {
-      if (offset + 30 > archive.length || archive.readUInt32LE(offset) !== LOCAL_HEADER)
-        return 'its local header is damaged';
-      const localName = archive.subarray(offset + 30, offset + 30 + archive.readUInt16LE(offset + 26)).toString('utf8');
-      if (localName !== name) return `its local header names it "${localName}"`;
-      if (
-        archive.readUInt32LE(offset + 14) !== crc ||
-        archive.readUInt32LE(offset + 18) !== compressedSize ||
-        archive.readUInt32LE(offset + 22) !== size ||
-        archive.readUInt16LE(offset + 8) !== method
-      ) {
-        return 'its local header disagrees with the central directory';
-      }
-      const start = offset + 30 + archive.readUInt16LE(offset + 26) + archive.readUInt16LE(offset + 28);
-      if (start + compressedSize > centralOffset) return 'its data runs past the end of the files';
-      spans.push([offset, start + compressedSize]);
-      const stored = archive.subarray(start, start + compressedSize);
-      let data: Buffer;
-      if (method === 0) data = Buffer.from(stored);
-      else if (method === 8) {
-        try {
-          data = inflateRawSync(stored);
-        } catch (error) {
-          return `its compressed data is damaged (${(error as Error).message})`;
-        }
-      } else return `it uses compression method ${method}, which evidence bundles do not`;
-      if (data.length !== size) return `it holds ${data.length} bytes where the archive records ${size}`;
-      if (crc32(data) !== crc) return 'its content does not match its CRC-32 (the bytes were changed)';
-      files.push({ name, data });
-      return undefined;
-    })();
-    if (problem) problems.push({ file: name, problem });
-  }
-  // Bytes between, before or after the listed files are invisible to a reader of the central
-  // directory but not to every unpacker: an archive with room for a hidden file is refused.
-  spans.sort((a, b) => a[0] - b[0]);
-  let end = 0;
-  for (const [from, to] of spans) {
-    if (from !== end) {
-      problems.push({
-        file: '(archive)',
-        problem: `bytes ${end}–${from} belong to no listed file (something may be hidden in the archive)`,
-      });
-      break;
-    }
-    end = to;
-  }
-  if (spans.length === count && end !== centralOffset && !problems.some((p) => p.file === '(archive)'))
-    problems.push({
-      file: '(archive)',
-      problem: `bytes ${end}–${centralOffset} belong to no listed file (something may be hidden in the archive)`,
-    });
-  return { files, problems };
-}
-
-function findEndOfCentral(archive: Buffer): number {
-  for (let at = archive.length - 22; at >= Math.max(0, archive.length - 22 - 0xffff); at--) {
-    if (archive.readUInt32LE(at) === END_OF_CENTRAL && at + 22 + archive.readUInt16LE(at + 20) === archive.length)
-      return at;
-  }
-  return -1;
+  const { files, problems } = readZipEntries(archive, { inflateRaw: inflateRawSync, crc32 });
+  return {
+    files: files.map((f) => ({ name: f.name, data: Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength) })),
+    problems,
+  };
 }

@@ -16,6 +16,8 @@ export interface UnmergedDetection {
   capture: Record<string, unknown> | null;
   width: number | null;
   height: number | null;
+  /** When its photo was registered: the capture time of a photo without an EXIF time. */
+  imageCreatedAt: Date;
 }
 
 export interface FindingViewWithPhoto {
@@ -73,7 +75,13 @@ export class FindingRepository {
    */
   async unmerged(flightId: string, exceptClasses: readonly string[] = []): Promise<UnmergedDetection[]> {
     return this.db
-      .select({ detection: detections, capture: images.capture, width: images.width, height: images.height })
+      .select({
+        detection: detections,
+        capture: images.capture,
+        width: images.width,
+        height: images.height,
+        imageCreatedAt: images.createdAt,
+      })
       .from(detections)
       .innerJoin(images, eq(images.id, detections.imageId))
       .leftJoin(findingViews, eq(findingViews.detectionId, detections.id))
@@ -141,25 +149,63 @@ export class FindingRepository {
   }
 
   /**
-   * Earlier findings of a hazard at a site, from other flights, since a date, newest first; those
-   * a reviewer rejected were no hazard and do not count.
+   * Findings of a hazard in the organisation within a box of `radiusM` around a place, from other
+   * flights; those a reviewer rejected were no hazard and do not count. In the caller's transaction,
+   * after an organisation-wide lock (`lockRecurrence`), so two merges do not link past each other.
    */
-  async earlierAtSite(siteId: string, hazardCode: string, since: Date, excludeFlightId: string): Promise<FindingRow[]> {
-    const rows = await this.db
-      .select({ finding: findings })
+  async nearOtherFlights(
+    tx: Transaction,
+    organisationId: string,
+    hazardCode: string,
+    at: { lat: number; lon: number },
+    radiusM: number,
+    excludeFlightId: string,
+  ): Promise<FindingRow[]> {
+    const dLat = radiusM / 111_320;
+    const dLon = radiusM / (111_320 * Math.max(0.01, Math.cos((at.lat * Math.PI) / 180)));
+    return tx
+      .select()
       .from(findings)
-      .innerJoin(detections, eq(detections.id, findings.bestDetectionId))
       .where(
         and(
-          eq(findings.siteId, siteId),
+          eq(findings.organisationId, organisationId),
           eq(findings.hazardCode, hazardCode),
-          gte(findings.createdAt, since),
+          sql`${findings.lat} BETWEEN ${at.lat - dLat} AND ${at.lat + dLat}`,
+          sql`${findings.lon} BETWEEN ${at.lon - dLon} AND ${at.lon + dLon}`,
           ne(findings.flightId, excludeFlightId),
-          ne(detections.state, 'rejected'),
+          ne(findings.status, 'rejected'),
         ),
       )
-      .orderBy(desc(findings.createdAt))
       .limit(1000);
+  }
+
+  /** Serialises recurrence linking within an organisation until the transaction ends. */
+  async lockRecurrence(tx: Transaction, organisationId: string): Promise<void> {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`recurrence:${organisationId}`}))`);
+  }
+
+  async setRecurringOf(tx: Transaction, id: string, recurringOf: string | null): Promise<void> {
+    await tx.update(findings).set({ recurringOf }).where(eq(findings.id, id));
+  }
+
+  /** Later sightings that point to these findings (their `recurringOf`), in the order they were taken. */
+  async recurrencesOf(ids: readonly string[]): Promise<FindingRow[]> {
+    if (ids.length === 0) return [];
+    return this.db
+      .select()
+      .from(findings)
+      .where(inArray(findings.recurringOf, [...ids]))
+      .orderBy(sql`coalesce(${findings.capturedAt}, ${findings.createdAt})`, findings.id);
+  }
+
+  /** Findings the photo's detections are views of. */
+  async showingImage(imageId: string): Promise<FindingRow[]> {
+    const rows = await this.db
+      .selectDistinct({ finding: findings })
+      .from(findingViews)
+      .innerJoin(detections, eq(detections.id, findingViews.detectionId))
+      .innerJoin(findings, eq(findings.id, findingViews.findingId))
+      .where(eq(detections.imageId, imageId));
     return rows.map((r) => r.finding);
   }
 

@@ -1,13 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { flights, images, uploadTickets } from '../db/schema.js';
+import { flights, images, uploadRejections, uploadTickets, users } from '../db/schema.js';
 import type { ImageStatus } from '../domain/images.js';
 import type { Scope } from '../domain/scope.js';
 import { inScopeSql } from './scope-sql.js';
 import type { Executor, Transaction } from './unit-of-work.js';
 
-export type FlightRow = typeof flights.$inferSelect;
+/**
+ * A flight as people know it: besides its own columns, the name of the person who created it (the
+ * operator), so no page has to show a flight by its id. Null for flights made before people had names.
+ */
+export type FlightRow = typeof flights.$inferSelect & { operatorName: string | null };
+export type UploadRejectionRow = typeof uploadRejections.$inferSelect;
+
+const flightColumns = {
+  ...getTableColumns(flights),
+  operatorName: sql<string | null>`(SELECT ${users.name} FROM ${users} WHERE ${users.id} = ${flights.createdByUser})`,
+};
 
 export class FlightRepository {
   constructor(private readonly db: Database) {}
@@ -34,7 +44,7 @@ export class FlightRepository {
         organisationId: input.organisationId,
         regionCode: input.regionCode,
       })
-      .returning();
+      .returning(flightColumns);
     return row!;
   }
 
@@ -49,14 +59,14 @@ export class FlightRepository {
 
   /** Any flight, whoever's: for the worker and ingestion, which act for the system. */
   async get(id: string, executor: Executor = this.db): Promise<FlightRow | undefined> {
-    const [row] = await executor.select().from(flights).where(eq(flights.id, id)).limit(1);
+    const [row] = await executor.select(flightColumns).from(flights).where(eq(flights.id, id)).limit(1);
     return row;
   }
 
   /** The flight when the caller may see it. */
   async getInScope(id: string, scope: Scope): Promise<FlightRow | undefined> {
     const [row] = await this.db
-      .select()
+      .select(flightColumns)
       .from(flights)
       .where(and(eq(flights.id, id), inScopeSql(flights, scope)))
       .limit(1);
@@ -71,7 +81,12 @@ export class FlightRepository {
         ? sql`(${flights.createdAt}, ${flights.id}) < (${before.createdAt.toISOString()}::timestamptz, ${before.id}::uuid)`
         : undefined,
     );
-    return this.db.select().from(flights).where(where).orderBy(desc(flights.createdAt), desc(flights.id)).limit(limit);
+    return this.db
+      .select(flightColumns)
+      .from(flights)
+      .where(where)
+      .orderBy(desc(flights.createdAt), desc(flights.id))
+      .limit(limit);
   }
 
   async complete(id: string): Promise<FlightRow | undefined> {
@@ -79,7 +94,7 @@ export class FlightRepository {
       .update(flights)
       .set({ status: 'completed', completedAt: sql`coalesce(${flights.completedAt}, now())` })
       .where(eq(flights.id, id))
-      .returning();
+      .returning(flightColumns);
     return row;
   }
 
@@ -124,22 +139,109 @@ export class FlightRepository {
   async failures(
     flightId: string,
     limit = 100,
-  ): Promise<Array<{ imageId: string; filename: string | null; reason: string | null }>> {
-    return this.db
-      .select({ imageId: images.id, filename: images.originalFilename, reason: images.failureReason })
-      .from(images)
-      .where(and(eq(images.flightId, flightId), eq(images.status, 'failed')))
-      .orderBy(images.createdAt)
-      .limit(limit);
+  ): Promise<Array<{ imageId: string; filename: string | null; reason: string | null; discardedAt: Date | null }>> {
+    return (
+      this.db
+        .select({
+          imageId: images.id,
+          filename: images.originalFilename,
+          reason: images.failureReason,
+          discardedAt: images.discardedAt,
+        })
+        .from(images)
+        .where(and(eq(images.flightId, flightId), eq(images.status, 'failed')))
+        // The id breaks ties, so the same failures come in the same order and the status's ETag holds.
+        .orderBy(images.createdAt, images.id)
+        .limit(limit)
+    );
   }
 
-  /** Records who asked to upload these bytes into the flight (presigned PUTs carry no person). */
-  async recordUploadTickets(flightId: string, userId: string, sha256s: readonly string[]): Promise<void> {
-    if (sha256s.length === 0) return;
+  /**
+   * Records who asked to upload these bytes into the flight (presigned PUTs carry no person), and
+   * the size and name they declared; asking again updates both.
+   */
+  async recordUploadTickets(
+    flightId: string,
+    userId: string,
+    files: ReadonlyArray<{ sha256: string; sizeBytes: number; filename: string }>,
+  ): Promise<void> {
+    if (files.length === 0) return;
+    const bySha = new Map(files.map((f) => [f.sha256, f]));
     await this.db
       .insert(uploadTickets)
-      .values([...new Set(sha256s)].map((sha256) => ({ flightId, sha256, userId })))
-      .onConflictDoNothing();
+      .values(
+        [...bySha.values()].map((f) => ({
+          flightId,
+          sha256: f.sha256,
+          userId,
+          sizeBytes: f.sizeBytes,
+          filename: f.filename,
+        })),
+      )
+      .onConflictDoUpdate({
+        target: [uploadTickets.flightId, uploadTickets.sha256, uploadTickets.userId],
+        set: { sizeBytes: sql`excluded.size_bytes`, filename: sql`excluded.filename` },
+      });
+  }
+
+  /**
+   * What the tickets for these bytes declared: the largest size (so a prefix of the photo is seen as
+   * short whoever asked) and a name. Undefined fields when no ticket said.
+   */
+  async declaredUpload(
+    flightId: string,
+    sha256: string,
+  ): Promise<{ sizeBytes: number | undefined; filename: string | undefined }> {
+    const [row] = await this.db
+      .select({
+        sizeBytes: sql<number | null>`max(${uploadTickets.sizeBytes})`,
+        filename: sql<string | null>`max(${uploadTickets.filename})`,
+      })
+      .from(uploadTickets)
+      .where(and(eq(uploadTickets.flightId, flightId), eq(uploadTickets.sha256, sha256)));
+    return { sizeBytes: row?.sizeBytes ?? undefined, filename: row?.filename ?? undefined };
+  }
+
+  /** Keeps why an object was not taken as a photo (the latest reason per key). */
+  async recordUploadRejection(input: {
+    flightId: string;
+    objectKey: string;
+    sha256: string | undefined;
+    filename: string | undefined;
+    sizeBytes: number;
+    reason: string;
+  }): Promise<void> {
+    const values = {
+      flightId: input.flightId,
+      objectKey: input.objectKey,
+      sha256: input.sha256 ?? null,
+      filename: input.filename ?? null,
+      sizeBytes: input.sizeBytes,
+      reason: input.reason,
+    };
+    await this.db
+      .insert(uploadRejections)
+      .values(values)
+      .onConflictDoUpdate({
+        target: [uploadRejections.flightId, uploadRejections.objectKey],
+        set: { ...values, rejectedAt: sql`now()` },
+      });
+  }
+
+  /** Rejected uploads of the flight that no good upload of the same key has since made good. */
+  async uploadRejections(flightId: string): Promise<UploadRejectionRow[]> {
+    return this.db
+      .select()
+      .from(uploadRejections)
+      .where(
+        and(
+          eq(uploadRejections.flightId, flightId),
+          sql`NOT EXISTS (SELECT 1 FROM ${images} i WHERE i.flight_id = ${uploadRejections.flightId}
+                AND i.object_key = ${uploadRejections.objectKey})`,
+        ),
+      )
+      .orderBy(uploadRejections.rejectedAt, uploadRejections.objectKey)
+      .limit(1000);
   }
 
   /**

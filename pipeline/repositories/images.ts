@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, isNull, like, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, like, lt, or, type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/client.js';
 import { detections, findings, findingViews, flights, images } from '../db/schema.js';
 import type { ImageStatus, RegisteredVia } from '../domain/images.js';
+import type { FlagReason, HoldDecision, SameBytes } from '../domain/ingest-rules.js';
 import type { FailureKind } from '../domain/recovery.js';
 import type { Scope } from '../domain/scope.js';
 import { inScopeSql } from './scope-sql.js';
@@ -43,6 +45,8 @@ export interface ImageFacts {
   /** Ground footprint ring, or why the photo could not be placed on the ground. */
   footprint: Array<{ lat: number; lon: number }> | null;
   geoReason: string | null;
+  /** Why the photo is flagged (no position; outside the region but processed on a person's word); null: not flagged. */
+  flagReason: FlagReason | null;
 }
 
 export class ImageRepository {
@@ -122,6 +126,16 @@ export class ImageRepository {
       .select()
       .from(images)
       .where(inArray(images.id, [...ids]));
+  }
+
+  /** Which of these contents the flight already has an image of. */
+  async sha256sIn(flightId: string, sha256s: readonly string[]): Promise<Set<string>> {
+    if (sha256s.length === 0) return new Set();
+    const rows = await this.db
+      .select({ sha256: images.sha256 })
+      .from(images)
+      .where(and(eq(images.flightId, flightId), inArray(images.sha256, [...sha256s])));
+    return new Set(rows.map((r) => r.sha256).filter((s): s is string => s !== null));
   }
 
   async keysUnder(prefix: string): Promise<Set<string>> {
@@ -220,13 +234,19 @@ export class ImageRepository {
   async failedInScope(
     scope: Scope,
     limit: number,
+    flightId?: string,
   ): Promise<Array<ImageRow & { flightName: string; flightStatus: string }>> {
     const rows = await this.db
       .select({ image: images, flightName: flights.name, flightStatus: flights.status })
       .from(images)
       .innerJoin(flights, eq(flights.id, images.flightId))
       .where(
-        and(eq(images.status, 'failed'), eq(flights.organisationId, scope.organisationId), inScopeSql(flights, scope)),
+        and(
+          eq(images.status, 'failed'),
+          eq(flights.organisationId, scope.organisationId),
+          inScopeSql(flights, scope),
+          flightId === undefined ? undefined : eq(images.flightId, flightId),
+        ),
       )
       .orderBy(sql`${images.processedAt} DESC NULLS LAST`, images.id)
       .limit(limit);
@@ -279,6 +299,7 @@ export class ImageRepository {
         capture: facts.capture,
         footprint: facts.footprint,
         geoReason: facts.geoReason,
+        flagReason: facts.flagReason,
         processedAt: new Date(),
         failureReason: null,
       })
@@ -311,5 +332,102 @@ export class ImageRepository {
           like(images.objectKey, `${prefix.replace(/[%_\\]/g, '\\$&')}%`),
         ),
       );
+  }
+
+  /** Photos of the organisation with these bytes, in any flight (for the duplicate rule). */
+  async sameBytes(organisationId: string, sha256: string): Promise<SameBytes[]> {
+    return this.db
+      .select({
+        imageId: images.id,
+        flightId: images.flightId,
+        status: images.status,
+        processedAt: images.processedAt,
+      })
+      .from(images)
+      .innerJoin(flights, eq(flights.id, images.flightId))
+      .where(and(eq(images.sha256, sha256), eq(flights.organisationId, organisationId)))
+      .limit(100);
+  }
+
+  /**
+   * Links the photo to the processed copy of its bytes: it takes that copy's facts (same bytes, same
+   * size and place) and settles as `duplicate`, with no detections of its own.
+   */
+  async markDuplicate(
+    tx: Transaction,
+    id: string,
+    original: ImageRow,
+    capture: Record<string, unknown>,
+  ): Promise<void> {
+    await tx
+      .update(images)
+      .set({
+        status: 'duplicate',
+        duplicateOf: original.id,
+        width: original.width,
+        height: original.height,
+        capture,
+        footprint: original.footprint,
+        geoReason: original.geoReason,
+        flagReason: original.flagReason,
+        processedAt: new Date(),
+        failureReason: null,
+      })
+      .where(eq(images.id, id));
+  }
+
+  /** Holds a photo taken outside the region: stored, not detected, until a person decides. */
+  async markHeld(tx: Transaction, id: string, capture: Record<string, unknown>): Promise<void> {
+    await tx
+      .update(images)
+      .set({ status: 'held', flagReason: 'outside_region', capture, processedAt: new Date(), failureReason: null })
+      .where(eq(images.id, id));
+  }
+
+  /**
+   * Records a person's decision on a held photo, only while it is held and undecided or left
+   * (a photo left can still be processed later; one being processed cannot be left). `process` puts
+   * it back in the queue's hands.
+   */
+  async decideHold(
+    id: string,
+    decision: HoldDecision,
+    by: string,
+    note: string | undefined,
+    now: Date,
+  ): Promise<ImageRow | undefined> {
+    const [row] = await this.db
+      .update(images)
+      .set({
+        holdDecision: decision,
+        holdDecidedBy: by,
+        holdDecidedAt: now,
+        holdNote: note ?? null,
+        ...(decision === 'process' ? { status: 'queued' as const, processedAt: null } : {}),
+      })
+      .where(and(eq(images.id, id), eq(images.status, 'held'), sql`${images.holdDecision} IS DISTINCT FROM 'process'`))
+      .returning();
+    return row;
+  }
+
+  /** Photos of the flight flagged on arrival, held, or linked to a copy elsewhere, with that copy's flight. */
+  async flaggedInFlight(
+    flightId: string,
+    limit = 500,
+  ): Promise<Array<ImageRow & { duplicateOfFlightId: string | null }>> {
+    const original = alias(images, 'original');
+    const rows = await this.db
+      .select({ image: images, duplicateOfFlightId: original.flightId })
+      .from(images)
+      .leftJoin(original, eq(original.id, images.duplicateOf))
+      .where(
+        and(
+          eq(images.flightId, flightId),
+          or(isNotNull(images.flagReason), inArray(images.status, ['duplicate', 'held'])),
+        ),
+      )
+      .orderBy(images.createdAt, images.id)
+      .limit(limit);
+    return rows.map((r) => ({ ...r.image, duplicateOfFlightId: r.duplicateOfFlightId }));
   }
 }

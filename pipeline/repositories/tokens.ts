@@ -1,9 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { and, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, or } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { apiTokens, organisations, users } from '../db/schema.js';
 import type { Principal, Role } from '../domain/roles.js';
+import type { Scope } from '../domain/scope.js';
 import type { TokenLifecycle } from '../domain/tokens.js';
+import { inScopeSql } from './scope-sql.js';
 import type { Executor, Transaction } from './unit-of-work.js';
 
 interface TokenListing {
@@ -17,6 +19,11 @@ interface TokenListing {
   expiresAt: Date | null;
   lastUsedAt: Date | null;
   replacedBy: string | null;
+}
+
+interface ScopedTokenListing extends Omit<TokenListing, 'organisation' | 'role'> {
+  userId: string;
+  role: Role;
 }
 
 /** A stored token as authentication and rotation see it: who it is for, and its lifecycle. */
@@ -142,8 +149,40 @@ export class TokenRepository {
       .orderBy(apiTokens.createdAt);
   }
 
-  async revoke(id: string, at: Date = new Date()): Promise<boolean> {
-    const rows = await this.db
+  /** The tokens of the people within the scope (of one person when `userId` is given); never a secret. */
+  async listInScope(scope: Scope, userId?: string): Promise<ScopedTokenListing[]> {
+    return this.db
+      .select({
+        id: apiTokens.id,
+        userId: apiTokens.userId,
+        name: users.name,
+        role: apiTokens.role,
+        regionCode: users.regionCode,
+        createdAt: apiTokens.createdAt,
+        revokedAt: apiTokens.revokedAt,
+        expiresAt: apiTokens.expiresAt,
+        lastUsedAt: apiTokens.lastUsedAt,
+        replacedBy: apiTokens.replacedBy,
+      })
+      .from(apiTokens)
+      .innerJoin(users, eq(users.id, apiTokens.userId))
+      .where(and(inScopeSql(users, scope), userId === undefined ? undefined : eq(apiTokens.userId, userId)))
+      .orderBy(asc(apiTokens.createdAt), asc(apiTokens.id));
+  }
+
+  /** Revokes the person's tokens for these roles that are not revoked yet; their ids. */
+  async revokeForRoles(tx: Transaction, userId: string, roles: Role[], at: Date): Promise<string[]> {
+    if (roles.length === 0) return [];
+    const rows = await tx
+      .update(apiTokens)
+      .set({ revokedAt: at })
+      .where(and(eq(apiTokens.userId, userId), inArray(apiTokens.role, roles), isNull(apiTokens.revokedAt)))
+      .returning({ id: apiTokens.id });
+    return rows.map((r) => r.id);
+  }
+
+  async revoke(id: string, at: Date = new Date(), executor: Executor = this.db): Promise<boolean> {
+    const rows = await executor
       .update(apiTokens)
       .set({ revokedAt: at })
       .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))

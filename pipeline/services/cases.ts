@@ -28,6 +28,7 @@ import type {
 } from '../repositories/cases.js';
 import type { DetectionRow } from '../repositories/detections.js';
 import type { FindingRepository, FindingRow } from '../repositories/findings.js';
+import type { FlightRepository, FlightRow } from '../repositories/flights.js';
 import type { ReviewRepository, ReviewRow } from '../repositories/reviews.js';
 import type { SiteRepository, SiteRow } from '../repositories/sites.js';
 import type { ObjectStorage } from '../repositories/storage.js';
@@ -52,6 +53,8 @@ export interface CaseDetail {
   overdue: boolean;
   next: CaseStatus[];
   site: SiteRow | null;
+  /** The flight that found it, shown by name and date rather than by id. */
+  flight: FlightRow | null;
   findings: CaseFindingDetail[];
   reviews: ReviewRow[];
   events: CaseEventRow[];
@@ -67,6 +70,7 @@ interface CaseServiceOptions {
   cases: CaseRepository;
   reviews: ReviewRepository;
   findings: FindingRepository;
+  flights: FlightRepository;
   sites: SiteRepository;
   storage: ObjectStorage;
   audit: AuditRepository;
@@ -81,6 +85,7 @@ export class CaseService {
   private readonly cases: CaseRepository;
   private readonly reviews: ReviewRepository;
   private readonly findings: FindingRepository;
+  private readonly flights: FlightRepository;
   private readonly sites: SiteRepository;
   private readonly storage: ObjectStorage;
   private readonly audit: AuditRepository;
@@ -92,6 +97,7 @@ export class CaseService {
     this.cases = options.cases;
     this.reviews = options.reviews;
     this.findings = options.findings;
+    this.flights = options.flights;
     this.sites = options.sites;
     this.storage = options.storage;
     this.audit = options.audit;
@@ -147,11 +153,13 @@ export class CaseService {
   async load(scope: Scope, caseId: string): Promise<CaseDetail> {
     const row = await this.cases.get(caseId, scope);
     if (!row) throw new NotFoundError(`no case ${caseId}`);
-    const [links, events, attachments, site] = await Promise.all([
+    const [links, events, attachments, site, flight] = await Promise.all([
       this.cases.findingsOf(caseId),
       this.cases.eventsOf(caseId),
       this.cases.attachmentsOf(caseId),
       row.siteId ? this.sites.get(row.siteId) : Promise.resolve(undefined),
+      // The case's flight even when it was flown in another region: its name is what the case names.
+      this.flights.get(row.flightId),
     ]);
     const findingIds = links.flatMap((l) => (l.findingId ? [l.findingId] : []));
     const [findingRows, views] = await Promise.all([
@@ -165,6 +173,7 @@ export class CaseService {
       overdue: isOverdue(row.status, row.dueAt, now),
       next: nextStatuses(row.status),
       site: site ?? null,
+      flight: flight ?? null,
       findings: links.map((link) => ({
         link,
         finding: findingRows.find((f) => f?.id === link.findingId) ?? null,

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { PermanentJobError } from '../domain/errors.js';
-import { hasJpegSignature } from '../domain/images.js';
+import { hasJpegSignature, type ImageStatus } from '../domain/images.js';
+import { duplicateOriginal, regionVerdict } from '../domain/ingest-rules.js';
 import type { JobPayload } from '../domain/jobs.js';
 import type { FailureKind } from '../domain/recovery.js';
 import { STANDING_CLASSES } from '../domain/taxonomy.js';
-import { readCapture, withPixelSize } from '../geo/capture.js';
+import { type CaptureRecord, readCapture, withPixelSize } from '../geo/capture.js';
 import { projectorFor } from '../geo/projection.js';
 import { UndecodableImageError } from '../inference/decode.js';
 import type { PhotoDetector, PhotoResultCore } from '../inference/detector.js';
@@ -12,7 +13,8 @@ import type { HazardClass } from '../inference/load.js';
 import type { Logger } from '../logger.js';
 import type { AuditRepository } from '../repositories/audit.js';
 import type { DetectionRepository, ModelIdentity, NewDetection } from '../repositories/detections.js';
-import type { ImageFacts, ImageRepository } from '../repositories/images.js';
+import type { ImageFacts, ImageRepository, ImageRow } from '../repositories/images.js';
+import type { OrganisationRepository } from '../repositories/organisations.js';
 import type { SiteRef } from '../repositories/sites.js';
 import type { FlightSettlement } from './findings-scheduler.js';
 import type { ObjectStorage } from '../repositories/storage.js';
@@ -29,6 +31,9 @@ export interface SiteAttribution {
  */
 const STORE_FLOOR_FRACTION = 0.5;
 
+/** Statuses a photo's job has nothing left to do in (held: until a person decides). */
+const SETTLED: ReadonlySet<ImageStatus> = new Set(['processed', 'failed', 'duplicate', 'held']);
+
 interface DetectionServiceOptions {
   images: ImageRepository;
   detections: DetectionRepository;
@@ -38,6 +43,8 @@ interface DetectionServiceOptions {
   detector: PhotoDetector;
   hazardClasses: readonly HazardClass[];
   sites: SiteAttribution;
+  /** The bureau's region, which photos are checked against. */
+  organisations: Pick<OrganisationRepository, 'region'>;
   settlement: FlightSettlement;
   maxImagePixels: number;
   logger: Logger;
@@ -53,6 +60,7 @@ export class DetectionService {
   private readonly detector: PhotoDetector;
   private readonly hazardClasses: readonly HazardClass[];
   private readonly sites: SiteAttribution;
+  private readonly organisations: Pick<OrganisationRepository, 'region'>;
   private readonly settlement: FlightSettlement;
   private readonly maxImagePixels: number;
   private readonly logger: Logger;
@@ -66,6 +74,7 @@ export class DetectionService {
     this.detector = options.detector;
     this.hazardClasses = options.hazardClasses;
     this.sites = options.sites;
+    this.organisations = options.organisations;
     this.settlement = options.settlement;
     this.maxImagePixels = options.maxImagePixels;
     this.logger = options.logger;
@@ -77,7 +86,7 @@ export class DetectionService {
     if (!located) throw new PermanentJobError(`image ${payload.imageId} no longer exists`);
     const { image, organisationId } = located;
     // A redelivered or re-added job for finished work does nothing (results are already stored).
-    if (image.status === 'processed' || image.status === 'failed' || image.status === 'duplicate') {
+    if (SETTLED.has(image.status)) {
       // A job that stored its results but died before telling the flight tells it now.
       await this.settlement.imageSettled(payload.flightId);
       return 'skipped';
@@ -99,6 +108,22 @@ export class DetectionService {
     if (!hasJpegSignature(bytes))
       return this.unrecoverable(image.id, 'not a decodable image: not a JPEG (it does not start with FF D8 FF)');
     const capture = await readCapture(bytes);
+    // Before any inference: the same bytes reviewed in another flight, or a photo from outside the
+    // bureau's region, go no further (domain/ingest-rules.ts).
+    const linked = await this.linkToReviewedCopy(image, organisationId, sha256, capture);
+    if (linked) {
+      await this.settle(payload.flightId);
+      return 'skipped';
+    }
+    const region = await this.organisations.region(organisationId);
+    const verdict = regionVerdict(capture, region ?? { regionCode: '', regionBoundary: null });
+    if (verdict.verdict === 'outside_region' && image.holdDecision !== 'process') {
+      await this.hold(image.id, capture, verdict.by);
+      await this.settle(payload.flightId);
+      return 'skipped';
+    }
+    // Outside but processed on a person's word, or without a position: processed, and flagged so.
+    const flagReason = verdict.verdict === 'inside' ? null : verdict.verdict;
     // Classes that flag no hazard (a general-purpose model's "car") are not even decoded, so they
     // cannot take the places of hazards among the detections kept per tile and per photo.
     const byName = new Map(this.hazardClasses.map((c) => [c.name, c]));
@@ -159,14 +184,11 @@ export class DetectionService {
         capture: { ...placed },
         footprint: geo?.footprint() ?? null,
         geoReason: 'reason' in projector ? projector.reason : null,
+        flagReason,
       },
       rows,
     );
-    try {
-      await this.settlement.imageSettled(payload.flightId);
-    } catch (error) {
-      throw transient(`could not queue the flight's findings: ${messageOf(error)}`, error);
-    }
+    await this.settle(payload.flightId);
     if (!stored) {
       this.logger.info({ imageId: image.id }, 'another run of this job stored the results first');
       return 'skipped';
@@ -176,6 +198,72 @@ export class DetectionService {
       'image processed',
     );
     return 'processed';
+  }
+
+  private async settle(flightId: string): Promise<void> {
+    try {
+      await this.settlement.imageSettled(flightId);
+    } catch (error) {
+      throw transient(`could not queue the flight's findings: ${messageOf(error)}`, error);
+    }
+  }
+
+  /**
+   * Bytes the organisation already processed in another flight are not detected or reviewed again:
+   * the photo links to that copy (whose detections and findings stand for both) and settles as a
+   * duplicate. False when there is no processed copy to link to.
+   */
+  private async linkToReviewedCopy(
+    image: ImageRow,
+    organisationId: string,
+    sha256: string,
+    capture: CaptureRecord,
+  ): Promise<boolean> {
+    const copy = duplicateOriginal(image.flightId, await this.images.sameBytes(organisationId, sha256));
+    const original = copy && (await this.images.get(copy.imageId));
+    if (!original) return false;
+    return this.unitOfWork.withTransaction(async (tx) => {
+      const status = await this.images.lockStatus(tx, image.id);
+      if (status && SETTLED.has(status)) return true;
+      await this.images.markDuplicate(tx, image.id, original, { ...capture });
+      await this.audit.append(
+        {
+          actor: 'worker',
+          action: 'image.duplicate_linked',
+          subjectType: 'image',
+          subjectId: image.id,
+          detail: { sha256, duplicateOf: original.id, duplicateOfFlightId: original.flightId },
+        },
+        tx,
+      );
+      this.logger.info({ imageId: image.id, duplicateOf: original.id }, 'photo already processed in another flight');
+      return true;
+    });
+  }
+
+  /** Stores where the photo was taken and holds it for a person; nothing is detected. */
+  private async hold(imageId: string, capture: CaptureRecord, by: string): Promise<void> {
+    await this.unitOfWork.withTransaction(async (tx) => {
+      const status = await this.images.lockStatus(tx, imageId);
+      if (status && SETTLED.has(status)) return;
+      await this.images.markHeld(tx, imageId, { ...capture });
+      await this.audit.append(
+        {
+          actor: 'worker',
+          action: 'image.held',
+          subjectType: 'image',
+          subjectId: imageId,
+          detail: {
+            reason: 'outside_region',
+            checkedAgainst: by,
+            latitude: capture.latitude,
+            longitude: capture.longitude,
+          },
+        },
+        tx,
+      );
+    });
+    this.logger.info({ imageId, checkedAgainst: by }, 'photo taken outside the region: held');
   }
 
   /** The photo's job failed for good: the photo says why, unless it got further meanwhile. */
@@ -199,7 +287,7 @@ export class DetectionService {
       // Two runs of one job can overlap (a lock not renewed in time under load, a job re-added
       // after Redis lost it while a worker still held it): the second to get here stores nothing.
       const status = await this.images.lockStatus(tx, imageId);
-      if (status === 'processed' || status === 'failed' || status === 'duplicate') return false;
+      if (status && SETTLED.has(status)) return false;
       await this.detections.insertForImage(tx, imageId, model, found);
       await this.images.markProcessed(tx, imageId, facts);
       await this.audit.append(

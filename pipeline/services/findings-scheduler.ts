@@ -21,6 +21,8 @@ export class FindingsScheduler implements FlightSettlement {
     const flight = await this.flights.get(flightId);
     if (!flight || flight.status !== 'completed') return;
     const counts = await this.flights.imageCounts(flightId);
+    // A held photo waits for a person, not for the merge: it neither holds the merge back nor counts
+    // as settled, so processing it later changes the count and queues a merge of its own.
     const pending = (counts.registered ?? 0) + (counts.queued ?? 0) + (counts.processing ?? 0);
     const settled = (counts.processed ?? 0) + (counts.failed ?? 0) + (counts.duplicate ?? 0);
     if (pending === 0) await this.queue.add('mergeFindings', { flightId, settled });

@@ -1,6 +1,12 @@
 import { NotFoundError } from '../domain/errors.js';
 import type { Principal } from '../domain/roles.js';
-import { inScope, scopeOf } from '../domain/scope.js';
+import {
+  captureInstant,
+  placeInRecurrence,
+  RECURRENCE_GATE,
+  type RecurrenceCandidate,
+} from '../domain/ingest-rules.js';
+import { inScope, type Scope, scopeOf } from '../domain/scope.js';
 import {
   findingRecords,
   lateViews,
@@ -17,7 +23,7 @@ import type { DetectionRow } from '../repositories/detections.js';
 import type { FindingRepository, FindingRow, UnmergedDetection } from '../repositories/findings.js';
 import type { FlightRepository } from '../repositories/flights.js';
 import type { SiteRepository } from '../repositories/sites.js';
-import type { UnitOfWork } from '../repositories/unit-of-work.js';
+import type { Transaction, UnitOfWork } from '../repositories/unit-of-work.js';
 import type { SiteAttribution } from './detect.js';
 import type { LiveClasses } from './model-classes.js';
 
@@ -25,12 +31,10 @@ const DAY_MS = 24 * 3600 * 1000;
 /** Ids of existing findings standing in the merge as seeds. */
 const SEED = 'finding:';
 
-/** An earlier finding is the same hazard when it lies within this many combined sigmas, at least this many metres. */
-const RECURRENCE_GATE_SIGMAS = 3;
-const RECURRENCE_MIN_GATE_M = 5;
-
 export interface FindingWithViews extends FindingRow {
   views: Array<{ rank: number; merit: number; detection: DetectionRow }>;
+  /** Later sightings of the hazard at its place that point to it (on the finding routes only). */
+  recurrences?: FindingRow[];
 }
 
 interface FindingsServiceOptions {
@@ -39,7 +43,7 @@ interface FindingsServiceOptions {
   /** Which site a finding lies in, and the regions of sites. */
   sites: SiteAttribution & Pick<SiteRepository, 'regionsOf'>;
   unitOfWork: UnitOfWork;
-  /** How far back an earlier finding of a hazard at a site makes a new one recurring. */
+  /** How far apart in capture time two sightings of a hazard at one place are still linked as a recurrence. */
   recurrenceDays: number;
   liveClasses: LiveClasses;
   logger: Logger;
@@ -149,7 +153,9 @@ export class FindingsService {
         // Back to an absolute error: the flight's shared GNSS offset applies to the finding too.
         errorM: Math.hypot(draft.errorM, positionSigma(pending, views[0]!.id)),
         siteId: site?.id ?? null,
-        recurringOf: site ? await this.recurrence(flightId, site.id, best.hazardCode, position, draft.errorM) : null,
+        // Linked when stored, against the organisation's other findings (see insert).
+        recurringOf: null,
+        capturedAt: capturedAt(pending, views),
         views: views.map((v) => ({ detectionId: v.id, score: v.score, merit: viewMerit(v, finest) })),
       });
     }
@@ -163,6 +169,7 @@ export class FindingsService {
         errorM: null,
         siteId: d.siteId,
         recurringOf: null,
+        capturedAt: capturedAt(pending, [d]),
         views: [{ detectionId: d.id, score: d.score, merit: d.score }],
       });
     }
@@ -191,8 +198,59 @@ export class FindingsService {
         [...new Set(drafts.flatMap((d) => (d.siteId ? [d.siteId] : [])))],
         tx,
       );
-      return this.findings.insertWithViews(tx, findingRecords(flightId, flight, drafts, siteRegions));
+      const created = await this.findings.insertWithViews(tx, findingRecords(flightId, flight, drafts, siteRegions));
+      await this.linkRecurrences(tx, flightId, flight.organisationId, created);
+      return created;
     });
+  }
+
+  /**
+   * Links each new finding with a position into the chain of sightings of its hazard at its place,
+   * in the order the photos were taken (domain/ingest-rules.ts placeInRecurrence): to the sighting
+   * just before it, and the sighting just after it (a flight taken later but processed first) to it.
+   */
+  private async linkRecurrences(
+    tx: Transaction,
+    flightId: string,
+    organisationId: string,
+    created: readonly FindingRow[],
+  ): Promise<void> {
+    const placed = created.filter((f) => f.lat !== null && f.lon !== null);
+    if (placed.length === 0) return;
+    await this.findings.lockRecurrence(tx, organisationId);
+    for (const f of placed) {
+      const at = { lat: f.lat!, lon: f.lon! };
+      const plane = new LocalTangentPlane(at);
+      const near = await this.findings.nearOtherFlights(
+        tx,
+        organisationId,
+        f.hazardCode,
+        at,
+        RECURRENCE_GATE.maxM,
+        flightId,
+      );
+      const candidates: RecurrenceCandidate[] = near.flatMap((c) => {
+        if (c.lat === null || c.lon === null) return [];
+        const p = plane.toEastNorth({ lat: c.lat, lon: c.lon });
+        return [
+          {
+            id: c.id,
+            capturedAt: c.capturedAt ?? c.createdAt,
+            createdAt: c.createdAt,
+            recurringOf: c.recurringOf,
+            distanceM: Math.hypot(p.east, p.north),
+            errorM: c.errorM,
+          },
+        ];
+      });
+      const placement = placeInRecurrence(
+        { id: f.id, capturedAt: f.capturedAt ?? f.createdAt, createdAt: f.createdAt, errorM: f.errorM },
+        candidates,
+        { windowMs: this.recurrenceDays * DAY_MS },
+      );
+      if (placement.recurringOf) await this.findings.setRecurringOf(tx, f.id, placement.recurringOf);
+      for (const r of placement.relink) await this.findings.setRecurringOf(tx, r.id, r.recurringOf);
+    }
   }
 
   /**
@@ -216,13 +274,19 @@ export class FindingsService {
   async forFlight(principal: Principal, flightId: string): Promise<FindingWithViews[]> {
     const scope = scopeOf(principal);
     const rows = (await this.findings.listForFlight(flightId)).filter((f) => inScope(scope, f));
-    return this.attachViews(rows);
+    return this.attachRecurrences(await this.attachViews(rows), scope);
   }
 
   async get(principal: Principal, id: string): Promise<FindingWithViews> {
     const row = await this.findings.getInScope(id, scopeOf(principal));
     if (!row) throw new NotFoundError(`no finding ${id}`);
-    return (await this.attachViews([row]))[0]!;
+    return (await this.attachRecurrences(await this.attachViews([row]), scopeOf(principal)))[0]!;
+  }
+
+  /** The later sightings pointing to each finding, those the caller may see. */
+  private async attachRecurrences(rows: FindingWithViews[], scope: Scope): Promise<FindingWithViews[]> {
+    const later = (await this.findings.recurrencesOf(rows.map((r) => r.id))).filter((f) => inScope(scope, f));
+    return rows.map((r) => ({ ...r, recurrences: later.filter((l) => l.recurringOf === r.id) }));
   }
 
   private async attachViews(rows: FindingRow[]): Promise<FindingWithViews[]> {
@@ -249,30 +313,18 @@ export class FindingsService {
       ...placeBox(projector, d, { lat: d.groundLat, lon: d.groundLon, errorM: d.groundErrorM ?? 1 }, plane),
     };
   }
+}
 
-  /** The nearest earlier finding of this hazard at this site within the window and the position gate. */
-  private async recurrence(
-    flightId: string,
-    siteId: string,
-    hazardCode: string,
-    at: { lat: number; lon: number },
-    errorM: number,
-  ): Promise<string | null> {
-    const since = new Date(Date.now() - this.recurrenceDays * DAY_MS);
-    const plane = new LocalTangentPlane(at);
-    let best: { id: string; distance: number } | undefined;
-    for (const earlier of await this.findings.earlierAtSite(siteId, hazardCode, since, flightId)) {
-      if (earlier.lat === null || earlier.lon === null) continue;
-      const p = plane.toEastNorth({ lat: earlier.lat, lon: earlier.lon });
-      const distance = Math.hypot(p.east, p.north);
-      const gate = Math.max(
-        RECURRENCE_MIN_GATE_M,
-        RECURRENCE_GATE_SIGMAS * Math.hypot(errorM, earlier.errorM ?? errorM),
-      );
-      if (distance <= gate && (!best || distance < best.distance)) best = { id: earlier.id, distance };
-    }
-    return best?.id ?? null;
+/** When the views' photos were taken: the earliest (a photo without an EXIF time counts from its registration). */
+function capturedAt(rows: readonly UnmergedDetection[], views: ReadonlyArray<{ id: string }>): Date {
+  const ids = new Set(views.map((v) => v.id));
+  let earliest: Date | undefined;
+  for (const row of rows) {
+    if (!ids.has(row.detection.id)) continue;
+    const taken = captureInstant(row.capture?.takenAt, row.capture?.takenAtHasOffset, row.imageCreatedAt);
+    if (!earliest || taken < earliest) earliest = taken;
   }
+  return earliest ?? new Date();
 }
 
 function groundOrigin(rows: readonly UnmergedDetection[]): LocalTangentPlane {

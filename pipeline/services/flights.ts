@@ -4,7 +4,7 @@ import type { Principal } from '../domain/roles.js';
 import { inScope, scopeOf } from '../domain/scope.js';
 import type { DetectionRepository } from '../repositories/detections.js';
 import type { FindingRepository } from '../repositories/findings.js';
-import type { FlightRepository, FlightRow } from '../repositories/flights.js';
+import type { FlightRepository, FlightRow, UploadRejectionRow } from '../repositories/flights.js';
 import type { ImageRepository, ImageRow } from '../repositories/images.js';
 import {
   type Feature,
@@ -23,9 +23,29 @@ interface FlightStatus {
   images: Record<ImageStatus, number> & { total: number };
   /** True when the flight is completed and no image is waiting or being processed. */
   done: boolean;
-  failures: Array<{ imageId: string; filename: string | null; reason: string | null }>;
+  /** `discardedAt`: when a person removed the photo from the work (it stays failed; "retry all" skips it). */
+  failures: Array<{ imageId: string; filename: string | null; reason: string | null; discardedAt: Date | null }>;
+  /** Presigned uploads that were not the photo asked for (deleted, never images), not since made good. */
+  rejectedUploads: UploadRejectionRow[];
   /** `live` false: the class is not reviewed in the flight's organisation, so its flagged detections make no findings. */
   detections: Array<{ className: string; state: string; count: number; live: boolean }>;
+  /** Photos the ingest rules flagged (domain/ingest-rules.ts), each with its reason and what a person may do. */
+  flaggedImages: FlaggedImage[];
+  /** Photos held outside the region that nobody has decided on yet. */
+  awaitingDecision: number;
+}
+
+interface FlaggedImage {
+  imageId: string;
+  filename: string | null;
+  status: ImageStatus;
+  reason: 'outside_region' | 'no_gps' | 'duplicate';
+  /** Where the photo says it was taken. */
+  position: { lat: number; lon: number } | null;
+  hold: { decision: 'process' | 'discard' | null; decidedAt: Date | null; note: string | null } | null;
+  /** POST /images/{id}/hold decisions open now (process: administrators only). */
+  actions: Array<'process' | 'discard'>;
+  duplicateOf: { imageId: string; flightId: string | null } | null;
 }
 
 interface FlightQueryServiceOptions {
@@ -63,15 +83,19 @@ export class FlightQueryService {
     const total = Object.values(images).reduce((a, b) => a + b, 0);
     const pending = images.registered + images.queued + images.processing;
     const notLive = new Set(await this.liveClasses.notLive(flight.organisationId));
+    const flaggedImages = (await this.imageRepository.flaggedInFlight(flightId)).map(toFlaggedImage);
     return {
       flight,
       images: { ...images, total },
       done: flight.status === 'completed' && pending === 0,
+      rejectedUploads: await this.flights.uploadRejections(flightId),
       failures: await this.flights.failures(flightId),
-      detections: (await this.detections.countsByState(flightId)).map((d) => ({
-        ...d,
-        live: !notLive.has(d.className),
-      })),
+      // In a fixed order, so an unchanged flight answers the same bytes and its ETag holds.
+      detections: (await this.detections.countsByState(flightId))
+        .sort((a, b) => a.className.localeCompare(b.className) || a.state.localeCompare(b.state))
+        .map((d) => ({ ...d, live: !notLive.has(d.className) })),
+      flaggedImages,
+      awaitingDecision: flaggedImages.filter((f) => f.status === 'held' && f.hold?.decision == null).length,
     };
   }
 
@@ -167,4 +191,24 @@ export class FlightQueryService {
       throw new NotFoundError(`no flight ${flightId}`);
     return this.imageRepository.listByFlight(flightId);
   }
+}
+
+function toFlaggedImage(image: ImageRow & { duplicateOfFlightId: string | null }): FlaggedImage {
+  const capture = (image.capture ?? {}) as { latitude?: number; longitude?: number };
+  const held = image.status === 'held';
+  const decision = image.holdDecision ?? null;
+  return {
+    imageId: image.id,
+    filename: image.originalFilename,
+    status: image.status,
+    reason: image.status === 'duplicate' ? 'duplicate' : (image.flagReason ?? 'outside_region'),
+    position:
+      capture.latitude !== undefined && capture.longitude !== undefined
+        ? { lat: capture.latitude, lon: capture.longitude }
+        : null,
+    hold:
+      image.flagReason === 'outside_region' ? { decision, decidedAt: image.holdDecidedAt, note: image.holdNote } : null,
+    actions: held ? (decision === 'discard' ? ['process'] : ['process', 'discard']) : [],
+    duplicateOf: image.duplicateOf ? { imageId: image.duplicateOf, flightId: image.duplicateOfFlightId } : null,
+  };
 }

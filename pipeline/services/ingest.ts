@@ -13,9 +13,10 @@ import {
 import { ConflictError, NotFoundError, UnprocessableError, UnsupportedContentError } from '../domain/errors.js';
 import type { Principal } from '../domain/roles.js';
 import { REGION_PREFIX, regionWithin, type Scope, scopeOf } from '../domain/scope.js';
+import { checksumSha256Header, judgeStoredUpload } from '../domain/uploads.js';
 import { jpegProblem } from '../imaging/jpeg-check.js';
 import type { AuditRepository } from '../repositories/audit.js';
-import type { FlightRepository, FlightRow } from '../repositories/flights.js';
+import type { FlightRepository, FlightRow, UploadRejectionRow } from '../repositories/flights.js';
 import type { ImageRepository, ImageRow } from '../repositories/images.js';
 import type { JobQueue } from '../repositories/queue.js';
 import type { ObjectStorage } from '../repositories/storage.js';
@@ -56,7 +57,7 @@ interface S3EventRecord {
 
 interface RegisterOutcome {
   objectKey: string;
-  outcome: 'registered' | 'already-registered' | 'ignored';
+  outcome: 'registered' | 'already-registered' | 'ignored' | 'rejected';
   imageId?: string;
   reason?: string;
 }
@@ -137,30 +138,45 @@ export class IngestService {
     return flight;
   }
 
+  /**
+   * Upload URLs bound to each photo's sha256 (see ObjectStorage.presignedPutOriginal). A photo counts
+   * as already uploaded only when complete and verified: an image of these bytes exists, or the
+   * object in the bucket hashes to them (registration stays with the notification or completion).
+   * A cut-short object, as an interrupted PUT leaves on the embedded server, gets a URL again and
+   * the PUT overwrites it; a different body is rejected (deleted, the reason kept) and gets one too.
+   */
   async presignUploads(principal: Principal, flightId: string, files: UploadRequest[]): Promise<UploadTicket[]> {
-    await this.openFlight(flightId, scopeOf(principal));
-    await this.flights.recordUploadTickets(
+    const flight = await this.openFlight(flightId, scopeOf(principal));
+    await this.flights.recordUploadTickets(flightId, principal.userId, files);
+    const expiresAt = new Date(Date.now() + this.presignTtlSeconds * 1000).toISOString();
+    const known = await this.images.sha256sIn(
       flightId,
-      principal.userId,
       files.map((f) => f.sha256),
     );
-    const expiresAt = new Date(Date.now() + this.presignTtlSeconds * 1000).toISOString();
-    return Promise.all(
-      files.map(async (file): Promise<UploadTicket> => {
+    return pMap(
+      files,
+      async (file): Promise<UploadTicket> => {
         const objectKey = contentAddressedKey(flightId, file.sha256);
-        if (await this.storage.statOriginal(objectKey))
-          return { filename: file.filename, status: 'already-uploaded', objectKey };
-        const url = await this.storage.presignedPutOriginal(objectKey, this.presignTtlSeconds);
+        const uploaded = { filename: file.filename, status: 'already-uploaded', objectKey } as const;
+        if (known.has(file.sha256)) return uploaded;
+        if ((await this.checkStored(flight, objectKey, file.sha256, file.filename, false))?.kind === 'verified')
+          return uploaded;
+        const signed = this.storage.presignedPutOriginal(
+          objectKey,
+          this.presignTtlSeconds,
+          checksumSha256Header(file.sha256),
+        );
         return {
           filename: file.filename,
           status: 'upload',
           objectKey,
           method: 'PUT',
-          url,
-          headers: { 'Content-Type': file.contentType },
+          url: signed.url,
+          headers: { 'Content-Type': file.contentType, ...signed.headers },
           expiresAt,
         };
-      }),
+      },
+      { concurrency: PRESIGN_CONCURRENCY },
     );
   }
 
@@ -201,11 +217,15 @@ export class IngestService {
     return result;
   }
 
-  async completeFlight(principal: Principal, flightId: string): Promise<{ flight: FlightRow; registered: number }> {
+  async completeFlight(
+    principal: Principal,
+    flightId: string,
+  ): Promise<{ flight: FlightRow; registered: number; rejected: UploadRejectionRow[] }> {
     const flight = await this.flights.getInScope(flightId, scopeOf(principal));
     if (!flight) throw new NotFoundError(`no flight ${flightId}`);
     // Presigned uploads may have no notification (the embedded S3 sends none): sweep the prefix.
-    const { registered } = await this.reconcile(flightPrefix(flightId), scopeOf(principal));
+    // Nothing more will arrive, so an upload still cut short is rejected now rather than left over.
+    const { registered } = await this.reconcile(flightPrefix(flightId), scopeOf(principal), { completing: true });
     const completed = await this.flights.complete(flightId);
     if (flight.status !== 'completed') {
       await this.audit.append({
@@ -218,7 +238,7 @@ export class IngestService {
     }
     // Every photo may already be done: then nothing else would start the merge into findings.
     await this.settlement.imageSettled(flightId);
-    return { flight: completed!, registered };
+    return { flight: completed!, registered, rejected: await this.flights.uploadRejections(flightId) };
   }
 
   /**
@@ -250,9 +270,8 @@ export class IngestService {
       return { objectKey, outcome: 'ignored', reason: `bucket ${record.s3.bucket.name} is not the originals bucket` };
     const meta = record.s3.object.userMetadata ?? {};
     // The photo is registered all the same; only a name no one can safely show is replaced.
-    const filename = withoutControlCharacters(
-      meta['X-Amz-Meta-Filename'] ?? meta['x-amz-meta-filename'] ?? objectKey.split('/').pop(),
-    );
+    // Without one, registration names it (the upload ticket's name, else the key's last part).
+    const filename = withoutControlCharacters(meta['X-Amz-Meta-Filename'] ?? meta['x-amz-meta-filename']);
     return this.registerStoredObject(objectKey, 's3-event', filename, scope);
   }
 
@@ -264,7 +283,8 @@ export class IngestService {
   async reconcile(
     prefix: string,
     scope: Scope,
-  ): Promise<{ listed: number; registered: number; requeued: number; ignored: number }> {
+    options: { completing?: boolean } = {},
+  ): Promise<{ listed: number; registered: number; requeued: number; ignored: number; rejected: number }> {
     // Only objects of flights the caller may see are listed, let alone registered: another
     // organisation's uploads are not even counted.
     const visible = new Map<string, boolean>();
@@ -280,11 +300,17 @@ export class IngestService {
     const known = await this.images.keysUnder(prefix);
     let registered = 0;
     let ignored = 0;
-    for (const object of objects) {
-      if (known.has(object.key)) continue;
-      const outcome = await this.registerStoredObject(object.key, 'reconcile', undefined, scope);
-      if (outcome.outcome === 'registered') registered++;
-      if (outcome.outcome === 'ignored') ignored++;
+    let rejected = 0;
+    // Each unknown object is read in full to be verified, so several are handled side by side.
+    const outcomes = await pMap(
+      objects.filter((object) => !known.has(object.key)),
+      (object) => this.registerStoredObject(object.key, 'reconcile', undefined, scope, options.completing),
+      { concurrency: EVENT_RECORD_CONCURRENCY },
+    );
+    for (const { outcome } of outcomes) {
+      if (outcome === 'registered') registered++;
+      if (outcome === 'ignored') ignored++;
+      if (outcome === 'rejected') rejected++;
     }
     // Re-adding alone is not enough: BullMQ ignores an id it still holds as a failed job.
     let requeued = 0;
@@ -293,14 +319,21 @@ export class IngestService {
       const action = await this.recovery.recover(image, new Date(), true);
       if (action.kind === 'add' || action.kind === 'retry') requeued++;
     }
-    return { listed: objects.length, registered, requeued, ignored };
+    return { listed: objects.length, registered, requeued, ignored, rejected };
   }
 
+  /**
+   * Registers an object found in the bucket. A content-addressed key names the photo's hash, and
+   * only an object whose bytes hash to it becomes an image (read once, streaming): a different body
+   * is deleted and its reason kept for the operator; one cut short is left for its upload to finish
+   * or be resumed, and rejected once the flight is complete. Other keys are hashed and taken as they are.
+   */
   private async registerStoredObject(
     objectKey: string,
     via: RegisteredVia,
     filename: string | undefined,
     scope: Scope | undefined,
+    completing = false,
   ): Promise<RegisterOutcome> {
     const parsed = parseObjectKey(objectKey);
     if (!parsed) return { objectKey, outcome: 'ignored', reason: 'key is not under flights/<flight id>/' };
@@ -310,21 +343,96 @@ export class IngestService {
     if (!flight) return { objectKey, outcome: 'ignored', reason: `no flight ${parsed.flightId}` };
     const stat = await this.storage.statOriginal(objectKey);
     if (!stat) return { objectKey, outcome: 'ignored', reason: 'object does not exist' };
-    // Content-addressed keys declare their hash (checked again by the worker); others are hashed now.
-    const sha256 =
-      parsed.declaredSha256 ??
-      createHash('sha256')
-        .update(await this.storage.getOriginal(objectKey))
-        .digest('hex');
+    const expected = parsed.declaredSha256;
+    let sha256: string;
+    let sizeBytes = stat.size;
+    // A repeated notification of a photo that is an image already: nothing to read.
+    if (expected && (await this.images.sha256sIn(flight.id, [expected])).has(expected)) {
+      sha256 = expected;
+    } else if (expected) {
+      const checked = await this.checkStored(flight, objectKey, expected, filename, completing);
+      if (!checked) return { objectKey, outcome: 'ignored', reason: 'object does not exist' };
+      // Incomplete: left for the upload to finish (or for the flight's completion to reject it).
+      if (checked.kind !== 'verified')
+        return { objectKey, outcome: checked.kind === 'rejected' ? 'rejected' : 'ignored', reason: checked.reason };
+      sha256 = expected;
+      sizeBytes = checked.sizeBytes;
+      filename ??= checked.filename;
+    } else {
+      const stored = await this.storage.hashOriginal(objectKey);
+      if (!stored) return { objectKey, outcome: 'ignored', reason: 'object does not exist' };
+      sha256 = stored.sha256;
+      sizeBytes = stored.size;
+    }
     const { image, created } = await this.register({
       objectKey,
       sha256,
-      sizeBytes: stat.size,
+      sizeBytes,
       etag: stat.etag,
       filename: filename ?? objectKey.split('/').pop(),
       via,
     });
     return { objectKey, outcome: created ? 'registered' : 'already-registered', imageId: image.id };
+  }
+
+  /**
+   * Whether the object at a content-addressed key is the photo it names, read once as a stream;
+   * a rejected one is deleted here. Undefined when there is no such object.
+   */
+  private async checkStored(
+    flight: FlightRow,
+    objectKey: string,
+    expected: string,
+    filename: string | undefined,
+    completing: boolean,
+  ): Promise<
+    | { kind: 'verified'; sizeBytes: number; filename: string | undefined }
+    | { kind: 'incomplete' | 'rejected'; reason: string }
+    | undefined
+  > {
+    const stored = await this.storage.hashOriginal(objectKey);
+    if (!stored) return undefined;
+    const declared = await this.flights.declaredUpload(flight.id, expected);
+    const verdict = judgeStoredUpload({
+      expectedSha256: expected,
+      actualSha256: stored.sha256,
+      storedBytes: stored.size,
+      declaredBytes: declared.sizeBytes,
+      final: completing || flight.status === 'completed',
+    });
+    if (verdict.kind === 'verified')
+      return { kind: 'verified', sizeBytes: stored.size, filename: filename ?? declared.filename };
+    if (verdict.kind === 'rejected')
+      await this.rejectUpload(
+        flight.id,
+        objectKey,
+        expected,
+        filename ?? declared.filename,
+        stored.size,
+        verdict.reason,
+      );
+    return verdict;
+  }
+
+  /** The reason is kept before the object goes, so a failure between the two still leaves it said. */
+  private async rejectUpload(
+    flightId: string,
+    objectKey: string,
+    sha256: string,
+    filename: string | undefined,
+    sizeBytes: number,
+    reason: string,
+  ): Promise<void> {
+    await this.flights.recordUploadRejection({ flightId, objectKey, sha256, filename, sizeBytes, reason });
+    await this.storage.deleteRejectedOriginal(objectKey);
+    await this.audit.append({
+      actor: 'system:ingest',
+      action: 'upload.rejected',
+      subjectType: 'flight',
+      subjectId: flightId,
+      detail: { objectKey, sha256, filename: filename ?? null, sizeBytes, reason },
+    });
+    this.logger.warn({ flightId, objectKey, reason }, 'upload rejected: not the photo its key names');
   }
 
   private async register(input: {
@@ -383,6 +491,9 @@ export class IngestService {
  * requests around it.
  */
 const EVENT_RECORD_CONCURRENCY = 8;
+
+/** Files of one upload request looked at at once; an object already in the bucket is read in full. */
+const PRESIGN_CONCURRENCY = 8;
 
 /** A name from object metadata or a key, with control characters (CR, LF …) made visible as '_'. */
 function withoutControlCharacters(name: string | undefined): string | undefined {

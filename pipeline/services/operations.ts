@@ -5,12 +5,14 @@ import { scopeOf } from '../domain/scope.js';
 import type { OperationsSnapshot } from '../metrics.js';
 import type { AuditRepository } from '../repositories/audit.js';
 import type { FindingRepository } from '../repositories/findings.js';
+import type { FlightRepository } from '../repositories/flights.js';
 import type { ImageRepository, ImageRow } from '../repositories/images.js';
 import type { JobQueue } from '../repositories/queue.js';
 
 interface OperationsServiceOptions {
   images: ImageRepository;
   findings: FindingRepository;
+  flights: FlightRepository;
   queue: JobQueue;
   audit: AuditRepository;
   modelSha256: string;
@@ -39,7 +41,8 @@ const FAILED_LIST_LIMIT = 500;
 
 /**
  * The administrator's view of the pipeline: how much work waits and where, which photos failed
- * and why, and the buttons that act on them. Every action is audited.
+ * and why, and the buttons that act on them. Every action is audited. The same buttons on a flight
+ * page pass `flightId`: they then act on that flight's photos only, for its operators too.
  */
 export class OperationsService {
   private readonly options: OperationsServiceOptions;
@@ -80,16 +83,22 @@ export class OperationsService {
   }
 
   /** Puts one failed photo back in the queue, with its automatic retries restored. */
-  async retry(principal: Principal, imageId: string): Promise<void> {
-    const image = await this.failedPhoto(principal, imageId);
+  async retry(principal: Principal, imageId: string, flightId?: string): Promise<void> {
+    const image = await this.failedPhoto(principal, imageId, flightId);
     await this.requeue(principal, image);
   }
 
-  /** Every failed photo the caller may see and nobody chose to leave failed, back in the queue. */
-  async retryAll(principal: Principal): Promise<{ retried: number; leftDiscarded: number }> {
+  /**
+   * Every failed photo the caller may see (of one flight, given `flightId`) and nobody chose to
+   * leave failed, back in the queue.
+   */
+  async retryAll(principal: Principal, flightId?: string): Promise<{ retried: number; leftDiscarded: number }> {
+    const scope = scopeOf(principal);
+    if (flightId !== undefined && !(await this.options.flights.getInScope(flightId, scope)))
+      throw new NotFoundError(`no flight ${flightId}`);
     let retried = 0;
     let leftDiscarded = 0;
-    for (const row of await this.options.images.failedInScope(scopeOf(principal), FAILED_LIST_LIMIT)) {
+    for (const row of await this.options.images.failedInScope(scope, FAILED_LIST_LIMIT, flightId)) {
       if (row.discardedAt) leftDiscarded++;
       else if (await this.requeue(principal, row)) retried++;
     }
@@ -97,8 +106,8 @@ export class OperationsService {
   }
 
   /** Stops automatic retries of a failed photo: a person has seen it and let it be. */
-  async discard(principal: Principal, imageId: string, note: string | undefined): Promise<void> {
-    const image = await this.failedPhoto(principal, imageId);
+  async discard(principal: Principal, imageId: string, note: string | undefined, flightId?: string): Promise<void> {
+    const image = await this.failedPhoto(principal, imageId, flightId);
     const reason = `${image.failureReason ?? 'failed'} (left as failed by ${principal.name}${note ? `: ${note}` : ''})`;
     if (!(await this.options.images.discard(image.id, reason, this.options.now())))
       throw new ConflictError(`image ${imageId} is no longer failed`);
@@ -111,10 +120,11 @@ export class OperationsService {
     });
   }
 
-  private async failedPhoto(principal: Principal, imageId: string): Promise<ImageRow> {
+  private async failedPhoto(principal: Principal, imageId: string, flightId?: string): Promise<ImageRow> {
     const found = await this.options.images.getInScope(imageId, scopeOf(principal));
     // A photo seen only through a finding (another region's flight) is not this person's to retry.
-    if (!found?.throughFlight) throw new NotFoundError(`no image ${imageId}`);
+    if (!found?.throughFlight || (flightId !== undefined && found.flightId !== flightId))
+      throw new NotFoundError(`no image ${imageId}`);
     const { throughFlight: _, ...image } = found;
     if (image.status !== 'failed') throw new ConflictError(`image ${imageId} is ${image.status}, not failed`);
     return image;

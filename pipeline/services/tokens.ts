@@ -129,6 +129,9 @@ export class TokenService {
     if (expiresAt && expiresAt <= this.now())
       throw new UnprocessableError('a new token must expire in the future', { field: 'expiresAt' });
     const user = await this.organisations.userNamed(organisation.id, input.name, regionCode);
+    // Issuing from the CLI (bootstrap, PostgreSQL installs) gives the role as it goes; the API
+    // issues only for roles the person already holds.
+    await this.organisations.grantRole(user.id, input.role);
     const created = await this.tokens.create(user.id, input.name, input.role, expiresAt);
     await this.audit.append({
       actor,

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../pipeline/evidence/bundle.js';
 import { nodeBundleCrypto } from '../../pipeline/evidence/signing.js';
 import { readZip } from '../../pipeline/evidence/zip.js';
-import { demoSiteFeature } from '../factories.js';
+import { demoSiteFeature, smallPhoto, truncatedJpeg } from '../factories.js';
 import { flyDemoPhotos, ROOT, startTestApi, type TestApi, waitFor } from '../integration/harness.js';
 
 const CHROMIUM = process.env.HAZARDSCOPE_CHROMIUM ?? '/usr/bin/chromium';
@@ -245,6 +245,8 @@ describe.skipIf(!haveChromium || !built)(
         await page.locator('.timeline li', { hasText: note }).waitFor();
       }
       await page.locator('.case-detail .steps', { hasText: 'This case is final' }).waitFor();
+      // The case names its flight as people know it, never by id.
+      await page.locator('#case-flight', { hasText: 'browser flight' }).waitFor();
       await shot(page, '11-case-closed');
 
       const download = page.waitForEvent('download');
@@ -252,7 +254,7 @@ describe.skipIf(!haveChromium || !built)(
       const file = path.join(ROOT, 'test-artifacts', `${reference}-evidence.zip`);
       await (await download).saveAs(file);
       const { files, problems } = readZip(await readFile(file));
-      const verdict = verifyBundle(files, problems, nodeBundleCrypto);
+      const verdict = await verifyBundle(files, problems, nodeBundleCrypto);
       expect(verdict.problems).toEqual([]);
       expect(verdict.manifest!.case.reference).toBe(reference);
       expect(verdict.manifest!.case.status).toBe('closed');
@@ -269,6 +271,42 @@ describe.skipIf(!haveChromium || !built)(
       await page.goto(`${t.url}/#/map`);
       await page.locator('.map svg').waitFor();
       await shot(page, '12-case-map');
+      expect(pageErrors(page)).toEqual([]);
+      await page.context().close();
+    });
+
+    it('when an operator opens a flight with a broken photo, then its counts, map and the failure with its reason show, and retry queues it again', async () => {
+      const flight = await t.request('POST', '/api/v1/flights', {
+        token: t.tokens.operator,
+        body: { name: 'broken card', siteName: 'Demo yard' },
+      });
+      const id = flight.body.id as string;
+      for (const [name, raw] of [
+        ['DJI_0003.JPG', await smallPhoto('DJI_0003.JPG', 640)],
+        ['broken.JPG', await truncatedJpeg()],
+      ] as const)
+        await t.request('PUT', `/api/v1/flights/${id}/images/${name}`, { token: t.tokens.operator, raw });
+      await t.request('POST', `/api/v1/flights/${id}/complete`, { token: t.tokens.operator });
+      await waitFor('the flight settled', async () =>
+        (await t.request('GET', `/api/v1/flights/${id}`, { token: t.tokens.operator })).body.done ? true : undefined,
+      );
+
+      const page = await signIn(t.tokens.operator);
+      await page.locator('.flights a', { hasText: 'broken card' }).click();
+      await page.locator('#flight-name', { hasText: 'broken card' }).waitFor();
+      await page.locator('.flight-counts [data-state="failed"] strong', { hasText: '1' }).waitFor();
+      await page.locator('.flight-counts [data-state="processed"] strong', { hasText: '1' }).waitFor();
+      await page.locator('.photo-map circle.photo').first().waitFor();
+      const row = page.locator('.failed-photos tr', { hasText: 'broken.JPG' });
+      await row.locator('.reason', { hasText: /not a decodable image/i }).waitFor();
+      await shot(page, '14-flight-live');
+      await row.locator('button.retry').click();
+      await page.locator('.flight-page .hint', { hasText: 'broken.JPG queued again' }).waitFor();
+      // Nowhere on the flights pages is a flight shown by its id.
+      expect(await page.locator('main').innerText()).not.toContain(id);
+      await page.locator('.back').click();
+      await page.locator('.flights td', { hasText: 'test-operator' }).first().waitFor();
+      expect(await page.locator('main').innerText()).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
       expect(pageErrors(page)).toEqual([]);
       await page.context().close();
     });

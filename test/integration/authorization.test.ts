@@ -463,6 +463,85 @@ describe('authorisation matrix', () => {
       );
       return rows.length ? `sites ${rows.map((r) => r.id).join(', ')} went to another organisation` : undefined;
     };
+    /** People and tokens of the administration routes: a fresh person (and token) per probe, where the scope says. */
+    const personIn = async (scope: Scope) => {
+      const organisation =
+        scope === 'otherOrganisation'
+          ? ((
+              await db.query(`SELECT id FROM "${t.schema}".organisations WHERE name = $1`, [
+                `Other organisation ${t.schema}`,
+              ])
+            ).rows[0].id as string)
+          : t.organisationId;
+      return t.api.container.services.tokens.create(
+        {
+          name: `person ${randomUUID()}`,
+          role: 'operator',
+          organisation,
+          regionCode: scope === 'otherRegion' ? OTHER_COUNTY : OWN_COUNTY,
+        },
+        'test',
+      );
+    };
+    /** Every person (or token holder) a list shows belongs to organisation A and lies within the caller's region. */
+    const peopleInReach = async (a: Answer) => {
+      const ids = (a.body.items as Array<{ id: string; userId?: string }>).map((i) => i.userId ?? i.id);
+      const { rows } = await db.query(
+        `SELECT id FROM "${t.schema}".users WHERE id = ANY($1::uuid[]) AND (organisation_id <> $2 OR region_code NOT LIKE $3)`,
+        [ids, t.organisationId, `${CALLER_REGION}%`],
+      );
+      return rows.length ? `lists people out of reach: ${rows.map((r) => r.id).join(', ')}` : undefined;
+    };
+    const adminUserFixtures = (): Record<string, RouteFixture> => ({
+      'GET /api/v1/admin/users': {
+        roles: ['admin'],
+        list: true,
+        ...each(() => ({ path: '/api/v1/admin/users', check: peopleInReach })),
+      },
+      'POST /api/v1/admin/users': {
+        roles: ['admin'],
+        own: () => ({
+          path: '/api/v1/admin/users',
+          body: { name: `new ${randomUUID()}`, roles: ['operator'], regionCode: OWN_COUNTY },
+        }),
+        otherOrganisation: createdInOwnOrganisation,
+        otherRegion: () => ({
+          path: '/api/v1/admin/users',
+          body: { name: `far ${randomUUID()}`, roles: ['operator'], regionCode: OTHER_COUNTY },
+          status: 422,
+        }),
+      },
+      'PUT /api/v1/admin/users/{userId}/roles': {
+        roles: ['admin'],
+        ...each(async (_side, scope) => ({
+          path: `/api/v1/admin/users/${(await personIn(scope)).userId}/roles`,
+          body: { roles: ['operator', 'reviewer'] },
+        })),
+      },
+      'POST /api/v1/admin/users/{userId}/tokens': {
+        roles: ['admin'],
+        ...each(async (_side, scope) => ({
+          path: `/api/v1/admin/users/${(await personIn(scope)).userId}/tokens`,
+          body: { role: 'operator' },
+        })),
+      },
+      'GET /api/v1/admin/tokens': {
+        roles: ['admin'],
+        list: true,
+        ...each(() => ({ path: '/api/v1/admin/tokens', check: peopleInReach })),
+      },
+      'POST /api/v1/admin/tokens/{tokenId}/revoke': {
+        roles: ['admin'],
+        ...each(async (_side, scope) => ({ path: `/api/v1/admin/tokens/${(await personIn(scope)).id}/revoke` })),
+      },
+      'POST /api/v1/admin/tokens/{tokenId}/rotate': {
+        roles: ['admin'],
+        ...each(async (_side, scope) => ({
+          path: `/api/v1/admin/tokens/${(await personIn(scope)).id}/rotate`,
+          body: { graceSeconds: 0 },
+        })),
+      },
+    });
     const future = () => new Date(Date.now() + 14 * 86400_000).toISOString();
     const noCases = (a: Answer) =>
       a.body.total === 0 ? undefined : `the summary counts ${a.body.total} cases of a flight the caller may not see`;
@@ -620,6 +699,29 @@ describe('authorisation matrix', () => {
       'POST /api/v1/flights/{flightId}/findings/merge': {
         roles: ['admin'],
         ...each((side) => ({ path: `/api/v1/flights/${side.flightId}/findings/merge` })),
+      },
+      'POST /api/v1/flights/{flightId}/images/{imageId}/retry': {
+        roles: UPLOADERS,
+        // The caller's own photo is processed, so it is found and refused as not failed (409).
+        ...each((side, scope) => ({
+          path: `/api/v1/flights/${side.flightId}/images/${side.imageId}/retry`,
+          ...(scope === 'own' ? { status: 409 } : {}),
+        })),
+      },
+      'POST /api/v1/flights/{flightId}/images/{imageId}/discard': {
+        roles: UPLOADERS,
+        ...each((side, scope) => ({
+          path: `/api/v1/flights/${side.flightId}/images/${side.imageId}/discard`,
+          body: {},
+          ...(scope === 'own' ? { status: 409 } : {}),
+        })),
+      },
+      'POST /api/v1/flights/{flightId}/retry-failed': {
+        roles: UPLOADERS,
+        ...each((side) => ({
+          path: `/api/v1/flights/${side.flightId}/retry-failed`,
+          check: (a) => (a.body.retried === 0 ? undefined : `retried ${a.body.retried} photos; none had failed`),
+        })),
       },
       'GET /api/v1/findings/{findingId}': {
         roles: ALL,
@@ -831,6 +933,35 @@ describe('authorisation matrix', () => {
           ...(scope === 'own' ? { status: 409 } : {}),
         })),
       },
+      'GET /api/v1/organisation/region': {
+        roles: ALL,
+        own: () => ({
+          path: '/api/v1/organisation/region',
+          check: (a) => (a.body.regionCode === '' ? undefined : `names region ${a.body.regionCode}`),
+        }),
+        otherOrganisation: aboutCaller,
+        otherRegion: aboutCaller,
+      },
+      'PUT /api/v1/organisation/region/boundary': {
+        roles: ['admin'],
+        // Removing the (absent) boundary changes nothing the other fixtures rely on.
+        own: () => ({
+          path: '/api/v1/organisation/region/boundary',
+          body: { geometry: null },
+          check: (a) => (a.body.boundary === null ? undefined : 'a boundary is left'),
+        }),
+        otherOrganisation: { na: 'it always acts on the caller’s own organisation: the body cannot name another' },
+        otherRegion: { na: 'the boundary is the organisation’s, not a region’s' },
+      },
+      'POST /api/v1/images/{imageId}/hold': {
+        roles: ['operator', 'admin'],
+        // The caller's own photo is processed, not held: found and refused (409).
+        ...each((side, scope) => ({
+          path: `/api/v1/images/${side.imageId}/hold`,
+          body: { decision: 'discard' },
+          ...(scope === 'own' ? { status: 409 } : {}),
+        })),
+      },
       'POST /api/v1/admin/images/retry-failed': {
         roles: ['admin'],
         own: () => ({
@@ -841,6 +972,7 @@ describe('authorisation matrix', () => {
         otherOrganisation: { na: 'acts on the caller’s organisation only: the request names no photo or flight' },
         otherRegion: { na: 'acts on the caller’s organisation and region only: the request names nothing' },
       },
+      ...adminUserFixtures(),
       'GET /api/v1/audit/checkpoints': {
         roles: ['admin'],
         list: true,

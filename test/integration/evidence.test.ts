@@ -155,7 +155,7 @@ describe('evidence bundles', () => {
     expect(cli(['verify-evidence']).status).toBe(2);
   });
 
-  it('when any byte of any file in the bundle is changed, then verification fails and names that file', () => {
+  it('when any byte of any file in the bundle is changed, then verification fails and names that file', async () => {
     const { files } = readZip(bundle);
     let seed = 7;
     const random = () => {
@@ -171,28 +171,28 @@ describe('evidence bundles', () => {
         const { files: read, problems } = readZip(
           rezip(files.map((f) => (f.name === target.name ? { name: f.name, data: changed } : f))),
         );
-        const verdict = verifyBundle(read, problems, nodeBundleCrypto);
+        const verdict = await verifyBundle(read, problems, nodeBundleCrypto);
         expect(verdict.ok, `${target.name}@${position}`).toBe(false);
         expect(verdict.problems[0]!.file, `${target.name}@${position}`).toBe(target.name);
       }
     }
   });
 
-  it('when a byte of the archive itself is flipped inside a file, or a file is added or removed, then the file is named', () => {
+  it('when a byte of the archive itself is flipped inside a file, or a file is added or removed, then the file is named', async () => {
     const { files } = readZip(bundle);
     const photo = files.find((f) => f.name.startsWith('photos/'))!;
     const at = bundle.indexOf(photo.data.subarray(0, 256)) + 5000;
     const flipped = Buffer.from(bundle);
     flipped[at] = flipped[at]! ^ 0x40;
     const read = readZip(flipped);
-    expect(verifyBundle(read.files, read.problems, nodeBundleCrypto).problems[0]!.file).toBe(photo.name);
+    expect((await verifyBundle(read.files, read.problems, nodeBundleCrypto)).problems[0]!.file).toBe(photo.name);
 
     const extra = readZip(rezip([...files, { name: 'photos/planted.jpg', data: Buffer.from('x') }]));
-    expect(verifyBundle(extra.files, extra.problems, nodeBundleCrypto).problems).toEqual([
-      { file: 'photos/planted.jpg', problem: expect.stringMatching(/not listed/) },
+    expect((await verifyBundle(extra.files, extra.problems, nodeBundleCrypto)).problems).toEqual([
+      { file: 'photos/planted.jpg', code: 'file-added', problem: expect.stringMatching(/not listed/) },
     ]);
     const fewer = readZip(rezip(files.filter((f) => f.name !== photo.name)));
-    expect(verifyBundle(fewer.files, fewer.problems, nodeBundleCrypto).problems.map((p) => p.file)).toContain(
+    expect((await verifyBundle(fewer.files, fewer.problems, nodeBundleCrypto)).problems.map((p) => p.file)).toContain(
       photo.name,
     );
   });

@@ -7,6 +7,14 @@ import { POSTGRES_URL, ROOT, startTestApi, type TestApi, waitFor } from './harne
 
 const SAMPLES = path.join(ROOT, 'samples/demo-flight');
 
+function takenOn(bytes: Buffer, exifDate: string | undefined): Buffer {
+  if (!exifDate) return bytes;
+  const from = Buffer.from('2026:03:07', 'latin1');
+  for (let at = bytes.indexOf(from); at >= 0; at = bytes.indexOf(from, at + from.length))
+    Buffer.from(exifDate, 'latin1').copy(bytes, at);
+  return bytes;
+}
+
 describe('findings across flights', () => {
   let t: TestApi;
   beforeAll(async () => {
@@ -16,9 +24,14 @@ describe('findings across flights', () => {
     await t?.close();
   });
 
+  /**
+   * Flies demo photos as if taken on `exifDate` (rewritten in place): a second visit to a place is
+   * new bytes, not the same files again, which would link to the first upload as duplicates.
+   */
   async function fly(
     name: string,
     files: string[],
+    exifDate?: string,
   ): Promise<
     Array<{ id: string; hazardCode: string; siteId: string | null; recurringOf: string | null; views: unknown[] }>
   > {
@@ -26,7 +39,7 @@ describe('findings across flights', () => {
     for (const f of files)
       await t.request('PUT', `/api/v1/flights/${flight.body.id}/images/${f}`, {
         token: t.tokens.operator,
-        raw: await readFile(path.join(SAMPLES, f)),
+        raw: takenOn(await readFile(path.join(SAMPLES, f)), exifDate),
       });
     await t.request('POST', `/api/v1/flights/${flight.body.id}/complete`, { token: t.tokens.operator });
     return waitFor(`findings of ${name}`, async () => {
@@ -35,7 +48,7 @@ describe('findings across flights', () => {
     });
   }
 
-  it('when the same site is flown again within the window, then its findings are marked recurring and linked to the earlier ones', async () => {
+  it('when the same place is flown again within the window, then its findings are marked recurring and linked to the earlier ones', async () => {
     const demo = await demoSiteFeature(77);
     const site = await t.request('POST', '/api/v1/sites', {
       token: t.tokens.admin,
@@ -47,7 +60,7 @@ describe('findings across flights', () => {
     expect(first.every((f) => f.recurringOf === null)).toBe(true);
     // The same hazard seen from three overlapping photos is one finding, not three.
     expect(first.some((f) => f.views.length > 1)).toBe(true);
-    const second = await fly('second visit', photos);
+    const second = await fly('second visit', photos, '2026:03:08');
     const firstIds = new Set(first.map((f) => f.id));
     const recurring = second.filter((f) => f.recurringOf !== null);
     expect(recurring.length).toBeGreaterThan(0);
@@ -110,7 +123,7 @@ describe('findings across flights', () => {
           ).status,
         ).toBe(201);
     }
-    const again = await fly('visit after rejection', photos);
+    const again = await fly('visit after rejection', photos, '2026:03:09');
     const rejectedIds = new Set(first.map((f) => f.id));
     // Attributed to the site (registered by the first test), so recurrence applies at all.
     expect(first.some((f) => f.siteId !== null)).toBe(true);
@@ -118,8 +131,8 @@ describe('findings across flights', () => {
   });
 
   it('when a view settles after its finding was decided, then it becomes a new finding to review; while pending, it joins the finding', async () => {
-    const [first] = await fly('late views', ['DJI_0004.JPG', 'DJI_0005.JPG', 'DJI_0006.JPG']).then((all) =>
-      all.filter((f) => f.views.length >= 2),
+    const [first] = await fly('late views', ['DJI_0004.JPG', 'DJI_0005.JPG', 'DJI_0006.JPG'], '2026:03:10').then(
+      (all) => all.filter((f) => f.views.length >= 2),
     );
     expect(first).toBeDefined();
     const full = (await t.request('GET', `/api/v1/findings/${first!.id}`, { token: t.tokens.reviewer })).body;

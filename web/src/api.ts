@@ -60,7 +60,27 @@ export async function api<T>(
   const res = await fetch(`/api/v1${path}`, init);
   if (!res.ok) throw await failure(res);
   if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
+  // Some answers carry no body (a 202 "queued again"): nothing to parse.
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/**
+ * A GET polled with If-None-Match: undefined while the answer is unchanged since `etag` (304).
+ * `no-store` keeps the browser's cache out of it, so the 304 reaches the page instead of a copy.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the answer's type, as with api()
+export async function apiPoll<T>(
+  path: string,
+  etag: string | undefined,
+): Promise<{ value: T; etag: string | undefined } | undefined> {
+  const res = await fetch(`/api/v1${path}`, {
+    headers: headers(etag ? { 'if-none-match': etag } : {}),
+    cache: 'no-store',
+  });
+  if (res.status === 304) return undefined;
+  if (!res.ok) throw await failure(res);
+  return { value: (await res.json()) as T, etag: res.headers.get('etag') ?? undefined };
 }
 
 /** Images and files behind the token: fetched, then shown through an object URL (kept while in use). */

@@ -10,8 +10,11 @@ import { CasesPage } from './pages/cases.js';
 import { CaseDetailPage } from './pages/case-detail.js';
 import { MapPage } from './pages/map.js';
 import { FlightsPage } from './pages/flights.js';
+import { FlightPage } from './pages/flight.js';
 import { ModelPage } from './pages/model.js';
 import { OperationsPage } from './pages/operations.js';
+import { UsersPage } from './pages/users.js';
+import { UploadPage } from './pages/upload.js';
 import { HelpDialog } from './pages/help.js';
 import './styles.css';
 
@@ -26,8 +29,8 @@ if (fromLink) {
 const PAGES_BY_ROLE: Record<Role, Array<Route['page']>> = {
   reviewer: ['review', 'cases', 'map', 'flights'],
   regulator: ['cases', 'map', 'flights'],
-  admin: ['review', 'cases', 'map', 'flights', 'model', 'operations'],
-  operator: ['flights'],
+  admin: ['review', 'cases', 'map', 'flights', 'upload', 'model', 'operations', 'users'],
+  operator: ['flights', 'upload'],
 };
 
 function App() {
@@ -142,7 +145,7 @@ function Shell({ me, onLanguage, onSignOut }: { me: Me; onLanguage: () => void; 
   const route = useRoute();
   const [help, setHelp] = useState(false);
   const pages = PAGES_BY_ROLE[me.role];
-  const page = route.page === 'case' ? 'cases' : route.page;
+  const page = route.page === 'case' ? 'cases' : route.page === 'flight' ? 'flights' : route.page;
   useEffect(() => {
     if (!pages.includes(page)) navigate(hrefOf(pages[0]!));
   }, [page, pages]);
@@ -173,6 +176,8 @@ function Shell({ me, onLanguage, onSignOut }: { me: Me; onLanguage: () => void; 
     flights: i.t('nav.flights'),
     model: i.t('nav.model'),
     operations: i.t('nav.operations'),
+    users: i.t('nav.users'),
+    upload: i.t('nav.upload'),
   };
   return (
     <div class="shell">
@@ -211,8 +216,11 @@ function Shell({ me, onLanguage, onSignOut }: { me: Me; onLanguage: () => void; 
       {route.page === 'case' && route.id && <CaseDetailPage me={me} id={route.id} />}
       {route.page === 'map' && <MapPage />}
       {route.page === 'flights' && <FlightsPage />}
+      {route.page === 'flight' && route.id && <FlightPage me={me} id={route.id} />}
       {route.page === 'model' && pages.includes('model') && <ModelPage />}
       {route.page === 'operations' && pages.includes('operations') && <OperationsPage />}
+      {route.page === 'users' && pages.includes('users') && <UsersPage />}
+      {route.page === 'upload' && pages.includes('upload') && <UploadPage />}
       {help && <HelpDialog onClose={() => setHelp(false)} />}
     </div>
   );

@@ -2,22 +2,25 @@ import { useEffect, useState } from 'preact/hooks';
 
 /** Hash routes (#/review, #/cases/<id>): the API serves one page, and links survive a reload. */
 export interface Route {
-  page: 'review' | 'cases' | 'case' | 'map' | 'flights' | 'model' | 'operations';
+  page: 'review' | 'cases' | 'case' | 'map' | 'flights' | 'flight' | 'model' | 'operations' | 'upload' | 'users';
   id?: string;
 }
 
 function parseRoute(hash: string): Route {
   const [, page, id] = hash.replace(/^#/, '').split('/');
   if (page === 'cases' && id) return { page: 'case', id };
+  if (page === 'flights' && id) return { page: 'flight', id };
   if (page === 'admin' && id === 'model') return { page: 'model' };
   if (page === 'admin' && id === 'operations') return { page: 'operations' };
-  if (page === 'cases' || page === 'map' || page === 'flights' || page === 'review') return { page };
+  if (page === 'admin' && id === 'users') return { page: 'users' };
+  if (page === 'cases' || page === 'map' || page === 'flights' || page === 'review' || page === 'upload')
+    return { page };
   return { page: 'review' };
 }
 
 /** Where a page lives, for the pages that are not at #/<page>. */
 export function hrefOf(page: Route['page']): string {
-  if (page === 'model' || page === 'operations') return `#/admin/${page}`;
+  if (page === 'model' || page === 'operations' || page === 'users') return `#/admin/${page}`;
   return `#/${page}`;
 }
 

@@ -12,30 +12,7 @@ export interface paths {
             cookie?: never;
         };
         /** Liveness: the process answers (the same as /health/live; kept for existing probes) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Alive */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @constant */
-                            status: "ok";
-                            uptimeSeconds: number;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -52,30 +29,7 @@ export interface paths {
             cookie?: never;
         };
         /** Liveness: the process answers; touches nothing else, so it stays fast under load */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Alive */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @constant */
-                            status: "ok";
-                            uptimeSeconds: number;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getLiveness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -92,59 +46,7 @@ export interface paths {
             cookie?: never;
         };
         /** Readiness: database, Redis and S3 each answer within a second; 503 names the ones that did not */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Ready */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @constant */
-                            ready: true;
-                            /** @description Per dependency (database, queue, storage): "ok", or what is wrong with it */
-                            checks: {
-                                [key: string]: string;
-                            };
-                        };
-                    };
-                };
-                /** @description Not ready: problem+json whose context has `checks` and `failed` (the dependencies that did not answer) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -161,47 +63,7 @@ export interface paths {
             cookie?: never;
         };
         /** Readiness: database, object storage and queue answer (kept for existing probes; see /health/ready) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Ready */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            ready: boolean;
-                            /** @description Per dependency (database, queue, storage): "ok", or what is wrong with it */
-                            checks: {
-                                [key: string]: string;
-                            };
-                        };
-                    };
-                };
-                /** @description Not ready */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            ready: boolean;
-                            /** @description Per dependency (database, queue, storage): "ok", or what is wrong with it */
-                            checks: {
-                                [key: string]: string;
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getReady"];
         put?: never;
         post?: never;
         delete?: never;
@@ -218,42 +80,7 @@ export interface paths {
             cookie?: never;
         };
         /** The detection model in use: name, version, sha256, classes and thresholds */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The model card */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            name: string;
-                            version: string;
-                            file: string;
-                            sha256: string;
-                            classes: {
-                                name: string;
-                                /** @description The hazard it flags; null: detected, never reviewed */
-                                hazardCode: string | null;
-                                severity: ("major" | "general") | null;
-                                threshold: number;
-                                /** @description Whether the model ships the class live (manifest "enabled") */
-                                enabledByDefault: boolean;
-                                /** @description Why the model ships the class disabled, e.g. too few real test instances to measure it */
-                                disabledReason: string | null;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getModel"];
         put?: never;
         post?: never;
         delete?: never;
@@ -270,34 +97,7 @@ export interface paths {
             cookie?: never;
         };
         /** The public keys evidence bundles are signed with, and their fingerprints (for verify-evidence --key-id) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Keys, oldest first */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            keys: {
-                                keyId: string;
-                                publicKeyPem: string;
-                                createdAt: string;
-                                /** @description True for a key made by the system itself: anyone with database access could sign with it */
-                                privateKeyInDatabase: boolean;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listEvidenceKeys"];
         put?: never;
         post?: never;
         delete?: never;
@@ -314,33 +114,7 @@ export interface paths {
             cookie?: never;
         };
         /** Who the token belongs to: name, role, organisation and region */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The caller */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            name: string;
-                            role: string;
-                            userId: string;
-                            organisationId: string;
-                            organisation: string;
-                            regionCode: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getMe"];
         put?: never;
         post?: never;
         delete?: never;
@@ -357,257 +131,10 @@ export interface paths {
             cookie?: never;
         };
         /** List flights, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of flights */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                organisationId: string;
-                                /** @description Where the flight was flown: a region code or prefix */
-                                regionCode: string;
-                                name: string;
-                                siteName: string | null;
-                                notes: string | null;
-                                /** @enum {string} */
-                                status: "open" | "completed";
-                                /** Format: date-time */
-                                createdAt: string;
-                                completedAt: string | null;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getFlights"];
         put?: never;
         /** Create a flight to upload photos into */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        siteName?: string;
-                        notes?: string;
-                        /** @description Where it is flown; your own region by default, and it must lie within it */
-                        regionCode?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            organisationId: string;
-                            /** @description Where the flight was flown: a region code or prefix */
-                            regionCode: string;
-                            name: string;
-                            siteName: string | null;
-                            notes: string | null;
-                            /** @enum {string} */
-                            status: "open" | "completed";
-                            /** Format: date-time */
-                            createdAt: string;
-                            completedAt: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description A region outside yours */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["postFlights"];
         delete?: never;
         options?: never;
         head?: never;
@@ -621,154 +148,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Flight status: image counts per state, failures with reasons, detections per class */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    flightId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Status */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            flight: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                organisationId: string;
-                                /** @description Where the flight was flown: a region code or prefix */
-                                regionCode: string;
-                                name: string;
-                                siteName: string | null;
-                                notes: string | null;
-                                /** @enum {string} */
-                                status: "open" | "completed";
-                                /** Format: date-time */
-                                createdAt: string;
-                                completedAt: string | null;
-                            };
-                            images: {
-                                registered: number;
-                                queued: number;
-                                processing: number;
-                                processed: number;
-                                failed: number;
-                                duplicate: number;
-                                total: number;
-                            };
-                            done: boolean;
-                            failures: {
-                                /** Format: uuid */
-                                imageId: string;
-                                filename: string | null;
-                                reason: string | null;
-                            }[];
-                            detections: {
-                                className: string;
-                                state: string;
-                                count: number;
-                                /** @description Whether the class is reviewed in the flight’s organisation; flagged detections of a class that is not live are stored but make no findings (GET /models says why) */
-                                live: boolean;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such flight */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Flight status: image counts per state, failures with reasons, detections per class. Poll it with If-None-Match: an unchanged status answers 304 */
+        get: operations["getFlightsByFlightId"];
         put?: never;
         post?: never;
         delete?: never;
@@ -785,134 +166,7 @@ export interface paths {
             cookie?: never;
         };
         /** The flight on a map: photo footprints, the track, and detections placed on the ground (GeoJSON) */
-        get: {
-            parameters: {
-                query?: {
-                    crs?: "wgs84" | "gcj02";
-                };
-                header?: never;
-                path: {
-                    flightId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description FeatureCollection */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/geo+json": {
-                            /** @constant */
-                            type: "FeatureCollection";
-                            /**
-                             * @description Present only when coordinates were converted for Chinese base maps
-                             * @constant
-                             */
-                            coordinateSystem?: "GCJ-02";
-                            bbox?: number[];
-                            features: {
-                                /** @constant */
-                                type: "Feature";
-                                geometry: {
-                                    [key: string]: unknown;
-                                };
-                                properties: {
-                                    [key: string]: unknown;
-                                } | null;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such flight */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        get: operations["getFlightsByFlightIdGeojson"];
         put?: never;
         post?: never;
         delete?: never;
@@ -929,143 +183,7 @@ export interface paths {
             cookie?: never;
         };
         /** Images of a flight */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    flightId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Images */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                flightId: string;
-                                objectKey: string;
-                                sha256: string | null;
-                                sizeBytes: number | null;
-                                originalFilename: string | null;
-                                width: number | null;
-                                height: number | null;
-                                capture: {
-                                    [key: string]: unknown;
-                                } | null;
-                                /** @description Ground footprint, a closed WGS-84 ring */
-                                footprint: {
-                                    lat: number;
-                                    lon: number;
-                                }[] | null;
-                                /** @description Why the photo could not be placed on the ground */
-                                geoReason: string | null;
-                                /** @enum {string} */
-                                status: "registered" | "queued" | "processing" | "processed" | "failed" | "duplicate";
-                                failureReason: string | null;
-                                registeredVia: string;
-                                /** Format: date-time */
-                                createdAt: string;
-                                processedAt: string | null;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such flight */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        get: operations["getFlightsByFlightIdImages"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1083,154 +201,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Get short-lived presigned PUT URLs for photos (content-addressed by sha256) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    flightId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        files: {
-                            filename: string;
-                            sha256: string;
-                            sizeBytes: number;
-                            /** @constant */
-                            contentType: "image/jpeg";
-                        }[];
-                    };
-                };
-            };
-            responses: {
-                /** @description One ticket per file */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            uploads: ({
-                                filename: string;
-                                /** @constant */
-                                status: "upload";
-                                objectKey: string;
-                                /** @constant */
-                                method: "PUT";
-                                /** Format: uri */
-                                url: string;
-                                headers: {
-                                    [key: string]: string;
-                                };
-                                /** Format: date-time */
-                                expiresAt: string;
-                            } | {
-                                filename: string;
-                                /** @constant */
-                                status: "already-uploaded";
-                                objectKey: string;
-                            })[];
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such flight */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Flight completed */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Get short-lived presigned PUT URLs for photos (content-addressed by sha256). Send every header of the ticket: x-amz-checksum-sha256 is signed into the URL, and only the bytes with that hash become a photo */
+        post: operations["postFlightsByFlightIdUploads"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1246,213 +218,59 @@ export interface paths {
         };
         get?: never;
         /** Upload one photo through the API (the body is the JPEG) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    flightId: string;
-                    filename: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "image/jpeg": string;
-                };
-            };
-            responses: {
-                /** @description These bytes were already in this flight */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            image: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                flightId: string;
-                                objectKey: string;
-                                sha256: string | null;
-                                sizeBytes: number | null;
-                                originalFilename: string | null;
-                                width: number | null;
-                                height: number | null;
-                                capture: {
-                                    [key: string]: unknown;
-                                } | null;
-                                /** @description Ground footprint, a closed WGS-84 ring */
-                                footprint: {
-                                    lat: number;
-                                    lon: number;
-                                }[] | null;
-                                /** @description Why the photo could not be placed on the ground */
-                                geoReason: string | null;
-                                /** @enum {string} */
-                                status: "registered" | "queued" | "processing" | "processed" | "failed" | "duplicate";
-                                failureReason: string | null;
-                                registeredVia: string;
-                                /** Format: date-time */
-                                createdAt: string;
-                                processedAt: string | null;
-                            };
-                            /** @constant */
-                            created: false;
-                        };
-                    };
-                };
-                /** @description Stored and queued */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            image: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                flightId: string;
-                                objectKey: string;
-                                sha256: string | null;
-                                sizeBytes: number | null;
-                                originalFilename: string | null;
-                                width: number | null;
-                                height: number | null;
-                                capture: {
-                                    [key: string]: unknown;
-                                } | null;
-                                /** @description Ground footprint, a closed WGS-84 ring */
-                                footprint: {
-                                    lat: number;
-                                    lon: number;
-                                }[] | null;
-                                /** @description Why the photo could not be placed on the ground */
-                                geoReason: string | null;
-                                /** @enum {string} */
-                                status: "registered" | "queued" | "processing" | "processed" | "failed" | "duplicate";
-                                failureReason: string | null;
-                                registeredVia: string;
-                                /** Format: date-time */
-                                createdAt: string;
-                                processedAt: string | null;
-                            };
-                            /** @constant */
-                            created: true;
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such flight */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Flight completed */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Not a JPEG: the declared type, the bytes (FF D8 FF) or the decoder says otherwise */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        put: operations["putFlightsByFlightIdImagesByFilename"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flights/{flightId}/images/{imageId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put a failed photo of the flight back in the queue, with its automatic retries restored (audited) */
+        post: operations["postFlightsByFlightIdImagesByImageIdRetry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flights/{flightId}/retry-failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put every failed photo of the flight back in the queue, except those a person removed (audited per photo) */
+        post: operations["postFlightsByFlightIdRetryFailed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flights/{flightId}/images/{imageId}/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Remove a failed photo from the flight’s work: it stays failed, no automatic retry and no "retry all" touches it (audited) */
+        post: operations["postFlightsByFlightIdImagesByImageIdDiscard"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1469,131 +287,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Mark the upload finished; registers any uploaded object not yet known */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    flightId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Completed */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            flight: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                organisationId: string;
-                                /** @description Where the flight was flown: a region code or prefix */
-                                regionCode: string;
-                                name: string;
-                                siteName: string | null;
-                                notes: string | null;
-                                /** @enum {string} */
-                                status: "open" | "completed";
-                                /** Format: date-time */
-                                createdAt: string;
-                                completedAt: string | null;
-                            };
-                            registered: number;
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such flight */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["postFlightsByFlightIdComplete"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1608,54 +302,4901 @@ export interface paths {
             cookie?: never;
         };
         /** Image metadata with its detections */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    imageId: string;
+        get: operations["getImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/images/{imageId}/original": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A short-lived presigned URL for the original photo, exactly as uploaded (each one given out is audited) */
+        get: operations["getImageOriginal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/images/{imageId}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A downscaled JPEG with detection boxes drawn */
+        get: operations["getImagePreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/detections/{detectionId}/crop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The detection cut out of its photo with some surroundings and its box drawn (at most 640 px a side) */
+        get: operations["getDetectionCrop"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Findings awaiting a decision in your organisation and region, highest score first, with counts; findings of flights you flew are left out */
+        get: operations["getReviewQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/findings/{findingId}/lease": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a finding for review: hold it for REVIEW_LEASE_SECONDS (renew by calling again) so no one else decides it meanwhile */
+        post: operations["takeFindingLease"];
+        /** Give a finding back to the queue (only its holder can) */
+        delete: operations["releaseFindingLease"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/findings/{findingId}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm, reject (with a reason) or relabel a finding; confirm and relabel put it into a case against its site */
+        post: operations["decideFinding"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/detections/{detectionId}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide the finding whose best view this detection is (the same as POST /findings/{id}/decision) */
+        post: operations["reviewDetection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/images/{imageId}/missed-hazards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a hazard the model did not find: a box and its class on the photo, kept for retraining */
+        post: operations["createMissedHazard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/missed-hazards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hazards reviewers marked that the model missed, oldest first: your organisation's training labels */
+        get: operations["listMissedHazards"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Enforcement cases in your organisation and region, with filters, a sort order and cursor pages */
+        get: operations["listCases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counts of the matching cases by status, hazard, region and month of filing, and how many are overdue */
+        get: operations["getCaseSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The matching cases as CSV (UTF-8 with a BOM, for spreadsheets), newest first; audited */
+        get: operations["exportCasesCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/export.geojson": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The matching cases that have a position, as GeoJSON points (?crs=gcj02 for Chinese base maps); audited */
+        get: operations["exportCasesGeoJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/geojson": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The matching cases with a position, newest first, as GeoJSON points for a map (like the list, not an export) */
+        get: operations["getCasesGeoJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{caseId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A case with its findings, views, reviews, history and attachments (viewing it is audited) */
+        get: operations["getCase"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{caseId}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move a case along its lifecycle: filed → notified → rectification_due (deadline) → rectified (evidence) → verified → closed, or dismissed (reason) */
+        post: operations["transitionCase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{caseId}/site": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Name the liable site of a case (before the enterprise is notified) */
+        post: operations["assignCaseSite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{caseId}/attachments/{filename}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Attach a file the enterprise gave as evidence (JPEG, PNG or PDF, the body is the file); reference it when moving to rectified */
+        put: operations["uploadCaseAttachment"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{caseId}/evidence.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The evidence bundle: original photos as uploaded, crops, capture metadata, model, reviews, audit entries, a printable report, a manifest of sha256 and its Ed25519 signature (audited) */
+        get: operations["getCaseEvidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{caseId}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An attached file, exactly as given (audited) */
+        get: operations["getCaseAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ingest/s3-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** MinIO bucket notification webhook (object keys arrive URL-encoded) */
+        post: operations["postIngestS3Events"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** List the originals bucket and register any object of your organisation’s flights the database lacks */
+        post: operations["postAdminReconcile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sites of your organisation in your region, optionally within a province, city or county code prefix */
+        get: operations["listSites"];
+        put?: never;
+        /** Register a site (enterprise) with its outline, as a GeoJSON Feature */
+        post: operations["createSite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register many sites from a GeoJSON FeatureCollection: all of them or, on any problem, none */
+        post: operations["importSites"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/geojson": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Site outlines as GeoJSON, optionally within a region code prefix */
+        get: operations["getSitesGeoJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/attribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The site whose outline contains a WGS-84 point (the smallest, where outlines nest), or null */
+        get: operations["getSiteAttribution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{siteId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One site */
+        get: operations["getSite"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flights/{flightId}/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Findings of a flight, one per hazard, with every view ranked */
+        get: operations["listFlightFindings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flights/{flightId}/findings/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Merge the flight’s detections that no finding holds yet (normally automatic once every photo is done) */
+        post: operations["mergeFlightFindings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/findings/{findingId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One finding with its views */
+        get: operations["getFinding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The detection models with every class: hazard, threshold, whether it ships enabled and why not, and whether it is live for your organisation */
+        get: operations["listModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{model}/classes/{class}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Enable or disable a class for your organisation, with a note (audited); the next merge of a flight follows it */
+        put: operations["setModelClass"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The token you call with: when it was made, when it expires, when it was last used (to the minute) */
+        get: operations["getMeToken"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/token/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Swap the token you call with for a new secret with the same lifetime; the old one stops now or after a grace period (audited) */
+        post: operations["postMeTokenRotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The people of your organisation and region: roles, working tokens, next expiry, last use */
+        get: operations["getAdminUsers"];
+        put?: never;
+        /** Add a person with their roles (audited); issue them a token next */
+        post: operations["postAdminUsers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{userId}/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a person’s roles (audited); their tokens for a role taken away are revoked at once */
+        put: operations["putAdminUsersByUserIdRoles"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{userId}/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue a token for one of the person’s roles (audited); its secret is shown only in this answer */
+        post: operations["postAdminUsersByUserIdTokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tokens of your organisation and region (never a secret): state, expiry, last use */
+        get: operations["getAdminTokens"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/tokens/{tokenId}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a token now (audited); it answers 401 "revoked" from then on */
+        post: operations["postAdminTokensByTokenIdRevoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/tokens/{tokenId}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new secret for someone’s token (audited); the old one stops now or after a grace period. The new one keeps the old lifetime unless told */
+        post: operations["postAdminTokensByTokenIdRotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/checkpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Signed checkpoints of the audit chain’s head, oldest first, for copying to offline storage (docs/audit.md) */
+        get: operations["listAuditCheckpoints"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/operations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Queue depth by state and every failed photo with its reason, for the operations page */
+        get: operations["getOperations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/images/{imageId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put a failed photo back in the queue, with its automatic retries restored (audited) */
+        post: operations["retryImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/images/retry-failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put every failed photo of your organisation back in the queue, except those a person left failed (audited per photo) */
+        post: operations["retryFailedImages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/images/{imageId}/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Leave a failed photo as failed: no automatic retry touches it again (audited) */
+        post: operations["discardImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organisation/region": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your bureau’s region: its code and the boundary photos are checked against */
+        get: operations["getOrganisationRegion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organisation/region/boundary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Record the bureau’s boundary (a GeoJSON Polygon or MultiPolygon); photos processed from now on that were taken outside it are held (audited) */
+        put: operations["putOrganisationRegionBoundary"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/images/{imageId}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide on a photo held because it was taken outside the bureau’s region: process it all the same (administrators, with a note) or leave it unprocessed; it is kept either way (audited) */
+        post: operations["postImagesByImageIdHold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
                 };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Image */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "uptimeSeconds": 86412
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                        uptimeSeconds: number;
                     };
-                    content: {
-                        "application/json": {
-                            image: {
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getLiveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "uptimeSeconds": 86412
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                        uptimeSeconds: number;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "ready": true,
+                     *       "checks": {
+                     *         "database": "ok",
+                     *         "queue": "ok",
+                     *         "storage": "ok"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        ready: true;
+                        /** @description Per dependency (database, queue, storage): "ok", or what is wrong with it */
+                        checks: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Not ready: problem+json whose context has `checks` and `failed` (the dependencies that did not answer) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "ready": true,
+                     *       "checks": {
+                     *         "database": "ok",
+                     *         "queue": "ok",
+                     *         "storage": "ok"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        ready: boolean;
+                        /** @description Per dependency (database, queue, storage): "ok", or what is wrong with it */
+                        checks: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ready: boolean;
+                        /** @description Per dependency (database, queue, storage): "ok", or what is wrong with it */
+                        checks: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model card */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "hazard-v2",
+                     *       "version": "2.0.0",
+                     *       "file": "model.onnx",
+                     *       "sha256": "1795547a97ded2b8ebca704b0cc7666f72d4827daf0673b31a3c54a7cb8cb6d5",
+                     *       "classes": [
+                     *         {
+                     *           "name": "fire",
+                     *           "hazardCode": "FIRE-OPEN-FLAME",
+                     *           "severity": "major",
+                     *           "threshold": 0.125,
+                     *           "enabledByDefault": true,
+                     *           "disabledReason": null
+                     *         },
+                     *         {
+                     *           "name": "blocked_exit",
+                     *           "hazardCode": "EGRESS-BLOCKED-EXIT",
+                     *           "severity": "major",
+                     *           "threshold": 0.5,
+                     *           "enabledByDefault": false,
+                     *           "disabledReason": "trained on generated images only (no licensed real training photos); 0 real test instances"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        name: string;
+                        version: string;
+                        file: string;
+                        sha256: string;
+                        classes: {
+                            name: string;
+                            /** @description The hazard it flags; null: detected, never reviewed */
+                            hazardCode: string | null;
+                            severity: ("major" | "general") | null;
+                            threshold: number;
+                            /** @description Whether the model ships the class live (manifest "enabled") */
+                            enabledByDefault: boolean;
+                            /** @description Why the model ships the class disabled, e.g. too few real test instances to measure it */
+                            disabledReason: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    listEvidenceKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Keys, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "keys": [
+                     *         {
+                     *           "keyId": "c1f0a3b29d4e7f61",
+                     *           "publicKeyPem": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n",
+                     *           "createdAt": "2026-03-02T08:15:00.000Z",
+                     *           "privateKeyInDatabase": false
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        keys: {
+                            keyId: string;
+                            publicKeyPem: string;
+                            createdAt: string;
+                            /** @description True for a key made by the system itself: anyone with database access could sign with it */
+                            privateKeyInDatabase: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "Li Wei",
+                     *       "role": "reviewer",
+                     *       "userId": "5b0c7a52-3f0e-4c59-9d7a-2f1e8c4b6a10",
+                     *       "organisationId": "0d9e2f4a-8c61-4b3e-a7f5-1c2d3e4f5a6b",
+                     *       "organisation": "Zhengzhou Emergency Management Bureau",
+                     *       "regionCode": "4101"
+                     *     }
+                     */
+                    "application/json": {
+                        name: string;
+                        role: string;
+                        userId: string;
+                        organisationId: string;
+                        organisation: string;
+                        regionCode: string;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getFlights: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of flights */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            organisationId: string;
+                            /** @description Where the flight was flown: a region code or prefix */
+                            regionCode: string;
+                            name: string;
+                            siteName: string | null;
+                            /** @description The person who created the flight (null for flights made before people had names) */
+                            operator: string | null;
+                            notes: string | null;
+                            /** @enum {string} */
+                            status: "open" | "completed";
+                            /** Format: date-time */
+                            createdAt: string;
+                            completedAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    postFlights: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    siteName?: string;
+                    notes?: string;
+                    /** @description Where it is flown; your own region by default, and it must lie within it */
+                    regionCode?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        organisationId: string;
+                        /** @description Where the flight was flown: a region code or prefix */
+                        regionCode: string;
+                        name: string;
+                        siteName: string | null;
+                        /** @description The person who created the flight (null for flights made before people had names) */
+                        operator: string | null;
+                        notes: string | null;
+                        /** @enum {string} */
+                        status: "open" | "completed";
+                        /** Format: date-time */
+                        createdAt: string;
+                        completedAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A region outside yours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getFlightsByFlightId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flightId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Status, with an ETag */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        flight: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            organisationId: string;
+                            /** @description Where the flight was flown: a region code or prefix */
+                            regionCode: string;
+                            name: string;
+                            siteName: string | null;
+                            /** @description The person who created the flight (null for flights made before people had names) */
+                            operator: string | null;
+                            notes: string | null;
+                            /** @enum {string} */
+                            status: "open" | "completed";
+                            /** Format: date-time */
+                            createdAt: string;
+                            completedAt: string | null;
+                        };
+                        images: {
+                            registered: number;
+                            queued: number;
+                            processing: number;
+                            processed: number;
+                            failed: number;
+                            duplicate: number;
+                            held: number;
+                            total: number;
+                        };
+                        done: boolean;
+                        /** @description Presigned uploads whose bytes were not the photo asked for; upload the photo again to replace one */
+                        rejectedUploads: {
+                            objectKey: string;
+                            /** @description The sha256 the upload was for (named by the key) */
+                            sha256: string | null;
+                            /** @description The name given when the upload URL was asked for */
+                            filename: string | null;
+                            /** @description How many bytes had arrived */
+                            sizeBytes: number;
+                            /** @description A different body (its hash and size), or an upload cut short when the flight was completed */
+                            reason: string;
+                            /** Format: date-time */
+                            rejectedAt: string;
+                        }[];
+                        failures: {
+                            /** Format: uuid */
+                            imageId: string;
+                            filename: string | null;
+                            reason: string | null;
+                            /** @description When a person removed it: it stays failed and "retry all" skips it */
+                            discardedAt: string | null;
+                        }[];
+                        detections: {
+                            className: string;
+                            state: string;
+                            count: number;
+                            /** @description Whether the class is reviewed in the flight’s organisation; flagged detections of a class that is not live are stored but make no findings (GET /models says why) */
+                            live: boolean;
+                        }[];
+                        /** @description Photos the ingest rules flagged: held outside the region, without a position, or copies of photos reviewed in another flight */
+                        flaggedImages: {
+                            /** Format: uuid */
+                            imageId: string;
+                            filename: string | null;
+                            /** @enum {string} */
+                            status: "registered" | "queued" | "processing" | "processed" | "failed" | "duplicate" | "held";
+                            /**
+                             * @description outside_region: taken outside the bureau’s region (held until a person decides); no_gps: no position to tell, processed as usual; duplicate: the same bytes were processed in another flight, and this photo links to them
+                             * @enum {string}
+                             */
+                            reason: "outside_region" | "no_gps" | "duplicate";
+                            /** @description Where the photo says it was taken */
+                            position: {
+                                lat: number;
+                                lon: number;
+                            } | null;
+                            hold: {
+                                /** @description null: nobody has decided yet */
+                                decision: ("process" | "discard") | null;
+                                decidedAt: string | null;
+                                note: string | null;
+                            } | null;
+                            /** @description Decisions open now, by POST /images/{imageId}/hold (process: administrators only) */
+                            actions: ("process" | "discard")[];
+                            duplicateOf: {
+                                /** Format: uuid */
+                                imageId: string;
+                                flightId: string | null;
+                            } | null;
+                        }[];
+                        /** @description Photos held outside the region that nobody has decided on yet */
+                        awaitingDecision: number;
+                    };
+                };
+            };
+            /** @description Unchanged since the ETag given in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such flight */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getFlightsByFlightIdGeojson: {
+        parameters: {
+            query?: {
+                crs?: "wgs84" | "gcj02";
+            };
+            header?: never;
+            path: {
+                flightId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description FeatureCollection */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/geo+json": {
+                        /** @constant */
+                        type: "FeatureCollection";
+                        /**
+                         * @description Present only when coordinates were converted for Chinese base maps
+                         * @constant
+                         */
+                        coordinateSystem?: "GCJ-02";
+                        bbox?: number[];
+                        features: {
+                            /** @constant */
+                            type: "Feature";
+                            geometry: {
+                                [key: string]: unknown;
+                            };
+                            properties: {
+                                [key: string]: unknown;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such flight */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getFlightsByFlightIdImages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flightId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Images */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            flightId: string;
+                            objectKey: string;
+                            sha256: string | null;
+                            sizeBytes: number | null;
+                            originalFilename: string | null;
+                            width: number | null;
+                            height: number | null;
+                            capture: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @description Ground footprint, a closed WGS-84 ring */
+                            footprint: {
+                                lat: number;
+                                lon: number;
+                            }[] | null;
+                            /** @description Why the photo could not be placed on the ground */
+                            geoReason: string | null;
+                            /** @enum {string} */
+                            status: "registered" | "queued" | "processing" | "processed" | "failed" | "duplicate" | "held";
+                            failureReason: string | null;
+                            /** @description Why the ingest rules flagged it: taken outside the bureau’s region, or without a position */
+                            flagReason: ("outside_region" | "no_gps") | null;
+                            /** @description For a photo taken outside the region: what a person decided (POST /images/{imageId}/hold) */
+                            hold: {
+                                decision: ("process" | "discard") | null;
+                                decidedAt: string | null;
+                                note: string | null;
+                            } | null;
+                            /** @description The photo of the same bytes processed in another flight; its detections and findings stand for this one */
+                            duplicateOf: string | null;
+                            registeredVia: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            processedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such flight */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    postFlightsByFlightIdUploads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flightId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    files: {
+                        filename: string;
+                        sha256: string;
+                        sizeBytes: number;
+                        /** @constant */
+                        contentType: "image/jpeg";
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description One ticket per file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        uploads: ({
+                            filename: string;
+                            /** @constant */
+                            status: "upload";
+                            objectKey: string;
+                            /** @constant */
+                            method: "PUT";
+                            /** Format: uri */
+                            url: string;
+                            headers: {
+                                [key: string]: string;
+                            };
+                            /** Format: date-time */
+                            expiresAt: string;
+                        } | {
+                            filename: string;
+                            /** @constant */
+                            status: "already-uploaded";
+                            objectKey: string;
+                        })[];
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such flight */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Flight completed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    putFlightsByFlightIdImagesByFilename: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flightId: string;
+                filename: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+            };
+        };
+        responses: {
+            /** @description These bytes were already in this flight */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        image: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            flightId: string;
+                            objectKey: string;
+                            sha256: string | null;
+                            sizeBytes: number | null;
+                            originalFilename: string | null;
+                            width: number | null;
+                            height: number | null;
+                            capture: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @description Ground footprint, a closed WGS-84 ring */
+                            footprint: {
+                                lat: number;
+                                lon: number;
+                            }[] | null;
+                            /** @description Why the photo could not be placed on the ground */
+                            geoReason: string | null;
+                            /** @enum {string} */
+                            status: "registered" | "queued" | "processing" | "processed" | "failed" | "duplicate" | "held";
+                            failureReason: string | null;
+                            /** @description Why the ingest rules flagged it: taken outside the bureau’s region, or without a position */
+                            flagReason: ("outside_region" | "no_gps") | null;
+                            /** @description For a photo taken outside the region: what a person decided (POST /images/{imageId}/hold) */
+                            hold: {
+                                decision: ("process" | "discard") | null;
+                                decidedAt: string | null;
+                                note: string | null;
+                            } | null;
+                            /** @description The photo of the same bytes processed in another flight; its detections and findings stand for this one */
+                            duplicateOf: string | null;
+                            registeredVia: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            processedAt: string | null;
+                        };
+                        /** @constant */
+                        created: false;
+                    };
+                };
+            };
+            /** @description Stored and queued */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        image: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            flightId: string;
+                            objectKey: string;
+                            sha256: string | null;
+                            sizeBytes: number | null;
+                            originalFilename: string | null;
+                            width: number | null;
+                            height: number | null;
+                            capture: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @description Ground footprint, a closed WGS-84 ring */
+                            footprint: {
+                                lat: number;
+                                lon: number;
+                            }[] | null;
+                            /** @description Why the photo could not be placed on the ground */
+                            geoReason: string | null;
+                            /** @enum {string} */
+                            status: "registered" | "queued" | "processing" | "processed" | "failed" | "duplicate" | "held";
+                            failureReason: string | null;
+                            /** @description Why the ingest rules flagged it: taken outside the bureau’s region, or without a position */
+                            flagReason: ("outside_region" | "no_gps") | null;
+                            /** @description For a photo taken outside the region: what a person decided (POST /images/{imageId}/hold) */
+                            hold: {
+                                decision: ("process" | "discard") | null;
+                                decidedAt: string | null;
+                                note: string | null;
+                            } | null;
+                            /** @description The photo of the same bytes processed in another flight; its detections and findings stand for this one */
+                            duplicateOf: string | null;
+                            registeredVia: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            processedAt: string | null;
+                        };
+                        /** @constant */
+                        created: true;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such flight */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Flight completed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Not a JPEG: the declared type, the bytes (FF D8 FF) or the decoder says otherwise */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    postFlightsByFlightIdImagesByImageIdRetry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flightId: string;
+                imageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued again; the flight status follows it */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such photo in this flight, or no such flight of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The photo is not failed (any more) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    postFlightsByFlightIdRetryFailed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flightId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many were queued again, and how many were left as removed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        retried: number;
+                        leftDiscarded: number;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such flight */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    postFlightsByFlightIdImagesByImageIdDiscard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flightId: string;
+                imageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Removed; it stays listed as failed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such photo in this flight, or no such flight of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The photo is not failed (any more) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    postFlightsByFlightIdComplete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flightId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Completed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        flight: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            organisationId: string;
+                            /** @description Where the flight was flown: a region code or prefix */
+                            regionCode: string;
+                            name: string;
+                            siteName: string | null;
+                            /** @description The person who created the flight (null for flights made before people had names) */
+                            operator: string | null;
+                            notes: string | null;
+                            /** @enum {string} */
+                            status: "open" | "completed";
+                            /** Format: date-time */
+                            createdAt: string;
+                            completedAt: string | null;
+                        };
+                        registered: number;
+                        /** @description Uploads that were not the photo asked for (another body, or cut short): deleted, not images */
+                        rejected: {
+                            objectKey: string;
+                            /** @description The sha256 the upload was for (named by the key) */
+                            sha256: string | null;
+                            /** @description The name given when the upload URL was asked for */
+                            filename: string | null;
+                            /** @description How many bytes had arrived */
+                            sizeBytes: number;
+                            /** @description A different body (its hash and size), or an upload cut short when the flight was completed */
+                            reason: string;
+                            /** Format: date-time */
+                            rejectedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such flight */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                imageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        image: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            flightId: string;
+                            objectKey: string;
+                            sha256: string | null;
+                            sizeBytes: number | null;
+                            originalFilename: string | null;
+                            width: number | null;
+                            height: number | null;
+                            capture: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @description Ground footprint, a closed WGS-84 ring */
+                            footprint: {
+                                lat: number;
+                                lon: number;
+                            }[] | null;
+                            /** @description Why the photo could not be placed on the ground */
+                            geoReason: string | null;
+                            /** @enum {string} */
+                            status: "registered" | "queued" | "processing" | "processed" | "failed" | "duplicate" | "held";
+                            failureReason: string | null;
+                            /** @description Why the ingest rules flagged it: taken outside the bureau’s region, or without a position */
+                            flagReason: ("outside_region" | "no_gps") | null;
+                            /** @description For a photo taken outside the region: what a person decided (POST /images/{imageId}/hold) */
+                            hold: {
+                                decision: ("process" | "discard") | null;
+                                decidedAt: string | null;
+                                note: string | null;
+                            } | null;
+                            /** @description The photo of the same bytes processed in another flight; its detections and findings stand for this one */
+                            duplicateOf: string | null;
+                            registeredVia: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            processedAt: string | null;
+                        };
+                        detections: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            imageId: string;
+                            className: string;
+                            hazardCode: string;
+                            /** @enum {string} */
+                            severity: "major" | "general";
+                            score: number;
+                            threshold: number;
+                            /** @description x1, y1, x2, y2 in original-image pixels */
+                            box: [
+                                number,
+                                number,
+                                number,
+                                number
+                            ];
+                            /** @enum {string} */
+                            state: "below_threshold" | "flagged" | "confirmed" | "rejected" | "relabelled";
+                            /** @description Where the detection lies on the ground (WGS-84), when its photo could be placed */
+                            ground: {
+                                lat: number;
+                                lon: number;
+                                /** @description horizontal error, 1 sigma, metres */
+                                errorM: number;
+                                /** @description The ground under the box, a closed ring */
+                                polygon: {
+                                    lat: number;
+                                    lon: number;
+                                }[] | null;
+                            } | null;
+                            /** @description The site whose outline contains the ground point; null when unattributed */
+                            siteId: string | null;
+                            model: {
+                                name: string;
+                                version: string;
+                                sha256: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                        /** @description For a duplicate: the photo of the same bytes processed in another flight, and the findings it shows (its review stands for this photo) */
+                        duplicateOf: {
+                            /** Format: uuid */
+                            imageId: string;
+                            /** Format: uuid */
+                            flightId: string;
+                            findingIds: string[];
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getImageOriginal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                imageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description URL */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uri */
+                        url: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getImagePreview: {
+        parameters: {
+            query?: {
+                all?: "true" | "false";
+                boxes?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                imageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JPEG */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such image or not processed */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getDetectionCrop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                detectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JPEG */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such detection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getReviewQueue: {
+        parameters: {
+            query?: {
+                flightId?: string;
+                siteId?: string;
+                hazardCode?: string;
+                severity?: "major" | "general";
+                minScore?: number;
+                region?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the queue */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            finding: {
                                 /** Format: uuid */
                                 id: string;
                                 /** Format: uuid */
                                 flightId: string;
-                                objectKey: string;
-                                sha256: string | null;
-                                sizeBytes: number | null;
-                                originalFilename: string | null;
-                                width: number | null;
-                                height: number | null;
-                                capture: {
-                                    [key: string]: unknown;
-                                } | null;
-                                /** @description Ground footprint, a closed WGS-84 ring */
-                                footprint: {
+                                className: string;
+                                hazardCode: string;
+                                severity: string;
+                                bestScore: number;
+                                viewCount: number;
+                                siteId: string | null;
+                                siteName: string | null;
+                                regionCode: string;
+                                recurringOf: string | null;
+                                position: {
                                     lat: number;
                                     lon: number;
-                                }[] | null;
-                                /** @description Why the photo could not be placed on the ground */
-                                geoReason: string | null;
-                                /** @enum {string} */
-                                status: "registered" | "queued" | "processing" | "processed" | "failed" | "duplicate";
-                                failureReason: string | null;
-                                registeredVia: string;
+                                    errorM: number;
+                                } | null;
                                 /** Format: date-time */
                                 createdAt: string;
-                                processedAt: string | null;
                             };
-                            detections: {
+                            /** @description The best view, which the decision is made on */
+                            detection: {
                                 /** Format: uuid */
                                 id: string;
                                 /** Format: uuid */
@@ -1696,1416 +5237,1244 @@ export interface paths {
                                 };
                                 /** Format: date-time */
                                 createdAt: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
                             };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
+                            image: {
+                                /** Format: uuid */
+                                id: string;
+                                filename: string | null;
+                                width: number | null;
+                                height: number | null;
                             };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
+                            lease: {
+                                holder: string;
+                                /** Format: date-time */
+                                expiresAt: string;
+                                mine: boolean;
+                            } | null;
+                        }[];
+                        counts: {
+                            /** @description Findings matching every filter */
+                            total: number;
+                            /** @description Under every filter but the hazard */
+                            byHazard: {
+                                hazardCode: string;
+                                className: string;
+                                count: number;
                             }[];
-                            context?: {
-                                [key: string]: unknown;
+                            /** @description Under every filter but the severity */
+                            bySeverity: {
+                                major: number;
+                                general: number;
                             };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
                         };
+                        nextCursor: string | null;
                     };
                 };
-                /** @description No such image */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
-                    content?: never;
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
                 };
             };
         };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
     };
-    "/api/v1/images/{imageId}/original": {
+    takeFindingLease: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                findingId: string;
+            };
             cookie?: never;
         };
-        /** A short-lived presigned URL for the original photo, exactly as uploaded (each one given out is audited) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    imageId: string;
+        requestBody?: never;
+        responses: {
+            /** @description You hold it until expiresAt */
+            200: {
+                headers: {
+                    [name: string]: unknown;
                 };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description URL */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
+                content: {
+                    "application/json": {
+                        holder: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        mine: boolean;
+                        /** Format: uuid */
+                        findingId: string;
                     };
-                    content: {
-                        "application/json": {
-                            /** Format: uri */
-                            url: string;
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description You flew this flight or uploaded its photos, or your role may not review */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such finding */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Another reviewer holds it (context names them and until when), or it was decided */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    releaseFindingLease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                findingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released (or you did not hold it) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such finding */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    decideFinding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                findingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    decision: "confirm" | "reject" | "relabel";
+                    /** @description The right class, for relabel */
+                    newClass?: string;
+                    /**
+                     * @description Why, for reject ("other" needs a note)
+                     * @enum {string}
+                     */
+                    reason?: "false_positive" | "not_a_violation" | "duplicate" | "unclear_image" | "outside_scope" | "other";
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The same decision by the same reviewer was already recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        review: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            detectionId: string;
+                            findingId: string | null;
+                            reviewer: string;
+                            /** @enum {string} */
+                            decision: "confirm" | "reject" | "relabel";
+                            newClass: string | null;
+                            reason: string | null;
+                            note: string | null;
                             /** Format: date-time */
-                            expiresAt: string;
+                            createdAt: string;
                         };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such image */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/images/{imageId}/preview": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A downscaled JPEG with detection boxes drawn */
-        get: {
-            parameters: {
-                query?: {
-                    all?: "true" | "false";
-                    boxes?: "true" | "false";
-                };
-                header?: never;
-                path: {
-                    imageId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description JPEG */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "image/jpeg": unknown;
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such image or not processed */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/detections/{detectionId}/crop": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The detection cut out of its photo with some surroundings and its box drawn (at most 640 px a side) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    detectionId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description JPEG */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "image/jpeg": unknown;
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such detection */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/review/queue": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Findings awaiting a decision in your organisation and region, highest score first, with counts; findings of flights you flew are left out */
-        get: {
-            parameters: {
-                query?: {
-                    flightId?: string;
-                    siteId?: string;
-                    hazardCode?: string;
-                    severity?: "major" | "general";
-                    minScore?: number;
-                    region?: string;
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of the queue */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                finding: {
-                                    /** Format: uuid */
-                                    id: string;
-                                    /** Format: uuid */
-                                    flightId: string;
-                                    className: string;
-                                    hazardCode: string;
-                                    severity: string;
-                                    bestScore: number;
-                                    viewCount: number;
-                                    siteId: string | null;
-                                    siteName: string | null;
-                                    regionCode: string;
-                                    recurringOf: string | null;
-                                    position: {
-                                        lat: number;
-                                        lon: number;
-                                        errorM: number;
-                                    } | null;
-                                    /** Format: date-time */
-                                    createdAt: string;
-                                };
-                                /** @description The best view, which the decision is made on */
-                                detection: {
-                                    /** Format: uuid */
-                                    id: string;
-                                    /** Format: uuid */
-                                    imageId: string;
-                                    className: string;
-                                    hazardCode: string;
-                                    /** @enum {string} */
-                                    severity: "major" | "general";
-                                    score: number;
-                                    threshold: number;
-                                    /** @description x1, y1, x2, y2 in original-image pixels */
-                                    box: [
-                                        number,
-                                        number,
-                                        number,
-                                        number
-                                    ];
-                                    /** @enum {string} */
-                                    state: "below_threshold" | "flagged" | "confirmed" | "rejected" | "relabelled";
-                                    /** @description Where the detection lies on the ground (WGS-84), when its photo could be placed */
-                                    ground: {
-                                        lat: number;
-                                        lon: number;
-                                        /** @description horizontal error, 1 sigma, metres */
-                                        errorM: number;
-                                        /** @description The ground under the box, a closed ring */
-                                        polygon: {
-                                            lat: number;
-                                            lon: number;
-                                        }[] | null;
-                                    } | null;
-                                    /** @description The site whose outline contains the ground point; null when unattributed */
-                                    siteId: string | null;
-                                    model: {
-                                        name: string;
-                                        version: string;
-                                        sha256: string;
-                                    };
-                                    /** Format: date-time */
-                                    createdAt: string;
-                                };
-                                image: {
-                                    /** Format: uuid */
-                                    id: string;
-                                    filename: string | null;
-                                    width: number | null;
-                                    height: number | null;
-                                };
-                                lease: {
-                                    holder: string;
-                                    /** Format: date-time */
-                                    expiresAt: string;
-                                    mine: boolean;
-                                } | null;
-                            }[];
-                            counts: {
-                                /** @description Findings matching every filter */
-                                total: number;
-                                /** @description Under every filter but the hazard */
-                                byHazard: {
-                                    hazardCode: string;
-                                    className: string;
-                                    count: number;
-                                }[];
-                                /** @description Under every filter but the severity */
-                                bySeverity: {
-                                    major: number;
-                                    general: number;
-                                };
-                            };
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
+                        /** Format: uuid */
+                        findingId: string;
+                        findingStatus: string;
+                        /** @description The case the finding went into, for confirm and relabel */
+                        case: {
+                            /** Format: uuid */
+                            id: string;
+                            reference: string;
+                            /** @enum {string} */
+                            status: "filed" | "notified" | "rectification_due" | "rectified" | "verified" | "closed" | "dismissed";
+                            siteId: string | null;
+                            findingsCount: number;
+                            hazardCodes: string[];
+                        } | null;
+                        /** @description True when it joined the site's case for the flight instead of opening one */
+                        joinedCase: boolean;
                     };
                 };
             };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/findings/{findingId}/lease": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Open a finding for review: hold it for REVIEW_LEASE_SECONDS (renew by calling again) so no one else decides it meanwhile */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    findingId: string;
+            /** @description Decision recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
                 };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description You hold it until expiresAt */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            holder: string;
+                content: {
+                    "application/json": {
+                        review: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            detectionId: string;
+                            findingId: string | null;
+                            reviewer: string;
+                            /** @enum {string} */
+                            decision: "confirm" | "reject" | "relabel";
+                            newClass: string | null;
+                            reason: string | null;
+                            note: string | null;
                             /** Format: date-time */
-                            expiresAt: string;
-                            mine: boolean;
+                            createdAt: string;
+                        };
+                        /** Format: uuid */
+                        findingId: string;
+                        findingStatus: string;
+                        /** @description The case the finding went into, for confirm and relabel */
+                        case: {
                             /** Format: uuid */
-                            findingId: string;
+                            id: string;
+                            reference: string;
+                            /** @enum {string} */
+                            status: "filed" | "notified" | "rectification_due" | "rectified" | "verified" | "closed" | "dismissed";
+                            siteId: string | null;
+                            findingsCount: number;
+                            hazardCodes: string[];
+                        } | null;
+                        /** @description True when it joined the site's case for the flight instead of opening one */
+                        joinedCase: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description You flew this flight or uploaded its photos (separation of duties), or your role may not review */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description You flew this flight or uploaded its photos, or your role may not review */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description No such finding in your organisation and region */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description No such finding */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
+            };
+            /** @description Already decided differently, held open by another reviewer, or not the best view */
+            409: {
+                headers: {
+                    [name: string]: unknown;
                 };
-                /** @description Another reviewer holds it (context names them and until when), or it was decided */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
-                    content?: never;
+                };
+            };
+            /** @description Unknown class for relabel, or a rejection without a reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
                 };
             };
         };
-        /** Give a finding back to the queue (only its holder can) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    findingId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Released (or you did not hold it) */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such finding */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
     };
-    "/api/v1/findings/{findingId}/decision": {
+    reviewDetection: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                detectionId: string;
+            };
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** Confirm, reject (with a reason) or relabel a finding; confirm and relabel put it into a case against its site */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    findingId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        decision: "confirm" | "reject" | "relabel";
-                        /** @description The right class, for relabel */
-                        newClass?: string;
-                        /**
-                         * @description Why, for reject ("other" needs a note)
-                         * @enum {string}
-                         */
-                        reason?: "false_positive" | "not_a_violation" | "duplicate" | "unclear_image" | "outside_scope" | "other";
-                        note?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The same decision by the same reviewer was already recorded */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            review: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                detectionId: string;
-                                findingId: string | null;
-                                reviewer: string;
-                                /** @enum {string} */
-                                decision: "confirm" | "reject" | "relabel";
-                                newClass: string | null;
-                                reason: string | null;
-                                note: string | null;
-                                /** Format: date-time */
-                                createdAt: string;
-                            };
-                            /** Format: uuid */
-                            findingId: string;
-                            findingStatus: string;
-                            /** @description The case the finding went into, for confirm and relabel */
-                            case: {
-                                /** Format: uuid */
-                                id: string;
-                                reference: string;
-                                /** @enum {string} */
-                                status: "filed" | "notified" | "rectification_due" | "rectified" | "verified" | "closed" | "dismissed";
-                                siteId: string | null;
-                                findingsCount: number;
-                                hazardCodes: string[];
-                            } | null;
-                            /** @description True when it joined the site's case for the flight instead of opening one */
-                            joinedCase: boolean;
-                        };
-                    };
-                };
-                /** @description Decision recorded */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            review: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                detectionId: string;
-                                findingId: string | null;
-                                reviewer: string;
-                                /** @enum {string} */
-                                decision: "confirm" | "reject" | "relabel";
-                                newClass: string | null;
-                                reason: string | null;
-                                note: string | null;
-                                /** Format: date-time */
-                                createdAt: string;
-                            };
-                            /** Format: uuid */
-                            findingId: string;
-                            findingStatus: string;
-                            /** @description The case the finding went into, for confirm and relabel */
-                            case: {
-                                /** Format: uuid */
-                                id: string;
-                                reference: string;
-                                /** @enum {string} */
-                                status: "filed" | "notified" | "rectification_due" | "rectified" | "verified" | "closed" | "dismissed";
-                                siteId: string | null;
-                                findingsCount: number;
-                                hazardCodes: string[];
-                            } | null;
-                            /** @description True when it joined the site's case for the flight instead of opening one */
-                            joinedCase: boolean;
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description You flew this flight or uploaded its photos (separation of duties), or your role may not review */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such finding in your organisation and region */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Already decided differently, held open by another reviewer, or not the best view */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Unknown class for relabel, or a rejection without a reason */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    decision: "confirm" | "reject" | "relabel";
+                    /** @description The right class, for relabel */
+                    newClass?: string;
+                    /**
+                     * @description Why, for reject ("other" needs a note)
+                     * @enum {string}
+                     */
+                    reason?: "false_positive" | "not_a_violation" | "duplicate" | "unclear_image" | "outside_scope" | "other";
+                    note?: string;
                 };
             };
         };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
+        responses: {
+            /** @description The same decision by the same reviewer was already recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        review: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            detectionId: string;
+                            findingId: string | null;
+                            reviewer: string;
+                            /** @enum {string} */
+                            decision: "confirm" | "reject" | "relabel";
+                            newClass: string | null;
+                            reason: string | null;
+                            note: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                        /** Format: uuid */
+                        findingId: string;
+                        findingStatus: string;
+                        /** @description The case the finding went into, for confirm and relabel */
+                        case: {
+                            /** Format: uuid */
+                            id: string;
+                            reference: string;
+                            /** @enum {string} */
+                            status: "filed" | "notified" | "rectification_due" | "rectified" | "verified" | "closed" | "dismissed";
+                            siteId: string | null;
+                            findingsCount: number;
+                            hazardCodes: string[];
+                        } | null;
+                        /** @description True when it joined the site's case for the flight instead of opening one */
+                        joinedCase: boolean;
+                    };
+                };
+            };
+            /** @description Decision recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        review: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            detectionId: string;
+                            findingId: string | null;
+                            reviewer: string;
+                            /** @enum {string} */
+                            decision: "confirm" | "reject" | "relabel";
+                            newClass: string | null;
+                            reason: string | null;
+                            note: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                        /** Format: uuid */
+                        findingId: string;
+                        findingStatus: string;
+                        /** @description The case the finding went into, for confirm and relabel */
+                        case: {
+                            /** Format: uuid */
+                            id: string;
+                            reference: string;
+                            /** @enum {string} */
+                            status: "filed" | "notified" | "rectification_due" | "rectified" | "verified" | "closed" | "dismissed";
+                            siteId: string | null;
+                            findingsCount: number;
+                            hazardCodes: string[];
+                        } | null;
+                        /** @description True when it joined the site's case for the flight instead of opening one */
+                        joinedCase: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description You flew this flight or uploaded its photos (separation of duties), or your role may not review */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such finding in your organisation and region */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Already decided differently, held open by another reviewer, or not the best view */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unknown class for relabel, or a rejection without a reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
     };
-    "/api/v1/detections/{detectionId}/review": {
+    createMissedHazard: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                imageId: string;
+            };
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** Decide the finding whose best view this detection is (the same as POST /findings/{id}/decision) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    detectionId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        decision: "confirm" | "reject" | "relabel";
-                        /** @description The right class, for relabel */
-                        newClass?: string;
-                        /**
-                         * @description Why, for reject ("other" needs a note)
-                         * @enum {string}
-                         */
-                        reason?: "false_positive" | "not_a_violation" | "duplicate" | "unclear_image" | "outside_scope" | "other";
-                        note?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The same decision by the same reviewer was already recorded */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            review: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                detectionId: string;
-                                findingId: string | null;
-                                reviewer: string;
-                                /** @enum {string} */
-                                decision: "confirm" | "reject" | "relabel";
-                                newClass: string | null;
-                                reason: string | null;
-                                note: string | null;
-                                /** Format: date-time */
-                                createdAt: string;
-                            };
-                            /** Format: uuid */
-                            findingId: string;
-                            findingStatus: string;
-                            /** @description The case the finding went into, for confirm and relabel */
-                            case: {
-                                /** Format: uuid */
-                                id: string;
-                                reference: string;
-                                /** @enum {string} */
-                                status: "filed" | "notified" | "rectification_due" | "rectified" | "verified" | "closed" | "dismissed";
-                                siteId: string | null;
-                                findingsCount: number;
-                                hazardCodes: string[];
-                            } | null;
-                            /** @description True when it joined the site's case for the flight instead of opening one */
-                            joinedCase: boolean;
-                        };
-                    };
-                };
-                /** @description Decision recorded */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            review: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                detectionId: string;
-                                findingId: string | null;
-                                reviewer: string;
-                                /** @enum {string} */
-                                decision: "confirm" | "reject" | "relabel";
-                                newClass: string | null;
-                                reason: string | null;
-                                note: string | null;
-                                /** Format: date-time */
-                                createdAt: string;
-                            };
-                            /** Format: uuid */
-                            findingId: string;
-                            findingStatus: string;
-                            /** @description The case the finding went into, for confirm and relabel */
-                            case: {
-                                /** Format: uuid */
-                                id: string;
-                                reference: string;
-                                /** @enum {string} */
-                                status: "filed" | "notified" | "rectification_due" | "rectified" | "verified" | "closed" | "dismissed";
-                                siteId: string | null;
-                                findingsCount: number;
-                                hazardCodes: string[];
-                            } | null;
-                            /** @description True when it joined the site's case for the flight instead of opening one */
-                            joinedCase: boolean;
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description You flew this flight or uploaded its photos (separation of duties), or your role may not review */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such finding in your organisation and region */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Already decided differently, held open by another reviewer, or not the best view */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Unknown class for relabel, or a rejection without a reason */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    className: string;
+                    /** @description x1, y1, x2, y2 in original-image pixels */
+                    box: [
+                        number,
+                        number,
+                        number,
+                        number
+                    ];
+                    note?: string;
+                    /**
+                     * Format: uuid
+                     * @description The finding the reviewer had open when they saw it
+                     */
+                    findingId?: string;
                 };
             };
         };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/images/{imageId}/missed-hazards": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Mark a hazard the model did not find: a box and its class on the photo, kept for retraining */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    imageId: string;
+        responses: {
+            /** @description Recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
                 };
-                cookie?: never;
-            };
-            requestBody: {
                 content: {
                     "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        imageId: string;
+                        /** Format: uuid */
+                        flightId: string;
+                        findingId: string | null;
+                        imageSha256: string | null;
+                        imageSize: {
+                            width: number;
+                            height: number;
+                        } | null;
                         className: string;
                         /** @description x1, y1, x2, y2 in original-image pixels */
                         box: [
@@ -3114,23 +6483,245 @@ export interface paths {
                             number,
                             number
                         ];
-                        note?: string;
-                        /**
-                         * Format: uuid
-                         * @description The finding the reviewer had open when they saw it
-                         */
-                        findingId?: string;
+                        note: string | null;
+                        reviewer: string;
+                        /** Format: date-time */
+                        createdAt: string;
                     };
                 };
             };
-            responses: {
-                /** @description Recorded */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
-                    content: {
-                        "application/json": {
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such image */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Not processed yet */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unknown class or a box outside the photo */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    listMissedHazards: {
+        parameters: {
+            query?: {
+                flightId?: string;
+                imageId?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of marks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
                             /** Format: uuid */
                             id: string;
                             /** Format: uuid */
@@ -3155,1029 +6746,175 @@ export interface paths {
                             reviewer: string;
                             /** Format: date-time */
                             createdAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description No such image */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
                 };
-                /** @description Not processed yet */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
-                    content?: never;
-                };
-                /** @description Unknown class or a box outside the photo */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
                 };
             };
         };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
     };
-    "/api/v1/missed-hazards": {
+    listCases: {
         parameters: {
-            query?: never;
+            query?: {
+                region?: string;
+                siteId?: string;
+                flightId?: string;
+                hazardCode?: string;
+                severity?: "major" | "general";
+                status?: string;
+                overdue?: "true" | "false";
+                from?: string;
+                to?: string;
+                bbox?: string;
+                reference?: string;
+                sort?: "-createdAt" | "createdAt" | "-updatedAt" | "dueAt" | "severity";
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Hazards reviewers marked that the model missed, oldest first: your organisation's training labels */
-        get: {
-            parameters: {
-                query?: {
-                    flightId?: string;
-                    imageId?: string;
-                    limit?: number;
-                    cursor?: string;
+        requestBody?: never;
+        responses: {
+            /** @description A page of cases */
+            200: {
+                headers: {
+                    [name: string]: unknown;
                 };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of marks */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                imageId: string;
-                                /** Format: uuid */
-                                flightId: string;
-                                findingId: string | null;
-                                imageSha256: string | null;
-                                imageSize: {
-                                    width: number;
-                                    height: number;
-                                } | null;
-                                className: string;
-                                /** @description x1, y1, x2, y2 in original-image pixels */
-                                box: [
-                                    number,
-                                    number,
-                                    number,
-                                    number
-                                ];
-                                note: string | null;
-                                reviewer: string;
-                                /** Format: date-time */
-                                createdAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/cases": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Enforcement cases in your organisation and region, with filters, a sort order and cursor pages */
-        get: {
-            parameters: {
-                query?: {
-                    region?: string;
-                    siteId?: string;
-                    flightId?: string;
-                    hazardCode?: string;
-                    severity?: "major" | "general";
-                    status?: string;
-                    overdue?: "true" | "false";
-                    from?: string;
-                    to?: string;
-                    bbox?: string;
-                    reference?: string;
-                    sort?: "-createdAt" | "createdAt" | "-updatedAt" | "dueAt" | "severity";
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of cases */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                /** Format: uuid */
-                                id: string;
-                                /** @description The number people quote, HS-000123 */
-                                reference: string;
-                                /** @enum {string} */
-                                status: "filed" | "notified" | "rectification_due" | "rectified" | "verified" | "closed" | "dismissed";
-                                /** @description Rectification is due and its deadline has passed */
-                                overdue: boolean;
-                                /**
-                                 * @description The gravest of its findings
-                                 * @enum {string}
-                                 */
-                                severity: "major" | "general";
-                                hazardCodes: string[];
-                                findingsCount: number;
-                                /** @description The liable site; null until one is assigned */
-                                site: {
-                                    /** Format: uuid */
-                                    id: string;
-                                    name: string;
-                                    creditCode: string;
-                                    regionCode: string;
-                                } | null;
-                                regionCode: string;
-                                /** Format: uuid */
-                                flightId: string;
-                                position: {
-                                    lat: number;
-                                    lon: number;
-                                } | null;
-                                /** @description Rectification deadline */
-                                dueAt: string | null;
-                                dismissalReason: string | null;
-                                /** Format: date-time */
-                                createdAt: string;
-                                /** Format: date-time */
-                                updatedAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description A cursor that does not fit the sort */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/cases/summary": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Counts of the matching cases by status, hazard, region and month of filing, and how many are overdue */
-        get: {
-            parameters: {
-                query?: {
-                    region?: string;
-                    siteId?: string;
-                    flightId?: string;
-                    hazardCode?: string;
-                    severity?: "major" | "general";
-                    status?: string;
-                    overdue?: "true" | "false";
-                    from?: string;
-                    to?: string;
-                    bbox?: string;
-                    reference?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Counts */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            total: number;
-                            overdue: number;
-                            byStatus: {
-                                [key: string]: number;
-                            };
-                            /** @description Cases holding each hazard (a case with two hazards counts under both) */
-                            byHazard: {
-                                [key: string]: number;
-                            };
-                            byRegion: {
-                                [key: string]: number;
-                            };
-                            /** @description By month of filing, YYYY-MM in timeZone */
-                            byMonth: {
-                                [key: string]: number;
-                            };
-                            timeZone: string;
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/cases/export.csv": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The matching cases as CSV (UTF-8 with a BOM, for spreadsheets), newest first; audited */
-        get: {
-            parameters: {
-                query?: {
-                    region?: string;
-                    siteId?: string;
-                    flightId?: string;
-                    hazardCode?: string;
-                    severity?: "major" | "general";
-                    status?: string;
-                    overdue?: "true" | "false";
-                    from?: string;
-                    to?: string;
-                    bbox?: string;
-                    reference?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description CSV */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/csv": unknown;
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/cases/export.geojson": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The matching cases that have a position, as GeoJSON points (?crs=gcj02 for Chinese base maps); audited */
-        get: {
-            parameters: {
-                query?: {
-                    region?: string;
-                    siteId?: string;
-                    flightId?: string;
-                    hazardCode?: string;
-                    severity?: "major" | "general";
-                    status?: string;
-                    overdue?: "true" | "false";
-                    from?: string;
-                    to?: string;
-                    bbox?: string;
-                    reference?: string;
-                    crs?: "wgs84" | "gcj02";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description FeatureCollection */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/geo+json": {
-                            /** @constant */
-                            type: "FeatureCollection";
-                            /**
-                             * @description Present only when coordinates were converted for Chinese base maps
-                             * @constant
-                             */
-                            coordinateSystem?: "GCJ-02";
-                            bbox?: number[];
-                            features: {
-                                /** @constant */
-                                type: "Feature";
-                                geometry: {
-                                    [key: string]: unknown;
-                                };
-                                properties: {
-                                    [key: string]: unknown;
-                                } | null;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/cases/geojson": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The matching cases with a position, newest first, as GeoJSON points for a map (like the list, not an export) */
-        get: {
-            parameters: {
-                query?: {
-                    region?: string;
-                    siteId?: string;
-                    flightId?: string;
-                    hazardCode?: string;
-                    severity?: "major" | "general";
-                    status?: string;
-                    overdue?: "true" | "false";
-                    from?: string;
-                    to?: string;
-                    bbox?: string;
-                    reference?: string;
-                    crs?: "wgs84" | "gcj02";
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description FeatureCollection (X-Truncated: true when more cases match than the limit) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/geo+json": {
-                            /** @constant */
-                            type: "FeatureCollection";
-                            /**
-                             * @description Present only when coordinates were converted for Chinese base maps
-                             * @constant
-                             */
-                            coordinateSystem?: "GCJ-02";
-                            bbox?: number[];
-                            features: {
-                                /** @constant */
-                                type: "Feature";
-                                geometry: {
-                                    [key: string]: unknown;
-                                };
-                                properties: {
-                                    [key: string]: unknown;
-                                } | null;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/cases/{caseId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A case with its findings, views, reviews, history and attachments (viewing it is audited) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    caseId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Case */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
+                content: {
+                    "application/json": {
+                        items: {
                             /** Format: uuid */
                             id: string;
                             /** @description The number people quote, HS-000123 */
@@ -4215,2240 +6952,962 @@ export interface paths {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
-                            /** @description The statuses it can move to from here */
-                            next: ("filed" | "notified" | "rectification_due" | "rectified" | "verified" | "closed" | "dismissed")[];
-                            /** @description The liable site in full */
-                            siteDetail: {
-                                [key: string]: unknown;
-                            } | null;
-                            findings: {
-                                findingId: string | null;
-                                /** Format: uuid */
-                                detectionId: string;
-                                className: string;
-                                hazardCode: string;
-                                severity: string;
-                                /** Format: date-time */
-                                addedAt: string;
-                                /** @description What the reviewer decided on, frozen at the decision */
-                                evidence: {
-                                    [key: string]: unknown;
-                                };
-                                finding: {
-                                    /** Format: uuid */
-                                    id: string;
-                                    /** Format: uuid */
-                                    flightId: string;
-                                    className: string;
-                                    hazardCode: string;
-                                    severity: string;
-                                    /** @description WGS-84; null when its photos could not be placed on the ground */
-                                    position: {
-                                        lat: number;
-                                        lon: number;
-                                        errorM: number;
-                                    } | null;
-                                    siteId: string | null;
-                                    regionCode: string;
-                                    /** @enum {string} */
-                                    status: "pending" | "confirmed" | "rejected" | "relabelled";
-                                    decidedAt: string | null;
-                                    lease: {
-                                        holder: string;
-                                        /** Format: date-time */
-                                        expiresAt: string;
-                                        mine: boolean;
-                                    } | null;
-                                    /** @description The earlier finding of the same hazard at the same site, within the recurrence window */
-                                    recurringOf: string | null;
-                                    bestScore: number;
-                                    viewCount: number;
-                                    /** @description Every photo showing it, best evidence first */
-                                    views: {
-                                        rank: number;
-                                        merit: number;
-                                        detection: {
-                                            /** Format: uuid */
-                                            id: string;
-                                            /** Format: uuid */
-                                            imageId: string;
-                                            className: string;
-                                            hazardCode: string;
-                                            /** @enum {string} */
-                                            severity: "major" | "general";
-                                            score: number;
-                                            threshold: number;
-                                            /** @description x1, y1, x2, y2 in original-image pixels */
-                                            box: [
-                                                number,
-                                                number,
-                                                number,
-                                                number
-                                            ];
-                                            /** @enum {string} */
-                                            state: "below_threshold" | "flagged" | "confirmed" | "rejected" | "relabelled";
-                                            /** @description Where the detection lies on the ground (WGS-84), when its photo could be placed */
-                                            ground: {
-                                                lat: number;
-                                                lon: number;
-                                                /** @description horizontal error, 1 sigma, metres */
-                                                errorM: number;
-                                                /** @description The ground under the box, a closed ring */
-                                                polygon: {
-                                                    lat: number;
-                                                    lon: number;
-                                                }[] | null;
-                                            } | null;
-                                            /** @description The site whose outline contains the ground point; null when unattributed */
-                                            siteId: string | null;
-                                            model: {
-                                                name: string;
-                                                version: string;
-                                                sha256: string;
-                                            };
-                                            /** Format: date-time */
-                                            createdAt: string;
-                                        };
-                                    }[];
-                                    /** Format: date-time */
-                                    createdAt: string;
-                                } | null;
-                            }[];
-                            reviews: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                detectionId: string;
-                                findingId: string | null;
-                                reviewer: string;
-                                /** @enum {string} */
-                                decision: "confirm" | "reject" | "relabel";
-                                newClass: string | null;
-                                reason: string | null;
-                                note: string | null;
-                                /** Format: date-time */
-                                createdAt: string;
-                            }[];
-                            events: {
-                                id: number;
-                                /** @enum {string} */
-                                kind: "opened" | "finding_added" | "transition" | "site_assigned" | "attachment_added";
-                                fromStatus: string | null;
-                                toStatus: string | null;
-                                actor: {
-                                    name: string;
-                                    role: string;
-                                };
-                                note: string | null;
-                                reason: string | null;
-                                dueAt: string | null;
-                                detail: {
-                                    [key: string]: unknown;
-                                } | null;
-                                /** Format: date-time */
-                                at: string;
-                            }[];
-                            attachments: {
-                                /** Format: uuid */
-                                id: string;
-                                filename: string;
-                                contentType: string;
-                                sha256: string;
-                                sizeBytes: number;
-                                uploadedBy: string;
-                                /** Format: date-time */
-                                createdAt: string;
-                            }[];
-                        };
+                        }[];
+                        nextCursor: string | null;
                     };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such case */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
                 };
             };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/cases/{caseId}/transitions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Move a case along its lifecycle: filed → notified → rectification_due (deadline) → rectified (evidence) → verified → closed, or dismissed (reason) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    caseId: string;
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
                 };
-                cookie?: never;
-            };
-            requestBody: {
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        to: "filed" | "notified" | "rectification_due" | "rectified" | "verified" | "closed" | "dismissed";
-                        note?: string;
-                        /**
-                         * Format: date-time
-                         * @description The rectification deadline, when moving to rectification_due
-                         */
-                        dueAt?: string;
-                        /**
-                         * @description Why, when dismissing
-                         * @enum {string}
-                         */
-                        reason?: "not_a_violation" | "duplicate" | "wrong_site" | "insufficient_evidence" | "enterprise_closed" | "other";
-                        /** @description The enterprise's evidence, when moving to rectified */
-                        attachmentIds?: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Moved */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            case: {
-                                /** Format: uuid */
-                                id: string;
-                                /** @description The number people quote, HS-000123 */
-                                reference: string;
-                                /** @enum {string} */
-                                status: "filed" | "notified" | "rectification_due" | "rectified" | "verified" | "closed" | "dismissed";
-                                /** @description Rectification is due and its deadline has passed */
-                                overdue: boolean;
-                                /**
-                                 * @description The gravest of its findings
-                                 * @enum {string}
-                                 */
-                                severity: "major" | "general";
-                                hazardCodes: string[];
-                                findingsCount: number;
-                                /** @description The liable site; null until one is assigned */
-                                site: {
-                                    /** Format: uuid */
-                                    id: string;
-                                    name: string;
-                                    creditCode: string;
-                                    regionCode: string;
-                                } | null;
-                                regionCode: string;
-                                /** Format: uuid */
-                                flightId: string;
-                                position: {
-                                    lat: number;
-                                    lon: number;
-                                } | null;
-                                /** @description Rectification deadline */
-                                dueAt: string | null;
-                                dismissalReason: string | null;
-                                /** Format: date-time */
-                                createdAt: string;
-                                /** Format: date-time */
-                                updatedAt: string;
-                            };
-                            event: {
-                                id: number;
-                                /** @enum {string} */
-                                kind: "opened" | "finding_added" | "transition" | "site_assigned" | "attachment_added";
-                                fromStatus: string | null;
-                                toStatus: string | null;
-                                actor: {
-                                    name: string;
-                                    role: string;
-                                };
-                                note: string | null;
-                                reason: string | null;
-                                dueAt: string | null;
-                                detail: {
-                                    [key: string]: unknown;
-                                } | null;
-                                /** Format: date-time */
-                                at: string;
-                            };
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such case */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description The lifecycle does not allow this step from the current status */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description A deadline, reason, evidence or site is missing */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/cases/{caseId}/site": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Name the liable site of a case (before the enterprise is notified) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    caseId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        siteId: string;
-                        note?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Assigned */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            caseId: string;
-                            /** Format: uuid */
-                            siteId: string;
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such case */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Already notified */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description No such site */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/cases/{caseId}/attachments/{filename}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Attach a file the enterprise gave as evidence (JPEG, PNG or PDF, the body is the file); reference it when moving to rectified */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    caseId: string;
-                    filename: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "image/jpeg": string;
-                    "image/png": string;
-                    "application/pdf": string;
-                };
-            };
-            responses: {
-                /** @description These bytes were already attached */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            filename: string;
-                            contentType: string;
-                            sha256: string;
-                            sizeBytes: number;
-                            uploadedBy: string;
-                            /** Format: date-time */
-                            createdAt: string;
-                        };
-                    };
-                };
-                /** @description Stored */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            filename: string;
-                            contentType: string;
-                            sha256: string;
-                            sizeBytes: number;
-                            uploadedBy: string;
-                            /** Format: date-time */
-                            createdAt: string;
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such case */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description The case is closed or dismissed */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Not JPEG, PNG or PDF */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description The bytes are not of the declared type */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/cases/{caseId}/evidence.zip": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The evidence bundle: original photos as uploaded, crops, capture metadata, model, reviews, audit entries, a printable report, a manifest of sha256 and its Ed25519 signature (audited) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    caseId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description ZIP archive; check it with `hazardscope verify-evidence FILE.zip` */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/zip": unknown;
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such case */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description An original is missing from storage, or the files are too large for one bundle */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/cases/{caseId}/attachments/{attachmentId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** An attached file, exactly as given (audited) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    caseId: string;
-                    attachmentId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The file */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/octet-stream": unknown;
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such case or attachment */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/ingest/s3-events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** MinIO bucket notification webhook (object keys arrive URL-encoded) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        EventName?: string;
-                        Key?: string;
-                        Records: ({
-                            eventName: string;
-                            s3: {
-                                bucket: {
-                                    name: string;
-                                } & {
-                                    [key: string]: unknown;
-                                };
-                                object: {
-                                    key: string;
-                                    size?: number;
-                                    eTag?: string;
-                                    userMetadata?: {
-                                        [key: string]: string;
-                                    };
-                                } & {
-                                    [key: string]: unknown;
-                                };
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } & {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
                             [key: string]: unknown;
-                        })[];
-                    } & {
-                        [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
             };
-            responses: {
-                /** @description What happened to each record */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            results: {
-                                objectKey: string;
-                                /** @enum {string} */
-                                outcome: "registered" | "already-registered" | "ignored";
-                                /** Format: uuid */
-                                imageId?: string;
-                                reason?: string;
-                            }[];
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description A cursor that does not fit the sort */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
             };
         };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
     };
-    "/api/v1/admin/reconcile": {
+    getCaseSummary: {
         parameters: {
-            query?: never;
+            query?: {
+                region?: string;
+                siteId?: string;
+                flightId?: string;
+                hazardCode?: string;
+                severity?: "major" | "general";
+                status?: string;
+                overdue?: "true" | "false";
+                from?: string;
+                to?: string;
+                bbox?: string;
+                reference?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** List the originals bucket and register any object of your organisation’s flights the database lacks */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
+        requestBody?: never;
+        responses: {
+            /** @description Counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content: {
                     "application/json": {
-                        /** Format: starts_with */
-                        prefix?: string;
+                        total: number;
+                        overdue: number;
+                        byStatus: {
+                            [key: string]: number;
+                        };
+                        /** @description Cases holding each hazard (a case with two hazards counts under both) */
+                        byHazard: {
+                            [key: string]: number;
+                        };
+                        byRegion: {
+                            [key: string]: number;
+                        };
+                        /** @description By month of filing, YYYY-MM in timeZone */
+                        byMonth: {
+                            [key: string]: number;
+                        };
+                        timeZone: string;
                     };
                 };
             };
-            responses: {
-                /** @description Counts */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            listed: number;
-                            registered: number;
-                            requeued: number;
-                            ignored: number;
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
             };
         };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
     };
-    "/api/v1/sites": {
+    exportCasesCsv: {
         parameters: {
-            query?: never;
+            query?: {
+                region?: string;
+                siteId?: string;
+                flightId?: string;
+                hazardCode?: string;
+                severity?: "major" | "general";
+                status?: string;
+                overdue?: "true" | "false";
+                from?: string;
+                to?: string;
+                bbox?: string;
+                reference?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Sites of your organisation in your region, optionally within a province, city or county code prefix */
-        get: {
-            parameters: {
-                query?: {
-                    region?: string;
-                    limit?: number;
-                    cursor?: string;
+        requestBody?: never;
+        responses: {
+            /** @description CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
                 };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of sites */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                /** Format: uuid */
-                                id: string;
-                                name: string;
-                                creditCode: string;
-                                industry: string;
-                                regionCode: string;
-                                region: {
-                                    province: string;
-                                    city: string;
-                                    county: string;
-                                };
-                                contact: {
-                                    [key: string]: unknown;
-                                };
-                                geometry: {
-                                    [key: string]: unknown;
-                                };
-                                /** Format: date-time */
-                                createdAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        /** Register a site (enterprise) with its outline, as a GeoJSON Feature */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
                 content: {
-                    "application/json": {
-                        /** @constant */
-                        type: "Feature";
-                        properties: {
-                            name: string;
-                            creditCode: string;
-                            industry: string;
-                            regionCode: string;
-                            /** @default {} */
-                            contact?: {
-                                name?: string;
-                                phone?: string;
-                                /** Format: email */
-                                email?: string;
-                            };
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
-                        geometry: {
-                            /** @constant */
-                            type: "Polygon";
-                            coordinates: number[][][];
-                        } | {
-                            /** @constant */
-                            type: "MultiPolygon";
-                            coordinates: number[][][][];
-                        };
-                        id?: string | number;
-                        bbox?: number[];
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
             };
-            responses: {
-                /** @description Registered */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            creditCode: string;
-                            industry: string;
-                            regionCode: string;
-                            region: {
-                                province: string;
-                                city: string;
-                                county: string;
-                            };
-                            contact: {
-                                [key: string]: unknown;
-                            };
-                            geometry: {
-                                [key: string]: unknown;
-                            };
-                            /** Format: date-time */
-                            createdAt: string;
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
-                };
-                /** @description Credit code already registered */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description A site outside your region */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
                 };
             };
         };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
     };
-    "/api/v1/sites/import": {
+    exportCasesGeoJson: {
         parameters: {
-            query?: never;
+            query?: {
+                region?: string;
+                siteId?: string;
+                flightId?: string;
+                hazardCode?: string;
+                severity?: "major" | "general";
+                status?: string;
+                overdue?: "true" | "false";
+                from?: string;
+                to?: string;
+                bbox?: string;
+                reference?: string;
+                crs?: "wgs84" | "gcj02";
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** Register many sites from a GeoJSON FeatureCollection: all of them or, on any problem, none */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
+        requestBody?: never;
+        responses: {
+            /** @description FeatureCollection */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content: {
-                    "application/json": {
+                    "application/geo+json": {
                         /** @constant */
                         type: "FeatureCollection";
+                        /**
+                         * @description Present only when coordinates were converted for Chinese base maps
+                         * @constant
+                         */
+                        coordinateSystem?: "GCJ-02";
+                        bbox?: number[];
                         features: {
                             /** @constant */
                             type: "Feature";
-                            properties: {
-                                name: string;
-                                creditCode: string;
-                                industry: string;
-                                regionCode: string;
-                                /** @default {} */
-                                contact?: {
-                                    name?: string;
-                                    phone?: string;
-                                    /** Format: email */
-                                    email?: string;
-                                };
-                            };
                             geometry: {
-                                /** @constant */
-                                type: "Polygon";
-                                coordinates: number[][][];
-                            } | {
-                                /** @constant */
-                                type: "MultiPolygon";
-                                coordinates: number[][][][];
-                            };
-                            id?: string | number;
-                            bbox?: number[];
-                        }[];
-                        bbox?: number[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Imported */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            imported: number;
-                            ids: string[];
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
                                 [key: string]: unknown;
                             };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
+                            properties: {
                                 [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Some credit codes already registered */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description A site outside your region */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/sites/geojson": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Site outlines as GeoJSON, optionally within a region code prefix */
-        get: {
-            parameters: {
-                query?: {
-                    region?: string;
-                    crs?: "wgs84" | "gcj02";
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description FeatureCollection */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/geo+json": {
-                            /** @constant */
-                            type: "FeatureCollection";
-                            /**
-                             * @description Present only when coordinates were converted for Chinese base maps
-                             * @constant
-                             */
-                            coordinateSystem?: "GCJ-02";
-                            bbox?: number[];
-                            features: {
-                                /** @constant */
-                                type: "Feature";
-                                geometry: {
-                                    [key: string]: unknown;
-                                };
-                                properties: {
-                                    [key: string]: unknown;
-                                } | null;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/sites/attribution": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The site whose outline contains a WGS-84 point (the smallest, where outlines nest), or null */
-        get: {
-            parameters: {
-                query: {
-                    lat: number;
-                    lon: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The attributed site, or null for unattributed */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            site: {
-                                /** Format: uuid */
-                                id: string;
-                                name: string;
-                                creditCode: string;
-                                regionCode: string;
                             } | null;
-                        };
+                        }[];
                     };
                 };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
             };
         };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
     };
-    "/api/v1/sites/{siteId}": {
+    getCasesGeoJson: {
         parameters: {
-            query?: never;
+            query?: {
+                region?: string;
+                siteId?: string;
+                flightId?: string;
+                hazardCode?: string;
+                severity?: "major" | "general";
+                status?: string;
+                overdue?: "true" | "false";
+                from?: string;
+                to?: string;
+                bbox?: string;
+                reference?: string;
+                crs?: "wgs84" | "gcj02";
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** One site */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    siteId: string;
+        requestBody?: never;
+        responses: {
+            /** @description FeatureCollection (X-Truncated: true when more cases match than the limit) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
                 };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The site */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
+                content: {
+                    "application/geo+json": {
+                        /** @constant */
+                        type: "FeatureCollection";
+                        /**
+                         * @description Present only when coordinates were converted for Chinese base maps
+                         * @constant
+                         */
+                        coordinateSystem?: "GCJ-02";
+                        bbox?: number[];
+                        features: {
+                            /** @constant */
+                            type: "Feature";
+                            geometry: {
+                                [key: string]: unknown;
+                            };
+                            properties: {
+                                [key: string]: unknown;
+                            } | null;
+                        }[];
                     };
-                    content: {
-                        "application/json": {
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getCase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Case */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** @description The number people quote, HS-000123 */
+                        reference: string;
+                        /** @enum {string} */
+                        status: "filed" | "notified" | "rectification_due" | "rectified" | "verified" | "closed" | "dismissed";
+                        /** @description Rectification is due and its deadline has passed */
+                        overdue: boolean;
+                        /**
+                         * @description The gravest of its findings
+                         * @enum {string}
+                         */
+                        severity: "major" | "general";
+                        hazardCodes: string[];
+                        findingsCount: number;
+                        /** @description The liable site; null until one is assigned */
+                        site: {
                             /** Format: uuid */
                             id: string;
                             name: string;
                             creditCode: string;
-                            industry: string;
                             regionCode: string;
-                            region: {
-                                province: string;
-                                city: string;
-                                county: string;
-                            };
-                            contact: {
-                                [key: string]: unknown;
-                            };
-                            geometry: {
-                                [key: string]: unknown;
-                            };
+                        } | null;
+                        regionCode: string;
+                        /** Format: uuid */
+                        flightId: string;
+                        position: {
+                            lat: number;
+                            lon: number;
+                        } | null;
+                        /** @description Rectification deadline */
+                        dueAt: string | null;
+                        dismissalReason: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** @description The statuses it can move to from here */
+                        next: ("filed" | "notified" | "rectification_due" | "rectified" | "verified" | "closed" | "dismissed")[];
+                        /** @description The liable site in full */
+                        siteDetail: {
+                            [key: string]: unknown;
+                        } | null;
+                        /** @description The flight that found it */
+                        flight: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            siteName: string | null;
+                            /** @description The person who created the flight (null for flights made before people had names) */
+                            operator: string | null;
                             /** Format: date-time */
                             createdAt: string;
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
+                        } | null;
+                        findings: {
+                            findingId: string | null;
+                            /** Format: uuid */
+                            detectionId: string;
+                            className: string;
+                            hazardCode: string;
+                            severity: string;
+                            /** Format: date-time */
+                            addedAt: string;
+                            /** @description What the reviewer decided on, frozen at the decision */
+                            evidence: {
                                 [key: string]: unknown;
                             };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such site */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/flights/{flightId}/findings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Findings of a flight, one per hazard, with every view ranked */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    flightId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Findings, highest score first */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
+                            finding: {
                                 /** Format: uuid */
                                 id: string;
                                 /** Format: uuid */
@@ -6473,8 +7932,20 @@ export interface paths {
                                     expiresAt: string;
                                     mine: boolean;
                                 } | null;
-                                /** @description The earlier finding of the same hazard at the same site, within the recurrence window */
+                                /** @description The sighting of the same hazard at the same place just before this one, by when the photos were taken, within the recurrence window */
                                 recurringOf: string | null;
+                                /** @description When its photos were taken (the earliest; EXIF time, else when the photo was registered) */
+                                capturedAt: string | null;
+                                /** @description Later sightings that point to this one as their recurringOf (on the finding routes) */
+                                recurrences?: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** Format: uuid */
+                                    flightId: string;
+                                    capturedAt: string | null;
+                                    /** @enum {string} */
+                                    status: "pending" | "confirmed" | "rejected" | "relabelled";
+                                }[];
                                 bestScore: number;
                                 viewCount: number;
                                 /** @description Every photo showing it, best evidence first */
@@ -6526,257 +7997,3341 @@ export interface paths {
                                 }[];
                                 /** Format: date-time */
                                 createdAt: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
+                            } | null;
+                        }[];
+                        reviews: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            detectionId: string;
+                            findingId: string | null;
+                            reviewer: string;
+                            /** @enum {string} */
+                            decision: "confirm" | "reject" | "relabel";
+                            newClass: string | null;
+                            reason: string | null;
+                            note: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                        events: {
+                            id: number;
+                            /** @enum {string} */
+                            kind: "opened" | "finding_added" | "transition" | "site_assigned" | "attachment_added";
+                            fromStatus: string | null;
+                            toStatus: string | null;
+                            actor: {
+                                name: string;
+                                role: string;
                             };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
+                            note: string | null;
+                            reason: string | null;
+                            dueAt: string | null;
+                            detail: {
                                 [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
+                            } | null;
+                            /** Format: date-time */
+                            at: string;
+                        }[];
+                        attachments: {
+                            /** Format: uuid */
+                            id: string;
+                            filename: string;
+                            contentType: string;
+                            sha256: string;
+                            sizeBytes: number;
+                            uploadedBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
                     };
                 };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description No such flight */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
-                    content?: never;
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such case */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
                 };
             };
         };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
     };
-    "/api/v1/flights/{flightId}/findings/merge": {
+    transitionCase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    to: "filed" | "notified" | "rectification_due" | "rectified" | "verified" | "closed" | "dismissed";
+                    note?: string;
+                    /**
+                     * Format: date-time
+                     * @description The rectification deadline, when moving to rectification_due
+                     */
+                    dueAt?: string;
+                    /**
+                     * @description Why, when dismissing
+                     * @enum {string}
+                     */
+                    reason?: "not_a_violation" | "duplicate" | "wrong_site" | "insufficient_evidence" | "enterprise_closed" | "other";
+                    /** @description The enterprise's evidence, when moving to rectified */
+                    attachmentIds?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Moved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        case: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description The number people quote, HS-000123 */
+                            reference: string;
+                            /** @enum {string} */
+                            status: "filed" | "notified" | "rectification_due" | "rectified" | "verified" | "closed" | "dismissed";
+                            /** @description Rectification is due and its deadline has passed */
+                            overdue: boolean;
+                            /**
+                             * @description The gravest of its findings
+                             * @enum {string}
+                             */
+                            severity: "major" | "general";
+                            hazardCodes: string[];
+                            findingsCount: number;
+                            /** @description The liable site; null until one is assigned */
+                            site: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                creditCode: string;
+                                regionCode: string;
+                            } | null;
+                            regionCode: string;
+                            /** Format: uuid */
+                            flightId: string;
+                            position: {
+                                lat: number;
+                                lon: number;
+                            } | null;
+                            /** @description Rectification deadline */
+                            dueAt: string | null;
+                            dismissalReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        event: {
+                            id: number;
+                            /** @enum {string} */
+                            kind: "opened" | "finding_added" | "transition" | "site_assigned" | "attachment_added";
+                            fromStatus: string | null;
+                            toStatus: string | null;
+                            actor: {
+                                name: string;
+                                role: string;
+                            };
+                            note: string | null;
+                            reason: string | null;
+                            dueAt: string | null;
+                            detail: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** Format: date-time */
+                            at: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such case */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The lifecycle does not allow this step from the current status */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A deadline, reason, evidence or site is missing */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    assignCaseSite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    siteId: string;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Assigned */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        caseId: string;
+                        /** Format: uuid */
+                        siteId: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such case */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Already notified */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such site */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    uploadCaseAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+                filename: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+                "application/pdf": string;
+            };
+        };
+        responses: {
+            /** @description These bytes were already attached */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        filename: string;
+                        contentType: string;
+                        sha256: string;
+                        sizeBytes: number;
+                        uploadedBy: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Stored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        filename: string;
+                        contentType: string;
+                        sha256: string;
+                        sizeBytes: number;
+                        uploadedBy: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such case */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The case is closed or dismissed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Not JPEG, PNG or PDF */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The bytes are not of the declared type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getCaseEvidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ZIP archive; check it with `hazardscope verify-evidence FILE.zip` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such case */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description An original is missing from storage, or the files are too large for one bundle */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getCaseAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such case or attachment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    postIngestS3Events: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** Merge the flight’s detections that no finding holds yet (normally automatic once every photo is done) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    flightId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Findings created, and detections that joined existing ones */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            created: number;
-                            joined: number;
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
+        requestBody: {
+            content: {
+                "application/json": {
+                    EventName?: string;
+                    Key?: string;
+                    Records: ({
+                        eventName: string;
+                        s3: {
+                            bucket: {
+                                name: string;
+                            } & {
                                 [key: string]: unknown;
                             };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
+                            object: {
+                                key: string;
+                                size?: number;
+                                eTag?: string;
+                                userMetadata?: {
+                                    [key: string]: string;
+                                };
+                            } & {
                                 [key: string]: unknown;
                             };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+                        } & {
+                            [key: string]: unknown;
                         };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such flight */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                } & {
+                    [key: string]: unknown;
                 };
             };
         };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
+        responses: {
+            /** @description What happened to each record */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: {
+                            objectKey: string;
+                            /** @enum {string} */
+                            outcome: "registered" | "already-registered" | "ignored" | "rejected";
+                            /** Format: uuid */
+                            imageId?: string;
+                            /** @description Why it was ignored (not yet complete: left for a later event or the flight’s completion) or rejected (not the photo its key names: deleted, never an image) */
+                            reason?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
     };
-    "/api/v1/findings/{findingId}": {
+    postAdminReconcile: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** One finding with its views */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    findingId: string;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: starts_with */
+                    prefix?: string;
                 };
-                cookie?: never;
             };
-            requestBody?: never;
-            responses: {
-                /** @description The finding */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
+        };
+        responses: {
+            /** @description Counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        listed: number;
+                        registered: number;
+                        requeued: number;
+                        ignored: number;
+                        /** @description Objects that were not the photo their key names, deleted */
+                        rejected: number;
                     };
-                    content: {
-                        "application/json": {
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    listSites: {
+        parameters: {
+            query?: {
+                region?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of sites */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *           "name": "郑州示范化工有限公司",
+                     *           "creditCode": "91410105MA9F5G8X1A",
+                     *           "industry": "chemicals",
+                     *           "regionCode": "410105",
+                     *           "region": {
+                     *             "province": "410000",
+                     *             "city": "410100",
+                     *             "county": "410105"
+                     *           },
+                     *           "contact": {
+                     *             "name": "Safety officer",
+                     *             "phone": "0371-00000000"
+                     *           },
+                     *           "geometry": {
+                     *             "type": "Polygon",
+                     *             "coordinates": [
+                     *               [
+                     *                 [
+                     *                   113.6612,
+                     *                   34.7468
+                     *                 ],
+                     *                 [
+                     *                   113.6652,
+                     *                   34.7468
+                     *                 ],
+                     *                 [
+                     *                   113.6652,
+                     *                   34.7508
+                     *                 ],
+                     *                 [
+                     *                   113.6612,
+                     *                   34.7508
+                     *                 ],
+                     *                 [
+                     *                   113.6612,
+                     *                   34.7468
+                     *                 ]
+                     *               ]
+                     *             ]
+                     *           },
+                     *           "createdAt": "2026-03-02T08:15:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            creditCode: string;
+                            industry: string;
+                            regionCode: string;
+                            region: {
+                                province: string;
+                                city: string;
+                                county: string;
+                            };
+                            contact: {
+                                [key: string]: unknown;
+                            };
+                            geometry: {
+                                [key: string]: unknown;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    createSite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "Feature",
+                 *       "properties": {
+                 *         "name": "郑州示范化工有限公司",
+                 *         "creditCode": "91410105MA9F5G8X1A",
+                 *         "industry": "chemicals",
+                 *         "regionCode": "410105",
+                 *         "contact": {
+                 *           "name": "Safety officer",
+                 *           "phone": "0371-00000000"
+                 *         }
+                 *       },
+                 *       "geometry": {
+                 *         "type": "Polygon",
+                 *         "coordinates": [
+                 *           [
+                 *             [
+                 *               113.6612,
+                 *               34.7468
+                 *             ],
+                 *             [
+                 *               113.6652,
+                 *               34.7468
+                 *             ],
+                 *             [
+                 *               113.6652,
+                 *               34.7508
+                 *             ],
+                 *             [
+                 *               113.6612,
+                 *               34.7508
+                 *             ],
+                 *             [
+                 *               113.6612,
+                 *               34.7468
+                 *             ]
+                 *           ]
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @constant */
+                    type: "Feature";
+                    properties: {
+                        name: string;
+                        creditCode: string;
+                        industry: string;
+                        regionCode: string;
+                        /** @default {} */
+                        contact?: {
+                            name?: string;
+                            phone?: string;
+                            /** Format: email */
+                            email?: string;
+                        };
+                    };
+                    geometry: {
+                        /** @constant */
+                        type: "Polygon";
+                        coordinates: number[][][];
+                    } | {
+                        /** @constant */
+                        type: "MultiPolygon";
+                        coordinates: number[][][][];
+                    };
+                    id?: string | number;
+                    bbox?: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *       "name": "郑州示范化工有限公司",
+                     *       "creditCode": "91410105MA9F5G8X1A",
+                     *       "industry": "chemicals",
+                     *       "regionCode": "410105",
+                     *       "region": {
+                     *         "province": "410000",
+                     *         "city": "410100",
+                     *         "county": "410105"
+                     *       },
+                     *       "contact": {
+                     *         "name": "Safety officer",
+                     *         "phone": "0371-00000000"
+                     *       },
+                     *       "geometry": {
+                     *         "type": "Polygon",
+                     *         "coordinates": [
+                     *           [
+                     *             [
+                     *               113.6612,
+                     *               34.7468
+                     *             ],
+                     *             [
+                     *               113.6652,
+                     *               34.7468
+                     *             ],
+                     *             [
+                     *               113.6652,
+                     *               34.7508
+                     *             ],
+                     *             [
+                     *               113.6612,
+                     *               34.7508
+                     *             ],
+                     *             [
+                     *               113.6612,
+                     *               34.7468
+                     *             ]
+                     *           ]
+                     *         ]
+                     *       },
+                     *       "createdAt": "2026-03-02T08:15:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        creditCode: string;
+                        industry: string;
+                        regionCode: string;
+                        region: {
+                            province: string;
+                            city: string;
+                            county: string;
+                        };
+                        contact: {
+                            [key: string]: unknown;
+                        };
+                        geometry: {
+                            [key: string]: unknown;
+                        };
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Credit code already registered */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A site outside your region */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    importSites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "FeatureCollection",
+                 *       "features": [
+                 *         {
+                 *           "type": "Feature",
+                 *           "properties": {
+                 *             "name": "郑州示范化工有限公司",
+                 *             "creditCode": "91410105MA9F5G8X1A",
+                 *             "industry": "chemicals",
+                 *             "regionCode": "410105",
+                 *             "contact": {
+                 *               "name": "Safety officer",
+                 *               "phone": "0371-00000000"
+                 *             }
+                 *           },
+                 *           "geometry": {
+                 *             "type": "Polygon",
+                 *             "coordinates": [
+                 *               [
+                 *                 [
+                 *                   113.6612,
+                 *                   34.7468
+                 *                 ],
+                 *                 [
+                 *                   113.6652,
+                 *                   34.7468
+                 *                 ],
+                 *                 [
+                 *                   113.6652,
+                 *                   34.7508
+                 *                 ],
+                 *                 [
+                 *                   113.6612,
+                 *                   34.7508
+                 *                 ],
+                 *                 [
+                 *                   113.6612,
+                 *                   34.7468
+                 *                 ]
+                 *               ]
+                 *             ]
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @constant */
+                    type: "FeatureCollection";
+                    features: {
+                        /** @constant */
+                        type: "Feature";
+                        properties: {
+                            name: string;
+                            creditCode: string;
+                            industry: string;
+                            regionCode: string;
+                            /** @default {} */
+                            contact?: {
+                                name?: string;
+                                phone?: string;
+                                /** Format: email */
+                                email?: string;
+                            };
+                        };
+                        geometry: {
+                            /** @constant */
+                            type: "Polygon";
+                            coordinates: number[][][];
+                        } | {
+                            /** @constant */
+                            type: "MultiPolygon";
+                            coordinates: number[][][][];
+                        };
+                        id?: string | number;
+                        bbox?: number[];
+                    }[];
+                    bbox?: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Imported */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "imported": 1,
+                     *       "ids": [
+                     *         "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        imported: number;
+                        ids: string[];
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Some credit codes already registered */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A site outside your region */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getSitesGeoJson: {
+        parameters: {
+            query?: {
+                region?: string;
+                crs?: "wgs84" | "gcj02";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description FeatureCollection */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "FeatureCollection",
+                     *       "features": [
+                     *         {
+                     *           "type": "Feature",
+                     *           "geometry": {
+                     *             "type": "Polygon",
+                     *             "coordinates": [
+                     *               [
+                     *                 [
+                     *                   113.6612,
+                     *                   34.7468
+                     *                 ],
+                     *                 [
+                     *                   113.6652,
+                     *                   34.7468
+                     *                 ],
+                     *                 [
+                     *                   113.6652,
+                     *                   34.7508
+                     *                 ],
+                     *                 [
+                     *                   113.6612,
+                     *                   34.7508
+                     *                 ],
+                     *                 [
+                     *                   113.6612,
+                     *                   34.7468
+                     *                 ]
+                     *               ]
+                     *             ]
+                     *           },
+                     *           "properties": {
+                     *             "kind": "site",
+                     *             "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *             "name": "郑州示范化工有限公司",
+                     *             "creditCode": "91410105MA9F5G8X1A",
+                     *             "industry": "chemicals",
+                     *             "regionCode": "410105"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/geo+json": {
+                        /** @constant */
+                        type: "FeatureCollection";
+                        /**
+                         * @description Present only when coordinates were converted for Chinese base maps
+                         * @constant
+                         */
+                        coordinateSystem?: "GCJ-02";
+                        bbox?: number[];
+                        features: {
+                            /** @constant */
+                            type: "Feature";
+                            geometry: {
+                                [key: string]: unknown;
+                            };
+                            properties: {
+                                [key: string]: unknown;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getSiteAttribution: {
+        parameters: {
+            query: {
+                lat: number;
+                lon: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attributed site, or null for unattributed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "site": {
+                     *         "id": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *         "name": "郑州示范化工有限公司",
+                     *         "creditCode": "91410105MA9F5G8X1A",
+                     *         "regionCode": "410105"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        site: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            creditCode: string;
+                            regionCode: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getSite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The site */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *       "name": "郑州示范化工有限公司",
+                     *       "creditCode": "91410105MA9F5G8X1A",
+                     *       "industry": "chemicals",
+                     *       "regionCode": "410105",
+                     *       "region": {
+                     *         "province": "410000",
+                     *         "city": "410100",
+                     *         "county": "410105"
+                     *       },
+                     *       "contact": {
+                     *         "name": "Safety officer",
+                     *         "phone": "0371-00000000"
+                     *       },
+                     *       "geometry": {
+                     *         "type": "Polygon",
+                     *         "coordinates": [
+                     *           [
+                     *             [
+                     *               113.6612,
+                     *               34.7468
+                     *             ],
+                     *             [
+                     *               113.6652,
+                     *               34.7468
+                     *             ],
+                     *             [
+                     *               113.6652,
+                     *               34.7508
+                     *             ],
+                     *             [
+                     *               113.6612,
+                     *               34.7508
+                     *             ],
+                     *             [
+                     *               113.6612,
+                     *               34.7468
+                     *             ]
+                     *           ]
+                     *         ]
+                     *       },
+                     *       "createdAt": "2026-03-02T08:15:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        creditCode: string;
+                        industry: string;
+                        regionCode: string;
+                        region: {
+                            province: string;
+                            city: string;
+                            county: string;
+                        };
+                        contact: {
+                            [key: string]: unknown;
+                        };
+                        geometry: {
+                            [key: string]: unknown;
+                        };
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such site */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    listFlightFindings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flightId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Findings, highest score first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
                             /** Format: uuid */
                             id: string;
                             /** Format: uuid */
@@ -6801,8 +11356,20 @@ export interface paths {
                                 expiresAt: string;
                                 mine: boolean;
                             } | null;
-                            /** @description The earlier finding of the same hazard at the same site, within the recurrence window */
+                            /** @description The sighting of the same hazard at the same place just before this one, by when the photos were taken, within the recurrence window */
                             recurringOf: string | null;
+                            /** @description When its photos were taken (the earliest; EXIF time, else when the photo was registered) */
+                            capturedAt: string | null;
+                            /** @description Later sightings that point to this one as their recurringOf (on the finding routes) */
+                            recurrences?: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                flightId: string;
+                                capturedAt: string | null;
+                                /** @enum {string} */
+                                status: "pending" | "confirmed" | "rejected" | "relabelled";
+                            }[];
                             bestScore: number;
                             viewCount: number;
                             /** @description Every photo showing it, best evidence first */
@@ -6854,1489 +11421,4487 @@ export interface paths {
                             }[];
                             /** Format: date-time */
                             createdAt: string;
-                        };
+                        }[];
                     };
                 };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description No such finding */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
+            };
+            /** @description No such flight */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
-                    content?: never;
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
                 };
             };
         };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
     };
-    "/api/v1/models": {
+    mergeFlightFindings: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                flightId: string;
+            };
             cookie?: never;
         };
-        /** The detection models with every class: hazard, threshold, whether it ships enabled and why not, and whether it is live for your organisation */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The models, the active one first */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                name: string;
-                                version: string;
-                                file: string;
-                                sha256: string;
-                                /** @description The model the workers detect with */
-                                active: boolean;
-                                classes: {
-                                    name: string;
-                                    /** @description The hazard it flags; null: detected, never reviewed */
-                                    hazardCode: string | null;
-                                    severity: ("major" | "general") | null;
-                                    threshold: number;
-                                    /** @description Whether the model ships the class live (manifest "enabled") */
-                                    enabledByDefault: boolean;
-                                    /** @description Why the model ships the class disabled, e.g. too few real test instances to measure it */
-                                    disabledReason: string | null;
-                                    /** @description Whether its flagged detections become findings for review in your organisation */
-                                    live: boolean;
-                                    /**
-                                     * @description What decided `live`: the class flags no hazard, your organisation’s override, or the model’s default
-                                     * @enum {string}
-                                     */
-                                    decidedBy: "no_hazard_code" | "override" | "manifest";
-                                    /** @description Your organisation’s decision, when an admin made one */
-                                    override: {
-                                        enabled: boolean;
-                                        note: string;
-                                        changedBy: {
-                                            /** Format: uuid */
-                                            userId: string;
-                                            name: string;
-                                        };
-                                        /** Format: date-time */
-                                        changedAt: string;
-                                    } | null;
-                                }[];
-                            }[];
-                        };
-                    };
+        requestBody?: never;
+        responses: {
+            /** @description Findings created, and detections that joined existing ones */
+            200: {
+                headers: {
+                    [name: string]: unknown;
                 };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/models/{model}/classes/{class}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Enable or disable a class for your organisation, with a note (audited); the next merge of a flight follows it */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    model: string;
-                    class: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
                 content: {
                     "application/json": {
-                        enabled: boolean;
-                        note: string;
+                        created: number;
+                        joined: number;
                     };
                 };
             };
-            responses: {
-                /** @description The class as your organisation now has it */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            name: string;
-                            /** @description The hazard it flags; null: detected, never reviewed */
-                            hazardCode: string | null;
-                            severity: ("major" | "general") | null;
-                            threshold: number;
-                            /** @description Whether the model ships the class live (manifest "enabled") */
-                            enabledByDefault: boolean;
-                            /** @description Why the model ships the class disabled, e.g. too few real test instances to measure it */
-                            disabledReason: string | null;
-                            /** @description Whether its flagged detections become findings for review in your organisation */
-                            live: boolean;
-                            /**
-                             * @description What decided `live`: the class flags no hazard, your organisation’s override, or the model’s default
-                             * @enum {string}
-                             */
-                            decidedBy: "no_hazard_code" | "override" | "manifest";
-                            /** @description Your organisation’s decision, when an admin made one */
-                            override: {
-                                enabled: boolean;
-                                note: string;
-                                changedBy: {
-                                    /** Format: uuid */
-                                    userId: string;
-                                    name: string;
-                                };
-                                /** Format: date-time */
-                                changedAt: string;
-                            } | null;
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description No such flight */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description No such model or class */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description A class that flags no hazard cannot be enabled */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
             };
         };
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
     };
-    "/api/v1/me/token": {
+    getFinding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                findingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The finding */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        flightId: string;
+                        className: string;
+                        hazardCode: string;
+                        severity: string;
+                        /** @description WGS-84; null when its photos could not be placed on the ground */
+                        position: {
+                            lat: number;
+                            lon: number;
+                            errorM: number;
+                        } | null;
+                        siteId: string | null;
+                        regionCode: string;
+                        /** @enum {string} */
+                        status: "pending" | "confirmed" | "rejected" | "relabelled";
+                        decidedAt: string | null;
+                        lease: {
+                            holder: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            mine: boolean;
+                        } | null;
+                        /** @description The sighting of the same hazard at the same place just before this one, by when the photos were taken, within the recurrence window */
+                        recurringOf: string | null;
+                        /** @description When its photos were taken (the earliest; EXIF time, else when the photo was registered) */
+                        capturedAt: string | null;
+                        /** @description Later sightings that point to this one as their recurringOf (on the finding routes) */
+                        recurrences?: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            flightId: string;
+                            capturedAt: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "confirmed" | "rejected" | "relabelled";
+                        }[];
+                        bestScore: number;
+                        viewCount: number;
+                        /** @description Every photo showing it, best evidence first */
+                        views: {
+                            rank: number;
+                            merit: number;
+                            detection: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                imageId: string;
+                                className: string;
+                                hazardCode: string;
+                                /** @enum {string} */
+                                severity: "major" | "general";
+                                score: number;
+                                threshold: number;
+                                /** @description x1, y1, x2, y2 in original-image pixels */
+                                box: [
+                                    number,
+                                    number,
+                                    number,
+                                    number
+                                ];
+                                /** @enum {string} */
+                                state: "below_threshold" | "flagged" | "confirmed" | "rejected" | "relabelled";
+                                /** @description Where the detection lies on the ground (WGS-84), when its photo could be placed */
+                                ground: {
+                                    lat: number;
+                                    lon: number;
+                                    /** @description horizontal error, 1 sigma, metres */
+                                    errorM: number;
+                                    /** @description The ground under the box, a closed ring */
+                                    polygon: {
+                                        lat: number;
+                                        lon: number;
+                                    }[] | null;
+                                } | null;
+                                /** @description The site whose outline contains the ground point; null when unattributed */
+                                siteId: string | null;
+                                model: {
+                                    name: string;
+                                    version: string;
+                                    sha256: string;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                        }[];
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such finding */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    listModels: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The token you call with: when it was made, when it expires, when it was last used (to the minute) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The token, without its secret */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
+        requestBody?: never;
+        responses: {
+            /** @description The models, the active one first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "name": "hazard-v2",
+                     *           "version": "2.0.0",
+                     *           "file": "model.onnx",
+                     *           "sha256": "1795547a97ded2b8ebca704b0cc7666f72d4827daf0673b31a3c54a7cb8cb6d5",
+                     *           "active": true,
+                     *           "classes": [
+                     *             {
+                     *               "name": "fire",
+                     *               "hazardCode": "FIRE-OPEN-FLAME",
+                     *               "severity": "major",
+                     *               "threshold": 0.125,
+                     *               "enabledByDefault": true,
+                     *               "disabledReason": null,
+                     *               "live": true,
+                     *               "decidedBy": "manifest",
+                     *               "override": null
+                     *             },
+                     *             {
+                     *               "name": "blocked_exit",
+                     *               "hazardCode": "EGRESS-BLOCKED-EXIT",
+                     *               "severity": "major",
+                     *               "threshold": 0.5,
+                     *               "enabledByDefault": false,
+                     *               "disabledReason": "trained on generated images only (no licensed real training photos); 0 real test instances",
+                     *               "live": true,
+                     *               "decidedBy": "override",
+                     *               "override": {
+                     *                 "enabled": true,
+                     *                 "note": "Trial on the Jinshui district flights, reviewed weekly",
+                     *                 "changedBy": {
+                     *                   "userId": "5b0c7a52-3f0e-4c59-9d7a-2f1e8c4b6a10",
+                     *                   "name": "Zhang Min"
+                     *                 },
+                     *                 "changedAt": "2026-03-02T08:15:00.000Z"
+                     *               }
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            name: string;
+                            version: string;
+                            file: string;
+                            sha256: string;
+                            /** @description The model the workers detect with */
+                            active: boolean;
+                            classes: {
+                                name: string;
+                                /** @description The hazard it flags; null: detected, never reviewed */
+                                hazardCode: string | null;
+                                severity: ("major" | "general") | null;
+                                threshold: number;
+                                /** @description Whether the model ships the class live (manifest "enabled") */
+                                enabledByDefault: boolean;
+                                /** @description Why the model ships the class disabled, e.g. too few real test instances to measure it */
+                                disabledReason: string | null;
+                                /** @description Whether its flagged detections become findings for review in your organisation */
+                                live: boolean;
+                                /**
+                                 * @description What decided `live`: the class flags no hazard, your organisation’s override, or the model’s default
+                                 * @enum {string}
+                                 */
+                                decidedBy: "no_hazard_code" | "override" | "manifest";
+                                /** @description Your organisation’s decision, when an admin made one */
+                                override: {
+                                    enabled: boolean;
+                                    note: string;
+                                    changedBy: {
+                                        /** Format: uuid */
+                                        userId: string;
+                                        name: string;
+                                    };
+                                    /** Format: date-time */
+                                    changedAt: string;
+                                } | null;
+                            }[];
+                        }[];
                     };
-                    content: {
-                        "application/json": {
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    setModelClass: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model: string;
+                class: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": true,
+                 *       "note": "Trial on the Jinshui district flights, reviewed weekly"
+                 *     }
+                 */
+                "application/json": {
+                    enabled: boolean;
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The class as your organisation now has it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "blocked_exit",
+                     *       "hazardCode": "EGRESS-BLOCKED-EXIT",
+                     *       "severity": "major",
+                     *       "threshold": 0.5,
+                     *       "enabledByDefault": false,
+                     *       "disabledReason": "trained on generated images only (no licensed real training photos); 0 real test instances",
+                     *       "live": true,
+                     *       "decidedBy": "override",
+                     *       "override": {
+                     *         "enabled": true,
+                     *         "note": "Trial on the Jinshui district flights, reviewed weekly",
+                     *         "changedBy": {
+                     *           "userId": "5b0c7a52-3f0e-4c59-9d7a-2f1e8c4b6a10",
+                     *           "name": "Zhang Min"
+                     *         },
+                     *         "changedAt": "2026-03-02T08:15:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        name: string;
+                        /** @description The hazard it flags; null: detected, never reviewed */
+                        hazardCode: string | null;
+                        severity: ("major" | "general") | null;
+                        threshold: number;
+                        /** @description Whether the model ships the class live (manifest "enabled") */
+                        enabledByDefault: boolean;
+                        /** @description Why the model ships the class disabled, e.g. too few real test instances to measure it */
+                        disabledReason: string | null;
+                        /** @description Whether its flagged detections become findings for review in your organisation */
+                        live: boolean;
+                        /**
+                         * @description What decided `live`: the class flags no hazard, your organisation’s override, or the model’s default
+                         * @enum {string}
+                         */
+                        decidedBy: "no_hazard_code" | "override" | "manifest";
+                        /** @description Your organisation’s decision, when an admin made one */
+                        override: {
+                            enabled: boolean;
+                            note: string;
+                            changedBy: {
+                                /** Format: uuid */
+                                userId: string;
+                                name: string;
+                            };
+                            /** Format: date-time */
+                            changedAt: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such model or class */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A class that flags no hazard cannot be enabled */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getMeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The token, without its secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description null: never expires */
+                        expiresAt: string | null;
+                        lastUsedAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    postMeTokenRotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description How long the old token keeps working beside the new one, so clients can switch over
+                     * @default 0
+                     */
+                    graceSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The new token; its secret is shown only now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        token: string;
+                        expiresAt: string | null;
+                        previous: {
                             /** Format: uuid */
                             id: string;
                             /** Format: date-time */
+                            validUntil: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description This token was already rotated (it is in its grace period) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getAdminUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description People by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** @description Where in the organisation’s jurisdiction the person works; "" the whole country */
+                            regionCode: string;
+                            roles: ("operator" | "reviewer" | "regulator" | "admin")[];
+                            /** Format: date-time */
                             createdAt: string;
-                            /** @description null: never expires */
-                            expiresAt: string | null;
+                            tokens: {
+                                /** @description Tokens that work now, rotated ones in their grace period included */
+                                usable: number;
+                                /** @description When the next working token stops; null when none expires */
+                                nextExpiry: string | null;
+                                /** @description The latest use of any of their tokens, to the minute */
+                                lastUsedAt: string | null;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    postAdminUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @description Within your own region; yours when left out */
+                    regionCode?: string;
+                    /** @description The roles tokens may be issued for; repeats are dropped */
+                    roles: ("operator" | "reviewer" | "regulator" | "admin")[];
+                };
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        /** @description Where in the organisation’s jurisdiction the person works; "" the whole country */
+                        regionCode: string;
+                        roles: ("operator" | "reviewer" | "regulator" | "admin")[];
+                        /** Format: date-time */
+                        createdAt: string;
+                        tokens: {
+                            /** @description Tokens that work now, rotated ones in their grace period included */
+                            usable: number;
+                            /** @description When the next working token stops; null when none expires */
+                            nextExpiry: string | null;
+                            /** @description The latest use of any of their tokens, to the minute */
                             lastUsedAt: string | null;
                         };
                     };
                 };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Your organisation already has a person of that name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The region lies outside yours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
             };
         };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
     };
-    "/api/v1/me/token/rotate": {
+    putAdminUsersByUserIdRoles: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                userId: string;
+            };
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** Swap the token you call with for a new secret with the same lifetime; the old one stops now or after a grace period (audited) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The roles tokens may be issued for; repeats are dropped */
+                    roles: ("operator" | "reviewer" | "regulator" | "admin")[];
+                };
             };
-            requestBody: {
+        };
+        responses: {
+            /** @description The person as they now are, and the tokens revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content: {
                     "application/json": {
-                        /**
-                         * @description How long the old token keeps working beside the new one, so clients can switch over
-                         * @default 0
-                         */
-                        graceSeconds?: number;
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        /** @description Where in the organisation’s jurisdiction the person works; "" the whole country */
+                        regionCode: string;
+                        roles: ("operator" | "reviewer" | "regulator" | "admin")[];
+                        /** Format: date-time */
+                        createdAt: string;
+                        tokens: {
+                            /** @description Tokens that work now, rotated ones in their grace period included */
+                            usable: number;
+                            /** @description When the next working token stops; null when none expires */
+                            nextExpiry: string | null;
+                            /** @description The latest use of any of their tokens, to the minute */
+                            lastUsedAt: string | null;
+                        };
+                        revokedTokens: string[];
                     };
                 };
             };
-            responses: {
-                /** @description The new token; its secret is shown only now */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
-                    content: {
-                        "application/json": {
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such person in your organisation and region */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description You cannot take the admin role from yourself */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    postAdminUsersByUserIdTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    role: "operator" | "reviewer" | "regulator" | "admin";
+                    /**
+                     * @description Default: a year
+                     * @default 31536000
+                     */
+                    expiresInSeconds?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The token and its secret, shown once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        userId: string;
+                        /** @enum {string} */
+                        role: "operator" | "reviewer" | "regulator" | "admin";
+                        token: string;
+                        expiresAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such person in your organisation and region */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The person does not hold that role */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getAdminTokens: {
+        parameters: {
+            query?: {
+                userId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
                             /** Format: uuid */
                             id: string;
-                            token: string;
+                            /** Format: uuid */
+                            userId: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "operator" | "reviewer" | "regulator" | "admin";
+                            regionCode: string;
+                            /**
+                             * @description grace: rotated, working until its grace ends
+                             * @enum {string}
+                             */
+                            state: "active" | "grace" | "expired" | "revoked";
+                            /** Format: date-time */
+                            createdAt: string;
                             expiresAt: string | null;
-                            previous: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: date-time */
-                                validUntil: string;
-                            };
-                        };
+                            revokedAt: string | null;
+                            lastUsedAt: string | null;
+                            /** @description The successor of a rotated token */
+                            replacedBy: string | null;
+                        }[];
                     };
                 };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description This token was already rotated (it is in its grace period) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
             };
         };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
     };
-    "/api/v1/audit/checkpoints": {
+    postAdminTokensByTokenIdRevoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (or already revoked: nothing changed) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: date-time */
+                        revokedAt: string;
+                        alreadyRevoked: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such token in your organisation and region */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    postAdminTokensByTokenIdRotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default 0 */
+                    graceSeconds?: number;
+                    /** @description Seconds from now until the token stops working; null: never */
+                    expiresInSeconds?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The new token; its secret is shown only now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        token: string;
+                        expiresAt: string | null;
+                        previous: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            validUntil: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such token in your organisation and region */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token was already rotated or is revoked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    listAuditCheckpoints: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of checkpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description Where it is stored in the audit bucket; also the path it is exported under */
+                            key: string;
+                            /** @description The checkpoint exactly as stored: save it as it is, `hazardscope audit verify --checkpoints DIR` reads it */
+                            document: string;
+                            /** @description Whether its signature verifies with one of the agency’s keys */
+                            genuine: boolean;
+                            /** @description Why it is not genuine */
+                            problem: string | null;
+                            /** @description Chained audit entries it vouches for */
+                            entries: number | null;
+                            headHash: string | null;
+                            signedAt: string | null;
+                            keyId: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getOperations: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Signed checkpoints of the audit chain’s head, oldest first, for copying to offline storage (docs/audit.md) */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
+        requestBody?: never;
+        responses: {
+            /** @description The pipeline now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
                 };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of checkpoints */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                /** @description Where it is stored in the audit bucket; also the path it is exported under */
-                                key: string;
-                                /** @description The checkpoint exactly as stored: save it as it is, `hazardscope audit verify --checkpoints DIR` reads it */
-                                document: string;
-                                /** @description Whether its signature verifies with one of the agency’s keys */
-                                genuine: boolean;
-                                /** @description Why it is not genuine */
-                                problem: string | null;
-                                /** @description Chained audit entries it vouches for */
-                                entries: number | null;
-                                headHash: string | null;
-                                signedAt: string | null;
-                                keyId: string | null;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/operations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Queue depth by state and every failed photo with its reason, for the operations page */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The pipeline now */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Jobs per queue by state (waiting, active, delayed, failed, completed): the whole installation */
-                            queues: {
-                                [key: string]: {
-                                    [key: string]: number;
-                                };
-                            };
-                            /** @description Failed photos of your organisation, newest first (at most 500) */
-                            failed: {
-                                /** Format: uuid */
-                                imageId: string;
-                                /** Format: uuid */
-                                flightId: string;
-                                flightName: string;
-                                filename: string | null;
-                                reason: string;
-                                /**
-                                 * @description What kind of failure it is (docs/runbook.md has one entry per kind)
-                                 * @enum {string}
-                                 */
-                                category: "undecodable" | "content_mismatch" | "missing" | "storage" | "database" | "queue" | "inference" | "stalled" | "other";
-                                /** @description transient: retried automatically while retries are left; permanent: waits for a person */
-                                kind: ("permanent" | "transient") | null;
-                                automaticRetries: number;
-                                automaticRetriesLeft: number;
-                                failedAt: string | null;
-                                /** @description When a person chose to leave it failed: "retry all" skips it */
-                                discardedAt: string | null;
-                            }[];
-                            failedByCategory: {
+                content: {
+                    "application/json": {
+                        /** @description Jobs per queue by state (waiting, active, delayed, failed, completed): the whole installation */
+                        queues: {
+                            [key: string]: {
                                 [key: string]: number;
                             };
                         };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+                        /** @description Failed photos of your organisation, newest first (at most 500) */
+                        failed: {
+                            /** Format: uuid */
+                            imageId: string;
+                            /** Format: uuid */
+                            flightId: string;
+                            flightName: string;
+                            filename: string | null;
+                            reason: string;
+                            /**
+                             * @description What kind of failure it is (docs/runbook.md has one entry per kind)
+                             * @enum {string}
+                             */
+                            category: "undecodable" | "content_mismatch" | "missing" | "storage" | "database" | "queue" | "inference" | "stalled" | "other";
+                            /** @description transient: retried automatically while retries are left; permanent: waits for a person */
+                            kind: ("permanent" | "transient") | null;
+                            automaticRetries: number;
+                            automaticRetriesLeft: number;
+                            failedAt: string | null;
+                            /** @description When a person chose to leave it failed: "retry all" skips it */
+                            discardedAt: string | null;
+                        }[];
+                        failedByCategory: {
+                            [key: string]: number;
                         };
                     };
                 };
             };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
         };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
     };
-    "/api/v1/admin/images/{imageId}/retry": {
+    retryImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                imageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued again; the flight page follows it */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such photo in your flights */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The photo is not failed (any more) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    retryFailedImages: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** Put a failed photo back in the queue, with its automatic retries restored (audited) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    imageId: string;
+        requestBody?: never;
+        responses: {
+            /** @description How many were queued again, and how many were left as a person chose */
+            200: {
+                headers: {
+                    [name: string]: unknown;
                 };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Queued again; the flight page follows it */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description No such photo in your flights */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The photo is not failed (any more) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/images/retry-failed": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Put every failed photo of your organisation back in the queue, except those a person left failed (audited per photo) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description How many were queued again, and how many were left as a person chose */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            retried: number;
-                            leftDiscarded: number;
-                        };
-                    };
-                };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
-                        };
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/images/{imageId}/discard": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Leave a failed photo as failed: no automatic retry touches it again (audited) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    imageId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
                 content: {
                     "application/json": {
-                        note?: string;
+                        retried: number;
+                        leftDiscarded: number;
                     };
                 };
             };
-            responses: {
-                /** @description Left as failed */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
                 };
-                /** @description Invalid request (problem+json listing each issue) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description Missing or unknown API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description The token’s role may not call this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description No such photo in your flights */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
-                /** @description The photo is not failed (any more) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            instance: string;
-                            issues?: {
-                                location: string;
-                                path: string;
-                                message: string;
-                                code: string;
-                            }[];
-                            context?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The id of this request in the server logs (also the X-Request-Id header) */
-                            requestId?: string;
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
                         };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
                     };
                 };
             };
         };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
+    };
+    discardImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                imageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Left as failed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such photo in your flights */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The photo is not failed (any more) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getOrganisationRegion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The region */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The jurisdiction, a GB/T 2260 code or prefix */
+                        regionCode: string;
+                        /** @description Photos are checked against it; null: only against the bounding box of the region code’s province */
+                        boundary: ({
+                            /** @constant */
+                            type: "Polygon";
+                            coordinates: [
+                                number,
+                                number
+                            ][][];
+                        } | {
+                            /** @constant */
+                            type: "MultiPolygon";
+                            coordinates: [
+                                number,
+                                number
+                            ][][][];
+                        }) | null;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    putOrganisationRegionBoundary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description null removes the boundary */
+                    geometry: ({
+                        /** @constant */
+                        type: "Polygon";
+                        coordinates: [
+                            number,
+                            number
+                        ][][];
+                    } | {
+                        /** @constant */
+                        type: "MultiPolygon";
+                        coordinates: [
+                            number,
+                            number
+                        ][][][];
+                    }) | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The region now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The jurisdiction, a GB/T 2260 code or prefix */
+                        regionCode: string;
+                        /** @description Photos are checked against it; null: only against the bounding box of the region code’s province */
+                        boundary: ({
+                            /** @constant */
+                            type: "Polygon";
+                            coordinates: [
+                                number,
+                                number
+                            ][][];
+                        } | {
+                            /** @constant */
+                            type: "MultiPolygon";
+                            coordinates: [
+                                number,
+                                number
+                            ][][][];
+                        }) | null;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The outline is not usable (too few points, crossing itself, not longitude/latitude) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    postImagesByImageIdHold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                imageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description process: detect and review it all the same (administrators, with a note); discard: leave it unprocessed, kept
+                     * @enum {string}
+                     */
+                    decision: "process" | "discard";
+                    /** @description Why; required to process */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The photo as it is now; processing follows on the flight page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        flightId: string;
+                        objectKey: string;
+                        sha256: string | null;
+                        sizeBytes: number | null;
+                        originalFilename: string | null;
+                        width: number | null;
+                        height: number | null;
+                        capture: {
+                            [key: string]: unknown;
+                        } | null;
+                        /** @description Ground footprint, a closed WGS-84 ring */
+                        footprint: {
+                            lat: number;
+                            lon: number;
+                        }[] | null;
+                        /** @description Why the photo could not be placed on the ground */
+                        geoReason: string | null;
+                        /** @enum {string} */
+                        status: "registered" | "queued" | "processing" | "processed" | "failed" | "duplicate" | "held";
+                        failureReason: string | null;
+                        /** @description Why the ingest rules flagged it: taken outside the bureau’s region, or without a position */
+                        flagReason: ("outside_region" | "no_gps") | null;
+                        /** @description For a photo taken outside the region: what a person decided (POST /images/{imageId}/hold) */
+                        hold: {
+                            decision: ("process" | "discard") | null;
+                            decidedAt: string | null;
+                            note: string | null;
+                        } | null;
+                        /** @description The photo of the same bytes processed in another flight; its detections and findings stand for this one */
+                        duplicateOf: string | null;
+                        registeredVia: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        processedAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Not your role; processing is for administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such photo in your flights */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The photo is not held (any more) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No note saying why it is processed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
     };
 }
-export type webhooks = Record<string, never>;
-export interface components {
-    schemas: never;
-    responses: never;
-    parameters: never;
-    requestBodies: never;
-    headers: never;
-    pathItems: never;
-}
-export type $defs = Record<string, never>;
-export type operations = Record<string, never>;

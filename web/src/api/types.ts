@@ -67,3 +67,11 @@ export type Attachment = ResponseOf<'/cases/{caseId}/attachments/{filename}', 'p
 
 export type OperationsOverview = ResponseOf<'/admin/operations', 'get'>;
 export type FailedPhoto = OperationsOverview['failed'][number];
+
+export type FlightImages = ResponseOf<'/flights/{flightId}/images', 'get'>;
+export type UploadedImage = ResponseOf<'/flights/{flightId}/images/{filename}', 'put', 201>;
+export type CreatedFlight = ResponseOf<'/flights', 'post', 201>;
+
+export type AdminUser = ResponseOf<'/admin/users', 'get'>['items'][number];
+export type AdminToken = ResponseOf<'/admin/tokens', 'get'>['items'][number];
+export type IssuedToken = ResponseOf<'/admin/users/{userId}/tokens', 'post', 201>;

@@ -111,8 +111,18 @@ export function CaseDetailPage({ me, id }: { me: Me; id: string }) {
             <dt>{i.t('case.due')}</dt>
             <dd class={c.overdue ? 'overdue-text' : ''}>{i.dateTime(c.dueAt)}</dd>
             <dt>{i.t('case.flight')}</dt>
-            <dd>
-              <code>{c.flightId}</code>
+            <dd id="case-flight">
+              {c.flight ? (
+                <a href={`#/flights/${c.flight.id}`}>
+                  {i.t('case.flightOf', {
+                    name: c.flight.name,
+                    date: i.date(c.flight.createdAt),
+                    operator: c.flight.operator ?? '—',
+                  })}
+                </a>
+              ) : (
+                '—'
+              )}
             </dd>
           </dl>
           <MiniMap

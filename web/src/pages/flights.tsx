@@ -19,16 +19,27 @@ export function FlightsPage() {
       </header>
       {flights.value.length === 0 && <p class="empty">{i.t('flights.empty')}</p>}
       <table class="case-table">
+        <thead>
+          <tr>
+            <th>{i.t('flights.col.flight')}</th>
+            <th>{i.t('flights.col.date')}</th>
+            <th>{i.t('flights.col.operator')}</th>
+            <th>{i.t('flights.col.site')}</th>
+            <th>{i.t('flights.col.photos')}</th>
+          </tr>
+        </thead>
         <tbody>
           {flights.value.map((s) => (
-            <tr key={s.flight.id}>
+            <tr key={s.flight.id} data-flight={s.flight.id}>
               <td>
-                <strong>{s.flight.name}</strong>
-                <br />
-                <code class="muted">{s.flight.id}</code>
+                {/* People know a flight by its name, date, operator and site: its id is only in the link. */}
+                <a href={`#/flights/${s.flight.id}`}>
+                  <strong>{s.flight.name}</strong>
+                </a>
               </td>
               <td>{i.dateTime(s.flight.createdAt)}</td>
-              <td>{s.flight.regionCode}</td>
+              <td>{s.flight.operator ?? '—'}</td>
+              <td>{s.flight.siteName ?? '—'}</td>
               <td>
                 {/* eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the counts are read defensively */}
                 {i.t('flights.images', { done: s.images.processed ?? 0, total: s.images.total })}

@@ -31,7 +31,7 @@ export function QueuePanel({
             <option value="">{i.t('filter.allFlights')}</option>
             {flights?.items.map((f) => (
               <option key={f.id} value={f.id}>
-                {f.name}
+                {f.name} · {i.date(f.createdAt)}
               </option>
             ))}
           </select>
