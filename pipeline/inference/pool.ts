@@ -172,8 +172,8 @@ export class InferencePool implements PhotoDetector {
     const shared = {
       width: photo.width,
       height: photo.height,
-      ...(photo.full ? { full: await share(photo.full) } : {}),
-      ...(photo.frame ? { frame: await share(photo.frame) } : {}),
+      ...(photo.full ? { full: share(photo.full) } : {}),
+      ...(photo.frame ? { frame: share(photo.frame) } : {}),
     };
     const batches: View[][] = [];
     for (let i = 0; i < views.length; i += this.batchSize) batches.push(views.slice(i, i + this.batchSize));
@@ -292,20 +292,8 @@ export class InferencePool implements PhotoDetector {
   }
 }
 
-/** Bytes copied between turns of the event loop: about 4 ms each here. */
-const SHARE_CHUNK_BYTES = 4 * 1024 * 1024;
-
-/**
- * Copies the pixels into shared memory a chunk at a time, yielding between chunks: the copy of a
- * 20 MP photo (60 MB) in one go held the event loop for 50–160 ms, which /health and every request
- * of the API running the worker waited out.
- */
-async function share(image: RgbImage): Promise<SharedImage> {
+function share(image: RgbImage): SharedImage {
   const buffer = new SharedArrayBuffer(image.data.byteLength);
-  const target = new Uint8Array(buffer);
-  for (let at = 0; at < image.data.byteLength; at += SHARE_CHUNK_BYTES) {
-    if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    target.set(image.data.subarray(at, at + SHARE_CHUNK_BYTES), at);
-  }
+  new Uint8Array(buffer).set(image.data);
   return { buffer, width: image.width, height: image.height };
 }
