@@ -18,7 +18,8 @@ import { detectMany, type PhotoResult } from '../../pipeline/inference/run-many.
 
 export const DETECT_USAGE = `usage:
   hazardscope detect <image|folder> [--model DIR|FILE.onnx] [--tile | --no-tile] [--tile-size PX]
-                     [--overlap 0.2] [--full-frame] [--conf 0.25] [--json] [--annotate DIR] [--threads N]
+                     [--overlap 0.2] [--full-frame] [--conf 0.25] [--no-verify] [--json] [--annotate DIR]
+                     [--threads N]
 
   --model       model directory (manifest.json and/or one .onnx) or an .onnx file; default MODEL_DIR
   --tile        cut photos larger than the model input into tiles (the default); --no-tile runs the
@@ -26,6 +27,7 @@ export const DETECT_USAGE = `usage:
   --tile-size   tile edge in photo pixels (default: the model input)
   --overlap     overlap between neighbouring tiles, 0..0.9 (default from the manifest, else 0.2)
   --full-frame  add a whole-frame pass to the tiles, for objects larger than a tile
+  --no-verify   show the detector's boxes before the model's verifier re-judges them (models that have one)
   --conf        one score threshold for every class instead of the model's own
   --json        print one JSON document instead of text
   --annotate    write each photo with its boxes drawn to DIR/<name>.jpg
@@ -46,6 +48,7 @@ export async function runDetect(argv: string[], defaultModel: string): Promise<n
         'tile-size': { type: 'string' },
         overlap: { type: 'string' },
         'full-frame': { type: 'boolean' },
+        verify: { type: 'boolean' },
         conf: { type: 'string' },
         json: { type: 'boolean', default: false },
         annotate: { type: 'string' },
@@ -117,6 +120,7 @@ export async function runDetect(argv: string[], defaultModel: string): Promise<n
   const options: DetectOptions = {
     ...(values.tile === undefined ? {} : { tiled: values.tile }),
     ...(values['full-frame'] === undefined ? {} : { fullFrame: values['full-frame'] }),
+    ...(values.verify === undefined ? {} : { verify: values.verify }),
     ...(tileSize === undefined ? {} : { tileSize }),
     ...(overlap === undefined ? {} : { overlap }),
     ...(conf === undefined ? {} : { thresholds: spec.classes.map(() => conf) }),

@@ -41,7 +41,11 @@ export interface RealSet {
  * The photos of one split, at most `limitPerSource` from each source, picked evenly through the
  * source's sorted list so the pick is the same on every run and spans the whole source.
  */
-export async function loadRealSet(dir: string, split: 'val' | 'test', limitPerSource: number): Promise<RealSet | null> {
+export async function loadRealSet(
+  dir: string,
+  split: IndexItem['split'],
+  limitPerSource: number,
+): Promise<RealSet | null> {
   const indexPath = path.join(dir, 'index.json');
   if (!existsSync(indexPath)) return null;
   const index = JSON.parse(await readFile(indexPath, 'utf8')) as { classes: string[]; items: IndexItem[] };
@@ -108,6 +112,8 @@ export async function detectAll(
   floor: number,
   label: string,
   skipped: string[] = [],
+  /** false: the detector's own boxes, before the model's verifier (what the verifier learns from). */
+  verify = true,
 ): Promise<RealDetection[]> {
   const thresholds = detector.spec.classes.map(() => floor);
   const out: RealDetection[] = [];
@@ -117,7 +123,7 @@ export async function detectAll(
     const bytes = await readFile(photo.file);
     let result;
     try {
-      result = await detector.detectEncoded(bytes, { thresholds });
+      result = await detector.detectEncoded(bytes, { thresholds, verify });
     } catch (error) {
       // A few web images are truncated JPEGs; one must not cost the whole evaluation.
       process.stderr.write(

@@ -7,6 +7,7 @@ import { type DecodedPhoto, type Detection, mergeViews, type ModelRunner } from 
 import { loadModel, type SessionSettings } from './load.js';
 import type { ModelSpec } from './manifest.js';
 import { planViews, type View } from './tiling.js';
+import { BoxVerifier } from './verifier.js';
 
 export type { DecodedPhoto, Detection } from './engine.js';
 
@@ -21,6 +22,8 @@ export interface DetectOptions {
   thresholds?: readonly number[];
   /** Lowers every class threshold by this factor, to keep near misses too. */
   floorFraction?: number;
+  /** Let the model's verifier re-judge the boxes (default); false shows the detector alone. */
+  verify?: boolean;
 }
 
 export interface PhotoResultCore {
@@ -64,10 +67,20 @@ export function decodePlanFor(spec: ModelSpec, options: DetectOptions): DecodePl
 }
 
 export class Detector implements PhotoDetector {
-  private constructor(private readonly runner: ModelRunner) {}
+  private constructor(
+    private readonly runner: ModelRunner,
+    private readonly verifier: BoxVerifier | null,
+  ) {}
 
   static async open(source: string, settings: SessionSettings = {}): Promise<Detector> {
-    return new Detector(await loadModel(source, settings));
+    const runner = await loadModel(source, settings);
+    const { verifier } = runner.spec;
+    try {
+      return new Detector(runner, verifier ? await BoxVerifier.open(verifier) : null);
+    } catch (error) {
+      await runner.release();
+      throw error;
+    }
   }
 
   get spec(): ModelSpec {
@@ -77,7 +90,8 @@ export class Detector implements PhotoDetector {
   async detect(photo: DecodedPhoto, options: DetectOptions = {}): Promise<Detection[]> {
     const views = viewsFor(this.spec, photo, options);
     const candidates = await this.runner.runViews(photo, views, thresholdsFor(this.spec, options));
-    return mergeViews(candidates, this.spec, views.length);
+    const merged = mergeViews(candidates, this.spec, views.length);
+    return this.verifier && options.verify !== false ? this.verifier.filter(photo, merged) : merged;
   }
 
   async detectEncoded(
@@ -95,5 +109,6 @@ export class Detector implements PhotoDetector {
 
   async release(): Promise<void> {
     await this.runner.release();
+    await this.verifier?.release();
   }
 }

@@ -349,8 +349,22 @@ async function resolveAndCheck(
     },
     strides,
     provenance: { ...described.provenance, ...provenance },
+    ...(manifest.verifier ? { verifier: verifierFor(model, described.classes) } : {}),
   };
   return new ModelRunner(spec, { ...layout, numClasses: spec.classes.length }, session, ort.Tensor);
+}
+
+/** The verifier's file beside the model; every class it judges must be one of the model's. */
+function verifierFor(model: LocatedModel, classes: readonly ModelClass[]): NonNullable<ModelSpec['verifier']> {
+  const verifier = model.manifest.verifier!;
+  const unknown = Object.keys(verifier.classes).filter((name) => !classes.some((c) => c.name === name));
+  if (unknown.length > 0)
+    throw new ModelLoadError(
+      `model ${model.filePath}: the verifier judges classes the model lacks: ${unknown.join(', ')}`,
+    );
+  const file = path.join(model.dir, verifier.file);
+  if (!existsSync(file)) throw new ModelLoadError(`verifier file ${file} does not exist`);
+  return { ...verifier, path: file };
 }
 
 function stridesUpTo(maxStride: number): number[] {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type VerifierManifest, VerifierManifestSchema } from './verifier.js';
 
 /**
  * `models/<name>/manifest.json`: what a model needs besides its weights. Every field may be left
@@ -90,6 +91,8 @@ export const ModelManifestSchema = z
     /** Feature-map strides of raw-grid heads (YOLOX). */
     strides: z.array(z.number().int().positive()).min(1),
     training: z.record(z.string(), z.unknown()),
+    /** A second-stage classifier that re-judges some classes' boxes (pipeline/inference/verifier.ts). */
+    verifier: VerifierManifestSchema,
   })
   .partial()
   .strict();
@@ -147,4 +150,6 @@ export interface ModelSpec {
   tiling: ModelTiling;
   strides: number[];
   provenance: Record<string, Provenance>;
+  /** The verifier beside the model, with its file's path; absent when the model has none. */
+  verifier?: VerifierManifest & { path: string };
 }

@@ -15,6 +15,7 @@ import type { ModelSpec } from './manifest.js';
 import type { RawDetection } from './postprocess.js';
 import type { RgbImage } from './preprocess.js';
 import type { View } from './tiling.js';
+import { BoxVerifier } from './verifier.js';
 
 /** Pixels in shared memory: every thread reads the same photo without a copy per tile. */
 export interface SharedImage {
@@ -74,6 +75,7 @@ export class InferencePool implements PhotoDetector {
   private closed = false;
 
   private resolvedSpec: ModelSpec | undefined;
+  private verifier: BoxVerifier | null = null;
   private batchSize = 1;
 
   get spec(): ModelSpec {
@@ -149,6 +151,16 @@ export class InferencePool implements PhotoDetector {
     pool.resolvedSpec = started[0]!.spec;
     pool.batchSize = started[0]!.batchSize;
     pool.slots = started.map((s) => s.slot);
+    const { verifier } = pool.resolvedSpec;
+    if (verifier) {
+      // Small crops, a few per photo: judged here, where the photo's pixels already are.
+      try {
+        pool.verifier = await BoxVerifier.open(verifier);
+      } catch (error) {
+        await pool.close();
+        throw error;
+      }
+    }
     return pool;
   }
 
@@ -180,7 +192,8 @@ export class InferencePool implements PhotoDetector {
     const found = await Promise.all(
       batches.map((batch) => this.enqueue<RawDetection[]>({ id: this.nextId++, ...shared, views: batch, thresholds })),
     );
-    return mergeViews(found.flat(), this.spec, views.length);
+    const merged = mergeViews(found.flat(), this.spec, views.length);
+    return this.verifier && options.verify !== false ? this.verifier.filter(photo, merged) : merged;
   }
 
   /**
@@ -289,6 +302,7 @@ export class InferencePool implements PhotoDetector {
         slot.sent.clear();
       }),
     );
+    await this.verifier?.release();
   }
 }
 

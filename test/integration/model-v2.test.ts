@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../pipeline/config.js';
@@ -54,6 +55,29 @@ describe('hazard-v2', () => {
   });
 });
 
+describe('hazard-v2 verifier', () => {
+  it('when the verifier file is not the one its manifest names, then the model refuses to open', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'v2-verifier-'));
+    try {
+      await cp(V2, dir, { recursive: true });
+      const file = path.join(dir, 'verifier.onnx');
+      const bytes = await readFile(file);
+      bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
+      await writeFile(file, bytes);
+      await expect(Detector.open(dir)).rejects.toThrow(/verifier file .* has sha256/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when the manifest is read, then the verifier judges fire and smoke only', async () => {
+    const manifest = JSON.parse(await readFile(path.join(V2, 'manifest.json'), 'utf8')) as {
+      verifier: { classes: Record<string, unknown> };
+    };
+    expect(Object.keys(manifest.verifier.classes).sort()).toEqual(['fire', 'smoke']);
+  });
+});
+
 describe.skipIf(!fixtures)('hazard-v2 on real photos (third-party fixtures)', () => {
   let detector: Detector;
   beforeAll(async () => {
@@ -70,4 +94,17 @@ describe.skipIf(!fixtures)('hazard-v2 on real photos (third-party fixtures)', ()
     const flames = { x1: 226, y1: 56, x2: 853, y2: 526 };
     expect(fires.some((d) => iou(d, flames) >= 0.3)).toBe(true);
   });
+
+  it.each(['DJI_Zenmuse_X3.JPG', 'odm_1JI_0064.JPG'])(
+    'when the hazard-free drone photo %s is run, then the detector alone raises fire alarms and the verifier removes them',
+    async (file) => {
+      const bytes = await readFile(path.join(FIXTURES, file));
+      const fireOrSmoke = (r: { detections: Array<{ className: string }> }) =>
+        r.detections.filter((d) => d.className === 'fire' || d.className === 'smoke').length;
+      const alone = fireOrSmoke(await detector.detectEncoded(bytes, { verify: false }));
+      const verified = fireOrSmoke(await detector.detectEncoded(bytes));
+      expect(alone).toBeGreaterThan(0);
+      expect(verified).toBe(0);
+    },
+  );
 });
