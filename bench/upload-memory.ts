@@ -7,19 +7,13 @@
  *
  *   npm run build:web && npm run bench:upload-memory [-- --photos 500 --mb 10]
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { chromium } from 'playwright-core';
 import sharp from 'sharp';
-import { startApi } from '../api/server.js';
-import { loadConfig } from '../pipeline/config.js';
-import { createLogger } from '../pipeline/logger.js';
-import { deletePrefixedKeys } from '../scripts/redis-prefix.js';
+import { CHROMIUM, launchChromium } from '../scripts/chromium.js';
+import { startBenchApi } from './embedded-api.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,17 +21,19 @@ const { values } = parseArgs({
     mb: { type: 'string', default: '10' },
     database: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
-    chromium: { type: 'string', default: process.env.HAZARDSCOPE_CHROMIUM ?? '/usr/bin/chromium' },
+    chromium: { type: 'string', default: CHROMIUM },
   },
 });
 const root = path.resolve(import.meta.dirname, '..');
 if (!existsSync(path.join(root, 'web/dist/index.html'))) throw new Error('build the web app first: npm run build:web');
 const count = Number(values.photos);
 const targetBytes = Number(values.mb) * 1e6;
-const id = randomBytes(4).toString('hex');
-const schema = `bench_upload_${id}`;
-const prefix = `bench-upload-${id}`;
-const work = await mkdtemp(path.join(os.tmpdir(), 'bench-upload-'));
+const bench = await startBenchApi('upload-memory', {
+  redis: values.redis,
+  database: values.database,
+  env: { RECOVERY_SWEEP_SECONDS: '0' },
+});
+const { api, work, id } = bench;
 const photosDir = path.join(work, `flight-${id}`);
 const marker = `--hazardscope-bench-upload=${id}`;
 
@@ -94,33 +90,8 @@ function rendererRss(): number {
     .reduce((sum, p) => sum + kib(Number(p)), 0);
 }
 
-const env = {
-  DATA_DIR: path.join(work, 'data'),
-  PORT: '0',
-  LOG_LEVEL: 'silent',
-  DATABASE_URL: values.database,
-  DATABASE_SCHEMA: schema,
-  REDIS_URL: values.redis,
-  QUEUE_PREFIX: prefix,
-  MODEL_DIR: path.join(root, 'models/hazard-v1'),
-  RECOVERY_SWEEP_SECONDS: '0',
-};
-const api = await startApi(loadConfig(env), createLogger('silent'), { withWorker: false });
-const browser = await chromium.launch({
-  executablePath: values.chromium,
-  // As the browser tests start it (test/browser/chromium.ts), plus a marker to find its processes.
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    marker,
-  ],
-});
+// As the browser tests start it, plus a marker to find its processes.
+const browser = await launchChromium([marker], values.chromium);
 try {
   const base = await basePhoto();
   await mkdir(photosDir, { recursive: true });
@@ -173,11 +144,5 @@ try {
   );
 } finally {
   await browser.close();
-  await api.close();
-  const client = new pg.Client({ connectionString: values.database });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await client.end();
-  await deletePrefixedKeys(values.redis, prefix);
-  await rm(work, { recursive: true, force: true });
+  await bench.close();
 }

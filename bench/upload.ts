@@ -11,15 +11,11 @@
  * comment of its own so every one is new bytes to the server, as a real flight's photos are.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { startApi } from '../api/server.js';
-import { loadConfig } from '../pipeline/config.js';
-import { createLogger } from '../pipeline/logger.js';
-import { deletePrefixedKeys } from '../scripts/redis-prefix.js';
+import { startBenchApi } from './embedded-api.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,20 +32,6 @@ if (!Number.isInteger(photoCount) || photoCount < 1 || concurrencies.some((c) =>
   process.exit(2);
 }
 const root = path.resolve(import.meta.dirname, '..');
-const work = await mkdtemp(path.join(os.tmpdir(), 'bench-upload-'));
-const prefix = `bench-upload-${Date.now()}`;
-const schema = `bench_upload_${Date.now()}`;
-const config = loadConfig({
-  DATA_DIR: path.join(work, 'data'),
-  PORT: '0',
-  LOG_LEVEL: 'silent',
-  REDIS_URL: values.redis,
-  QUEUE_PREFIX: prefix,
-  MODEL_DIR: path.join(root, 'models/hazard-v1'),
-  RECOVERY_SWEEP_SECONDS: '0',
-  ...(values.database ? { DATABASE_URL: values.database, DATABASE_SCHEMA: schema } : {}),
-});
-
 /** The photo with a COM segment right after SOI: a valid JPEG with the same pixels and EXIF, new bytes. */
 function withComment(jpeg: Buffer, text: string): Buffer {
   const comment = Buffer.from(text, 'latin1');
@@ -94,7 +76,12 @@ function runCli(
   });
 }
 
-const api = await startApi(config, createLogger('silent'), { withWorker: false });
+const bench = await startBenchApi('upload', {
+  redis: values.redis,
+  database: values.database,
+  env: { RECOVERY_SWEEP_SECONDS: '0' },
+});
+const { api, work } = bench;
 try {
   const { tokens } = api.container.services;
   const organisation = await tokens.createOrganisation('Upload bench bureau', '4101', 'bench');
@@ -129,13 +116,5 @@ try {
     await rm(dir, { recursive: true, force: true });
   }
 } finally {
-  await api.close();
-  await deletePrefixedKeys(values.redis, prefix);
-  if (values.database) {
-    const client = new pg.Client({ connectionString: values.database });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-  }
-  await rm(work, { recursive: true, force: true });
+  await bench.close();
 }

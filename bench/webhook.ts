@@ -10,17 +10,10 @@
  * overlap); with PostgreSQL the pool's connections do too.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import pMap from 'p-map';
-import { startApi } from '../api/server.js';
-import { loadConfig } from '../pipeline/config.js';
 import { contentAddressedKey } from '../pipeline/domain/images.js';
-import { createLogger } from '../pipeline/logger.js';
-import { deletePrefixedKeys } from '../scripts/redis-prefix.js';
+import { startBenchApi } from './embedded-api.js';
 import { alternatingRounds, describeRatio, median, roundRatios, spreadWarning } from './rounds.js';
 
 const { values } = parseArgs({
@@ -32,20 +25,8 @@ const { values } = parseArgs({
   },
 });
 const recordCount = Number(values.records);
-const root = path.resolve(import.meta.dirname, '..');
-const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-webhook-'));
-const prefix = `bench-webhook-${Date.now()}`;
-const schema = `bench_webhook_${Date.now()}`;
-const config = loadConfig({
-  DATA_DIR: dataDir,
-  PORT: '0',
-  LOG_LEVEL: 'silent',
-  REDIS_URL: values.redis,
-  QUEUE_PREFIX: prefix,
-  MODEL_DIR: path.join(root, 'models/hazard-v1'),
-  ...(values.database ? { DATABASE_URL: values.database, DATABASE_SCHEMA: schema } : {}),
-});
-const api = await startApi(config, createLogger('silent'), { withWorker: false });
+const bench = await startBenchApi('webhook', { redis: values.redis, database: values.database });
+const { api } = bench;
 try {
   const { ingest, tokens } = api.container.services;
   const storage = api.container.storage;
@@ -112,13 +93,5 @@ try {
     `  over HTTP (8 at a time): ${res.status}, ${body.results?.length ?? 0} outcomes in ${seconds(performance.now() - started)}`,
   );
 } finally {
-  await api.close();
-  await deletePrefixedKeys(values.redis, prefix);
-  if (values.database) {
-    const client = new pg.Client({ connectionString: values.database });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-  }
-  await rm(dataDir, { recursive: true, force: true });
+  await bench.close();
 }

@@ -39,6 +39,9 @@ import { Metrics } from './metrics.js';
 import { failureCategory } from './domain/failures.js';
 import { timedDetector } from './inference/timed.js';
 import { ReviewService } from './services/review.js';
+import { RevisionService } from './services/revisions.js';
+import { FindingHistoryService } from './services/finding-history.js';
+import { RevisionRepository } from './repositories/revisions.js';
 import { FindingsScheduler } from './services/findings-scheduler.js';
 import { FindingsService } from './services/findings.js';
 import { ModelClassService } from './services/model-classes.js';
@@ -59,6 +62,8 @@ export interface Services {
   flights: FlightQueryService;
   images: ImageService;
   review: ReviewService;
+  revisions: RevisionService;
+  findingHistory: FindingHistoryService;
   cases: CaseService;
   tokens: TokenService;
   users: UserService;
@@ -137,6 +142,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
     const detections = new DetectionRepository(db);
     const cases = new CaseRepository(db);
     const reviews = new ReviewRepository(db);
+    const revisions = new RevisionRepository(db);
     const tokens = new TokenRepository(db);
     const organisations = new OrganisationRepository(db);
     const missed = new MissedHazardRepository(db);
@@ -150,6 +156,7 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
     const sites = new SiteRepository(db);
     const findingRepository = new FindingRepository(db);
     const settlement = new FindingsScheduler(flights, queue);
+    const tokenService = new TokenService({ tokens, organisations, audit, unitOfWork: transactions });
     const caseService = new CaseService({
       cases,
       reviews,
@@ -255,9 +262,30 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
         leaseSeconds: config.REVIEW_LEASE_SECONDS,
         now: clock,
       }),
+      findingHistory: new FindingHistoryService({ findings: findingRepository, reviews, revisions, cases }),
+      revisions: new RevisionService({
+        findings: findingRepository,
+        reviews,
+        revisions,
+        cases,
+        flights,
+        images,
+        detections,
+        audit,
+        unitOfWork: transactions,
+        classes: hazardClasses,
+        now: clock,
+      }),
       cases: caseService,
-      tokens: new TokenService({ tokens, organisations, audit, unitOfWork: transactions }),
-      users: new UserService({ tokens, organisations, audit, unitOfWork: transactions, now: clock }),
+      tokens: tokenService,
+      users: new UserService({
+        tokens,
+        issuer: tokenService,
+        organisations,
+        audit,
+        unitOfWork: transactions,
+        now: clock,
+      }),
       sites: new SiteService({ sites, audit, unitOfWork: transactions }),
       findings,
       evidence: new EvidenceService({

@@ -39,3 +39,17 @@ export async function creditCode(n: number): Promise<string> {
 export async function demoSiteFeature(n: number): Promise<{ feature: object; origin: { lat: number; lon: number } }> {
   return (await import('../cli/demo-site.js')).demoSiteFeature(n);
 }
+
+/** A bureau's boundary around Shanghai: the demo flight's yard in Zhengzhou lies outside it. */
+export const SHANGHAI_BOUNDARY = {
+  type: 'Polygon',
+  coordinates: [
+    [
+      [121.0, 30.9],
+      [121.9, 30.9],
+      [121.9, 31.5],
+      [121.0, 31.5],
+      [121.0, 30.9],
+    ],
+  ],
+};

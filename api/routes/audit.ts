@@ -18,6 +18,20 @@ const AuditCheckpoint = z.object({
   keyId: Sha256.nullable(),
 });
 
+// An example for the API document (test/contract/openapi.test.ts checks it against the schema):
+// a real checkpoint, signed with a throwaway key, so its signature and key id do verify.
+const CHECKPOINT_EXAMPLE = {
+  key: 'audit-checkpoints/2026/12/06/20261206T020000.412Z-000000048213-9f2e6d33a3717ee8.json',
+  document:
+    '{"at":"2026-12-06T02:00:05.000Z","entries":48213,"headAt":"2026-12-06T02:00:00.412Z","headHash":"9f2e6d33a3717ee826353a404ba4618d1aeeb6879ad7936bce8ed5f46814924d","headId":48213,"keyId":"2645dd4b8c93a7220f1399806b700af04acb6e5830ef24ab24518c436faee440","kind":"hazardscope.audit-checkpoint","publicKey":"MCowBQYDK2VwAyEA35B7sJ5NToetfQX0XKypIb6h1fcrWN0xH/5C11PXDKo=","signature":"oY2O4sFcR9K+TxPBh9b8yDKYOpskVPblLeLTuSE3TIG5BfLRTKpXmxkjEsO7+Gb22fdx8/0eKzHy02A6RIKlCA==","version":1}\n',
+  genuine: true,
+  problem: null,
+  entries: 48213,
+  headHash: '9f2e6d33a3717ee826353a404ba4618d1aeeb6879ad7936bce8ed5f46814924d',
+  signedAt: '2026-12-06T02:00:05.000Z',
+  keyId: '2645dd4b8c93a7220f1399806b700af04acb6e5830ef24ab24518c436faee440',
+};
+
 export function auditRoutes(services: Services) {
   return [
     route(
@@ -39,6 +53,7 @@ export function auditRoutes(services: Services) {
           200: {
             description: 'A page of checkpoints',
             schema: z.object({ items: z.array(AuditCheckpoint), nextCursor: z.string().nullable() }),
+            example: { items: [CHECKPOINT_EXAMPLE], nextCursor: null },
           },
           ...problemResponses,
         },

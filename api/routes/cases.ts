@@ -6,6 +6,16 @@ import { ATTACHMENT_TYPES, type CaseQuery } from '../../pipeline/services/cases.
 import { route } from '../contract.js';
 import { HttpProblem } from '../middleware/problem.js';
 import {
+  ATTACHMENT_EXAMPLE,
+  CASE_DETAIL_EXAMPLE,
+  CASE_EVENT_EXAMPLE,
+  CASE_EXAMPLE,
+  CASE_SUMMARY_EXAMPLE,
+  CASES_GEOJSON_EXAMPLE,
+  CASES_PAGE_EXAMPLE,
+  TRANSITION_BODY_EXAMPLE,
+} from '../schemas/case-examples.js';
+import {
   Crs,
   Cursor,
   decodeCursor,
@@ -18,6 +28,7 @@ import {
   Timestamp,
   Uuid,
 } from '../schemas/common.js';
+import { SITE_REF_EXAMPLE } from '../schemas/examples.js';
 import {
   Attachment,
   Case,
@@ -27,6 +38,7 @@ import {
   CaseTransition,
   RegionPrefix,
 } from '../schemas/resources.js';
+import { SiteRef } from '../schemas/sites.js';
 import { toAttachment, toCase, toCaseDetail, toCaseEvent } from '../serialize.js';
 
 const READERS = ['regulator', 'reviewer', 'admin'] as const;
@@ -39,6 +51,20 @@ const caseFilters = {
   region: RegionPrefix.optional().describe('Cases in this province, city or county (within your own region)'),
   siteId: Uuid.optional(),
   flightId: Uuid.optional(),
+  flight: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Found by a flight whose name contains this (any case)'),
+  enterprise: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe("The liable site's name or credit code contains this (any case)"),
   hazardCode: z.string().min(1).max(100).optional().describe('Cases holding a finding of this hazard'),
   severity: z.enum(['major', 'general']).optional(),
   status: z
@@ -83,6 +109,8 @@ function queryOf(q: z.infer<typeof FilterQuery>): CaseQuery {
     region: q.region,
     siteId: q.siteId,
     flightId: q.flightId,
+    flightName: q.flight,
+    enterprise: q.enterprise,
     hazardCode: q.hazardCode,
     severity: q.severity,
     statuses: q.status,
@@ -128,6 +156,7 @@ export function caseRoutes(services: Services) {
           200: {
             description: 'A page of cases',
             schema: z.object({ items: z.array(Case), nextCursor: z.string().nullable() }),
+            example: CASES_PAGE_EXAMPLE,
           },
           422: { description: 'A cursor that does not fit the sort' },
           ...problemResponses,
@@ -169,7 +198,10 @@ export function caseRoutes(services: Services) {
         tags: ['cases'],
         roles: READERS,
         query: FilterQuery,
-        responses: { 200: { description: 'Counts', schema: CaseSummary }, ...problemResponses },
+        responses: {
+          200: { description: 'Counts', schema: CaseSummary, example: CASE_SUMMARY_EXAMPLE },
+          ...problemResponses,
+        },
       },
       async ({ query, principal }) => ({ status: 200, body: await services.cases.summary(principal, queryOf(query)) }),
     ),
@@ -208,7 +240,12 @@ export function caseRoutes(services: Services) {
         roles: READERS,
         query: z.object({ ...caseFilters, crs: Crs }).strict(),
         responses: {
-          200: { description: 'FeatureCollection', schema: GeoJsonCollection, contentType: GEOJSON_TYPE },
+          200: {
+            description: 'FeatureCollection',
+            schema: GeoJsonCollection,
+            contentType: GEOJSON_TYPE,
+            example: CASES_GEOJSON_EXAMPLE,
+          },
           ...problemResponses,
         },
       },
@@ -240,6 +277,7 @@ export function caseRoutes(services: Services) {
             description: 'FeatureCollection (X-Truncated: true when more cases match than the limit)',
             schema: GeoJsonCollection,
             contentType: GEOJSON_TYPE,
+            example: CASES_GEOJSON_EXAMPLE,
           },
           ...problemResponses,
         },
@@ -268,7 +306,7 @@ export function caseRoutes(services: Services) {
         roles: READERS,
         params: CaseParams,
         responses: {
-          200: { description: 'Case', schema: CaseDetail },
+          200: { description: 'Case', schema: CaseDetail, example: CASE_DETAIL_EXAMPLE },
           404: { description: 'No such case' },
           ...problemResponses,
         },
@@ -289,8 +327,13 @@ export function caseRoutes(services: Services) {
         roles: REGULATORS,
         params: CaseParams,
         body: CaseTransition,
+        bodyExample: TRANSITION_BODY_EXAMPLE,
         responses: {
-          200: { description: 'Moved', schema: z.object({ case: Case, event: CaseEvent }) },
+          200: {
+            description: 'Moved',
+            schema: z.object({ case: Case, event: CaseEvent }),
+            example: { case: CASE_EXAMPLE, event: CASE_EVENT_EXAMPLE },
+          },
           404: { description: 'No such case' },
           409: { description: 'The lifecycle does not allow this step from the current status' },
           422: { description: 'A deadline, reason, evidence or site is missing' },
@@ -315,8 +358,16 @@ export function caseRoutes(services: Services) {
         roles: REGULATORS,
         params: CaseParams,
         body: z.object({ siteId: Uuid, note: z.string().max(2000).optional() }).strict(),
+        bodyExample: {
+          siteId: SITE_REF_EXAMPLE.id,
+          note: '烟雾位于该企业储罐区围墙内 (the smoke rises inside the works’ tank-farm wall)',
+        },
         responses: {
-          200: { description: 'Assigned', schema: z.object({ caseId: Uuid, siteId: Uuid }) },
+          200: {
+            description: 'Assigned',
+            schema: z.object({ caseId: Uuid, siteId: Uuid }),
+            example: { caseId: CASE_EXAMPLE.id, siteId: SITE_REF_EXAMPLE.id },
+          },
           404: { description: 'No such case' },
           409: { description: 'Already notified' },
           422: { description: 'No such site' },
@@ -326,6 +377,80 @@ export function caseRoutes(services: Services) {
       async ({ params, body, principal }) => {
         const row = await services.cases.assignSite(principal, params.caseId, body.siteId, body.note);
         return { status: 200, body: { caseId: row.id, siteId: row.siteId! } };
+      },
+    ),
+    route(
+      {
+        method: 'get',
+        path: '/cases/:caseId/site-candidates',
+        operationId: 'listCaseSiteCandidates',
+        summary:
+          "Sites that could be named liable for a case: your organisation's sites in your region, nearest the case's position first",
+        tags: ['cases', 'sites'],
+        roles: READERS,
+        params: CaseParams,
+        query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }).strict(),
+        responses: {
+          200: {
+            description: 'Sites with their distance from the case (0 when the case lies inside the outline)',
+            schema: z.object({
+              items: z.array(
+                z.object({
+                  site: SiteRef.extend({ industry: z.string() }),
+                  distanceM: z
+                    .number()
+                    .min(0)
+                    .nullable()
+                    .describe('Metres from the case to the outline; null when the case has no position'),
+                }),
+              ),
+            }),
+            example: {
+              items: [
+                {
+                  site: {
+                    id: '3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c',
+                    name: '郑州示范化工有限公司',
+                    creditCode: '91410105MA9F5G8X1A',
+                    regionCode: '410105',
+                    industry: 'chemicals',
+                  },
+                  distanceM: 0,
+                },
+                {
+                  site: {
+                    id: '9b2e7c4a-1d3f-4e5a-8c6b-0f1e2d3c4b5a',
+                    name: '郑州东区物流有限公司',
+                    creditCode: '91410105MA9F5G9Y2B',
+                    regionCode: '410105',
+                    industry: 'logistics',
+                  },
+                  distanceM: 420,
+                },
+              ],
+            },
+          },
+          404: { description: 'No such case' },
+          ...problemResponses,
+        },
+      },
+      async ({ params, query, principal }) => {
+        const candidates = await services.cases.siteCandidates(principal, params.caseId, query.limit);
+        return {
+          status: 200,
+          body: {
+            items: candidates.map(({ site, distanceM }) => ({
+              site: {
+                id: site.id,
+                name: site.name,
+                creditCode: site.creditCode,
+                regionCode: site.regionCode,
+                industry: site.industry,
+              },
+              distanceM: distanceM === null ? null : Math.round(distanceM),
+            })),
+          },
+        };
       },
     ),
     route(
@@ -341,8 +466,8 @@ export function caseRoutes(services: Services) {
         body: 'binary',
         binaryTypes: ATTACHMENT_TYPES,
         responses: {
-          201: { description: 'Stored', schema: Attachment },
-          200: { description: 'These bytes were already attached', schema: Attachment },
+          201: { description: 'Stored', schema: Attachment, example: ATTACHMENT_EXAMPLE },
+          200: { description: 'These bytes were already attached', schema: Attachment, example: ATTACHMENT_EXAMPLE },
           404: { description: 'No such case' },
           409: { description: 'The case is closed or dismissed' },
           413: { description: 'Too large' },

@@ -16,6 +16,16 @@ import {
   Timestamp,
   Uuid,
 } from '../schemas/common.js';
+import { FLIGHT_EXAMPLE, IMAGE_EXAMPLE, OPEN_FLIGHT_EXAMPLE } from '../schemas/examples.js';
+import {
+  FLIGHT_GEOJSON_EXAMPLE,
+  FLIGHT_STATUS_EXAMPLE,
+  FLIGHTS_PAGE_EXAMPLE,
+  QUEUED_IMAGE_EXAMPLE,
+  UPLOAD_REJECTION_EXAMPLE,
+  UPLOAD_REQUEST_EXAMPLE,
+  UPLOAD_TICKETS_EXAMPLE,
+} from '../schemas/flight-examples.js';
 import {
   CreateFlight,
   Flight,
@@ -43,8 +53,14 @@ export function flightRoutes(services: Services) {
         tags: ['flights'],
         roles: ['operator', 'admin'],
         body: CreateFlight,
+        bodyExample: {
+          name: OPEN_FLIGHT_EXAMPLE.name,
+          siteName: OPEN_FLIGHT_EXAMPLE.siteName,
+          notes: OPEN_FLIGHT_EXAMPLE.notes,
+          regionCode: '410105',
+        },
         responses: {
-          201: { description: 'Created', schema: Flight },
+          201: { description: 'Created', schema: Flight, example: OPEN_FLIGHT_EXAMPLE },
           422: { description: 'A region outside yours' },
           ...problemResponses,
         },
@@ -66,6 +82,7 @@ export function flightRoutes(services: Services) {
           200: {
             description: 'A page of flights',
             schema: z.object({ items: z.array(Flight), nextCursor: z.string().nullable() }),
+            example: FLIGHTS_PAGE_EXAMPLE,
           },
           ...problemResponses,
         },
@@ -102,7 +119,7 @@ export function flightRoutes(services: Services) {
         conditional: true,
         params: FlightParams,
         responses: {
-          200: { description: 'Status, with an ETag', schema: FlightStatus },
+          200: { description: 'Status, with an ETag', schema: FlightStatus, example: FLIGHT_STATUS_EXAMPLE },
           304: { description: 'Unchanged since the ETag given in If-None-Match' },
           404: { description: 'No such flight' },
           ...problemResponses,
@@ -145,7 +162,12 @@ export function flightRoutes(services: Services) {
         params: FlightParams,
         query: z.object({ crs: Crs }).strict(),
         responses: {
-          200: { description: 'FeatureCollection', schema: GeoJsonCollection, contentType: GEOJSON_TYPE },
+          200: {
+            description: 'FeatureCollection',
+            schema: GeoJsonCollection,
+            contentType: GEOJSON_TYPE,
+            example: FLIGHT_GEOJSON_EXAMPLE,
+          },
           404: { description: 'No such flight' },
           ...problemResponses,
         },
@@ -165,7 +187,11 @@ export function flightRoutes(services: Services) {
         roles: ALL_ROLES,
         params: FlightParams,
         responses: {
-          200: { description: 'Images', schema: z.object({ items: z.array(Image) }) },
+          200: {
+            description: 'Images',
+            schema: z.object({ items: z.array(Image) }),
+            example: { items: [IMAGE_EXAMPLE] },
+          },
           404: { description: 'No such flight' },
           ...problemResponses,
         },
@@ -185,8 +211,13 @@ export function flightRoutes(services: Services) {
         roles: ['operator', 'admin'],
         params: FlightParams,
         body: UploadRequest,
+        bodyExample: UPLOAD_REQUEST_EXAMPLE,
         responses: {
-          200: { description: 'One ticket per file', schema: z.object({ uploads: z.array(UploadTicket) }) },
+          200: {
+            description: 'One ticket per file',
+            schema: z.object({ uploads: z.array(UploadTicket) }),
+            example: UPLOAD_TICKETS_EXAMPLE,
+          },
           404: { description: 'No such flight' },
           409: { description: 'Flight completed' },
           ...problemResponses,
@@ -208,10 +239,15 @@ export function flightRoutes(services: Services) {
         body: 'binary',
         binaryTypes: ACCEPTED_CONTENT_TYPES,
         responses: {
-          201: { description: 'Stored and queued', schema: z.object({ image: Image, created: z.literal(true) }) },
+          201: {
+            description: 'Stored and queued',
+            schema: z.object({ image: Image, created: z.literal(true) }),
+            example: { image: QUEUED_IMAGE_EXAMPLE, created: true },
+          },
           200: {
             description: 'These bytes were already in this flight',
             schema: z.object({ image: Image, created: z.literal(false) }),
+            example: { image: IMAGE_EXAMPLE, created: false },
           },
           404: { description: 'No such flight' },
           409: { description: 'Flight completed' },
@@ -264,6 +300,7 @@ export function flightRoutes(services: Services) {
           200: {
             description: 'How many were queued again, and how many were left as removed',
             schema: z.object({ retried: z.number().int(), leftDiscarded: z.number().int() }),
+            example: { retried: 3, leftDiscarded: 1 },
           },
           404: problem('No such flight'),
           ...problemResponses,
@@ -284,6 +321,7 @@ export function flightRoutes(services: Services) {
         roles: ['operator', 'admin'],
         params: FlightImageParams,
         body: z.object({ note: z.string().trim().max(500).optional() }).strict(),
+        bodyExample: { note: '同一位置已由0172号照片覆盖 (the same spot is covered by photo 0172)' },
         responses: {
           204: { description: 'Removed; it stays listed as failed' },
           404: problem('No such photo in this flight, or no such flight of yours'),
@@ -316,6 +354,7 @@ export function flightRoutes(services: Services) {
                   'Uploads that were not the photo asked for (another body, or cut short): deleted, not images',
                 ),
             }),
+            example: { flight: FLIGHT_EXAMPLE, registered: 2, rejected: [UPLOAD_REJECTION_EXAMPLE] },
           },
           404: { description: 'No such flight' },
           ...problemResponses,

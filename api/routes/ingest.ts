@@ -18,6 +18,39 @@ const Outcome = z.object({
     ),
 });
 
+// Examples for the API document (test/contract/openapi.test.ts checks them against the schemas).
+const FLIGHT_ID = 'a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e';
+const OBJECT_KEY = `flights/${FLIGHT_ID}/9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1.jpg`;
+const BUCKET = 'hazardscope-originals';
+/** What MinIO posts to its webhook target for one presigned upload. */
+const S3_EVENT_EXAMPLE = {
+  EventName: 's3:ObjectCreated:Put',
+  Key: `${BUCKET}/${OBJECT_KEY}`,
+  Records: [
+    {
+      eventVersion: '2.0',
+      eventSource: 'minio:s3',
+      awsRegion: '',
+      eventTime: '2026-12-05T01:48:09.201Z',
+      eventName: 's3:ObjectCreated:Put',
+      userIdentity: { principalId: 'hazardscope-uploader' },
+      s3: {
+        s3SchemaVersion: '1.0',
+        configurationId: 'Config',
+        bucket: { name: BUCKET, ownerIdentity: { principalId: 'minioadmin' }, arn: `arn:aws:s3:::${BUCKET}` },
+        object: {
+          key: OBJECT_KEY,
+          size: 11_482_913,
+          eTag: '6f1ed002ab5595859014ebf0951522d9',
+          contentType: 'image/jpeg',
+          userMetadata: { 'X-Amz-Meta-Filename': 'DJI_20261205093214_0042_W.JPG', 'content-type': 'image/jpeg' },
+          sequencer: '187E3A9C2B1D4F60',
+        },
+      },
+    },
+  ],
+};
+
 export function ingestRoutes(services: Services) {
   return [
     route(
@@ -29,8 +62,17 @@ export function ingestRoutes(services: Services) {
         roles: ['operator', 'admin'],
         webhook: true,
         body: S3Event,
+        bodyExample: S3_EVENT_EXAMPLE,
         responses: {
-          200: { description: 'What happened to each record', schema: z.object({ results: z.array(Outcome) }) },
+          200: {
+            description: 'What happened to each record',
+            schema: z.object({ results: z.array(Outcome) }),
+            example: {
+              results: [
+                { objectKey: OBJECT_KEY, outcome: 'registered', imageId: '4e8a2c6b-0d1f-4b3a-9e5c-7f2a4c6e8b01' },
+              ],
+            },
+          },
           ...problemResponses,
         },
       },
@@ -52,6 +94,7 @@ export function ingestRoutes(services: Services) {
         tags: ['ingest'],
         roles: ['admin'],
         body: z.object({ prefix: z.string().startsWith('flights/').max(200).optional() }).strict(),
+        bodyExample: { prefix: `flights/${FLIGHT_ID}/` },
         responses: {
           200: {
             description: 'Counts',
@@ -62,6 +105,7 @@ export function ingestRoutes(services: Services) {
               ignored: z.number().int(),
               rejected: z.number().int().describe('Objects that were not the photo their key names, deleted'),
             }),
+            example: { listed: 214, registered: 3, requeued: 1, ignored: 0, rejected: 1 },
           },
           ...problemResponses,
         },

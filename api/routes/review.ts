@@ -4,6 +4,16 @@ import type { DecisionOutcome } from '../../pipeline/services/review.js';
 import { route } from '../contract.js';
 import { Cursor, decodeCursor, encodeCursor, Limit, problemResponses, Timestamp, Uuid } from '../schemas/common.js';
 import {
+  DECISION_BODY_EXAMPLE,
+  DECISION_EXAMPLE,
+  IMAGE_WITH_DETECTIONS_EXAMPLE,
+  LEASE_EXAMPLE,
+  MISSED_HAZARD_BODY_EXAMPLE,
+  MISSED_HAZARD_EXAMPLE,
+  ORIGINAL_URL_EXAMPLE,
+  REVIEW_QUEUE_EXAMPLE,
+} from '../schemas/examples.js';
+import {
   CaseRef,
   Detection,
   Image,
@@ -30,8 +40,12 @@ const DecisionResult = z.object({
 });
 
 const decisionResponses = {
-  201: { description: 'Decision recorded', schema: DecisionResult },
-  200: { description: 'The same decision by the same reviewer was already recorded', schema: DecisionResult },
+  201: { description: 'Decision recorded', schema: DecisionResult, example: DECISION_EXAMPLE },
+  200: {
+    description: 'The same decision by the same reviewer was already recorded',
+    schema: DecisionResult,
+    example: DECISION_EXAMPLE,
+  },
   403: {
     ...problemResponses[403],
     description: 'You flew this flight or uploaded its photos (separation of duties), or your role may not review',
@@ -73,6 +87,7 @@ export function reviewRoutes(services: Services) {
                   'For a duplicate: the photo of the same bytes processed in another flight, and the findings it shows (its review stands for this photo)',
                 ),
             }),
+            example: IMAGE_WITH_DETECTIONS_EXAMPLE,
           },
           404: { description: 'No such image' },
           ...problemResponses,
@@ -101,7 +116,11 @@ export function reviewRoutes(services: Services) {
         roles: ALL_ROLES,
         params: z.object({ imageId: Uuid }).strict(),
         responses: {
-          200: { description: 'URL', schema: z.object({ url: z.url(), expiresAt: Timestamp }) },
+          200: {
+            description: 'URL',
+            schema: z.object({ url: z.url(), expiresAt: Timestamp }),
+            example: ORIGINAL_URL_EXAMPLE,
+          },
           404: { description: 'No such image' },
           ...problemResponses,
         },
@@ -231,6 +250,7 @@ export function reviewRoutes(services: Services) {
               }),
               nextCursor: z.string().nullable(),
             }),
+            example: REVIEW_QUEUE_EXAMPLE,
           },
           ...problemResponses,
         },
@@ -261,7 +281,11 @@ export function reviewRoutes(services: Services) {
         roles: ['reviewer'],
         params: z.object({ findingId: Uuid }).strict(),
         responses: {
-          200: { description: 'You hold it until expiresAt', schema: Lease.extend({ findingId: Uuid }) },
+          200: {
+            description: 'You hold it until expiresAt',
+            schema: Lease.extend({ findingId: Uuid }),
+            example: LEASE_EXAMPLE,
+          },
           ...problemResponses,
           403: {
             ...problemResponses[403],
@@ -315,6 +339,7 @@ export function reviewRoutes(services: Services) {
         roles: ['reviewer'],
         params: z.object({ findingId: Uuid }).strict(),
         body: ReviewDecision,
+        bodyExample: DECISION_BODY_EXAMPLE,
         responses: { ...problemResponses, ...decisionResponses },
       },
       async ({ params, body, principal }) => {
@@ -332,6 +357,7 @@ export function reviewRoutes(services: Services) {
         roles: ['reviewer'],
         params: z.object({ detectionId: Uuid }).strict(),
         body: ReviewDecision,
+        bodyExample: DECISION_BODY_EXAMPLE,
         responses: { ...problemResponses, ...decisionResponses },
       },
       async ({ params, body, principal }) => {
@@ -349,8 +375,9 @@ export function reviewRoutes(services: Services) {
         roles: ['reviewer'],
         params: z.object({ imageId: Uuid }).strict(),
         body: NewMissedHazard,
+        bodyExample: MISSED_HAZARD_BODY_EXAMPLE,
         responses: {
-          201: { description: 'Recorded', schema: MissedHazard },
+          201: { description: 'Recorded', schema: MissedHazard, example: MISSED_HAZARD_EXAMPLE },
           404: { description: 'No such image' },
           409: { description: 'Not processed yet' },
           422: { description: 'Unknown class or a box outside the photo' },
@@ -376,6 +403,7 @@ export function reviewRoutes(services: Services) {
           200: {
             description: 'A page of marks',
             schema: z.object({ items: z.array(MissedHazard), nextCursor: z.string().nullable() }),
+            example: { items: [MISSED_HAZARD_EXAMPLE], nextCursor: null },
           },
           ...problemResponses,
         },

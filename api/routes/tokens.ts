@@ -6,6 +6,15 @@ import { Problem, problemResponses, Timestamp, Uuid } from '../schemas/common.js
 
 const ALL_ROLES = ['operator', 'reviewer', 'regulator', 'admin'] as const;
 
+// Examples for the API document (test/contract/openapi.test.ts checks them against the schemas).
+const TOKEN_ID = '3c5e7a9c-1e2b-4d4f-a6c8-0e2a4c6e8a17';
+const ROTATED_EXAMPLE = {
+  id: '4d6f8b0d-2f3c-4e5a-b7d9-1f3b5d7f9b28',
+  token: 'hs_Xq3vR9tKp2LmN8wYc5BdF7hJ1sA4eG6u',
+  expiresAt: '2027-03-01T00:00:00.000Z',
+  previous: { id: TOKEN_ID, validUntil: '2026-12-06T04:30:00.000Z' },
+};
+
 /**
  * The caller's own token: each person can see when their token expires and swap it for a new
  * secret without anyone's help. Administrators manage everyone's in routes/users.ts.
@@ -28,6 +37,12 @@ export function tokenRoutes(services: Services) {
               expiresAt: Timestamp.nullable().describe('null: never expires'),
               lastUsedAt: Timestamp.nullable(),
             }),
+            example: {
+              id: TOKEN_ID,
+              createdAt: '2026-03-01T00:00:00.000Z',
+              expiresAt: '2027-03-01T00:00:00.000Z',
+              lastUsedAt: '2026-12-06T02:31:00.000Z',
+            },
           },
           ...problemResponses,
         },
@@ -64,6 +79,7 @@ export function tokenRoutes(services: Services) {
               .describe('How long the old token keeps working beside the new one, so clients can switch over'),
           })
           .strict(),
+        bodyExample: { graceSeconds: 3600 },
         responses: {
           200: {
             description: 'The new token; its secret is shown only now',
@@ -73,6 +89,7 @@ export function tokenRoutes(services: Services) {
               expiresAt: Timestamp.nullable(),
               previous: z.object({ id: Uuid, validUntil: Timestamp }),
             }),
+            example: ROTATED_EXAMPLE,
           },
           409: {
             description: 'This token was already rotated (it is in its grace period)',

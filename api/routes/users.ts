@@ -64,6 +64,27 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 const UserId = z.object({ userId: Uuid }).strict();
 const TokenId = z.object({ tokenId: Uuid }).strict();
 
+// Examples for the API document (test/contract/openapi.test.ts checks them against the schemas).
+const REVIEWER_ID = '2b4d6f8b-0c3e-4a5c-9d7f-1b3d5f7b9d6a';
+const REVIEWER_TOKEN_ID = '5e7a9c1e-3a4d-4f6b-8c0e-2a4c6e8a0c39';
+const REVIEWER_EXAMPLE = {
+  id: REVIEWER_ID,
+  name: 'Li Na',
+  regionCode: '4101',
+  roles: ['reviewer' as const],
+  createdAt: '2026-03-01T01:00:00.000Z',
+  tokens: { usable: 1, nextExpiry: '2027-03-01T01:00:00.000Z', lastUsedAt: '2026-12-06T02:14:00.000Z' },
+};
+const NEW_PERSON_EXAMPLE = {
+  id: '6f8b0d2f-4a5e-4b7c-9d1f-3b5d7f9b1d4a',
+  name: 'Sun Hao',
+  regionCode: '410122',
+  roles: ['operator' as const],
+  createdAt: '2026-12-06T02:40:00.000Z',
+  tokens: { usable: 0, nextExpiry: null, lastUsedAt: null },
+};
+const SECRET_EXAMPLE = 'hs_Xq3vR9tKp2LmN8wYc5BdF7hJ1sA4eG6u';
+
 /**
  * An organisation's people and their tokens, for its administrators (the web app's "Users and
  * tokens" page and `hazardscope token … --server`). Everything is within the administrator's
@@ -80,7 +101,23 @@ export function userRoutes(services: Services) {
         tags: ['administration'],
         roles: ['admin'],
         responses: {
-          200: { description: 'People by name', schema: z.object({ items: z.array(User) }) },
+          200: {
+            description: 'People by name',
+            schema: z.object({ items: z.array(User) }),
+            example: {
+              items: [
+                REVIEWER_EXAMPLE,
+                {
+                  id: '7a9c1e3a-5b6f-4c8d-ae0a-4c6e8a0c2e5b',
+                  name: 'Wang Qiang',
+                  regionCode: '4101',
+                  roles: ['admin' as const, 'regulator' as const],
+                  createdAt: '2026-02-27T08:30:00.000Z',
+                  tokens: { usable: 2, nextExpiry: '2026-12-07T04:30:00.000Z', lastUsedAt: '2026-12-06T02:38:00.000Z' },
+                },
+              ],
+            },
+          },
           ...problemResponses,
         },
       },
@@ -107,8 +144,9 @@ export function userRoutes(services: Services) {
             roles: Roles,
           })
           .strict(),
+        bodyExample: { name: 'Sun Hao', regionCode: '410122', roles: ['operator'] },
         responses: {
-          201: { description: 'Added', schema: User },
+          201: { description: 'Added', schema: User, example: NEW_PERSON_EXAMPLE },
           409: problem('Your organisation already has a person of that name'),
           422: problem('The region lies outside yours'),
           ...problemResponses,
@@ -128,10 +166,12 @@ export function userRoutes(services: Services) {
         roles: ['admin'],
         params: UserId,
         body: z.object({ roles: Roles }).strict(),
+        bodyExample: { roles: ['reviewer'] },
         responses: {
           200: {
             description: 'The person as they now are, and the tokens revoked',
             schema: User.extend({ revokedTokens: z.array(Uuid) }),
+            example: { ...REVIEWER_EXAMPLE, revokedTokens: ['8b0d2f4b-6c7a-4d9e-bf1b-5d7f9b1d3f6c'] },
           },
           404: problem('No such person in your organisation and region'),
           422: problem('You cannot take the admin role from yourself'),
@@ -154,6 +194,7 @@ export function userRoutes(services: Services) {
         body: z
           .object({ role: Role, expiresInSeconds: ExpiresIn.default(YEAR_SECONDS).describe('Default: a year') })
           .strict(),
+        bodyExample: { role: 'reviewer', expiresInSeconds: 90 * 86_400 },
         responses: {
           201: {
             description: 'The token and its secret, shown once',
@@ -164,6 +205,13 @@ export function userRoutes(services: Services) {
               token: z.string(),
               expiresAt: Timestamp.nullable(),
             }),
+            example: {
+              id: REVIEWER_TOKEN_ID,
+              userId: REVIEWER_ID,
+              role: 'reviewer',
+              token: SECRET_EXAMPLE,
+              expiresAt: '2027-03-06T02:45:00.000Z',
+            },
           },
           404: problem('No such person in your organisation and region'),
           422: problem('The person does not hold that role'),
@@ -184,7 +232,40 @@ export function userRoutes(services: Services) {
         roles: ['admin'],
         query: z.object({ userId: Uuid.optional().describe('Only this person’s') }).strict(),
         responses: {
-          200: { description: 'Oldest first', schema: z.object({ items: z.array(Token) }) },
+          200: {
+            description: 'Oldest first',
+            schema: z.object({ items: z.array(Token) }),
+            example: {
+              items: [
+                {
+                  id: '9c1e3a5c-7d8b-4e0f-8a2c-6e8a0c2e4a7d',
+                  userId: REVIEWER_ID,
+                  name: 'Li Na',
+                  role: 'reviewer',
+                  regionCode: '4101',
+                  state: 'grace',
+                  createdAt: '2026-03-01T01:00:00.000Z',
+                  expiresAt: '2026-12-06T04:30:00.000Z',
+                  revokedAt: '2026-12-06T04:30:00.000Z',
+                  lastUsedAt: '2026-12-06T02:14:00.000Z',
+                  replacedBy: REVIEWER_TOKEN_ID,
+                },
+                {
+                  id: REVIEWER_TOKEN_ID,
+                  userId: REVIEWER_ID,
+                  name: 'Li Na',
+                  role: 'reviewer',
+                  regionCode: '4101',
+                  state: 'active',
+                  createdAt: '2026-12-06T02:30:00.000Z',
+                  expiresAt: '2027-03-01T01:00:00.000Z',
+                  revokedAt: null,
+                  lastUsedAt: null,
+                  replacedBy: null,
+                },
+              ],
+            },
+          },
           ...problemResponses,
         },
       },
@@ -213,6 +294,7 @@ export function userRoutes(services: Services) {
           200: {
             description: 'Revoked (or already revoked: nothing changed)',
             schema: z.object({ id: Uuid, revokedAt: Timestamp, alreadyRevoked: z.boolean() }),
+            example: { id: REVIEWER_TOKEN_ID, revokedAt: '2026-12-06T02:50:12.000Z', alreadyRevoked: false },
           },
           404: problem('No such token in your organisation and region'),
           ...problemResponses,
@@ -238,6 +320,7 @@ export function userRoutes(services: Services) {
             expiresInSeconds: ExpiresIn.optional(),
           })
           .strict(),
+        bodyExample: { graceSeconds: 86_400 },
         responses: {
           200: {
             description: 'The new token; its secret is shown only now',
@@ -247,6 +330,12 @@ export function userRoutes(services: Services) {
               expiresAt: Timestamp.nullable(),
               previous: z.object({ id: Uuid, validUntil: Timestamp }),
             }),
+            example: {
+              id: '0d2f4b6d-8e9c-4f1a-9b3d-7f9b1d3f5b8e',
+              token: SECRET_EXAMPLE,
+              expiresAt: '2027-03-01T01:00:00.000Z',
+              previous: { id: REVIEWER_TOKEN_ID, validUntil: '2026-12-07T02:52:00.000Z' },
+            },
           },
           404: problem('No such token in your organisation and region'),
           409: problem('The token was already rotated or is revoked'),

@@ -430,6 +430,10 @@ export const RegionBoundaryGeometry = z.discriminatedUnion('type', [
 
 export const OrganisationRegion = z.object({
   regionCode: z.string().describe('The jurisdiction, a GB/T 2260 code or prefix'),
+  name: z
+    .string()
+    .nullable()
+    .describe('The province the code lies in (China for the whole country); null for a code of no known province'),
   boundary: RegionBoundaryGeometry.nullable().describe(
     'Photos are checked against it; null: only against the bounding box of the region code’s province',
   ),

@@ -3,6 +3,7 @@ import { FAILURE_KINDS, IMAGE_STATUSES } from '../domain/images.js';
 import { FLAG_REASONS, HOLD_DECISIONS, type RegionBoundary } from '../domain/ingest-rules.js';
 import { CASE_EVENT_KINDS, CASE_STATUSES } from '../domain/cases.js';
 import { DECISIONS, DETECTION_STATES, FINDING_STATUSES } from '../domain/review.js';
+import { REVISION_CASE_EFFECTS } from '../domain/revisions.js';
 import { ROLES } from '../domain/roles.js';
 import {
   type AnyPgColumn,
@@ -580,6 +581,31 @@ export const findingViews = pgTable(
   ],
 );
 
+/** Decisions revised after they were made (domain/revisions.ts); the original review stays in reviews. */
+export const findingRevisions = pgTable(
+  'finding_revisions',
+  {
+    id: uuid('id').primaryKey(),
+    findingId: uuid('finding_id')
+      .notNull()
+      .references(() => findings.id),
+    fromStatus: text('from_status', { enum: ['confirmed', 'rejected', 'relabelled'] }).notNull(),
+    toStatus: text('to_status', { enum: ['confirmed', 'rejected', 'relabelled'] }).notNull(),
+    fromClass: text('from_class'),
+    toClass: text('to_class'),
+    reason: text('reason').notNull(),
+    actorUserId: uuid('actor_user_id').references(() => users.id),
+    actorName: text('actor_name').notNull(),
+    actorRole: text('actor_role').notNull(),
+    caseId: uuid('case_id').references(() => cases.id),
+    caseEffect: text('case_effect', { enum: REVISION_CASE_EFFECTS }),
+    /** The case link the finding took with it when it left a case, frozen evidence included. */
+    removedLink: jsonb('removed_link'),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [index('finding_revisions_finding').on(t.findingId, t.createdAt)],
+);
+
 export const schema = {
   organisations,
   users,
@@ -596,6 +622,7 @@ export const schema = {
   caseFindings,
   caseEvents,
   caseAttachments,
+  findingRevisions,
   missedHazards,
   signingKeys,
   uploadTickets,

@@ -20,7 +20,16 @@ export type CaseStatus = (typeof CASE_STATUSES)[number];
 /** Statuses no transition leaves. */
 const FINAL_STATUSES: ReadonlySet<CaseStatus> = new Set(['closed', 'dismissed']);
 
-export const CASE_EVENT_KINDS = ['opened', 'finding_added', 'transition', 'site_assigned', 'attachment_added'] as const;
+export const CASE_EVENT_KINDS = [
+  'opened',
+  'finding_added',
+  'transition',
+  'site_assigned',
+  'attachment_added',
+  // A revised decision took a finding out of a filed case, or changed its hazard there (revisions.ts).
+  'finding_removed',
+  'finding_relabelled',
+] as const;
 export type CaseEventKind = (typeof CASE_EVENT_KINDS)[number];
 
 export const DISMISSAL_REASONS = [

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { creditCodeProblem, geometryProblems, regionCodes, siteParts } from './sites.js';
+import {
+  creditCodeProblem,
+  distanceToSiteM,
+  geometryProblems,
+  regionCodes,
+  type SiteGeometry,
+  siteParts,
+} from './sites.js';
 
 describe('unified social credit codes', () => {
   it('when a published code is checked, then it is valid', () => {
@@ -99,4 +106,41 @@ describe('site outlines', () => {
       }),
     ).toEqual(['coordinates[0]: the ring encloses no area (its points lie on a line)']);
   });
+});
+
+describe('distance from a point to a site', () => {
+  // About 111 m by 91 m at this latitude.
+  const square: Array<[number, number]> = [
+    [113.77, 34.81],
+    [113.771, 34.81],
+    [113.771, 34.811],
+    [113.77, 34.811],
+  ];
+  const hole: Array<[number, number]> = [
+    [113.7703, 34.8103],
+    [113.7707, 34.8103],
+    [113.7707, 34.8107],
+    [113.7703, 34.8107],
+  ];
+  const polygon: SiteGeometry = { type: 'Polygon', coordinates: [square] };
+  const withHole: SiteGeometry = { type: 'Polygon', coordinates: [square, hole] };
+  const far: Array<[number, number]> = square.map(([lon, lat]) => [lon + 0.01, lat]);
+  const multi: SiteGeometry = { type: 'MultiPolygon', coordinates: [[far], [square]] };
+
+  it.each([
+    ['inside the outline', { lat: 34.8105, lon: 113.7701 }, polygon, 0, 0],
+    ['east of the outline by 0.001° of longitude', { lat: 34.8105, lon: 113.772 }, polygon, 90, 93],
+    ['north of the outline by 0.001° of latitude', { lat: 34.812, lon: 113.7705 }, polygon, 110, 113],
+    ['beyond a corner', { lat: 34.812, lon: 113.772 }, polygon, 140, 146],
+    ['inside a hole', { lat: 34.8105, lon: 113.7705 }, withHole, 15, 25],
+    ['inside the outline, outside its hole', { lat: 34.8101, lon: 113.7701 }, withHole, 0, 0],
+    ['inside the second polygon of a MultiPolygon', { lat: 34.8105, lon: 113.7705 }, multi, 0, 0],
+  ] as Array<[string, { lat: number; lon: number }, SiteGeometry, number, number]>)(
+    'when the point is %s, then the distance is between the bounds in metres',
+    (_, point, geometry, low, high) => {
+      const d = distanceToSiteM(point, geometry);
+      expect(d).toBeGreaterThanOrEqual(low);
+      expect(d).toBeLessThanOrEqual(high);
+    },
+  );
 });

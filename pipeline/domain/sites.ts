@@ -101,3 +101,47 @@ function crossesItself(ring: Ring): boolean {
   }
   return false;
 }
+
+const EARTH_RADIUS_M = 6_371_008.8;
+
+/**
+ * Metres from a WGS-84 point to a site's outline: 0 inside it (a hole does not count as inside),
+ * otherwise to the nearest edge. The rings are flattened onto a plane around the point, which is
+ * exact enough over the few kilometres that rank a case's nearby sites.
+ */
+export function distanceToSiteM(point: { lat: number; lon: number }, geometry: SiteGeometry): number {
+  const mPerLat = (Math.PI / 180) * EARTH_RADIUS_M;
+  const mPerLon = mPerLat * Math.cos((point.lat * Math.PI) / 180);
+  const flat = (p: [number, number]): [number, number] => [(p[0] - point.lon) * mPerLon, (p[1] - point.lat) * mPerLat];
+  const byPolygon = new Map<number, { outer: boolean; holes: boolean }>();
+  let nearest = Infinity;
+  for (const part of siteParts(geometry)) {
+    const ring = part.ring.map(flat);
+    const inside = containsOrigin(ring);
+    const seen = byPolygon.get(part.polygon) ?? { outer: false, holes: false };
+    if (part.hole) seen.holes ||= inside;
+    else seen.outer = inside;
+    byPolygon.set(part.polygon, seen);
+    for (let i = 1; i < ring.length; i++) nearest = Math.min(nearest, originToSegment(ring[i - 1]!, ring[i]!));
+  }
+  return [...byPolygon.values()].some((p) => p.outer && !p.holes) ? 0 : nearest;
+}
+
+/** Ray casting from (0, 0) along +x. */
+function containsOrigin(ring: ReadonlyArray<[number, number]>): boolean {
+  let inside = false;
+  for (let i = 1; i < ring.length; i++) {
+    const [x1, y1] = ring[i - 1]!;
+    const [x2, y2] = ring[i]!;
+    if (y1 > 0 !== y2 > 0 && x1 + ((0 - y1) * (x2 - x1)) / (y2 - y1) > 0) inside = !inside;
+  }
+  return inside;
+}
+
+function originToSegment([x1, y1]: [number, number], [x2, y2]: [number, number]): number {
+  const dx = x2 - x1;
+  const dy = y2 - y1;
+  const length2 = dx * dx + dy * dy;
+  const t = length2 === 0 ? 0 : Math.max(0, Math.min(1, -(x1 * dx + y1 * dy) / length2));
+  return Math.hypot(x1 + t * dx, y1 + t * dy);
+}

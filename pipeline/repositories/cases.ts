@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { caseAttachments, caseEvents, caseFindings, cases, sites } from '../db/schema.js';
+import { caseAttachments, caseEvents, caseFindings, cases, flights, sites } from '../db/schema.js';
 import type { CaseEventKind, CaseStatus, DismissalReason, NewCase } from '../domain/cases.js';
 import type { Principal } from '../domain/roles.js';
 import type { Scope } from '../domain/scope.js';
@@ -19,6 +19,10 @@ export interface CaseFilter {
   regionPrefix: string;
   siteId?: string | undefined;
   flightId?: string | undefined;
+  /** Part of the name of the flight that found it, any case. */
+  flightName?: string | undefined;
+  /** Part of the liable site's name or credit code, any case. */
+  enterprise?: string | undefined;
   hazardCode?: string | undefined;
   severity?: 'major' | 'general' | undefined;
   statuses?: readonly CaseStatus[] | undefined;
@@ -359,6 +363,13 @@ function filterConditions(filter: CaseFilter, now: Date): Array<SQL | undefined>
     regionPrefixSql(cases.regionCode, filter.regionPrefix),
     filter.siteId ? eq(cases.siteId, filter.siteId) : undefined,
     filter.flightId ? eq(cases.flightId, filter.flightId) : undefined,
+    // Subqueries rather than joins: the summary counts cases, and a join would have to be repeated there.
+    filter.flightName
+      ? sql`${cases.flightId} IN (SELECT ${flights.id} FROM ${flights} WHERE ${flights.organisationId} = ${filter.scope.organisationId} AND ${flights.name} ILIKE ${containing(filter.flightName)})`
+      : undefined,
+    filter.enterprise
+      ? sql`${cases.siteId} IN (SELECT ${sites.id} FROM ${sites} WHERE ${sites.organisationId} = ${filter.scope.organisationId} AND (${sites.name} ILIKE ${containing(filter.enterprise)} OR ${sites.creditCode} ILIKE ${containing(filter.enterprise)}))`
+      : undefined,
     filter.hazardCode ? sql`${cases.hazardCodes} @> ARRAY[${filter.hazardCode}]::text[]` : undefined,
     filter.severity ? eq(cases.severity, filter.severity) : undefined,
     filter.statuses?.length ? inArray(cases.status, [...filter.statuses]) : undefined,
@@ -376,4 +387,9 @@ function filterConditions(filter: CaseFilter, now: Date): Array<SQL | undefined>
     filter.number !== undefined ? eq(cases.number, filter.number) : undefined,
     filter.placedOnly ? sql`${cases.lat} IS NOT NULL AND ${cases.lon} IS NOT NULL` : undefined,
   ];
+}
+
+/** An ILIKE pattern matching text that contains `part` literally (its % and _ are not wildcards). */
+function containing(part: string): string {
+  return `%${part.replace(/[\\%_]/g, '\\$&')}%`;
 }

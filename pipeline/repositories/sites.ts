@@ -126,6 +126,29 @@ export class SiteRepository {
   }
 
   /**
+   * The organisation's sites within a region prefix, nearest a WGS-84 point first by the boxes of
+   * their outlines (in degrees, so only a shortlist: the caller measures the outlines themselves).
+   */
+  async nearestByBounds(options: {
+    organisationId: string;
+    regionPrefix: string;
+    lat: number;
+    lon: number;
+    limit: number;
+  }): Promise<SiteRow[]> {
+    const point = sql`${`(${options.lon},${options.lat})`}::point`;
+    const gap = sql<number>`(SELECT min(${siteParts.bounds} <-> ${point}) FROM ${siteParts} WHERE ${siteParts.siteId} = ${sites.id} AND NOT ${siteParts.hole})`;
+    return this.db
+      .select()
+      .from(sites)
+      .where(
+        and(eq(sites.organisationId, options.organisationId), regionPrefixSql(sites.regionCode, options.regionPrefix)),
+      )
+      .orderBy(sql`${gap} NULLS LAST`, asc(sites.id))
+      .limit(options.limit);
+  }
+
+  /**
    * The organisation's site (within a region, when given) whose outline contains the point, the smallest when outlines nest (a workshop inside
    * an industrial park), or undefined. The box index finds candidates; holes exclude.
    */

@@ -1,7 +1,7 @@
-import { and, asc, eq, gte, inArray, isNotNull, lt, ne } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNotNull, lt, ne, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/client.js';
-import { detections, findings, findingViews, images, missedHazards, reviews } from '../db/schema.js';
+import { detections, findingRevisions, findings, findingViews, images, missedHazards, reviews } from '../db/schema.js';
 import type { DetectionState, RejectReason } from '../domain/review.js';
 
 export interface TrainingWindow {
@@ -129,6 +129,11 @@ export class TrainingDataRepository {
           reason: ownReview.reason,
           at: ownReview.createdAt,
         },
+        // A revised decision (issue 16) stands instead of the review: its class, and whether there is one.
+        revised: sql<boolean>`EXISTS (SELECT 1 FROM ${findingRevisions} WHERE ${findingRevisions.findingId} = ${findings.id})`,
+        revisedClass: sql<
+          string | null
+        >`(SELECT ${findingRevisions.toClass} FROM ${findingRevisions} WHERE ${findingRevisions.findingId} = ${findings.id} ORDER BY ${findingRevisions.createdAt} DESC, ${findingRevisions.id} DESC LIMIT 1)`,
       })
       .from(detections)
       .leftJoin(findingViews, eq(findingViews.detectionId, detections.id))
@@ -148,8 +153,13 @@ export class TrainingDataRepository {
         id: r.d.id,
         className: r.d.className,
         state: r.d.state,
-        newClass: r.findingReview?.newClass ?? r.ownReview?.newClass ?? null,
-        reason: (r.findingReview?.reason ?? r.ownReview?.reason ?? null) as RejectReason | null,
+        newClass: r.revised
+          ? r.d.state === 'relabelled'
+            ? r.revisedClass
+            : null
+          : (r.findingReview?.newClass ?? r.ownReview?.newClass ?? null),
+        // A revision gives its reason in words: the review's reason code was for a decision no longer standing.
+        reason: r.revised ? null : ((r.findingReview?.reason ?? r.ownReview?.reason ?? null) as RejectReason | null),
         decidedAt: r.d.state === 'flagged' ? null : (r.findingDecidedAt ?? r.ownReview?.at ?? null),
         box: [r.d.x1, r.d.y1, r.d.x2, r.d.y2],
         model: { name: r.d.modelName, version: r.d.modelVersion, sha256: r.d.modelSha256 },

@@ -13,6 +13,7 @@ import { CSV_BOM, csvRow } from '../domain/csv.js';
 import { NotFoundError, UnprocessableError } from '../domain/errors.js';
 import type { Principal } from '../domain/roles.js';
 import { narrowRegion, type Scope, scopeOf } from '../domain/scope.js';
+import { distanceToSiteM, type SiteGeometry } from '../domain/sites.js';
 import { type FeatureCollection, featureCollection, type GeoJsonOptions, pointFeature } from '../geo/geojson.js';
 import type { AuditRepository } from '../repositories/audit.js';
 import type {
@@ -65,6 +66,14 @@ export const ATTACHMENT_TYPES = ['image/jpeg', 'image/png', 'application/pdf'] a
 /** The most rows one export holds; a regulator narrows the filter for more. */
 const EXPORT_MAX_ROWS = 100_000;
 const EXPORT_PAGE = 1000;
+/** How many sites by bounding box are measured exactly for each candidate asked for. */
+const CANDIDATE_SHORTLIST = 4;
+
+interface SiteCandidate {
+  site: SiteRow;
+  /** Metres from the case's position to the outline (0 inside); null when the case has no position. */
+  distanceM: number | null;
+}
 
 interface CaseServiceOptions {
   cases: CaseRepository;
@@ -295,6 +304,26 @@ export class CaseService {
       );
       return caseRow;
     });
+  }
+
+  /**
+   * The sites a regulator may name as liable for a case: those of the organisation in their region,
+   * nearest the case's position first (outlines measured, not their boxes); oldest first when the
+   * case was never placed on the ground.
+   */
+  async siteCandidates(principal: Principal, caseId: string, limit: number): Promise<SiteCandidate[]> {
+    const scope = scopeOf(principal);
+    const row = await this.cases.get(caseId, scope);
+    if (!row) throw new NotFoundError(`no case ${caseId}`);
+    const base = { organisationId: scope.organisationId, regionPrefix: scope.regionPrefix };
+    if (row.lat === null || row.lon === null)
+      return (await this.sites.list({ ...base, limit })).map((site) => ({ site, distanceM: null }));
+    const point = { lat: row.lat, lon: row.lon };
+    const shortlist = await this.sites.nearestByBounds({ ...base, ...point, limit: limit * CANDIDATE_SHORTLIST });
+    return shortlist
+      .map((site) => ({ site, distanceM: distanceToSiteM(point, site.geometry as SiteGeometry) }))
+      .sort((a, b) => a.distanceM - b.distanceM || a.site.id.localeCompare(b.site.id))
+      .slice(0, limit);
   }
 
   /**

@@ -2,6 +2,7 @@ import { ForbiddenError, NotFoundError, ConflictError, UnprocessableError } from
 import type { HoldDecision, RegionBoundary } from '../domain/ingest-rules.js';
 import type { Principal } from '../domain/roles.js';
 import { scopeOf } from '../domain/scope.js';
+import { regionExtent } from '../domain/regions.js';
 import { geometryProblems } from '../domain/sites.js';
 import type { AuditRepository } from '../repositories/audit.js';
 import type { FindingRepository, FindingRow } from '../repositories/findings.js';
@@ -20,6 +21,19 @@ interface IngestRulesServiceOptions {
   modelSha256: string;
   now: () => Date;
 }
+
+/** A bureau's region as people see it: `name` is the province (or the country) its code lies in. */
+interface RegionView {
+  regionCode: string;
+  name: string | null;
+  boundary: RegionBoundary | null;
+}
+
+const regionView = (regionCode: string, boundary: RegionBoundary | null | undefined): RegionView => ({
+  regionCode,
+  name: regionExtent(regionCode)?.name ?? null,
+  boundary: boundary ?? null,
+});
 
 /** Where a duplicate photo's review lives: the copy it links to and the findings that copy shows. */
 interface DuplicateLink {
@@ -40,20 +54,17 @@ export class IngestRulesService {
     this.options = options;
   }
 
-  async region(principal: Principal): Promise<{ regionCode: string; boundary: RegionBoundary | null }> {
+  async region(principal: Principal): Promise<RegionView> {
     const region = await this.options.organisations.region(principal.organisationId);
     if (!region) throw new NotFoundError(`no organisation ${principal.organisationId}`);
-    return { regionCode: region.regionCode, boundary: region.regionBoundary ?? null };
+    return regionView(region.regionCode, region.regionBoundary);
   }
 
   /**
    * Records the bureau's boundary (null removes it). Photos processed from now on are checked
    * against it; photos already settled are not judged again.
    */
-  async setBoundary(
-    principal: Principal,
-    boundary: RegionBoundary | null,
-  ): Promise<{ regionCode: string; boundary: RegionBoundary | null }> {
+  async setBoundary(principal: Principal, boundary: RegionBoundary | null): Promise<RegionView> {
     if (boundary) {
       const problems = geometryProblems(boundary);
       if (problems.length > 0)
@@ -71,7 +82,7 @@ export class IngestRulesService {
       subjectId: principal.organisationId,
       detail: { userId: principal.userId, type: boundary?.type ?? null },
     });
-    return { regionCode: row.regionCode, boundary: row.regionBoundary ?? null };
+    return regionView(row.regionCode, row.regionBoundary);
   }
 
   /**

@@ -475,11 +475,11 @@ function actorOf(principal: Principal): string {
  * model, the review and the finding with all its views, so later changes to any of them do not
  * change the evidence.
  */
-function evidenceOf(input: {
+export function evidenceOf(input: {
   image: ImageRow;
   detection: DetectionRow;
   review: ReviewRow;
-  reviewer: Principal;
+  reviewer: { name: string; userId: string | null };
   request: DecisionRequest;
   finding: FindingRow;
   views: readonly FindingViewWithPhoto[];

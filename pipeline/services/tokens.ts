@@ -5,7 +5,7 @@ import { LAST_USED_RESOLUTION_MS, lastUseIsStale, planRotation, tokenStanding } 
 import type { AuditRepository } from '../repositories/audit.js';
 import type { OrganisationRepository, OrganisationRow } from '../repositories/organisations.js';
 import type { TokenRepository } from '../repositories/tokens.js';
-import type { UnitOfWork } from '../repositories/unit-of-work.js';
+import type { Transaction, UnitOfWork } from '../repositories/unit-of-work.js';
 
 interface NewToken {
   /** The person's name; one person may hold tokens for several roles. */
@@ -32,6 +32,15 @@ interface Rotated {
   token: string;
   expiresAt: Date | null;
   previous: { id: string; validUntil: Date };
+}
+
+/** A token read and locked in the caller's transaction. */
+type LockedToken = NonNullable<Awaited<ReturnType<TokenRepository['lockById']>>>;
+
+/** Who made a token change, for the audit trail; `detail` is added to the entry's own. */
+interface Audited {
+  actor: string;
+  detail?: Record<string, unknown>;
 }
 
 interface TokenServiceOptions {
@@ -132,21 +141,12 @@ export class TokenService {
     // Issuing from the CLI (bootstrap, PostgreSQL installs) gives the role as it goes; the API
     // issues only for roles the person already holds.
     await this.organisations.grantRole(user.id, input.role);
-    const created = await this.tokens.create(user.id, input.name, input.role, expiresAt);
-    await this.audit.append({
-      actor,
-      action: 'token.created',
-      subjectType: 'api_token',
-      subjectId: created.id,
-      detail: {
-        name: input.name,
-        role: input.role,
-        organisationId: organisation.id,
-        userId: user.id,
-        regionCode: user.regionCode,
-        expiresAt: expiresAt?.toISOString() ?? null,
-      },
-    });
+    const created = await this.issue(
+      { userId: user.id, name: input.name, organisationId: organisation.id, regionCode: user.regionCode },
+      input.role,
+      expiresAt,
+      { actor },
+    );
     return { ...created, userId: user.id, organisation, regionCode: user.regionCode, expiresAt };
   }
 
@@ -200,50 +200,94 @@ export class TokenService {
     return this.unitOfWork.withTransaction(async (tx) => {
       const old = await this.tokens.lockById(tx, id);
       if (!old) throw new NotFoundError(`no token ${id}`);
-      if (old.replacedBy) throw new ConflictError(`token ${id} was already rotated; rotate its successor`);
-      if (old.revokedAt) throw new ConflictError(`token ${id} is revoked; make a new one with token create`);
-      const now = this.now();
-      let plan;
-      try {
-        plan = planRotation(old, now, options);
-      } catch (error) {
-        if (error instanceof RangeError) throw new UnprocessableError(error.message, { field: 'graceSeconds' });
-        throw error;
-      }
-      const { principal } = old;
-      const created = await this.tokens.create(
-        principal.userId,
-        principal.name,
-        principal.role,
-        plan.successorExpiresAt,
-        tx,
-      );
-      await this.tokens.retire(tx, id, created.id, plan.retire);
-      const validUntil = 'revokedAt' in plan.retire ? plan.retire.revokedAt : plan.retire.expiresAt;
-      await this.audit.append(
-        {
-          actor,
-          action: 'token.rotated',
-          subjectType: 'api_token',
-          subjectId: id,
-          detail: {
-            successorId: created.id,
-            userId: principal.userId,
-            role: principal.role,
-            graceSeconds: options.graceSeconds,
-            oldValidUntil: validUntil.toISOString(),
-            expiresAt: plan.successorExpiresAt?.toISOString() ?? null,
-          },
-        },
-        tx,
-      );
-      return {
-        id: created.id,
-        token: created.token,
-        expiresAt: plan.successorExpiresAt,
-        previous: { id, validUntil },
-      };
+      return this.rotateLocked(tx, old, options, { actor }, 'make a new one with token create');
     });
+  }
+
+  /**
+   * A new token for one of a person's roles, audited: the CLI's `token create` and an
+   * administrator's issue through the API alike. `tx`: the caller's transaction, if it has one.
+   */
+  async issue(
+    person: { userId: string; name: string; organisationId: string; regionCode: string },
+    role: Role,
+    expiresAt: Date | null,
+    audited: Audited,
+    tx?: Transaction,
+  ): Promise<{ id: string; token: string }> {
+    const created = await this.tokens.create(person.userId, person.name, role, expiresAt, tx);
+    await this.audit.append(
+      {
+        actor: audited.actor,
+        action: 'token.created',
+        subjectType: 'api_token',
+        subjectId: created.id,
+        detail: {
+          name: person.name,
+          role,
+          organisationId: person.organisationId,
+          userId: person.userId,
+          regionCode: person.regionCode,
+          expiresAt: expiresAt?.toISOString() ?? null,
+          ...audited.detail,
+        },
+      },
+      tx,
+    );
+    return created;
+  }
+
+  /**
+   * Rotates a token the caller has locked in `tx` and found within its reach (one's own, or an
+   * administrator's person). `remedy`: what to do instead when the token is revoked.
+   */
+  async rotateLocked(
+    tx: Transaction,
+    old: LockedToken,
+    options: RotationOptions,
+    audited: Audited,
+    remedy: string,
+  ): Promise<Rotated> {
+    const id = old.principal.tokenId;
+    if (old.replacedBy) throw new ConflictError(`token ${id} was already rotated; rotate its successor`);
+    if (old.revokedAt) throw new ConflictError(`token ${id} is revoked; ${remedy}`);
+    const now = this.now();
+    let plan;
+    try {
+      plan = planRotation(old, now, options);
+    } catch (error) {
+      if (error instanceof RangeError) throw new UnprocessableError(error.message, { field: 'graceSeconds' });
+      throw error;
+    }
+    const { principal } = old;
+    const created = await this.tokens.create(
+      principal.userId,
+      principal.name,
+      principal.role,
+      plan.successorExpiresAt,
+      tx,
+    );
+    await this.tokens.retire(tx, id, created.id, plan.retire);
+    const validUntil = 'revokedAt' in plan.retire ? plan.retire.revokedAt : plan.retire.expiresAt;
+    await this.audit.append(
+      {
+        actor: audited.actor,
+        action: 'token.rotated',
+        subjectType: 'api_token',
+        subjectId: id,
+        detail: {
+          successorId: created.id,
+          userId: principal.userId,
+          role: principal.role,
+          graceSeconds: options.graceSeconds,
+          oldValidUntil: validUntil.toISOString(),
+          expiresAt: plan.successorExpiresAt?.toISOString() ?? null,
+          ...audited.detail,
+        },
+      },
+      tx,
+    );
+    return { id: created.id, token: created.token, expiresAt: plan.successorExpiresAt, previous: { id, validUntil } };
   }
 
   /** An organisation by id or name; the only one when none is named and there is just one. */

@@ -1,15 +1,18 @@
 import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
 import type { Principal, Role } from '../domain/roles.js';
 import { REGION_PREFIX, regionWithin, scopeOf } from '../domain/scope.js';
-import { planRotation, type TokenState, tokenState } from '../domain/tokens.js';
+import { type TokenState, tokenState } from '../domain/tokens.js';
 import { checkTokenRole, normaliseRoles, planRoleChange, summariseTokens } from '../domain/users.js';
 import type { AuditRepository } from '../repositories/audit.js';
 import type { OrganisationRepository, UserRow } from '../repositories/organisations.js';
 import type { TokenRepository } from '../repositories/tokens.js';
 import type { UnitOfWork } from '../repositories/unit-of-work.js';
+import type { TokenService } from './tokens.js';
 
 interface UserServiceOptions {
   tokens: TokenRepository;
+  /** Issues and rotates tokens: the same steps and audit entries as the CLI's. */
+  issuer: Pick<TokenService, 'issue' | 'rotateLocked'>;
   organisations: OrganisationRepository;
   audit: AuditRepository;
   unitOfWork: UnitOfWork;
@@ -55,6 +58,7 @@ interface IssuedToken {
  */
 export class UserService {
   private readonly tokens: TokenRepository;
+  private readonly issuer: UserServiceOptions['issuer'];
   private readonly organisations: OrganisationRepository;
   private readonly audit: AuditRepository;
   private readonly unitOfWork: UnitOfWork;
@@ -62,6 +66,7 @@ export class UserService {
 
   constructor(options: UserServiceOptions) {
     this.tokens = options.tokens;
+    this.issuer = options.issuer;
     this.organisations = options.organisations;
     this.audit = options.audit;
     this.unitOfWork = options.unitOfWork;
@@ -169,23 +174,11 @@ export class UserService {
       const now = this.now();
       const expiresAt =
         input.expiresInSeconds === null ? null : new Date(now.getTime() + input.expiresInSeconds * 1000);
-      const created = await this.tokens.create(user.id, user.name, input.role, expiresAt, tx);
-      await this.audit.append(
-        {
-          actor: actorOf(admin),
-          action: 'token.created',
-          subjectType: 'api_token',
-          subjectId: created.id,
-          detail: {
-            name: user.name,
-            role: input.role,
-            organisationId: user.organisationId,
-            userId: user.id,
-            regionCode: user.regionCode,
-            expiresAt: expiresAt?.toISOString() ?? null,
-            byUserId: admin.userId,
-          },
-        },
+      const created = await this.issuer.issue(
+        { userId: user.id, name: user.name, organisationId: user.organisationId, regionCode: user.regionCode },
+        input.role,
+        expiresAt,
+        { actor: actorOf(admin), detail: { byUserId: admin.userId } },
         tx,
       );
       return { id: created.id, userId: user.id, role: input.role, token: created.token, expiresAt };
@@ -232,50 +225,13 @@ export class UserService {
   ): Promise<{ id: string; token: string; expiresAt: Date | null; previous: { id: string; validUntil: Date } }> {
     return this.unitOfWork.withTransaction(async (tx) => {
       const old = await this.lockInScope(tx, admin, tokenId);
-      if (old.replacedBy) throw new ConflictError(`token ${tokenId} was already rotated; rotate its successor`);
-      if (old.revokedAt) throw new ConflictError(`token ${tokenId} is revoked; issue a new one`);
-      const now = this.now();
-      let plan;
-      try {
-        plan = planRotation(old, now, options);
-      } catch (error) {
-        if (error instanceof RangeError) throw new UnprocessableError(error.message, { field: 'graceSeconds' });
-        throw error;
-      }
-      const { principal } = old;
-      const created = await this.tokens.create(
-        principal.userId,
-        principal.name,
-        principal.role,
-        plan.successorExpiresAt,
+      return this.issuer.rotateLocked(
         tx,
+        old,
+        options,
+        { actor: actorOf(admin), detail: { byUserId: admin.userId } },
+        'issue a new one',
       );
-      await this.tokens.retire(tx, tokenId, created.id, plan.retire);
-      const validUntil = 'revokedAt' in plan.retire ? plan.retire.revokedAt : plan.retire.expiresAt;
-      await this.audit.append(
-        {
-          actor: actorOf(admin),
-          action: 'token.rotated',
-          subjectType: 'api_token',
-          subjectId: tokenId,
-          detail: {
-            successorId: created.id,
-            userId: principal.userId,
-            role: principal.role,
-            graceSeconds: options.graceSeconds,
-            oldValidUntil: validUntil.toISOString(),
-            expiresAt: plan.successorExpiresAt?.toISOString() ?? null,
-            byUserId: admin.userId,
-          },
-        },
-        tx,
-      );
-      return {
-        id: created.id,
-        token: created.token,
-        expiresAt: plan.successorExpiresAt,
-        previous: { id: tokenId, validUntil },
-      };
     });
   }
 

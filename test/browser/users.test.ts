@@ -2,42 +2,25 @@
  * The administrator's Users and tokens page in a real browser: add a person with a role, issue a
  * token (shown once, copied), the token signs in, revoke it, and the Chinese page has no English.
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startTestApi, type TestApi } from '../integration/harness.js';
+import { browserMissing, launchChromium } from './chromium.js';
 
-const CHROMIUM = process.env.HAZARDSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-artifacts', 'screenshots');
-const haveChromium = existsSync(CHROMIUM);
-const built = existsSync(path.join(ROOT, 'web/dist/index.html'));
-if (!haveChromium || !built)
-  console.warn(
-    `browser test skipped: ${haveChromium ? 'the web app is not built (npm run build:web)' : `no chromium at ${CHROMIUM}`}`,
-  );
+const missing = browserMissing();
+if (missing) console.warn(`browser test skipped: ${missing}`);
 
-describe.skipIf(!haveChromium || !built)('users and tokens page in a browser', () => {
+describe.skipIf(missing !== undefined)('users and tokens page in a browser', () => {
   let t: TestApi;
   let browser: Browser;
 
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
     t = await startTestApi({ withWorker: false });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -4,29 +4,20 @@
  * and a real bundle made by the system is checked, then the same bundle with one byte of a photo
  * changed and with a changed signature. Screenshots go to test-artifacts/screenshots.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readZip, ZipWriter, type ZipFile } from '../../pipeline/evidence/zip.js';
 import { demoSiteFeature } from '../factories.js';
 import { flyDemoPhotos, ROOT, startTestApi, type TestApi } from '../integration/harness.js';
+import { browserMissing, launchChromium } from './chromium.js';
 
-const CHROMIUM = process.env.HAZARDSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-artifacts', 'screenshots');
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium)
-  console.warn(
-    `verifier browser test skipped: no chromium at ${CHROMIUM} (apt-get install chromium, or set HAZARDSCOPE_CHROMIUM)`,
-  );
-const built = existsSync(path.join(ROOT, 'web/dist/verify.html'));
-if (haveChromium && !built)
-  console.warn(
-    'verifier browser test skipped: web/dist/verify.html is not built (npm test builds it; or npm run build:web)',
-  );
+const missing = browserMissing('verify.html');
+if (missing) console.warn(`verifier browser test skipped: ${missing}`);
 
 /** Re-zipped with valid CRCs, as someone editing a file in the archive would leave it. */
 function rezip(files: readonly ZipFile[]): Buffer {
@@ -37,7 +28,7 @@ function rezip(files: readonly ZipFile[]): Buffer {
   ]);
 }
 
-describe.skipIf(!haveChromium || !built)('the offline evidence verifier page in a browser', () => {
+describe.skipIf(missing !== undefined)('the offline evidence verifier page in a browser', () => {
   let t: TestApi;
   let browser: Browser;
   let context: BrowserContext;
@@ -77,19 +68,7 @@ describe.skipIf(!haveChromium || !built)('the offline evidence verifier page in 
     await writeFile(file, page.body as Buffer);
     pageUrl = pathToFileURL(file).href;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, locale: 'en-GB' });
     // Offline: whatever the page asks for besides its own file fails, and is counted.
     await context.route(

@@ -4,29 +4,22 @@
  * missed hazard; a regulator finds the new case, moves it through its states and downloads the
  * evidence bundle. Screenshots of each screen go to test-artifacts/screenshots.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../pipeline/evidence/bundle.js';
 import { nodeBundleCrypto } from '../../pipeline/evidence/signing.js';
 import { readZip } from '../../pipeline/evidence/zip.js';
 import { demoSiteFeature, smallPhoto, truncatedJpeg } from '../factories.js';
 import { flyDemoPhotos, ROOT, startTestApi, type TestApi, waitFor } from '../integration/harness.js';
+import { browserMissing, launchChromium } from './chromium.js';
 
-const CHROMIUM = process.env.HAZARDSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-artifacts', 'screenshots');
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium)
-  console.warn(
-    `browser test skipped: no chromium at ${CHROMIUM} (apt-get install chromium, or set HAZARDSCOPE_CHROMIUM)`,
-  );
-const built = existsSync(path.join(ROOT, 'web/dist/index.html'));
-if (haveChromium && !built)
-  console.warn('browser test skipped: the web app is not built (npm test builds it; or npm run build:web)');
+const missing = browserMissing();
+if (missing) console.warn(`browser test skipped: ${missing}`);
 
-describe.skipIf(!haveChromium || !built)(
+describe.skipIf(missing !== undefined)(
   'reviewer workstation and regulator pages in a browser, by keyboard alone',
   () => {
     let t: TestApi;
@@ -41,21 +34,7 @@ describe.skipIf(!haveChromium || !built)(
         201,
       );
       ({ flightId } = await flyDemoPhotos(t, 'browser flight', ['DJI_0010.JPG', 'DJI_0011.JPG', 'DJI_0012.JPG']));
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        // As the machine's probe starts it: without the background-networking flags chromium keeps
-        // trying hosts this closed network refuses.
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchChromium();
     });
     afterAll(async () => {
       await browser?.close();

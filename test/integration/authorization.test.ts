@@ -727,6 +727,20 @@ describe('authorisation matrix', () => {
         roles: ALL,
         ...each((side) => ({ path: `/api/v1/findings/${side.pending.id}` })),
       },
+      'GET /api/v1/findings/{findingId}/history': {
+        roles: ['reviewer', 'regulator', 'admin'],
+        ...each((side) => ({ path: `/api/v1/findings/${side.pending.id}/history` })),
+      },
+      'POST /api/v1/findings/{findingId}/revise': {
+        roles: ['reviewer', 'admin'],
+        // A pending finding has no decision to revise: found, and refused (an admin: nothing to
+        // revise, 409; a reviewer: not their decision, 403); the others' are never found.
+        ...each((side, scope, role) => ({
+          path: `/api/v1/findings/${side.pending.id}/revise`,
+          body: { decision: 'reject', reason: 'revised in the matrix' },
+          ...(scope === 'own' ? { status: role === 'admin' ? 409 : 403 } : {}),
+        })),
+      },
 
       'GET /api/v1/images/{imageId}': { roles: ALL, ...each((side) => ({ path: `/api/v1/images/${side.imageId}` })) },
       'GET /api/v1/images/{imageId}/original': {
@@ -850,6 +864,10 @@ describe('authorisation matrix', () => {
           path: `/api/v1/cases/${scope === 'own' ? s.own.notifiedCaseId : side.caseId}/transitions`,
           body: scope === 'own' ? { to: 'rectification_due', dueAt: future() } : { to: 'notified' },
         })),
+      },
+      'GET /api/v1/cases/{caseId}/site-candidates': {
+        roles: CASE_READERS,
+        ...each((side) => ({ path: `/api/v1/cases/${side.caseId}/site-candidates` })),
       },
       'POST /api/v1/cases/{caseId}/site': {
         roles: ['regulator'],

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoSiteFeature } from '../factories.js';
+import { creditCode, demoSiteFeature, squareSite } from '../factories.js';
 import { flyDemoPhotos, POSTGRES_URL, startTestApi, type TestApi } from './harness.js';
 
 interface CaseItem {
@@ -297,6 +297,55 @@ describe('enforcement cases', () => {
     expect(refused.status).toBe(422);
     expect(refused.body.detail).toMatch(/no liable site/);
     const site = cases[0]!.site!.id;
+
+    // Registered after the cases, the far one first: "nearest first" is not "oldest first".
+    const { origin } = await demoSiteFeature(41);
+    for (const [n, name, east] of [
+      [42, 'Far Works', 0.05],
+      [43, 'Near Yard', 0.006],
+    ] as const) {
+      const feature = {
+        type: 'Feature',
+        properties: { name, creditCode: await creditCode(n), industry: 'logistics', regionCode: '410105' },
+        geometry: squareSite(origin.lon + east, origin.lat - 0.002, 0.004),
+      };
+      expect((await t.request('POST', '/api/v1/sites', { body: feature })).status).toBe(201);
+    }
+    const candidates = await t.request('GET', `/api/v1/cases/${decided.body.case.id}/site-candidates?limit=3`, {
+      token: t.tokens.regulator,
+    });
+    expect(candidates.status).toBe(200);
+    const ranked = candidates.body.items as Array<{ site: { id: string; name: string }; distanceM: number }>;
+    expect(ranked.map((c) => c.site.name)).toEqual(['Demo Chemicals Ltd', 'Near Yard', 'Far Works']);
+    expect(ranked[0]!.site.id).toBe(site);
+    expect(ranked[0]!.distanceM).toBe(0);
+    expect(ranked[1]!.distanceM).toBeGreaterThan(0);
+    expect(ranked[2]!.distanceM).toBeGreaterThan(ranked[1]!.distanceM);
+    expect(
+      (
+        await t.request('GET', `/api/v1/cases/${decided.body.case.id}/site-candidates?limit=0`, {
+          token: t.tokens.regulator,
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await t.request('GET', `/api/v1/cases/${decided.body.case.id}/site-candidates`, { token: t.tokens.operator }))
+        .status,
+    ).toBe(403);
+    expect(
+      (
+        await t.request('POST', `/api/v1/cases/${decided.body.case.id}/site`, {
+          token: t.tokens.reviewer,
+          body: { siteId: site },
+        })
+      ).status,
+    ).toBe(403);
+    const badSite = await t.request('POST', `/api/v1/cases/${decided.body.case.id}/site`, {
+      token: t.tokens.regulator,
+      body: { siteId: 'not-a-uuid' },
+    });
+    expect(badSite.status).toBe(400);
+    expect(badSite.headers.get('content-type')).toContain('application/problem+json');
     expect(
       (
         await t.request('POST', `/api/v1/cases/${decided.body.case.id}/site`, {
@@ -314,5 +363,67 @@ describe('enforcement cases', () => {
         })
       ).status,
     ).toBe(409);
+  });
+
+  it('when the list is filtered by flight name, enterprise, hazard, status and dates, then the CSV export holds exactly the cases the list shows', async () => {
+    const ids = async (query: string) => ((await list(query)).items as CaseItem[]).map((c) => c.id);
+    const exported = async (query: string) => {
+      const csv = await t.request('GET', `/api/v1/cases/export.csv?${query}`, { token: t.tokens.regulator });
+      expect(csv.status).toBe(200);
+      return (csv.body as Buffer)
+        .toString('utf8')
+        .slice(1)
+        .trim()
+        .split('\r\n')
+        .slice(1)
+        .map((line) => line.split(',')[1]);
+    };
+    const all = await ids('');
+    expect(all).toHaveLength(6);
+    const fromFlight = cases.map((c) => c.id);
+    expect((await ids('flight=CASES')).sort()).toEqual([...fromFlight].sort());
+    const other = await ids(`flight=${encodeURIComponent('no site')}`);
+    expect(other).toHaveLength(1);
+    expect(fromFlight).not.toContain(other[0]);
+    // A % is a character of the name, not a wildcard.
+    expect(await ids(`flight=${encodeURIComponent('%')}`)).toEqual([]);
+    expect(await ids(`enterprise=${encodeURIComponent('demo chem')}`)).toEqual(all);
+    expect(await ids(`enterprise=${(await creditCode(41)).slice(0, 12)}`)).toEqual(all);
+    expect(await ids(`enterprise=${encodeURIComponent('Near Yard')}`)).toEqual([]);
+
+    const hazard = cases[4]!.hazardCodes[0]!;
+    const day = (offset: number) => encodeURIComponent(new Date(Date.now() + offset).toISOString());
+    const filters = [
+      '',
+      'flight=cases',
+      `flight=cases&status=filed,notified&hazardCode=${hazard}`,
+      `enterprise=${encodeURIComponent('Demo')}&status=notified&from=${day(-3600_000)}&to=${day(60_000)}`,
+      `flight=${encodeURIComponent('no site')}&status=closed`,
+      `from=${day(60_000)}`,
+    ];
+    for (const query of filters) {
+      const shown = await ids(query);
+      expect(await exported(query), query).toEqual(shown);
+      const summary = (await t.request('GET', `/api/v1/cases/summary?${query}`, { token: t.tokens.regulator })).body;
+      expect(summary.total, query).toBe(shown.length);
+    }
+    expect(await ids(`flight=cases&status=filed,notified&hazardCode=${hazard}`)).toContain(cases[4]!.id);
+    expect(await ids(`flight=${encodeURIComponent('no site')}&status=notified`)).toEqual(other);
+    expect(await ids(`from=${day(60_000)}`)).toEqual([]);
+
+    for (const path of ['/api/v1/cases', '/api/v1/cases/export.csv', '/api/v1/cases/summary']) {
+      const bad = await t.request('GET', `${path}?flight=&enterprise=${'x'.repeat(201)}&to=yesterday`, {
+        token: t.tokens.regulator,
+      });
+      expect(bad.status, path).toBe(400);
+      expect(bad.headers.get('content-type'), path).toContain('application/problem+json');
+      expect(bad.body.issues.map((i: { path: string }) => i.path).sort(), path).toEqual(['enterprise', 'flight', 'to']);
+    }
+    const audited = (
+      await db.query(
+        `SELECT detail FROM "${t.schema}".audit_log WHERE action = 'cases.exported' AND detail->'filter' ? 'flightName' ORDER BY id LIMIT 1`,
+      )
+    ).rows.map((r) => r.detail.filter);
+    expect(audited).toEqual([{ flightName: 'cases' }]);
   });
 });

@@ -1,8 +1,7 @@
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smallPhoto } from '../factories.js';
-import { POSTGRES_URL, REDIS_URL, startTestApi, type TestApi, waitFor } from './harness.js';
+import { auditOf as auditOfSubject, REDIS_URL, startTestApi, type TestApi, waitFor } from './harness.js';
 
 /**
  * What the live flight page needs: the flight named as people know it, its status polled with
@@ -147,19 +146,7 @@ describe('the live flight page', () => {
     expect(await auditOf(photo)).toEqual([{ action: 'image.failure_discarded', actor: 'operator:Wang Fang' }]);
   });
 
-  async function auditOf(imageId: string): Promise<Array<{ action: string; actor: string }>> {
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    try {
-      return (
-        await client.query<{ action: string; actor: string }>(
-          `SELECT action, actor FROM "${t.schema}".audit_log
-           WHERE subject_id = $1 AND action IN ('image.retry_requested', 'image.failure_discarded') ORDER BY id`,
-          [imageId],
-        )
-      ).rows;
-    } finally {
-      await client.end();
-    }
+  function auditOf(imageId: string) {
+    return auditOfSubject(t, imageId, ['image.retry_requested', 'image.failure_discarded']);
   }
 });

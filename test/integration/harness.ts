@@ -180,3 +180,23 @@ export async function flyDemoPhotos(
   });
   return { flightId: flight.body.id, findings };
 }
+
+/** Who did which of `actions` to one subject, in order: read from the audit log in PostgreSQL. */
+export async function auditOf(
+  t: TestApi,
+  subjectId: string,
+  actions: readonly string[],
+): Promise<Array<{ action: string; actor: string }>> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    return (
+      await client.query<{ action: string; actor: string }>(
+        `SELECT action, actor FROM "${t.schema}".audit_log WHERE subject_id = $1 AND action = ANY($2) ORDER BY id`,
+        [subjectId, [...actions]],
+      )
+    ).rows;
+  } finally {
+    await client.end();
+  }
+}

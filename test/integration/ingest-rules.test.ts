@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startTestApi, type TestApi, waitFor } from './harness.js';
+import { SHANGHAI_BOUNDARY } from '../factories.js';
+import { auditOf, ROOT, startTestApi, type TestApi, waitFor } from './harness.js';
 
 const SAMPLES = path.join(ROOT, 'samples/demo-flight');
 
@@ -71,24 +72,11 @@ describe('ingest rules', () => {
     (await t.request('GET', `/api/v1/review/queue?flightId=${flightId}&limit=200`, { token: t.tokens.reviewer })).body
       .items as unknown[];
 
+  const setBoundary = (geometry: unknown) =>
+    t.request('PUT', '/api/v1/organisation/region/boundary', { token: t.tokens.admin, body: { geometry } });
+
   it('when a photo was taken outside the bureau’s boundary, then it is stored and held with its reason, not reviewed, until an administrator processes it with a note', async () => {
-    // A boundary around Shanghai: the demo yard in Zhengzhou lies outside it.
-    const shanghai = {
-      type: 'Polygon',
-      coordinates: [
-        [
-          [121.0, 30.9],
-          [121.9, 30.9],
-          [121.9, 31.5],
-          [121.0, 31.5],
-          [121.0, 30.9],
-        ],
-      ],
-    };
-    const set = await t.request('PUT', '/api/v1/organisation/region/boundary', {
-      token: t.tokens.admin,
-      body: { geometry: shanghai },
-    });
+    const set = await setBoundary(SHANGHAI_BOUNDARY);
     expect(set.status).toBe(200);
     expect(set.body.boundary.type).toBe('Polygon');
     try {
@@ -141,12 +129,78 @@ describe('ingest rules', () => {
       await findingsSettled(flightId);
       expect((await queueFor(flightId)).length).toBeGreaterThan(0);
     } finally {
-      await t.request('PUT', '/api/v1/organisation/region/boundary', {
-        token: t.tokens.admin,
-        body: { geometry: null },
-      });
+      await setBoundary(null);
     }
   });
+
+  it('when held photos are processed anyway or removed from the flight page, then the processed one is detected and the flight is done, and deciding again or on a photo never held answers 409 problem+json', async () => {
+    const region = (await t.request('GET', '/api/v1/organisation/region')).body;
+    // The test organisation's code is the whole country, which the page names as such.
+    expect(region).toMatchObject({ regionCode: '', name: 'China', boundary: null });
+    expect((await setBoundary(SHANGHAI_BOUNDARY)).body).toMatchObject({ regionCode: '', name: 'China' });
+    let flightId: string;
+    try {
+      flightId = await upload('held, then released', [
+        { file: 'DJI_0011.JPG', bytes: await takenOn('DJI_0011.JPG', '2027:07:15') },
+        { file: 'DJI_0012.JPG', bytes: await takenOn('DJI_0012.JPG', '2027:07:15') },
+      ]);
+      const held = await settled(flightId);
+      expect(held.images).toMatchObject({ held: 2, processed: 0, total: 2 });
+      const byName = (name: string) =>
+        held.flaggedImages.find((f: { filename: string }) => f.filename === name).imageId as string;
+      const release = (imageId: string) =>
+        t.request('POST', `/api/v1/images/${imageId}/hold`, {
+          token: t.tokens.admin,
+          body: { decision: 'process', note: 'joint inspection' },
+        });
+      const remove = (imageId: string) =>
+        t.request('POST', `/api/v1/images/${imageId}/hold`, {
+          token: t.tokens.operator,
+          body: { decision: 'discard' },
+        });
+
+      expect((await remove(byName('DJI_0012.JPG'))).status).toBe(200);
+      expect((await release(byName('DJI_0011.JPG'))).status).toBe(200);
+      const twice = await release(byName('DJI_0011.JPG'));
+      expect(twice.status).toBe(409);
+      expect(twice.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(twice.body.detail).toMatch(/not held/);
+
+      const after = await waitFor('the released photo processed and the flight done', async () => {
+        const now = await status(flightId);
+        return now.images.processed === 1 && now.done ? now : undefined;
+      });
+      expect(after.images).toMatchObject({ processed: 1, held: 1, queued: 0, processing: 0 });
+      expect(after.awaitingDecision).toBe(0);
+      const removed = after.flaggedImages.find((f: { imageId: string }) => f.imageId === byName('DJI_0012.JPG'));
+      expect(removed).toMatchObject({ status: 'held', hold: { decision: 'discard' }, actions: ['process'] });
+      expect(await decisionsAudited(byName('DJI_0011.JPG'))).toEqual([
+        { action: 'image.hold_processed', actor: 'admin:test-admin' },
+      ]);
+      expect(await decisionsAudited(byName('DJI_0012.JPG'))).toEqual([
+        { action: 'image.hold_left', actor: 'operator:test-operator' },
+      ]);
+    } finally {
+      await setBoundary(null);
+    }
+
+    const inside = await upload('never held', [
+      { file: 'DJI_0009.JPG', bytes: await takenOn('DJI_0009.JPG', '2027:07:15') },
+    ]);
+    const processed = await settled(inside);
+    expect(processed.images).toMatchObject({ processed: 1, held: 0 });
+    const [photo] = (await t.request('GET', `/api/v1/flights/${inside}/images`)).body.items;
+    for (const decision of ['process', 'discard']) {
+      const res = await t.request('POST', `/api/v1/images/${photo.id}/hold`, {
+        token: t.tokens.admin,
+        body: { decision, note: 'not held at all' },
+      });
+      expect(res.status).toBe(409);
+      expect(res.body.context.status).toBe('processed');
+    }
+  });
+
+  const decisionsAudited = (imageId: string) => auditOf(t, imageId, ['image.hold_processed', 'image.hold_left']);
 
   it('when a boundary crosses itself, then 422 names the ring and nothing is recorded', async () => {
     const res = await t.request('PUT', '/api/v1/organisation/region/boundary', {

@@ -7,7 +7,8 @@ export interface Route {
 }
 
 function parseRoute(hash: string): Route {
-  const [, page, id] = hash.replace(/^#/, '').split('/');
+  // A page's own state may follow a "?" (#/cases?status=filed): it does not change the route.
+  const [, page, id] = hash.replace(/^#/, '').split('?')[0]!.split('/');
   if (page === 'cases' && id) return { page: 'case', id };
   if (page === 'flights' && id) return { page: 'flight', id };
   if (page === 'admin' && id === 'model') return { page: 'model' };

@@ -601,6 +601,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cases/{caseId}/site-candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sites that could be named liable for a case: your organisation's sites in your region, nearest the case's position first */
+        get: operations["listCaseSiteCandidates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cases/{caseId}/attachments/{filename}": {
         parameters: {
             query?: never;
@@ -817,6 +834,40 @@ export interface paths {
         get: operations["getFinding"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/findings/{findingId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What happened to a finding, oldest first: detections, the decision, revisions and its cases */
+        get: operations["getFindingHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/findings/{findingId}/revise": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revise the decision on a finding with a reason (an admin, or the reviewer who made it); its case follows while it is only filed */
+        post: operations["reviseFindingDecision"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1889,6 +1940,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *           "organisationId": "7d0f3b2a-6c1e-4a59-b8d4-2e9f0c3a1b65",
+                     *           "regionCode": "410105",
+                     *           "name": "金水区化工园区周巡查 Jinshui chemical park weekly survey 2026-12-05",
+                     *           "siteName": "郑州示范化工有限公司",
+                     *           "operator": "Zhao Lei",
+                     *           "notes": "DJI M3E, 60 m above take-off, 75 % overlap; wind 3 m/s from the north-east",
+                     *           "status": "open",
+                     *           "createdAt": "2026-12-05T01:20:00.000Z",
+                     *           "completedAt": null
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJjcmVhdGVkQXQiOiIyMDI2LTEyLTA0VDA2OjEwOjAwLjAwMFoiLCJpZCI6IjBjMmU0YTZjLThlMWItNGQzZi1hNWM3LTllMWIzZDVmN2IwNCJ9"
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** Format: uuid */
@@ -2053,6 +2123,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "金水区化工园区周巡查 Jinshui chemical park weekly survey 2026-12-05",
+                 *       "siteName": "郑州示范化工有限公司",
+                 *       "notes": "DJI M3E, 60 m above take-off, 75 % overlap; wind 3 m/s from the north-east",
+                 *       "regionCode": "410105"
+                 *     }
+                 */
                 "application/json": {
                     name: string;
                     siteName?: string;
@@ -2069,6 +2147,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *       "organisationId": "7d0f3b2a-6c1e-4a59-b8d4-2e9f0c3a1b65",
+                     *       "regionCode": "410105",
+                     *       "name": "金水区化工园区周巡查 Jinshui chemical park weekly survey 2026-12-05",
+                     *       "siteName": "郑州示范化工有限公司",
+                     *       "operator": "Zhao Lei",
+                     *       "notes": "DJI M3E, 60 m above take-off, 75 % overlap; wind 3 m/s from the north-east",
+                     *       "status": "open",
+                     *       "createdAt": "2026-12-05T01:20:00.000Z",
+                     *       "completedAt": null
+                     *     }
+                     */
                     "application/json": {
                         /** Format: uuid */
                         id: string;
@@ -2264,6 +2356,107 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "flight": {
+                     *         "id": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *         "organisationId": "7d0f3b2a-6c1e-4a59-b8d4-2e9f0c3a1b65",
+                     *         "regionCode": "410105",
+                     *         "name": "金水区化工园区周巡查 Jinshui chemical park weekly survey 2026-12-05",
+                     *         "siteName": "郑州示范化工有限公司",
+                     *         "operator": "Zhao Lei",
+                     *         "notes": "DJI M3E, 60 m above take-off, 75 % overlap; wind 3 m/s from the north-east",
+                     *         "status": "completed",
+                     *         "createdAt": "2026-12-05T01:20:00.000Z",
+                     *         "completedAt": "2026-12-05T02:05:41.000Z"
+                     *       },
+                     *       "images": {
+                     *         "registered": 0,
+                     *         "queued": 1,
+                     *         "processing": 0,
+                     *         "processed": 209,
+                     *         "failed": 1,
+                     *         "duplicate": 2,
+                     *         "held": 0,
+                     *         "total": 213
+                     *       },
+                     *       "done": false,
+                     *       "rejectedUploads": [
+                     *         {
+                     *           "objectKey": "flights/a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e/3b5d7f9a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d.jpg",
+                     *           "sha256": "3b5d7f9a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d",
+                     *           "filename": "DJI_20261205095120_0163_W.JPG",
+                     *           "sizeBytes": 4194304,
+                     *           "reason": "the upload was cut short when the flight was completed: 4194304 bytes arrived",
+                     *           "rejectedAt": "2026-12-05T02:05:41.000Z"
+                     *         }
+                     *       ],
+                     *       "failures": [
+                     *         {
+                     *           "imageId": "7a9c1e3b-5d2f-4a6c-8e0b-2c4e6a8c0e92",
+                     *           "filename": "DJI_20261205095433_0171_W.JPG",
+                     *           "reason": "not a decodable image: premature end of JPEG data (truncated)",
+                     *           "discardedAt": null
+                     *         }
+                     *       ],
+                     *       "detections": [
+                     *         {
+                     *           "className": "smoke",
+                     *           "state": "confirmed",
+                     *           "count": 2,
+                     *           "live": true
+                     *         },
+                     *         {
+                     *           "className": "fire",
+                     *           "state": "below_threshold",
+                     *           "count": 3,
+                     *           "live": true
+                     *         },
+                     *         {
+                     *           "className": "drums_outside_bund",
+                     *           "state": "flagged",
+                     *           "count": 1,
+                     *           "live": false
+                     *         }
+                     *       ],
+                     *       "flaggedImages": [
+                     *         {
+                     *           "imageId": "5f9b3d7c-2e4a-4c6b-8f0d-4a6c8e0b2d74",
+                     *           "filename": "DJI_20261205094402_0117_W.JPG",
+                     *           "status": "queued",
+                     *           "reason": "outside_region",
+                     *           "position": {
+                     *             "lat": 34.791255,
+                     *             "lon": 114.318907
+                     *           },
+                     *           "hold": {
+                     *             "decision": "process",
+                     *             "decidedAt": "2026-12-05T03:12:45.000Z",
+                     *             "note": "开封方向边界巡查，经开封市局同意 (boundary patrol agreed with the Kaifeng bureau)"
+                     *           },
+                     *           "actions": [],
+                     *           "duplicateOf": null
+                     *         },
+                     *         {
+                     *           "imageId": "3d5f7b9d-1f4a-4c6e-8a0c-4e6a8c0e2a85",
+                     *           "filename": "DJI_20261205093508_0051_W.JPG",
+                     *           "status": "duplicate",
+                     *           "reason": "duplicate",
+                     *           "position": {
+                     *             "lat": 34.748903,
+                     *             "lon": 113.664011
+                     *           },
+                     *           "hold": null,
+                     *           "actions": [],
+                     *           "duplicateOf": {
+                     *             "imageId": "1f3b5d7f-9b2c-4e4a-b6c8-8e0a2c4e6a96",
+                     *             "flightId": "0c2e4a6c-8e1b-4d3f-a5c7-9e1b3d5f7b04"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "awaitingDecision": 0
+                     *     }
+                     */
                     "application/json": {
                         flight: {
                             /** Format: uuid */
@@ -2543,6 +2736,122 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "FeatureCollection",
+                     *       "bbox": [
+                     *         113.662692,
+                     *         34.74841,
+                     *         113.664531,
+                     *         34.749014
+                     *       ],
+                     *       "features": [
+                     *         {
+                     *           "type": "Feature",
+                     *           "geometry": {
+                     *             "type": "Polygon",
+                     *             "coordinates": [
+                     *               [
+                     *                 [
+                     *                   113.662692,
+                     *                   34.749014
+                     *                 ],
+                     *                 [
+                     *                   113.663676,
+                     *                   34.749014
+                     *                 ],
+                     *                 [
+                     *                   113.663676,
+                     *                   34.74841
+                     *                 ],
+                     *                 [
+                     *                   113.662692,
+                     *                   34.74841
+                     *                 ],
+                     *                 [
+                     *                   113.662692,
+                     *                   34.749014
+                     *                 ]
+                     *               ]
+                     *             ]
+                     *           },
+                     *           "properties": {
+                     *             "kind": "footprint",
+                     *             "imageId": "4e8a2c6b-0d1f-4b3a-9e5c-7f2a4c6e8b01",
+                     *             "filename": "DJI_20261205093214_0042_W.JPG"
+                     *           }
+                     *         },
+                     *         {
+                     *           "type": "Feature",
+                     *           "geometry": {
+                     *             "type": "LineString",
+                     *             "coordinates": [
+                     *               [
+                     *                 113.663184,
+                     *                 34.748712
+                     *               ],
+                     *               [
+                     *                 113.663857,
+                     *                 34.748715
+                     *               ],
+                     *               [
+                     *                 113.664531,
+                     *                 34.748719
+                     *               ]
+                     *             ]
+                     *           },
+                     *           "properties": {
+                     *             "kind": "track",
+                     *             "flightId": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e"
+                     *           }
+                     *         },
+                     *         {
+                     *           "type": "Feature",
+                     *           "geometry": {
+                     *             "type": "Point",
+                     *             "coordinates": [
+                     *               113.66342,
+                     *               34.74879
+                     *             ]
+                     *           },
+                     *           "properties": {
+                     *             "kind": "detection",
+                     *             "detectionId": "c7e9a1b3-5d2f-4e6a-8b0c-2d4f6a8c0e15",
+                     *             "imageId": "4e8a2c6b-0d1f-4b3a-9e5c-7f2a4c6e8b01",
+                     *             "className": "smoke",
+                     *             "hazardCode": "FIRE-SMOKE",
+                     *             "severity": "major",
+                     *             "score": 0.83,
+                     *             "state": "confirmed",
+                     *             "errorM": 2.4,
+                     *             "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c"
+                     *           }
+                     *         },
+                     *         {
+                     *           "type": "Feature",
+                     *           "geometry": {
+                     *             "type": "Point",
+                     *             "coordinates": [
+                     *               113.663424,
+                     *               34.748792
+                     *             ]
+                     *           },
+                     *           "properties": {
+                     *             "kind": "finding",
+                     *             "findingId": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *             "className": "smoke",
+                     *             "hazardCode": "FIRE-SMOKE",
+                     *             "severity": "major",
+                     *             "bestScore": 0.83,
+                     *             "views": 2,
+                     *             "errorM": 1.9,
+                     *             "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *             "recurringOf": null
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/geo+json": {
                         /** @constant */
                         type: "FeatureCollection";
@@ -2740,6 +3049,70 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "4e8a2c6b-0d1f-4b3a-9e5c-7f2a4c6e8b01",
+                     *           "flightId": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *           "objectKey": "flights/a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e/9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1.jpg",
+                     *           "sha256": "9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1",
+                     *           "sizeBytes": 11482913,
+                     *           "originalFilename": "DJI_20261205093214_0042_W.JPG",
+                     *           "width": 5280,
+                     *           "height": 3956,
+                     *           "capture": {
+                     *             "latitude": 34.748712,
+                     *             "longitude": 113.663184,
+                     *             "relativeAltitudeM": 60.2,
+                     *             "absoluteAltitudeM": 162.9,
+                     *             "gimbalPitchDeg": -90,
+                     *             "gimbalYawDeg": 87.4,
+                     *             "flightYawDeg": 87.1,
+                     *             "rtkFlag": 50,
+                     *             "make": "DJI",
+                     *             "model": "M3E",
+                     *             "focalLengthMm": 12.29,
+                     *             "focalLength35mm": 24,
+                     *             "takenAt": "2026-12-05T09:32:14+08:00",
+                     *             "takenAtHasOffset": true,
+                     *             "orientation": 1
+                     *           },
+                     *           "footprint": [
+                     *             {
+                     *               "lat": 34.749014,
+                     *               "lon": 113.662692
+                     *             },
+                     *             {
+                     *               "lat": 34.749014,
+                     *               "lon": 113.663676
+                     *             },
+                     *             {
+                     *               "lat": 34.74841,
+                     *               "lon": 113.663676
+                     *             },
+                     *             {
+                     *               "lat": 34.74841,
+                     *               "lon": 113.662692
+                     *             },
+                     *             {
+                     *               "lat": 34.749014,
+                     *               "lon": 113.662692
+                     *             }
+                     *           ],
+                     *           "geoReason": null,
+                     *           "status": "processed",
+                     *           "failureReason": null,
+                     *           "flagReason": null,
+                     *           "hold": null,
+                     *           "duplicateOf": null,
+                     *           "registeredVia": "api",
+                     *           "createdAt": "2026-12-05T01:48:09.512Z",
+                     *           "processedAt": "2026-12-05T01:48:12.087Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** Format: uuid */
@@ -2952,6 +3325,24 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "files": [
+                 *         {
+                 *           "filename": "DJI_20261205093214_0042_W.JPG",
+                 *           "sha256": "9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1",
+                 *           "sizeBytes": 11482913,
+                 *           "contentType": "image/jpeg"
+                 *         },
+                 *         {
+                 *           "filename": "DJI_20261205093216_0043_W.JPG",
+                 *           "sha256": "b2e4f6a8c0d2e4f6a8b0c2d4e6f8a0b2c4d6e8f0a2b4c6d8e0f2a4b6c8d0e2f4",
+                 *           "sizeBytes": 11397260,
+                 *           "contentType": "image/jpeg"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     files: {
                         filename: string;
@@ -2970,6 +3361,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "uploads": [
+                     *         {
+                     *           "filename": "DJI_20261205093214_0042_W.JPG",
+                     *           "status": "already-uploaded",
+                     *           "objectKey": "flights/a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e/9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1.jpg"
+                     *         },
+                     *         {
+                     *           "filename": "DJI_20261205093216_0043_W.JPG",
+                     *           "status": "upload",
+                     *           "objectKey": "flights/a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e/b2e4f6a8c0d2e4f6a8b0c2d4e6f8a0b2c4d6e8f0a2b4c6d8e0f2a4b6c8d0e2f4.jpg",
+                     *           "method": "PUT",
+                     *           "url": "https://s3.hazardscope.example.gov.cn/hazardscope-originals/flights/a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e/b2e4f6a8c0d2e4f6a8b0c2d4e6f8a0b2c4d6e8f0a2b4c6d8e0f2a4b6c8d0e2f4.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=hazardscope-uploader%2F20261205%2Fcn-central-1%2Fs3%2Faws4_request&X-Amz-Date=20261205T014702Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host%3Bx-amz-checksum-sha256&X-Amz-Signature=4f0b7f5d2c1a9e8b3d6c0f2a5e7b9d1c3a5f7e9b1d3c5a7e9f1b3d5c7a9e1f3b",
+                     *           "headers": {
+                     *             "Content-Type": "image/jpeg",
+                     *             "x-amz-checksum-sha256": "suT2qMDS5PaosMLU5vigssTW6PCitMbY4PKktsjQ4vQ="
+                     *           },
+                     *           "expiresAt": "2026-12-05T02:02:02.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         uploads: ({
                             filename: string;
@@ -3200,6 +3614,69 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "image": {
+                     *         "id": "4e8a2c6b-0d1f-4b3a-9e5c-7f2a4c6e8b01",
+                     *         "flightId": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *         "objectKey": "flights/a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e/9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1.jpg",
+                     *         "sha256": "9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1",
+                     *         "sizeBytes": 11482913,
+                     *         "originalFilename": "DJI_20261205093214_0042_W.JPG",
+                     *         "width": 5280,
+                     *         "height": 3956,
+                     *         "capture": {
+                     *           "latitude": 34.748712,
+                     *           "longitude": 113.663184,
+                     *           "relativeAltitudeM": 60.2,
+                     *           "absoluteAltitudeM": 162.9,
+                     *           "gimbalPitchDeg": -90,
+                     *           "gimbalYawDeg": 87.4,
+                     *           "flightYawDeg": 87.1,
+                     *           "rtkFlag": 50,
+                     *           "make": "DJI",
+                     *           "model": "M3E",
+                     *           "focalLengthMm": 12.29,
+                     *           "focalLength35mm": 24,
+                     *           "takenAt": "2026-12-05T09:32:14+08:00",
+                     *           "takenAtHasOffset": true,
+                     *           "orientation": 1
+                     *         },
+                     *         "footprint": [
+                     *           {
+                     *             "lat": 34.749014,
+                     *             "lon": 113.662692
+                     *           },
+                     *           {
+                     *             "lat": 34.749014,
+                     *             "lon": 113.663676
+                     *           },
+                     *           {
+                     *             "lat": 34.74841,
+                     *             "lon": 113.663676
+                     *           },
+                     *           {
+                     *             "lat": 34.74841,
+                     *             "lon": 113.662692
+                     *           },
+                     *           {
+                     *             "lat": 34.749014,
+                     *             "lon": 113.662692
+                     *           }
+                     *         ],
+                     *         "geoReason": null,
+                     *         "status": "processed",
+                     *         "failureReason": null,
+                     *         "flagReason": null,
+                     *         "hold": null,
+                     *         "duplicateOf": null,
+                     *         "registeredVia": "api",
+                     *         "createdAt": "2026-12-05T01:48:09.512Z",
+                     *         "processedAt": "2026-12-05T01:48:12.087Z"
+                     *       },
+                     *       "created": false
+                     *     }
+                     */
                     "application/json": {
                         image: {
                             /** Format: uuid */
@@ -3251,6 +3728,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "image": {
+                     *         "id": "4e8a2c6b-0d1f-4b3a-9e5c-7f2a4c6e8b01",
+                     *         "flightId": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *         "objectKey": "flights/a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e/9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1.jpg",
+                     *         "sha256": "9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1",
+                     *         "sizeBytes": 11482913,
+                     *         "originalFilename": "DJI_20261205093214_0042_W.JPG",
+                     *         "width": 5280,
+                     *         "height": 3956,
+                     *         "capture": {
+                     *           "latitude": 34.748712,
+                     *           "longitude": 113.663184,
+                     *           "relativeAltitudeM": 60.2,
+                     *           "absoluteAltitudeM": 162.9,
+                     *           "gimbalPitchDeg": -90,
+                     *           "gimbalYawDeg": 87.4,
+                     *           "flightYawDeg": 87.1,
+                     *           "rtkFlag": 50,
+                     *           "make": "DJI",
+                     *           "model": "M3E",
+                     *           "focalLengthMm": 12.29,
+                     *           "focalLength35mm": 24,
+                     *           "takenAt": "2026-12-05T09:32:14+08:00",
+                     *           "takenAtHasOffset": true,
+                     *           "orientation": 1
+                     *         },
+                     *         "footprint": null,
+                     *         "geoReason": null,
+                     *         "status": "queued",
+                     *         "failureReason": null,
+                     *         "flagReason": null,
+                     *         "hold": null,
+                     *         "duplicateOf": null,
+                     *         "registeredVia": "api",
+                     *         "createdAt": "2026-12-05T01:48:09.512Z",
+                     *         "processedAt": null
+                     *       },
+                     *       "created": true
+                     *     }
+                     */
                     "application/json": {
                         image: {
                             /** Format: uuid */
@@ -3752,6 +4271,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "retried": 3,
+                     *       "leftDiscarded": 1
+                     *     }
+                     */
                     "application/json": {
                         retried: number;
                         leftDiscarded: number;
@@ -3928,6 +4453,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "note": "同一位置已由0172号照片覆盖 (the same spot is covered by photo 0172)"
+                 *     }
+                 */
                 "application/json": {
                     note?: string;
                 };
@@ -4142,6 +4672,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "flight": {
+                     *         "id": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *         "organisationId": "7d0f3b2a-6c1e-4a59-b8d4-2e9f0c3a1b65",
+                     *         "regionCode": "410105",
+                     *         "name": "金水区化工园区周巡查 Jinshui chemical park weekly survey 2026-12-05",
+                     *         "siteName": "郑州示范化工有限公司",
+                     *         "operator": "Zhao Lei",
+                     *         "notes": "DJI M3E, 60 m above take-off, 75 % overlap; wind 3 m/s from the north-east",
+                     *         "status": "completed",
+                     *         "createdAt": "2026-12-05T01:20:00.000Z",
+                     *         "completedAt": "2026-12-05T02:05:41.000Z"
+                     *       },
+                     *       "registered": 2,
+                     *       "rejected": [
+                     *         {
+                     *           "objectKey": "flights/a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e/3b5d7f9a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d.jpg",
+                     *           "sha256": "3b5d7f9a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d",
+                     *           "filename": "DJI_20261205095120_0163_W.JPG",
+                     *           "sizeBytes": 4194304,
+                     *           "reason": "the upload was cut short when the flight was completed: 4194304 bytes arrived",
+                     *           "rejectedAt": "2026-12-05T02:05:41.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         flight: {
                             /** Format: uuid */
@@ -4354,6 +4911,171 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "image": {
+                     *         "id": "4e8a2c6b-0d1f-4b3a-9e5c-7f2a4c6e8b01",
+                     *         "flightId": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *         "objectKey": "flights/a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e/9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1.jpg",
+                     *         "sha256": "9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1",
+                     *         "sizeBytes": 11482913,
+                     *         "originalFilename": "DJI_20261205093214_0042_W.JPG",
+                     *         "width": 5280,
+                     *         "height": 3956,
+                     *         "capture": {
+                     *           "latitude": 34.748712,
+                     *           "longitude": 113.663184,
+                     *           "relativeAltitudeM": 60.2,
+                     *           "absoluteAltitudeM": 162.9,
+                     *           "gimbalPitchDeg": -90,
+                     *           "gimbalYawDeg": 87.4,
+                     *           "flightYawDeg": 87.1,
+                     *           "rtkFlag": 50,
+                     *           "make": "DJI",
+                     *           "model": "M3E",
+                     *           "focalLengthMm": 12.29,
+                     *           "focalLength35mm": 24,
+                     *           "takenAt": "2026-12-05T09:32:14+08:00",
+                     *           "takenAtHasOffset": true,
+                     *           "orientation": 1
+                     *         },
+                     *         "footprint": [
+                     *           {
+                     *             "lat": 34.749014,
+                     *             "lon": 113.662692
+                     *           },
+                     *           {
+                     *             "lat": 34.749014,
+                     *             "lon": 113.663676
+                     *           },
+                     *           {
+                     *             "lat": 34.74841,
+                     *             "lon": 113.663676
+                     *           },
+                     *           {
+                     *             "lat": 34.74841,
+                     *             "lon": 113.662692
+                     *           },
+                     *           {
+                     *             "lat": 34.749014,
+                     *             "lon": 113.662692
+                     *           }
+                     *         ],
+                     *         "geoReason": null,
+                     *         "status": "processed",
+                     *         "failureReason": null,
+                     *         "flagReason": null,
+                     *         "hold": null,
+                     *         "duplicateOf": null,
+                     *         "registeredVia": "api",
+                     *         "createdAt": "2026-12-05T01:48:09.512Z",
+                     *         "processedAt": "2026-12-05T01:48:12.087Z"
+                     *       },
+                     *       "detections": [
+                     *         {
+                     *           "id": "c7e9a1b3-5d2f-4e6a-8b0c-2d4f6a8c0e15",
+                     *           "imageId": "4e8a2c6b-0d1f-4b3a-9e5c-7f2a4c6e8b01",
+                     *           "className": "smoke",
+                     *           "hazardCode": "FIRE-SMOKE",
+                     *           "severity": "major",
+                     *           "score": 0.83,
+                     *           "threshold": 0.125,
+                     *           "box": [
+                     *             3120,
+                     *             1404,
+                     *             3588,
+                     *             1986
+                     *           ],
+                     *           "state": "confirmed",
+                     *           "ground": {
+                     *             "lat": 34.74879,
+                     *             "lon": 113.66342,
+                     *             "errorM": 2.4,
+                     *             "polygon": [
+                     *               {
+                     *                 "lat": 34.748862,
+                     *                 "lon": 113.663331
+                     *               },
+                     *               {
+                     *                 "lat": 34.748862,
+                     *                 "lon": 113.663418
+                     *               },
+                     *               {
+                     *                 "lat": 34.748773,
+                     *                 "lon": 113.663418
+                     *               },
+                     *               {
+                     *                 "lat": 34.748773,
+                     *                 "lon": 113.663331
+                     *               },
+                     *               {
+                     *                 "lat": 34.748862,
+                     *                 "lon": 113.663331
+                     *               }
+                     *             ]
+                     *           },
+                     *           "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *           "model": {
+                     *             "name": "hazard-v2",
+                     *             "version": "2.0.0",
+                     *             "sha256": "1795547a97ded2b8ebca704b0cc7666f72d4827daf0673b31a3c54a7cb8cb6d5"
+                     *           },
+                     *           "createdAt": "2026-12-05T01:48:12.061Z"
+                     *         },
+                     *         {
+                     *           "id": "0e2a4c6e-8a3b-4d5f-9b1d-5f7b9d1f3ba7",
+                     *           "imageId": "4e8a2c6b-0d1f-4b3a-9e5c-7f2a4c6e8b01",
+                     *           "className": "fire",
+                     *           "hazardCode": "FIRE-OPEN-FLAME",
+                     *           "severity": "major",
+                     *           "score": 0.09,
+                     *           "threshold": 0.125,
+                     *           "box": [
+                     *             3402,
+                     *             1911,
+                     *             3468,
+                     *             1984
+                     *           ],
+                     *           "state": "below_threshold",
+                     *           "ground": {
+                     *             "lat": 34.74879,
+                     *             "lon": 113.66342,
+                     *             "errorM": 2.4,
+                     *             "polygon": [
+                     *               {
+                     *                 "lat": 34.748862,
+                     *                 "lon": 113.663331
+                     *               },
+                     *               {
+                     *                 "lat": 34.748862,
+                     *                 "lon": 113.663418
+                     *               },
+                     *               {
+                     *                 "lat": 34.748773,
+                     *                 "lon": 113.663418
+                     *               },
+                     *               {
+                     *                 "lat": 34.748773,
+                     *                 "lon": 113.663331
+                     *               },
+                     *               {
+                     *                 "lat": 34.748862,
+                     *                 "lon": 113.663331
+                     *               }
+                     *             ]
+                     *           },
+                     *           "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *           "model": {
+                     *             "name": "hazard-v2",
+                     *             "version": "2.0.0",
+                     *             "sha256": "1795547a97ded2b8ebca704b0cc7666f72d4827daf0673b31a3c54a7cb8cb6d5"
+                     *           },
+                     *           "createdAt": "2026-12-05T01:48:12.061Z"
+                     *         }
+                     *       ],
+                     *       "duplicateOf": null
+                     *     }
+                     */
                     "application/json": {
                         image: {
                             /** Format: uuid */
@@ -4622,6 +5344,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "url": "https://s3.hazardscope.example.gov.cn/hazardscope-originals/flights/a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e/9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=hazardscope-api%2F20261205%2Fcn-central-1%2Fs3%2Faws4_request&X-Amz-Date=20261205T021102Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Signature=8d2f6a1c4e7b9d3f5a0c2e4b6d8f1a3c5e7b9d2f4a6c8e0b1d3f5a7c9e2b4d6f",
+                     *       "expiresAt": "2026-12-05T02:16:02.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** Format: uri */
                         url: string;
@@ -5171,6 +5899,110 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "finding": {
+                     *             "id": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *             "flightId": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *             "className": "smoke",
+                     *             "hazardCode": "FIRE-SMOKE",
+                     *             "severity": "major",
+                     *             "bestScore": 0.83,
+                     *             "viewCount": 2,
+                     *             "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *             "siteName": "郑州示范化工有限公司",
+                     *             "regionCode": "410105",
+                     *             "recurringOf": null,
+                     *             "position": {
+                     *               "lat": 34.748792,
+                     *               "lon": 113.663424,
+                     *               "errorM": 1.9
+                     *             },
+                     *             "createdAt": "2026-12-05T02:06:02.000Z"
+                     *           },
+                     *           "detection": {
+                     *             "id": "c7e9a1b3-5d2f-4e6a-8b0c-2d4f6a8c0e15",
+                     *             "imageId": "4e8a2c6b-0d1f-4b3a-9e5c-7f2a4c6e8b01",
+                     *             "className": "smoke",
+                     *             "hazardCode": "FIRE-SMOKE",
+                     *             "severity": "major",
+                     *             "score": 0.83,
+                     *             "threshold": 0.125,
+                     *             "box": [
+                     *               3120,
+                     *               1404,
+                     *               3588,
+                     *               1986
+                     *             ],
+                     *             "state": "flagged",
+                     *             "ground": {
+                     *               "lat": 34.74879,
+                     *               "lon": 113.66342,
+                     *               "errorM": 2.4,
+                     *               "polygon": [
+                     *                 {
+                     *                   "lat": 34.748862,
+                     *                   "lon": 113.663331
+                     *                 },
+                     *                 {
+                     *                   "lat": 34.748862,
+                     *                   "lon": 113.663418
+                     *                 },
+                     *                 {
+                     *                   "lat": 34.748773,
+                     *                   "lon": 113.663418
+                     *                 },
+                     *                 {
+                     *                   "lat": 34.748773,
+                     *                   "lon": 113.663331
+                     *                 },
+                     *                 {
+                     *                   "lat": 34.748862,
+                     *                   "lon": 113.663331
+                     *                 }
+                     *               ]
+                     *             },
+                     *             "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *             "model": {
+                     *               "name": "hazard-v2",
+                     *               "version": "2.0.0",
+                     *               "sha256": "1795547a97ded2b8ebca704b0cc7666f72d4827daf0673b31a3c54a7cb8cb6d5"
+                     *             },
+                     *             "createdAt": "2026-12-05T01:48:12.061Z"
+                     *           },
+                     *           "image": {
+                     *             "id": "4e8a2c6b-0d1f-4b3a-9e5c-7f2a4c6e8b01",
+                     *             "filename": "DJI_20261205093214_0042_W.JPG",
+                     *             "width": 5280,
+                     *             "height": 3956
+                     *           },
+                     *           "lease": null
+                     *         }
+                     *       ],
+                     *       "counts": {
+                     *         "total": 12,
+                     *         "byHazard": [
+                     *           {
+                     *             "hazardCode": "FIRE-SMOKE",
+                     *             "className": "smoke",
+                     *             "count": 7
+                     *           },
+                     *           {
+                     *             "hazardCode": "FIRE-OPEN-FLAME",
+                     *             "className": "fire",
+                     *             "count": 5
+                     *           }
+                     *         ],
+                     *         "bySeverity": {
+                     *           "major": 12,
+                     *           "general": 0
+                     *         }
+                     *       },
+                     *       "nextCursor": "eyJzY29yZSI6MC44MywiaWQiOiJlMmE0YzZlOC0wYjFkLTRjM2YtYTViNy05ZDFmM2E1YzdlMzcifQ"
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             finding: {
@@ -5420,6 +6252,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "findingId": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *       "holder": "Li Na",
+                     *       "expiresAt": "2026-12-05T02:19:02.000Z",
+                     *       "mine": true
+                     *     }
+                     */
                     "application/json": {
                         holder: string;
                         /** Format: date-time */
@@ -5801,6 +6641,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "decision": "confirm",
+                 *       "note": "烟雾来自储罐区东侧，非食堂排气 (smoke from the east of the tank farm, not the canteen vent)"
+                 *     }
+                 */
                 "application/json": {
                     /** @enum {string} */
                     decision: "confirm" | "reject" | "relabel";
@@ -5822,6 +6668,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "review": {
+                     *         "id": "1a3c5e7a-9b2d-4f4b-8c6e-0a2c4e6a8c59",
+                     *         "detectionId": "c7e9a1b3-5d2f-4e6a-8b0c-2d4f6a8c0e15",
+                     *         "findingId": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *         "reviewer": "Li Na",
+                     *         "decision": "confirm",
+                     *         "newClass": null,
+                     *         "reason": null,
+                     *         "note": "烟雾来自储罐区东侧，非食堂排气 (smoke from the east of the tank farm, not the canteen vent)",
+                     *         "createdAt": "2026-12-05T02:14:37.000Z"
+                     *       },
+                     *       "findingId": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *       "findingStatus": "confirmed",
+                     *       "case": {
+                     *         "id": "f3b5d7f9-1c2e-4d4a-b6c8-0e2a4b6d8f48",
+                     *         "reference": "HS-000137",
+                     *         "status": "filed",
+                     *         "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *         "findingsCount": 1,
+                     *         "hazardCodes": [
+                     *           "FIRE-SMOKE"
+                     *         ]
+                     *       },
+                     *       "joinedCase": false
+                     *     }
+                     */
                     "application/json": {
                         review: {
                             /** Format: uuid */
@@ -5863,6 +6737,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "review": {
+                     *         "id": "1a3c5e7a-9b2d-4f4b-8c6e-0a2c4e6a8c59",
+                     *         "detectionId": "c7e9a1b3-5d2f-4e6a-8b0c-2d4f6a8c0e15",
+                     *         "findingId": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *         "reviewer": "Li Na",
+                     *         "decision": "confirm",
+                     *         "newClass": null,
+                     *         "reason": null,
+                     *         "note": "烟雾来自储罐区东侧，非食堂排气 (smoke from the east of the tank farm, not the canteen vent)",
+                     *         "createdAt": "2026-12-05T02:14:37.000Z"
+                     *       },
+                     *       "findingId": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *       "findingStatus": "confirmed",
+                     *       "case": {
+                     *         "id": "f3b5d7f9-1c2e-4d4a-b6c8-0e2a4b6d8f48",
+                     *         "reference": "HS-000137",
+                     *         "status": "filed",
+                     *         "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *         "findingsCount": 1,
+                     *         "hazardCodes": [
+                     *           "FIRE-SMOKE"
+                     *         ]
+                     *       },
+                     *       "joinedCase": false
+                     *     }
+                     */
                     "application/json": {
                         review: {
                             /** Format: uuid */
@@ -6119,6 +7021,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "decision": "confirm",
+                 *       "note": "烟雾来自储罐区东侧，非食堂排气 (smoke from the east of the tank farm, not the canteen vent)"
+                 *     }
+                 */
                 "application/json": {
                     /** @enum {string} */
                     decision: "confirm" | "reject" | "relabel";
@@ -6140,6 +7048,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "review": {
+                     *         "id": "1a3c5e7a-9b2d-4f4b-8c6e-0a2c4e6a8c59",
+                     *         "detectionId": "c7e9a1b3-5d2f-4e6a-8b0c-2d4f6a8c0e15",
+                     *         "findingId": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *         "reviewer": "Li Na",
+                     *         "decision": "confirm",
+                     *         "newClass": null,
+                     *         "reason": null,
+                     *         "note": "烟雾来自储罐区东侧，非食堂排气 (smoke from the east of the tank farm, not the canteen vent)",
+                     *         "createdAt": "2026-12-05T02:14:37.000Z"
+                     *       },
+                     *       "findingId": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *       "findingStatus": "confirmed",
+                     *       "case": {
+                     *         "id": "f3b5d7f9-1c2e-4d4a-b6c8-0e2a4b6d8f48",
+                     *         "reference": "HS-000137",
+                     *         "status": "filed",
+                     *         "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *         "findingsCount": 1,
+                     *         "hazardCodes": [
+                     *           "FIRE-SMOKE"
+                     *         ]
+                     *       },
+                     *       "joinedCase": false
+                     *     }
+                     */
                     "application/json": {
                         review: {
                             /** Format: uuid */
@@ -6181,6 +7117,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "review": {
+                     *         "id": "1a3c5e7a-9b2d-4f4b-8c6e-0a2c4e6a8c59",
+                     *         "detectionId": "c7e9a1b3-5d2f-4e6a-8b0c-2d4f6a8c0e15",
+                     *         "findingId": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *         "reviewer": "Li Na",
+                     *         "decision": "confirm",
+                     *         "newClass": null,
+                     *         "reason": null,
+                     *         "note": "烟雾来自储罐区东侧，非食堂排气 (smoke from the east of the tank farm, not the canteen vent)",
+                     *         "createdAt": "2026-12-05T02:14:37.000Z"
+                     *       },
+                     *       "findingId": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *       "findingStatus": "confirmed",
+                     *       "case": {
+                     *         "id": "f3b5d7f9-1c2e-4d4a-b6c8-0e2a4b6d8f48",
+                     *         "reference": "HS-000137",
+                     *         "status": "filed",
+                     *         "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *         "findingsCount": 1,
+                     *         "hazardCodes": [
+                     *           "FIRE-SMOKE"
+                     *         ]
+                     *       },
+                     *       "joinedCase": false
+                     *     }
+                     */
                     "application/json": {
                         review: {
                             /** Format: uuid */
@@ -6437,6 +7401,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "className": "fire",
+                 *       "box": [
+                 *         3390,
+                 *         1902,
+                 *         3472,
+                 *         1990
+                 *       ],
+                 *       "note": "烟雾下方可见明火 (open flame visible under the smoke)",
+                 *       "findingId": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37"
+                 *     }
+                 */
                 "application/json": {
                     className: string;
                     /** @description x1, y1, x2, y2 in original-image pixels */
@@ -6462,6 +7439,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "9d1f3b5d-7f2a-4c4e-b8d0-2a4c6e8a0c91",
+                     *       "imageId": "4e8a2c6b-0d1f-4b3a-9e5c-7f2a4c6e8b01",
+                     *       "flightId": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *       "findingId": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *       "imageSha256": "9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1",
+                     *       "imageSize": {
+                     *         "width": 5280,
+                     *         "height": 3956
+                     *       },
+                     *       "className": "fire",
+                     *       "box": [
+                     *         3390,
+                     *         1902,
+                     *         3472,
+                     *         1990
+                     *       ],
+                     *       "note": "烟雾下方可见明火 (open flame visible under the smoke)",
+                     *       "reviewer": "Li Na",
+                     *       "createdAt": "2026-12-05T02:13:58.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** Format: uuid */
                         id: string;
@@ -6720,6 +7720,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "9d1f3b5d-7f2a-4c4e-b8d0-2a4c6e8a0c91",
+                     *           "imageId": "4e8a2c6b-0d1f-4b3a-9e5c-7f2a4c6e8b01",
+                     *           "flightId": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *           "findingId": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *           "imageSha256": "9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1",
+                     *           "imageSize": {
+                     *             "width": 5280,
+                     *             "height": 3956
+                     *           },
+                     *           "className": "fire",
+                     *           "box": [
+                     *             3390,
+                     *             1902,
+                     *             3472,
+                     *             1990
+                     *           ],
+                     *           "note": "烟雾下方可见明火 (open flame visible under the smoke)",
+                     *           "reviewer": "Li Na",
+                     *           "createdAt": "2026-12-05T02:13:58.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** Format: uuid */
@@ -6889,6 +7917,8 @@ export interface operations {
                 region?: string;
                 siteId?: string;
                 flightId?: string;
+                flight?: string;
+                enterprise?: string;
                 hazardCode?: string;
                 severity?: "major" | "general";
                 status?: string;
@@ -6913,6 +7943,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "f3b5d7f9-1c2e-4d4a-b6c8-0e2a4b6d8f48",
+                     *           "reference": "HS-000137",
+                     *           "status": "rectification_due",
+                     *           "overdue": false,
+                     *           "severity": "major",
+                     *           "hazardCodes": [
+                     *             "FIRE-SMOKE"
+                     *           ],
+                     *           "findingsCount": 1,
+                     *           "site": {
+                     *             "id": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *             "name": "郑州示范化工有限公司",
+                     *             "creditCode": "91410105MA9F5G8X1A",
+                     *             "regionCode": "410105"
+                     *           },
+                     *           "regionCode": "410105",
+                     *           "flightId": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *           "position": {
+                     *             "lat": 34.748792,
+                     *             "lon": 113.663424
+                     *           },
+                     *           "dueAt": "2026-12-19T15:59:59.000Z",
+                     *           "dismissalReason": null,
+                     *           "createdAt": "2026-12-05T02:14:37.000Z",
+                     *           "updatedAt": "2026-12-05T07:05:12.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJzb3J0IjoiLWNyZWF0ZWRBdCIsInZhbHVlcyI6WyIyMDI2LTEyLTA1VDAyOjE0OjM3LjAwMFoiXSwiaWQiOiJmM2I1ZDdmOS0xYzJlLTRkNGEtYjZjOC0wZTJhNGI2ZDhmNDgifQ"
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** Format: uuid */
@@ -7121,6 +8185,8 @@ export interface operations {
                 region?: string;
                 siteId?: string;
                 flightId?: string;
+                flight?: string;
+                enterprise?: string;
                 hazardCode?: string;
                 severity?: "major" | "general";
                 status?: string;
@@ -7142,6 +8208,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "total": 58,
+                     *       "overdue": 4,
+                     *       "byStatus": {
+                     *         "filed": 9,
+                     *         "notified": 6,
+                     *         "rectification_due": 14,
+                     *         "rectified": 5,
+                     *         "verified": 3,
+                     *         "closed": 17,
+                     *         "dismissed": 4
+                     *       },
+                     *       "byHazard": {
+                     *         "FIRE-SMOKE": 31,
+                     *         "FIRE-OPEN-FLAME": 24,
+                     *         "CHEM-DRUMS-OUTSIDE-BUND": 6
+                     *       },
+                     *       "byRegion": {
+                     *         "410102": 7,
+                     *         "410103": 5,
+                     *         "410104": 9,
+                     *         "410105": 21,
+                     *         "410122": 16
+                     *       },
+                     *       "byMonth": {
+                     *         "2026-10": 12,
+                     *         "2026-11": 27,
+                     *         "2026-12": 19
+                     *       },
+                     *       "timeZone": "Asia/Shanghai"
+                     *     }
+                     */
                     "application/json": {
                         total: number;
                         overdue: number;
@@ -7301,6 +8400,8 @@ export interface operations {
                 region?: string;
                 siteId?: string;
                 flightId?: string;
+                flight?: string;
+                enterprise?: string;
                 hazardCode?: string;
                 severity?: "major" | "general";
                 status?: string;
@@ -7463,6 +8564,8 @@ export interface operations {
                 region?: string;
                 siteId?: string;
                 flightId?: string;
+                flight?: string;
+                enterprise?: string;
                 hazardCode?: string;
                 severity?: "major" | "general";
                 status?: string;
@@ -7485,6 +8588,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "FeatureCollection",
+                     *       "bbox": [
+                     *         113.663424,
+                     *         34.748792,
+                     *         113.663424,
+                     *         34.748792
+                     *       ],
+                     *       "features": [
+                     *         {
+                     *           "type": "Feature",
+                     *           "geometry": {
+                     *             "type": "Point",
+                     *             "coordinates": [
+                     *               113.663424,
+                     *               34.748792
+                     *             ]
+                     *           },
+                     *           "properties": {
+                     *             "kind": "case",
+                     *             "caseId": "f3b5d7f9-1c2e-4d4a-b6c8-0e2a4b6d8f48",
+                     *             "reference": "HS-000137",
+                     *             "status": "rectification_due",
+                     *             "overdue": false,
+                     *             "severity": "major",
+                     *             "hazards": [
+                     *               "FIRE-SMOKE"
+                     *             ],
+                     *             "findings": 1,
+                     *             "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *             "site": "郑州示范化工有限公司",
+                     *             "regionCode": "410105",
+                     *             "filedAt": "2026-12-05T02:14:37.000Z",
+                     *             "dueAt": "2026-12-19T15:59:59.000Z"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/geo+json": {
                         /** @constant */
                         type: "FeatureCollection";
@@ -7645,6 +8788,8 @@ export interface operations {
                 region?: string;
                 siteId?: string;
                 flightId?: string;
+                flight?: string;
+                enterprise?: string;
                 hazardCode?: string;
                 severity?: "major" | "general";
                 status?: string;
@@ -7668,6 +8813,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "FeatureCollection",
+                     *       "bbox": [
+                     *         113.663424,
+                     *         34.748792,
+                     *         113.663424,
+                     *         34.748792
+                     *       ],
+                     *       "features": [
+                     *         {
+                     *           "type": "Feature",
+                     *           "geometry": {
+                     *             "type": "Point",
+                     *             "coordinates": [
+                     *               113.663424,
+                     *               34.748792
+                     *             ]
+                     *           },
+                     *           "properties": {
+                     *             "kind": "case",
+                     *             "caseId": "f3b5d7f9-1c2e-4d4a-b6c8-0e2a4b6d8f48",
+                     *             "reference": "HS-000137",
+                     *             "status": "rectification_due",
+                     *             "overdue": false,
+                     *             "severity": "major",
+                     *             "hazards": [
+                     *               "FIRE-SMOKE"
+                     *             ],
+                     *             "findings": 1,
+                     *             "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *             "site": "郑州示范化工有限公司",
+                     *             "regionCode": "410105",
+                     *             "filedAt": "2026-12-05T02:14:37.000Z",
+                     *             "dueAt": "2026-12-19T15:59:59.000Z"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/geo+json": {
                         /** @constant */
                         type: "FeatureCollection";
@@ -7839,6 +9024,297 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "f3b5d7f9-1c2e-4d4a-b6c8-0e2a4b6d8f48",
+                     *       "reference": "HS-000137",
+                     *       "status": "rectification_due",
+                     *       "overdue": false,
+                     *       "severity": "major",
+                     *       "hazardCodes": [
+                     *         "FIRE-SMOKE"
+                     *       ],
+                     *       "findingsCount": 1,
+                     *       "site": {
+                     *         "id": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *         "name": "郑州示范化工有限公司",
+                     *         "creditCode": "91410105MA9F5G8X1A",
+                     *         "regionCode": "410105"
+                     *       },
+                     *       "regionCode": "410105",
+                     *       "flightId": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *       "position": {
+                     *         "lat": 34.748792,
+                     *         "lon": 113.663424
+                     *       },
+                     *       "dueAt": "2026-12-19T15:59:59.000Z",
+                     *       "dismissalReason": null,
+                     *       "createdAt": "2026-12-05T02:14:37.000Z",
+                     *       "updatedAt": "2026-12-05T07:05:12.000Z",
+                     *       "next": [
+                     *         "rectified",
+                     *         "dismissed"
+                     *       ],
+                     *       "siteDetail": {
+                     *         "id": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *         "name": "郑州示范化工有限公司",
+                     *         "creditCode": "91410105MA9F5G8X1A",
+                     *         "regionCode": "410105",
+                     *         "industry": "chemicals",
+                     *         "contact": {
+                     *           "name": "Safety officer",
+                     *           "phone": "0371-00000000"
+                     *         }
+                     *       },
+                     *       "flight": {
+                     *         "id": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *         "name": "金水区化工园区周巡查 Jinshui chemical park weekly survey 2026-12-05",
+                     *         "siteName": "郑州示范化工有限公司",
+                     *         "operator": "Zhao Lei",
+                     *         "createdAt": "2026-12-05T01:20:00.000Z"
+                     *       },
+                     *       "findings": [
+                     *         {
+                     *           "findingId": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *           "detectionId": "c7e9a1b3-5d2f-4e6a-8b0c-2d4f6a8c0e15",
+                     *           "className": "smoke",
+                     *           "hazardCode": "FIRE-SMOKE",
+                     *           "severity": "major",
+                     *           "addedAt": "2026-12-05T02:14:37.000Z",
+                     *           "evidence": {
+                     *             "image": {
+                     *               "id": "4e8a2c6b-0d1f-4b3a-9e5c-7f2a4c6e8b01",
+                     *               "objectKey": "flights/a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e/9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1.jpg",
+                     *               "sha256": "9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1",
+                     *               "width": 5280,
+                     *               "height": 3956,
+                     *               "capture": {
+                     *                 "latitude": 34.748712,
+                     *                 "longitude": 113.663184,
+                     *                 "relativeAltitudeM": 60.2,
+                     *                 "absoluteAltitudeM": 162.9,
+                     *                 "gimbalPitchDeg": -90,
+                     *                 "gimbalYawDeg": 87.4,
+                     *                 "flightYawDeg": 87.1,
+                     *                 "rtkFlag": 50,
+                     *                 "make": "DJI",
+                     *                 "model": "M3E",
+                     *                 "focalLengthMm": 12.29,
+                     *                 "focalLength35mm": 24,
+                     *                 "takenAt": "2026-12-05T09:32:14+08:00",
+                     *                 "takenAtHasOffset": true,
+                     *                 "orientation": 1
+                     *               }
+                     *             },
+                     *             "detection": {
+                     *               "id": "c7e9a1b3-5d2f-4e6a-8b0c-2d4f6a8c0e15",
+                     *               "className": "smoke",
+                     *               "score": 0.83,
+                     *               "threshold": 0.125,
+                     *               "box": [
+                     *                 3120,
+                     *                 1404,
+                     *                 3588,
+                     *                 1986
+                     *               ]
+                     *             },
+                     *             "model": {
+                     *               "name": "hazard-v2",
+                     *               "version": "2.0.0",
+                     *               "sha256": "1795547a97ded2b8ebca704b0cc7666f72d4827daf0673b31a3c54a7cb8cb6d5"
+                     *             },
+                     *             "review": {
+                     *               "id": "1a3c5e7a-9b2d-4f4b-8c6e-0a2c4e6a8c59",
+                     *               "reviewer": "Li Na",
+                     *               "reviewerUserId": "2b4d6f8b-0c3e-4a5c-9d7f-1b3d5f7b9d6a",
+                     *               "decision": "confirm",
+                     *               "newClass": null,
+                     *               "note": "烟雾来自储罐区东侧，非食堂排气 (smoke from the east of the tank farm, not the canteen vent)",
+                     *               "decidedAt": "2026-12-05T02:14:37.000Z"
+                     *             },
+                     *             "detectedAt": "2026-12-05T01:48:12.061Z"
+                     *           },
+                     *           "finding": {
+                     *             "id": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *             "flightId": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *             "className": "smoke",
+                     *             "hazardCode": "FIRE-SMOKE",
+                     *             "severity": "major",
+                     *             "position": {
+                     *               "lat": 34.748792,
+                     *               "lon": 113.663424,
+                     *               "errorM": 1.9
+                     *             },
+                     *             "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *             "regionCode": "410105",
+                     *             "status": "confirmed",
+                     *             "decidedAt": "2026-12-05T02:14:37.000Z",
+                     *             "lease": null,
+                     *             "recurringOf": null,
+                     *             "capturedAt": "2026-12-05T01:32:14.000Z",
+                     *             "recurrences": [],
+                     *             "bestScore": 0.83,
+                     *             "viewCount": 2,
+                     *             "views": [
+                     *               {
+                     *                 "rank": 1,
+                     *                 "merit": 0.91,
+                     *                 "detection": {
+                     *                   "id": "c7e9a1b3-5d2f-4e6a-8b0c-2d4f6a8c0e15",
+                     *                   "imageId": "4e8a2c6b-0d1f-4b3a-9e5c-7f2a4c6e8b01",
+                     *                   "className": "smoke",
+                     *                   "hazardCode": "FIRE-SMOKE",
+                     *                   "severity": "major",
+                     *                   "score": 0.83,
+                     *                   "threshold": 0.125,
+                     *                   "box": [
+                     *                     3120,
+                     *                     1404,
+                     *                     3588,
+                     *                     1986
+                     *                   ],
+                     *                   "state": "confirmed",
+                     *                   "ground": {
+                     *                     "lat": 34.74879,
+                     *                     "lon": 113.66342,
+                     *                     "errorM": 2.4,
+                     *                     "polygon": [
+                     *                       {
+                     *                         "lat": 34.748862,
+                     *                         "lon": 113.663331
+                     *                       },
+                     *                       {
+                     *                         "lat": 34.748862,
+                     *                         "lon": 113.663418
+                     *                       },
+                     *                       {
+                     *                         "lat": 34.748773,
+                     *                         "lon": 113.663418
+                     *                       },
+                     *                       {
+                     *                         "lat": 34.748773,
+                     *                         "lon": 113.663331
+                     *                       },
+                     *                       {
+                     *                         "lat": 34.748862,
+                     *                         "lon": 113.663331
+                     *                       }
+                     *                     ]
+                     *                   },
+                     *                   "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *                   "model": {
+                     *                     "name": "hazard-v2",
+                     *                     "version": "2.0.0",
+                     *                     "sha256": "1795547a97ded2b8ebca704b0cc7666f72d4827daf0673b31a3c54a7cb8cb6d5"
+                     *                   },
+                     *                   "createdAt": "2026-12-05T01:48:12.061Z"
+                     *                 }
+                     *               },
+                     *               {
+                     *                 "rank": 2,
+                     *                 "merit": 0.64,
+                     *                 "detection": {
+                     *                   "id": "d8f0b2c4-6e3a-4f7b-9c1d-3e5a7b9d1f26",
+                     *                   "imageId": "6b2d4f8a-1c3e-4a5b-8d7f-9e0a2c4b6d13",
+                     *                   "className": "smoke",
+                     *                   "hazardCode": "FIRE-SMOKE",
+                     *                   "severity": "major",
+                     *                   "score": 0.64,
+                     *                   "threshold": 0.125,
+                     *                   "box": [
+                     *                     1022,
+                     *                     2210,
+                     *                     1396,
+                     *                     2731
+                     *                   ],
+                     *                   "state": "flagged",
+                     *                   "ground": {
+                     *                     "lat": 34.748797,
+                     *                     "lon": 113.663431,
+                     *                     "errorM": 3.1,
+                     *                     "polygon": null
+                     *                   },
+                     *                   "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *                   "model": {
+                     *                     "name": "hazard-v2",
+                     *                     "version": "2.0.0",
+                     *                     "sha256": "1795547a97ded2b8ebca704b0cc7666f72d4827daf0673b31a3c54a7cb8cb6d5"
+                     *                   },
+                     *                   "createdAt": "2026-12-05T01:48:15.402Z"
+                     *                 }
+                     *               }
+                     *             ],
+                     *             "createdAt": "2026-12-05T02:06:02.000Z"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "reviews": [
+                     *         {
+                     *           "id": "1a3c5e7a-9b2d-4f4b-8c6e-0a2c4e6a8c59",
+                     *           "detectionId": "c7e9a1b3-5d2f-4e6a-8b0c-2d4f6a8c0e15",
+                     *           "findingId": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *           "reviewer": "Li Na",
+                     *           "decision": "confirm",
+                     *           "newClass": null,
+                     *           "reason": null,
+                     *           "note": "烟雾来自储罐区东侧，非食堂排气 (smoke from the east of the tank farm, not the canteen vent)",
+                     *           "createdAt": "2026-12-05T02:14:37.000Z"
+                     *         }
+                     *       ],
+                     *       "events": [
+                     *         {
+                     *           "id": 1702,
+                     *           "kind": "opened",
+                     *           "fromStatus": null,
+                     *           "toStatus": "filed",
+                     *           "actor": {
+                     *             "name": "Li Na",
+                     *             "role": "reviewer"
+                     *           },
+                     *           "note": null,
+                     *           "reason": null,
+                     *           "dueAt": null,
+                     *           "detail": {
+                     *             "findingId": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *             "hazardCode": "FIRE-SMOKE",
+                     *             "reviewId": "1a3c5e7a-9b2d-4f4b-8c6e-0a2c4e6a8c59"
+                     *           },
+                     *           "at": "2026-12-05T02:14:37.000Z"
+                     *         },
+                     *         {
+                     *           "id": 1755,
+                     *           "kind": "transition",
+                     *           "fromStatus": "filed",
+                     *           "toStatus": "notified",
+                     *           "actor": {
+                     *             "name": "Chen Jing",
+                     *             "role": "regulator"
+                     *           },
+                     *           "note": "已电话及书面通知企业安全负责人 (safety officer notified by phone and in writing)",
+                     *           "reason": null,
+                     *           "dueAt": null,
+                     *           "detail": null,
+                     *           "at": "2026-12-05T06:30:00.000Z"
+                     *         },
+                     *         {
+                     *           "id": 1893,
+                     *           "kind": "transition",
+                     *           "fromStatus": "notified",
+                     *           "toStatus": "rectification_due",
+                     *           "actor": {
+                     *             "name": "Chen Jing",
+                     *             "role": "regulator"
+                     *           },
+                     *           "note": "责令于12月19日前清理储罐区东侧明火及烟源 (clear the fire and smoke source east of the tank farm by 19 December)",
+                     *           "reason": null,
+                     *           "dueAt": "2026-12-19T15:59:59.000Z",
+                     *           "detail": null,
+                     *           "at": "2026-12-05T07:05:12.000Z"
+                     *         }
+                     *       ],
+                     *       "attachments": []
+                     *     }
+                     */
                     "application/json": {
                         /** Format: uuid */
                         id: string;
@@ -8017,7 +9493,7 @@ export interface operations {
                         events: {
                             id: number;
                             /** @enum {string} */
-                            kind: "opened" | "finding_added" | "transition" | "site_assigned" | "attachment_added";
+                            kind: "opened" | "finding_added" | "transition" | "site_assigned" | "attachment_added" | "finding_removed" | "finding_relabelled";
                             fromStatus: string | null;
                             toStatus: string | null;
                             actor: {
@@ -8216,6 +9692,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "to": "rectification_due",
+                 *       "dueAt": "2026-12-19T23:59:59+08:00",
+                 *       "note": "责令于12月19日前清理储罐区东侧明火及烟源 (clear the fire and smoke source east of the tank farm by 19 December)"
+                 *     }
+                 */
                 "application/json": {
                     /** @enum {string} */
                     to: "filed" | "notified" | "rectification_due" | "rectified" | "verified" | "closed" | "dismissed";
@@ -8242,6 +9725,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "case": {
+                     *         "id": "f3b5d7f9-1c2e-4d4a-b6c8-0e2a4b6d8f48",
+                     *         "reference": "HS-000137",
+                     *         "status": "rectification_due",
+                     *         "overdue": false,
+                     *         "severity": "major",
+                     *         "hazardCodes": [
+                     *           "FIRE-SMOKE"
+                     *         ],
+                     *         "findingsCount": 1,
+                     *         "site": {
+                     *           "id": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *           "name": "郑州示范化工有限公司",
+                     *           "creditCode": "91410105MA9F5G8X1A",
+                     *           "regionCode": "410105"
+                     *         },
+                     *         "regionCode": "410105",
+                     *         "flightId": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *         "position": {
+                     *           "lat": 34.748792,
+                     *           "lon": 113.663424
+                     *         },
+                     *         "dueAt": "2026-12-19T15:59:59.000Z",
+                     *         "dismissalReason": null,
+                     *         "createdAt": "2026-12-05T02:14:37.000Z",
+                     *         "updatedAt": "2026-12-05T07:05:12.000Z"
+                     *       },
+                     *       "event": {
+                     *         "id": 1893,
+                     *         "kind": "transition",
+                     *         "fromStatus": "notified",
+                     *         "toStatus": "rectification_due",
+                     *         "actor": {
+                     *           "name": "Chen Jing",
+                     *           "role": "regulator"
+                     *         },
+                     *         "note": "责令于12月19日前清理储罐区东侧明火及烟源 (clear the fire and smoke source east of the tank farm by 19 December)",
+                     *         "reason": null,
+                     *         "dueAt": "2026-12-19T15:59:59.000Z",
+                     *         "detail": null,
+                     *         "at": "2026-12-05T07:05:12.000Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         case: {
                             /** Format: uuid */
@@ -8285,7 +9814,7 @@ export interface operations {
                         event: {
                             id: number;
                             /** @enum {string} */
-                            kind: "opened" | "finding_added" | "transition" | "site_assigned" | "attachment_added";
+                            kind: "opened" | "finding_added" | "transition" | "site_assigned" | "attachment_added" | "finding_removed" | "finding_relabelled";
                             fromStatus: string | null;
                             toStatus: string | null;
                             actor: {
@@ -8525,6 +10054,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                 *       "note": "烟雾位于该企业储罐区围墙内 (the smoke rises inside the works’ tank-farm wall)"
+                 *     }
+                 */
                 "application/json": {
                     /** Format: uuid */
                     siteId: string;
@@ -8539,6 +10074,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "caseId": "f3b5d7f9-1c2e-4d4a-b6c8-0e2a4b6d8f48",
+                     *       "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c"
+                     *     }
+                     */
                     "application/json": {
                         /** Format: uuid */
                         caseId: string;
@@ -8757,6 +10298,225 @@ export interface operations {
             };
         };
     };
+    listCaseSiteCandidates: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sites with their distance from the case (0 when the case lies inside the outline) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "site": {
+                     *             "id": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *             "name": "郑州示范化工有限公司",
+                     *             "creditCode": "91410105MA9F5G8X1A",
+                     *             "regionCode": "410105",
+                     *             "industry": "chemicals"
+                     *           },
+                     *           "distanceM": 0
+                     *         },
+                     *         {
+                     *           "site": {
+                     *             "id": "9b2e7c4a-1d3f-4e5a-8c6b-0f1e2d3c4b5a",
+                     *             "name": "郑州东区物流有限公司",
+                     *             "creditCode": "91410105MA9F5G9Y2B",
+                     *             "regionCode": "410105",
+                     *             "industry": "logistics"
+                     *           },
+                     *           "distanceM": 420
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            site: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                creditCode: string;
+                                regionCode: string;
+                                industry: string;
+                            };
+                            /** @description Metres from the case to the outline; null when the case has no position */
+                            distanceM: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such case */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
     uploadCaseAttachment: {
         parameters: {
             query?: never;
@@ -8781,6 +10541,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "8c0e2a4c-6e1b-4d3f-a7c9-1f3b5d7f9b80",
+                     *       "filename": "整改照片-储罐区东侧.jpg",
+                     *       "contentType": "image/jpeg",
+                     *       "sha256": "5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c",
+                     *       "sizeBytes": 2318406,
+                     *       "uploadedBy": "Chen Jing",
+                     *       "createdAt": "2026-12-12T02:41:09.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** Format: uuid */
                         id: string;
@@ -8800,6 +10571,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "8c0e2a4c-6e1b-4d3f-a7c9-1f3b5d7f9b80",
+                     *       "filename": "整改照片-储罐区东侧.jpg",
+                     *       "contentType": "image/jpeg",
+                     *       "sha256": "5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c",
+                     *       "sizeBytes": 2318406,
+                     *       "uploadedBy": "Chen Jing",
+                     *       "createdAt": "2026-12-12T02:41:09.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** Format: uuid */
                         id: string;
@@ -9467,6 +11249,46 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "EventName": "s3:ObjectCreated:Put",
+                 *       "Key": "hazardscope-originals/flights/a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e/9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1.jpg",
+                 *       "Records": [
+                 *         {
+                 *           "eventVersion": "2.0",
+                 *           "eventSource": "minio:s3",
+                 *           "awsRegion": "",
+                 *           "eventTime": "2026-12-05T01:48:09.201Z",
+                 *           "eventName": "s3:ObjectCreated:Put",
+                 *           "userIdentity": {
+                 *             "principalId": "hazardscope-uploader"
+                 *           },
+                 *           "s3": {
+                 *             "s3SchemaVersion": "1.0",
+                 *             "configurationId": "Config",
+                 *             "bucket": {
+                 *               "name": "hazardscope-originals",
+                 *               "ownerIdentity": {
+                 *                 "principalId": "minioadmin"
+                 *               },
+                 *               "arn": "arn:aws:s3:::hazardscope-originals"
+                 *             },
+                 *             "object": {
+                 *               "key": "flights/a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e/9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1.jpg",
+                 *               "size": 11482913,
+                 *               "eTag": "6f1ed002ab5595859014ebf0951522d9",
+                 *               "contentType": "image/jpeg",
+                 *               "userMetadata": {
+                 *                 "X-Amz-Meta-Filename": "DJI_20261205093214_0042_W.JPG",
+                 *                 "content-type": "image/jpeg"
+                 *               },
+                 *               "sequencer": "187E3A9C2B1D4F60"
+                 *             }
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     EventName?: string;
                     Key?: string;
@@ -9506,6 +11328,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "objectKey": "flights/a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e/9c1185a5c5e9fc54612808977ee8f548b2258d31d3c8a5a7f1f2f4c9e2b0d7a1.jpg",
+                     *           "outcome": "registered",
+                     *           "imageId": "4e8a2c6b-0d1f-4b3a-9e5c-7f2a4c6e8b01"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         results: {
                             objectKey: string;
@@ -9660,6 +11493,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "prefix": "flights/a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e/"
+                 *     }
+                 */
                 "application/json": {
                     /** Format: starts_with */
                     prefix?: string;
@@ -9673,6 +11511,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "listed": 214,
+                     *       "registered": 3,
+                     *       "requeued": 1,
+                     *       "ignored": 0,
+                     *       "rejected": 1
+                     *     }
+                     */
                     "application/json": {
                         listed: number;
                         registered: number;
@@ -11330,6 +13177,124 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *           "flightId": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *           "className": "smoke",
+                     *           "hazardCode": "FIRE-SMOKE",
+                     *           "severity": "major",
+                     *           "position": {
+                     *             "lat": 34.748792,
+                     *             "lon": 113.663424,
+                     *             "errorM": 1.9
+                     *           },
+                     *           "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *           "regionCode": "410105",
+                     *           "status": "confirmed",
+                     *           "decidedAt": "2026-12-05T02:14:37.000Z",
+                     *           "lease": null,
+                     *           "recurringOf": null,
+                     *           "capturedAt": "2026-12-05T01:32:14.000Z",
+                     *           "recurrences": [],
+                     *           "bestScore": 0.83,
+                     *           "viewCount": 2,
+                     *           "views": [
+                     *             {
+                     *               "rank": 1,
+                     *               "merit": 0.91,
+                     *               "detection": {
+                     *                 "id": "c7e9a1b3-5d2f-4e6a-8b0c-2d4f6a8c0e15",
+                     *                 "imageId": "4e8a2c6b-0d1f-4b3a-9e5c-7f2a4c6e8b01",
+                     *                 "className": "smoke",
+                     *                 "hazardCode": "FIRE-SMOKE",
+                     *                 "severity": "major",
+                     *                 "score": 0.83,
+                     *                 "threshold": 0.125,
+                     *                 "box": [
+                     *                   3120,
+                     *                   1404,
+                     *                   3588,
+                     *                   1986
+                     *                 ],
+                     *                 "state": "confirmed",
+                     *                 "ground": {
+                     *                   "lat": 34.74879,
+                     *                   "lon": 113.66342,
+                     *                   "errorM": 2.4,
+                     *                   "polygon": [
+                     *                     {
+                     *                       "lat": 34.748862,
+                     *                       "lon": 113.663331
+                     *                     },
+                     *                     {
+                     *                       "lat": 34.748862,
+                     *                       "lon": 113.663418
+                     *                     },
+                     *                     {
+                     *                       "lat": 34.748773,
+                     *                       "lon": 113.663418
+                     *                     },
+                     *                     {
+                     *                       "lat": 34.748773,
+                     *                       "lon": 113.663331
+                     *                     },
+                     *                     {
+                     *                       "lat": 34.748862,
+                     *                       "lon": 113.663331
+                     *                     }
+                     *                   ]
+                     *                 },
+                     *                 "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *                 "model": {
+                     *                   "name": "hazard-v2",
+                     *                   "version": "2.0.0",
+                     *                   "sha256": "1795547a97ded2b8ebca704b0cc7666f72d4827daf0673b31a3c54a7cb8cb6d5"
+                     *                 },
+                     *                 "createdAt": "2026-12-05T01:48:12.061Z"
+                     *               }
+                     *             },
+                     *             {
+                     *               "rank": 2,
+                     *               "merit": 0.64,
+                     *               "detection": {
+                     *                 "id": "d8f0b2c4-6e3a-4f7b-9c1d-3e5a7b9d1f26",
+                     *                 "imageId": "6b2d4f8a-1c3e-4a5b-8d7f-9e0a2c4b6d13",
+                     *                 "className": "smoke",
+                     *                 "hazardCode": "FIRE-SMOKE",
+                     *                 "severity": "major",
+                     *                 "score": 0.64,
+                     *                 "threshold": 0.125,
+                     *                 "box": [
+                     *                   1022,
+                     *                   2210,
+                     *                   1396,
+                     *                   2731
+                     *                 ],
+                     *                 "state": "flagged",
+                     *                 "ground": {
+                     *                   "lat": 34.748797,
+                     *                   "lon": 113.663431,
+                     *                   "errorM": 3.1,
+                     *                   "polygon": null
+                     *                 },
+                     *                 "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *                 "model": {
+                     *                   "name": "hazard-v2",
+                     *                   "version": "2.0.0",
+                     *                   "sha256": "1795547a97ded2b8ebca704b0cc7666f72d4827daf0673b31a3c54a7cb8cb6d5"
+                     *                 },
+                     *                 "createdAt": "2026-12-05T01:48:15.402Z"
+                     *               }
+                     *             }
+                     *           ],
+                     *           "createdAt": "2026-12-05T02:06:02.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** Format: uuid */
@@ -11600,6 +13565,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "created": 4,
+                     *       "joined": 9
+                     *     }
+                     */
                     "application/json": {
                         created: number;
                         joined: number;
@@ -11781,6 +13752,120 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "e2a4c6e8-0b1d-4c3f-a5b7-9d1f3a5c7e37",
+                     *       "flightId": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *       "className": "smoke",
+                     *       "hazardCode": "FIRE-SMOKE",
+                     *       "severity": "major",
+                     *       "position": {
+                     *         "lat": 34.748792,
+                     *         "lon": 113.663424,
+                     *         "errorM": 1.9
+                     *       },
+                     *       "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *       "regionCode": "410105",
+                     *       "status": "confirmed",
+                     *       "decidedAt": "2026-12-05T02:14:37.000Z",
+                     *       "lease": null,
+                     *       "recurringOf": null,
+                     *       "capturedAt": "2026-12-05T01:32:14.000Z",
+                     *       "recurrences": [],
+                     *       "bestScore": 0.83,
+                     *       "viewCount": 2,
+                     *       "views": [
+                     *         {
+                     *           "rank": 1,
+                     *           "merit": 0.91,
+                     *           "detection": {
+                     *             "id": "c7e9a1b3-5d2f-4e6a-8b0c-2d4f6a8c0e15",
+                     *             "imageId": "4e8a2c6b-0d1f-4b3a-9e5c-7f2a4c6e8b01",
+                     *             "className": "smoke",
+                     *             "hazardCode": "FIRE-SMOKE",
+                     *             "severity": "major",
+                     *             "score": 0.83,
+                     *             "threshold": 0.125,
+                     *             "box": [
+                     *               3120,
+                     *               1404,
+                     *               3588,
+                     *               1986
+                     *             ],
+                     *             "state": "confirmed",
+                     *             "ground": {
+                     *               "lat": 34.74879,
+                     *               "lon": 113.66342,
+                     *               "errorM": 2.4,
+                     *               "polygon": [
+                     *                 {
+                     *                   "lat": 34.748862,
+                     *                   "lon": 113.663331
+                     *                 },
+                     *                 {
+                     *                   "lat": 34.748862,
+                     *                   "lon": 113.663418
+                     *                 },
+                     *                 {
+                     *                   "lat": 34.748773,
+                     *                   "lon": 113.663418
+                     *                 },
+                     *                 {
+                     *                   "lat": 34.748773,
+                     *                   "lon": 113.663331
+                     *                 },
+                     *                 {
+                     *                   "lat": 34.748862,
+                     *                   "lon": 113.663331
+                     *                 }
+                     *               ]
+                     *             },
+                     *             "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *             "model": {
+                     *               "name": "hazard-v2",
+                     *               "version": "2.0.0",
+                     *               "sha256": "1795547a97ded2b8ebca704b0cc7666f72d4827daf0673b31a3c54a7cb8cb6d5"
+                     *             },
+                     *             "createdAt": "2026-12-05T01:48:12.061Z"
+                     *           }
+                     *         },
+                     *         {
+                     *           "rank": 2,
+                     *           "merit": 0.64,
+                     *           "detection": {
+                     *             "id": "d8f0b2c4-6e3a-4f7b-9c1d-3e5a7b9d1f26",
+                     *             "imageId": "6b2d4f8a-1c3e-4a5b-8d7f-9e0a2c4b6d13",
+                     *             "className": "smoke",
+                     *             "hazardCode": "FIRE-SMOKE",
+                     *             "severity": "major",
+                     *             "score": 0.64,
+                     *             "threshold": 0.125,
+                     *             "box": [
+                     *               1022,
+                     *               2210,
+                     *               1396,
+                     *               2731
+                     *             ],
+                     *             "state": "flagged",
+                     *             "ground": {
+                     *               "lat": 34.748797,
+                     *               "lon": 113.663431,
+                     *               "errorM": 3.1,
+                     *               "polygon": null
+                     *             },
+                     *             "siteId": "3f6d2c1e-8b4a-4f7e-9c2d-5a1b0e9f8d7c",
+                     *             "model": {
+                     *               "name": "hazard-v2",
+                     *               "version": "2.0.0",
+                     *               "sha256": "1795547a97ded2b8ebca704b0cc7666f72d4827daf0673b31a3c54a7cb8cb6d5"
+                     *             },
+                     *             "createdAt": "2026-12-05T01:48:15.402Z"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-12-05T02:06:02.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** Format: uuid */
                         id: string;
@@ -11954,6 +14039,619 @@ export interface operations {
             };
             /** @description No such finding */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    getFindingHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                findingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "canRevise": true,
+                     *       "items": [
+                     *         {
+                     *           "actor": null,
+                     *           "decision": null,
+                     *           "fromStatus": null,
+                     *           "toStatus": null,
+                     *           "fromClass": null,
+                     *           "toClass": null,
+                     *           "reason": null,
+                     *           "note": null,
+                     *           "detection": {
+                     *             "id": "3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b",
+                     *             "model": "hazard-v2 2.0.0",
+                     *             "className": "smoke",
+                     *             "hazardCode": "FIRE-SMOKE",
+                     *             "score": 0.81
+                     *           },
+                     *           "case": null,
+                     *           "kind": "detected",
+                     *           "at": "2026-12-05T09:12:03.000Z"
+                     *         },
+                     *         {
+                     *           "actor": {
+                     *             "name": "Li Na",
+                     *             "role": "reviewer"
+                     *           },
+                     *           "decision": "confirm",
+                     *           "fromStatus": "pending",
+                     *           "toStatus": "confirmed",
+                     *           "fromClass": "smoke",
+                     *           "toClass": "smoke",
+                     *           "reason": null,
+                     *           "note": null,
+                     *           "detection": null,
+                     *           "case": null,
+                     *           "kind": "decided",
+                     *           "at": "2026-12-05T10:02:40.000Z"
+                     *         },
+                     *         {
+                     *           "actor": {
+                     *             "name": "Li Na",
+                     *             "role": "reviewer"
+                     *           },
+                     *           "decision": null,
+                     *           "fromStatus": null,
+                     *           "toStatus": null,
+                     *           "fromClass": null,
+                     *           "toClass": null,
+                     *           "reason": null,
+                     *           "note": null,
+                     *           "detection": null,
+                     *           "case": {
+                     *             "id": "5c9e7d1a-2b3f-4c5d-8e6f-7a8b9c0d1e2f",
+                     *             "reference": "HS-000042"
+                     *           },
+                     *           "kind": "case_opened",
+                     *           "at": "2026-12-05T10:02:40.000Z"
+                     *         },
+                     *         {
+                     *           "actor": {
+                     *             "name": "Wang Qiang",
+                     *             "role": "admin"
+                     *           },
+                     *           "decision": "reject",
+                     *           "fromStatus": "confirmed",
+                     *           "toStatus": "rejected",
+                     *           "fromClass": "smoke",
+                     *           "toClass": null,
+                     *           "reason": "The \"smoke\" is steam from the canteen vent; see the second view",
+                     *           "note": null,
+                     *           "detection": null,
+                     *           "case": null,
+                     *           "kind": "revised",
+                     *           "at": "2026-12-06T03:10:00.000Z"
+                     *         },
+                     *         {
+                     *           "actor": {
+                     *             "name": "Wang Qiang",
+                     *             "role": "admin"
+                     *           },
+                     *           "decision": null,
+                     *           "fromStatus": null,
+                     *           "toStatus": null,
+                     *           "fromClass": "smoke",
+                     *           "toClass": null,
+                     *           "reason": null,
+                     *           "note": "The \"smoke\" is steam from the canteen vent; see the second view",
+                     *           "detection": null,
+                     *           "case": {
+                     *             "id": "5c9e7d1a-2b3f-4c5d-8e6f-7a8b9c0d1e2f",
+                     *             "reference": "HS-000042"
+                     *           },
+                     *           "kind": "case_left",
+                     *           "at": "2026-12-06T03:10:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Oldest first */
+                        items: {
+                            /** @enum {string} */
+                            kind: "detected" | "decided" | "revised" | "case_opened" | "case_joined" | "case_left" | "case_relabelled" | "case_dismissed";
+                            /** Format: date-time */
+                            at: string;
+                            actor: {
+                                name: string;
+                                role: string;
+                            } | null;
+                            decision: ("confirm" | "reject" | "relabel") | null;
+                            fromStatus: ("pending" | "confirmed" | "rejected" | "relabelled") | null;
+                            toStatus: ("pending" | "confirmed" | "rejected" | "relabelled") | null;
+                            /** @description The class the finding stood as before */
+                            fromClass: string | null;
+                            /** @description The class it stands as after; null when rejected */
+                            toClass: string | null;
+                            /** @description A rejection’s reason code, or a revision’s reason in words */
+                            reason: string | null;
+                            note: string | null;
+                            /** @description For detected: the view the model found */
+                            detection: {
+                                /** Format: uuid */
+                                id: string;
+                                model: string;
+                                className: string;
+                                hazardCode: string;
+                                score: number;
+                            } | null;
+                            case: {
+                                /** Format: uuid */
+                                id: string;
+                                reference: string;
+                            } | null;
+                        }[];
+                        /** @description Whether the caller may revise the decision that stands */
+                        canRevise: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description The token’s role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such finding in your organisation and region */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unexpected server error (problem+json; the requestId finds it in the logs) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description A dependency (database, queue or storage) is unreachable: problem+json with Retry-After and context.dependency */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+        };
+    };
+    reviseFindingDecision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                findingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "decision": "reject",
+                 *       "reason": "The \"smoke\" is steam from the canteen vent; see the second view"
+                 *     }
+                 */
+                "application/json": {
+                    /** @enum {string} */
+                    decision: "confirm" | "reject" | "relabel";
+                    /** @description The class, for relabel */
+                    label?: string;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Revised */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",
+                     *       "findingId": "0b6f2f0e-5a1d-4d8e-9a43-1f3c5d7e9a21",
+                     *       "fromStatus": "confirmed",
+                     *       "findingStatus": "rejected",
+                     *       "fromClass": "smoke",
+                     *       "toClass": null,
+                     *       "reason": "The \"smoke\" is steam from the canteen vent; see the second view",
+                     *       "case": {
+                     *         "id": "5c9e7d1a-2b3f-4c5d-8e6f-7a8b9c0d1e2f",
+                     *         "reference": "HS-000042",
+                     *         "status": "filed",
+                     *         "siteId": null,
+                     *         "findingsCount": 1,
+                     *         "hazardCodes": [
+                     *           "FIRE-OPEN-FLAME"
+                     *         ]
+                     *       },
+                     *       "caseEffect": "left",
+                     *       "createdAt": "2026-12-06T03:10:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        findingId: string;
+                        /** @enum {string} */
+                        fromStatus: "pending" | "confirmed" | "rejected" | "relabelled";
+                        /** @enum {string} */
+                        findingStatus: "pending" | "confirmed" | "rejected" | "relabelled";
+                        fromClass: string | null;
+                        toClass: string | null;
+                        reason: string;
+                        /** @description The case the revision changed, if any */
+                        case: {
+                            /** Format: uuid */
+                            id: string;
+                            reference: string;
+                            /** @enum {string} */
+                            status: "filed" | "notified" | "rectification_due" | "rectified" | "verified" | "closed" | "dismissed";
+                            siteId: string | null;
+                            findingsCount: number;
+                            hazardCodes: string[];
+                        } | null;
+                        /** @description left, dismissed (it was the last finding), joined, opened or relabelled */
+                        caseEffect: ("left" | "dismissed" | "joined" | "opened" | "relabelled") | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json listing each issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Not an admin nor the reviewer whose decision stands, or you flew this flight or uploaded its photos */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description No such finding in your organisation and region */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Not decided yet, already so, or its case was notified (or ended): the problem says which case and why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        issues?: {
+                            location: string;
+                            path: string;
+                            message: string;
+                            code: string;
+                        }[];
+                        context?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The id of this request in the server logs (also the X-Request-Id header) */
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Unknown class, or a label without a relabel */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12549,6 +15247,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3c5e7a9c-1e2b-4d4f-a6c8-0e2a4c6e8a17",
+                     *       "createdAt": "2026-03-01T00:00:00.000Z",
+                     *       "expiresAt": "2027-03-01T00:00:00.000Z",
+                     *       "lastUsedAt": "2026-12-06T02:31:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** Format: uuid */
                         id: string;
@@ -12701,6 +15407,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "graceSeconds": 3600
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description How long the old token keeps working beside the new one, so clients can switch over
@@ -12717,6 +15428,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "4d6f8b0d-2f3c-4e5a-b7d9-1f3b5d7f9b28",
+                     *       "token": "hs_Xq3vR9tKp2LmN8wYc5BdF7hJ1sA4eG6u",
+                     *       "expiresAt": "2027-03-01T00:00:00.000Z",
+                     *       "previous": {
+                     *         "id": "3c5e7a9c-1e2b-4d4f-a6c8-0e2a4c6e8a17",
+                     *         "validUntil": "2026-12-06T04:30:00.000Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** Format: uuid */
                         id: string;
@@ -12904,6 +15626,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "2b4d6f8b-0c3e-4a5c-9d7f-1b3d5f7b9d6a",
+                     *           "name": "Li Na",
+                     *           "regionCode": "4101",
+                     *           "roles": [
+                     *             "reviewer"
+                     *           ],
+                     *           "createdAt": "2026-03-01T01:00:00.000Z",
+                     *           "tokens": {
+                     *             "usable": 1,
+                     *             "nextExpiry": "2027-03-01T01:00:00.000Z",
+                     *             "lastUsedAt": "2026-12-06T02:14:00.000Z"
+                     *           }
+                     *         },
+                     *         {
+                     *           "id": "7a9c1e3a-5b6f-4c8d-ae0a-4c6e8a0c2e5b",
+                     *           "name": "Wang Qiang",
+                     *           "regionCode": "4101",
+                     *           "roles": [
+                     *             "admin",
+                     *             "regulator"
+                     *           ],
+                     *           "createdAt": "2026-02-27T08:30:00.000Z",
+                     *           "tokens": {
+                     *             "usable": 2,
+                     *             "nextExpiry": "2026-12-07T04:30:00.000Z",
+                     *             "lastUsedAt": "2026-12-06T02:38:00.000Z"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** Format: uuid */
@@ -13067,6 +15824,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Sun Hao",
+                 *       "regionCode": "410122",
+                 *       "roles": [
+                 *         "operator"
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     name: string;
                     /** @description Within your own region; yours when left out */
@@ -13083,6 +15849,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "6f8b0d2f-4a5e-4b7c-9d1f-3b5d7f9b1d4a",
+                     *       "name": "Sun Hao",
+                     *       "regionCode": "410122",
+                     *       "roles": [
+                     *         "operator"
+                     *       ],
+                     *       "createdAt": "2026-12-06T02:40:00.000Z",
+                     *       "tokens": {
+                     *         "usable": 0,
+                     *         "nextExpiry": null,
+                     *         "lastUsedAt": null
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** Format: uuid */
                         id: string;
@@ -13298,6 +16080,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "roles": [
+                 *         "reviewer"
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     /** @description The roles tokens may be issued for; repeats are dropped */
                     roles: ("operator" | "reviewer" | "regulator" | "admin")[];
@@ -13311,6 +16100,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "2b4d6f8b-0c3e-4a5c-9d7f-1b3d5f7b9d6a",
+                     *       "name": "Li Na",
+                     *       "regionCode": "4101",
+                     *       "roles": [
+                     *         "reviewer"
+                     *       ],
+                     *       "createdAt": "2026-03-01T01:00:00.000Z",
+                     *       "tokens": {
+                     *         "usable": 1,
+                     *         "nextExpiry": "2027-03-01T01:00:00.000Z",
+                     *         "lastUsedAt": "2026-12-06T02:14:00.000Z"
+                     *       },
+                     *       "revokedTokens": [
+                     *         "8b0d2f4b-6c7a-4d9e-bf1b-5d7f9b1d3f6c"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** Format: uuid */
                         id: string;
@@ -13527,6 +16335,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "reviewer",
+                 *       "expiresInSeconds": 7776000
+                 *     }
+                 */
                 "application/json": {
                     /** @enum {string} */
                     role: "operator" | "reviewer" | "regulator" | "admin";
@@ -13545,6 +16359,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "5e7a9c1e-3a4d-4f6b-8c0e-2a4c6e8a0c39",
+                     *       "userId": "2b4d6f8b-0c3e-4a5c-9d7f-1b3d5f7b9d6a",
+                     *       "role": "reviewer",
+                     *       "token": "hs_Xq3vR9tKp2LmN8wYc5BdF7hJ1sA4eG6u",
+                     *       "expiresAt": "2027-03-06T02:45:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** Format: uuid */
                         id: string;
@@ -13758,6 +16581,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "9c1e3a5c-7d8b-4e0f-8a2c-6e8a0c2e4a7d",
+                     *           "userId": "2b4d6f8b-0c3e-4a5c-9d7f-1b3d5f7b9d6a",
+                     *           "name": "Li Na",
+                     *           "role": "reviewer",
+                     *           "regionCode": "4101",
+                     *           "state": "grace",
+                     *           "createdAt": "2026-03-01T01:00:00.000Z",
+                     *           "expiresAt": "2026-12-06T04:30:00.000Z",
+                     *           "revokedAt": "2026-12-06T04:30:00.000Z",
+                     *           "lastUsedAt": "2026-12-06T02:14:00.000Z",
+                     *           "replacedBy": "5e7a9c1e-3a4d-4f6b-8c0e-2a4c6e8a0c39"
+                     *         },
+                     *         {
+                     *           "id": "5e7a9c1e-3a4d-4f6b-8c0e-2a4c6e8a0c39",
+                     *           "userId": "2b4d6f8b-0c3e-4a5c-9d7f-1b3d5f7b9d6a",
+                     *           "name": "Li Na",
+                     *           "role": "reviewer",
+                     *           "regionCode": "4101",
+                     *           "state": "active",
+                     *           "createdAt": "2026-12-06T02:30:00.000Z",
+                     *           "expiresAt": "2027-03-01T01:00:00.000Z",
+                     *           "revokedAt": null,
+                     *           "lastUsedAt": null,
+                     *           "replacedBy": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** Format: uuid */
@@ -13933,6 +16788,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "5e7a9c1e-3a4d-4f6b-8c0e-2a4c6e8a0c39",
+                     *       "revokedAt": "2026-12-06T02:50:12.000Z",
+                     *       "alreadyRevoked": false
+                     *     }
+                     */
                     "application/json": {
                         /** Format: uuid */
                         id: string;
@@ -14111,6 +16973,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "graceSeconds": 86400
+                 *     }
+                 */
                 "application/json": {
                     /** @default 0 */
                     graceSeconds?: number;
@@ -14126,6 +16993,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0d2f4b6d-8e9c-4f1a-9b3d-7f9b1d3f5b8e",
+                     *       "token": "hs_Xq3vR9tKp2LmN8wYc5BdF7hJ1sA4eG6u",
+                     *       "expiresAt": "2027-03-01T01:00:00.000Z",
+                     *       "previous": {
+                     *         "id": "5e7a9c1e-3a4d-4f6b-8c0e-2a4c6e8a0c39",
+                     *         "validUntil": "2026-12-07T02:52:00.000Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** Format: uuid */
                         id: string;
@@ -14342,6 +17220,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "key": "audit-checkpoints/2026/12/06/20261206T020000.412Z-000000048213-9f2e6d33a3717ee8.json",
+                     *           "document": "{\"at\":\"2026-12-06T02:00:05.000Z\",\"entries\":48213,\"headAt\":\"2026-12-06T02:00:00.412Z\",\"headHash\":\"9f2e6d33a3717ee826353a404ba4618d1aeeb6879ad7936bce8ed5f46814924d\",\"headId\":48213,\"keyId\":\"2645dd4b8c93a7220f1399806b700af04acb6e5830ef24ab24518c436faee440\",\"kind\":\"hazardscope.audit-checkpoint\",\"publicKey\":\"MCowBQYDK2VwAyEA35B7sJ5NToetfQX0XKypIb6h1fcrWN0xH/5C11PXDKo=\",\"signature\":\"oY2O4sFcR9K+TxPBh9b8yDKYOpskVPblLeLTuSE3TIG5BfLRTKpXmxkjEsO7+Gb22fdx8/0eKzHy02A6RIKlCA==\",\"version\":1}\n",
+                     *           "genuine": true,
+                     *           "problem": null,
+                     *           "entries": 48213,
+                     *           "headHash": "9f2e6d33a3717ee826353a404ba4618d1aeeb6879ad7936bce8ed5f46814924d",
+                     *           "signedAt": "2026-12-06T02:00:05.000Z",
+                     *           "keyId": "2645dd4b8c93a7220f1399806b700af04acb6e5830ef24ab24518c436faee440"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** @description Where it is stored in the audit bucket; also the path it is exported under */
@@ -14509,6 +17404,58 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "queues": {
+                     *         "detection": {
+                     *           "waiting": 37,
+                     *           "active": 2,
+                     *           "delayed": 1,
+                     *           "failed": 2,
+                     *           "completed": 18264
+                     *         },
+                     *         "findings": {
+                     *           "waiting": 0,
+                     *           "active": 0,
+                     *           "delayed": 1,
+                     *           "failed": 0,
+                     *           "completed": 412
+                     *         }
+                     *       },
+                     *       "failed": [
+                     *         {
+                     *           "imageId": "7a9c1e3b-5d2f-4a6c-8e0b-2c4e6a8c0e92",
+                     *           "flightId": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *           "flightName": "金水区化工园区周巡查 Jinshui chemical park weekly survey 2026-12-05",
+                     *           "filename": "DJI_20261205095433_0171_W.JPG",
+                     *           "reason": "not a decodable image: premature end of JPEG data (truncated)",
+                     *           "category": "undecodable",
+                     *           "kind": "permanent",
+                     *           "automaticRetries": 0,
+                     *           "automaticRetriesLeft": 0,
+                     *           "failedAt": "2026-12-05T01:58:20.000Z",
+                     *           "discardedAt": null
+                     *         },
+                     *         {
+                     *           "imageId": "8b0d2f4c-6e3a-4b7d-9f1c-3d5f7b9d1fa3",
+                     *           "flightId": "0c2e4a6c-8e1b-4d3f-a5c7-9e1b3d5f7b04",
+                     *           "flightName": "二七区物流园消防通道检查 Erqi logistics park fire lanes",
+                     *           "filename": "DJI_20261204151207_0009_W.JPG",
+                     *           "reason": "could not read the original from storage: connect ETIMEDOUT 10.20.0.14:9000",
+                     *           "category": "storage",
+                     *           "kind": "transient",
+                     *           "automaticRetries": 5,
+                     *           "automaticRetriesLeft": 0,
+                     *           "failedAt": "2026-12-04T07:22:51.000Z",
+                     *           "discardedAt": null
+                     *         }
+                     *       ],
+                     *       "failedByCategory": {
+                     *         "undecodable": 1,
+                     *         "storage": 1
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** @description Jobs per queue by state (waiting, active, delayed, failed, completed): the whole installation */
                         queues: {
@@ -14893,6 +17840,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "retried": 14,
+                     *       "leftDiscarded": 2
+                     *     }
+                     */
                     "application/json": {
                         retried: number;
                         leftDiscarded: number;
@@ -15042,6 +17995,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "note": "文件在SD卡上已损坏，无法重新上传 (the file is damaged on the SD card; it cannot be uploaded again)"
+                 *     }
+                 */
                 "application/json": {
                     note?: string;
                 };
@@ -15254,9 +18212,64 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "regionCode": "4101",
+                     *       "name": "Henan",
+                     *       "boundary": {
+                     *         "type": "Polygon",
+                     *         "coordinates": [
+                     *           [
+                     *             [
+                     *               112.72,
+                     *               34.62
+                     *             ],
+                     *             [
+                     *               113.05,
+                     *               34.93
+                     *             ],
+                     *             [
+                     *               113.52,
+                     *               34.98
+                     *             ],
+                     *             [
+                     *               113.98,
+                     *               34.89
+                     *             ],
+                     *             [
+                     *               114.21,
+                     *               34.61
+                     *             ],
+                     *             [
+                     *               114.03,
+                     *               34.3
+                     *             ],
+                     *             [
+                     *               113.62,
+                     *               34.27
+                     *             ],
+                     *             [
+                     *               113.18,
+                     *               34.33
+                     *             ],
+                     *             [
+                     *               112.82,
+                     *               34.42
+                     *             ],
+                     *             [
+                     *               112.72,
+                     *               34.62
+                     *             ]
+                     *           ]
+                     *         ]
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** @description The jurisdiction, a GB/T 2260 code or prefix */
                         regionCode: string;
+                        /** @description The province the code lies in (China for the whole country); null for a code of no known province */
+                        name: string | null;
                         /** @description Photos are checked against it; null: only against the bounding box of the region code’s province */
                         boundary: ({
                             /** @constant */
@@ -15417,6 +18430,57 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "geometry": {
+                 *         "type": "Polygon",
+                 *         "coordinates": [
+                 *           [
+                 *             [
+                 *               112.72,
+                 *               34.62
+                 *             ],
+                 *             [
+                 *               113.05,
+                 *               34.93
+                 *             ],
+                 *             [
+                 *               113.52,
+                 *               34.98
+                 *             ],
+                 *             [
+                 *               113.98,
+                 *               34.89
+                 *             ],
+                 *             [
+                 *               114.21,
+                 *               34.61
+                 *             ],
+                 *             [
+                 *               114.03,
+                 *               34.3
+                 *             ],
+                 *             [
+                 *               113.62,
+                 *               34.27
+                 *             ],
+                 *             [
+                 *               113.18,
+                 *               34.33
+                 *             ],
+                 *             [
+                 *               112.82,
+                 *               34.42
+                 *             ],
+                 *             [
+                 *               112.72,
+                 *               34.62
+                 *             ]
+                 *           ]
+                 *         ]
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     /** @description null removes the boundary */
                     geometry: ({
@@ -15444,9 +18508,64 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "regionCode": "4101",
+                     *       "name": "Henan",
+                     *       "boundary": {
+                     *         "type": "Polygon",
+                     *         "coordinates": [
+                     *           [
+                     *             [
+                     *               112.72,
+                     *               34.62
+                     *             ],
+                     *             [
+                     *               113.05,
+                     *               34.93
+                     *             ],
+                     *             [
+                     *               113.52,
+                     *               34.98
+                     *             ],
+                     *             [
+                     *               113.98,
+                     *               34.89
+                     *             ],
+                     *             [
+                     *               114.21,
+                     *               34.61
+                     *             ],
+                     *             [
+                     *               114.03,
+                     *               34.3
+                     *             ],
+                     *             [
+                     *               113.62,
+                     *               34.27
+                     *             ],
+                     *             [
+                     *               113.18,
+                     *               34.33
+                     *             ],
+                     *             [
+                     *               112.82,
+                     *               34.42
+                     *             ],
+                     *             [
+                     *               112.72,
+                     *               34.62
+                     *             ]
+                     *           ]
+                     *         ]
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** @description The jurisdiction, a GB/T 2260 code or prefix */
                         regionCode: string;
+                        /** @description The province the code lies in (China for the whole country); null for a code of no known province */
+                        name: string | null;
                         /** @description Photos are checked against it; null: only against the bounding box of the region code’s province */
                         boundary: ({
                             /** @constant */
@@ -15635,6 +18754,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "decision": "process",
+                 *       "note": "开封方向边界巡查，经开封市局同意 (boundary patrol agreed with the Kaifeng bureau)"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description process: detect and review it all the same (administrators, with a note); discard: leave it unprocessed, kept
@@ -15653,6 +18778,49 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "5f9b3d7c-2e4a-4c6b-8f0d-4a6c8e0b2d74",
+                     *       "flightId": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e",
+                     *       "objectKey": "flights/a1c3e5f7-2b4d-4f6a-8c0e-1d3f5b7a9c2e/0d4e6f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f4a6b8c0d2e.jpg",
+                     *       "sha256": "0d4e6f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f4a6b8c0d2e",
+                     *       "sizeBytes": 11482913,
+                     *       "originalFilename": "DJI_20261205094402_0117_W.JPG",
+                     *       "width": 5280,
+                     *       "height": 3956,
+                     *       "capture": {
+                     *         "latitude": 34.791255,
+                     *         "longitude": 114.318907,
+                     *         "relativeAltitudeM": 60.2,
+                     *         "absoluteAltitudeM": 162.9,
+                     *         "gimbalPitchDeg": -90,
+                     *         "gimbalYawDeg": 87.4,
+                     *         "flightYawDeg": 87.1,
+                     *         "rtkFlag": 50,
+                     *         "make": "DJI",
+                     *         "model": "M3E",
+                     *         "focalLengthMm": 12.29,
+                     *         "focalLength35mm": 24,
+                     *         "takenAt": "2026-12-05T09:32:14+08:00",
+                     *         "takenAtHasOffset": true,
+                     *         "orientation": 1
+                     *       },
+                     *       "footprint": null,
+                     *       "geoReason": null,
+                     *       "status": "queued",
+                     *       "failureReason": null,
+                     *       "flagReason": "outside_region",
+                     *       "hold": {
+                     *         "decision": "process",
+                     *         "decidedAt": "2026-12-05T03:12:45.000Z",
+                     *         "note": "开封方向边界巡查，经开封市局同意 (boundary patrol agreed with the Kaifeng bureau)"
+                     *       },
+                     *       "duplicateOf": null,
+                     *       "registeredVia": "api",
+                     *       "createdAt": "2026-12-05T01:56:30.118Z",
+                     *       "processedAt": null
+                     *     }
+                     */
                     "application/json": {
                         /** Format: uuid */
                         id: string;

@@ -51,6 +51,9 @@ export type Finding = ResponseOf<'/findings/{findingId}', 'get'>;
 export type LeaseTaken = ResponseOf<'/findings/{findingId}/lease', 'post'>;
 export type Decision = RequestOf<'/findings/{findingId}/decision', 'post'>;
 export type DecisionResult = ResponseOf<'/findings/{findingId}/decision', 'post', 201>;
+export type FindingHistory = ResponseOf<'/findings/{findingId}/history', 'get'>;
+export type HistoryEvent = FindingHistory['items'][number];
+export type Revision = RequestOf<'/findings/{findingId}/revise', 'post'>;
 
 export type Site = ResponseOf<'/sites/{siteId}', 'get'>;
 export type SitePage = ResponseOf<'/sites', 'get'>;
@@ -64,6 +67,7 @@ export type CaseDetail = ResponseOf<'/cases/{caseId}', 'get'>;
 export type CaseSiteDetail = Pick<Site, 'id' | 'name' | 'creditCode' | 'industry' | 'regionCode' | 'contact'>;
 export type CaseSummary = ResponseOf<'/cases/summary', 'get'>;
 export type Attachment = ResponseOf<'/cases/{caseId}/attachments/{filename}', 'put', 201>;
+export type SiteCandidates = ResponseOf<'/cases/{caseId}/site-candidates', 'get'>;
 
 export type OperationsOverview = ResponseOf<'/admin/operations', 'get'>;
 export type FailedPhoto = OperationsOverview['failed'][number];
@@ -71,6 +75,7 @@ export type FailedPhoto = OperationsOverview['failed'][number];
 export type FlightImages = ResponseOf<'/flights/{flightId}/images', 'get'>;
 export type UploadedImage = ResponseOf<'/flights/{flightId}/images/{filename}', 'put', 201>;
 export type CreatedFlight = ResponseOf<'/flights', 'post', 201>;
+export type OrganisationRegion = ResponseOf<'/organisation/region', 'get'>;
 
 export type AdminUser = ResponseOf<'/admin/users', 'get'>['items'][number];
 export type AdminToken = ResponseOf<'/admin/tokens', 'get'>['items'][number];

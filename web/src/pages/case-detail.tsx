@@ -3,8 +3,9 @@ import { DISMISSAL_REASONS } from '../../../pipeline/domain/cases.js';
 import { api, download } from '../api.js';
 import { type MessageKey, useI18n } from '../i18n.js';
 import { useShortcuts } from '../keys.js';
-import type { Attachment, CaseDetail, CaseSiteDetail, CaseStatus, Me, Site, SitePage } from '../api/types.js';
+import type { Attachment, CaseDetail, CaseSiteDetail, CaseStatus, Me, Site, SiteCandidates } from '../api/types.js';
 import { AuthImage, Dialog, ErrorBox, errorText, Kbd, Loading, SeverityBadge, StatusBadge, useAsync } from '../ui.js';
+import { FindingHistoryTimeline } from './finding-history.js';
 import { MiniMap, siteRings } from './minimap.js';
 
 /** A case: who and what, the findings with their photos, the history, and the next steps of its lifecycle. */
@@ -40,7 +41,11 @@ export function CaseDetailPage({ me, id }: { me: Me; id: string }) {
     if (e.key === 'Backspace' || e.key === 'b') return (history.back(), true);
     if (e.key === 'e' && mayExport) return (void evidence(), true);
     const n = Number(e.key);
-    if (mayAct && n >= 1 && n <= c.next.length) return (setStep(c.next[n - 1]), true);
+    if (mayAct && n >= 1 && n <= c.next.length) {
+      const to = c.next[n - 1]!;
+      // Notifying needs a liable site: the key opens the site's choice instead.
+      return (to === 'notified' && !c.site ? setAssigning(true) : setStep(to), true);
+    }
     return false;
   }, !step && !assigning);
 
@@ -48,6 +53,8 @@ export function CaseDetailPage({ me, id }: { me: Me; id: string }) {
   if (!c) return <Loading />;
   const firstPosition = c.findings.find((f) => f.finding?.position)?.finding?.position ?? null;
   const siteDetail = c.siteDetail as CaseSiteDetail | null;
+  // The lifecycle refuses to notify nobody (domain/cases.ts); the page says so before the regulator tries.
+  const needsSite = (to: CaseStatus) => to === 'notified' && !c.site;
   return (
     <main class="case-detail">
       <header class="page-head">
@@ -142,12 +149,23 @@ export function CaseDetailPage({ me, id }: { me: Me; id: string }) {
                   <button
                     type="button"
                     class={s === 'dismissed' ? 'reject' : 'primary'}
-                    disabled={!mayAct}
+                    disabled={!mayAct || needsSite(s)}
+                    aria-describedby={needsSite(s) ? 'step-needs-site' : undefined}
                     onClick={() => setStep(s)}
                     data-step={s}
                   >
                     <Kbd>{n + 1}</Kbd> {i.t(`case.step.${s}` as MessageKey)}
                   </button>
+                  {needsSite(s) && (
+                    <p class="hint" id="step-needs-site">
+                      {i.t('case.notifyNeedsSite')}{' '}
+                      {mayAct && (
+                        <button type="button" class="link" id="step-assign-site" onClick={() => setAssigning(true)}>
+                          {i.t('case.assignSite')}
+                        </button>
+                      )}
+                    </p>
+                  )}
                 </li>
               ))}
             </ol>
@@ -186,6 +204,7 @@ export function CaseDetailPage({ me, id }: { me: Me; id: string }) {
                     </figure>
                   ))}
                 </div>
+                {f.findingId && <FindingHistoryTimeline findingId={f.findingId} onRevised={detail.reload} />}
               </article>
             );
           })}
@@ -388,38 +407,64 @@ function StepDialog({
   );
 }
 
+/** Names the liable site: the organisation's sites nearest the case first, the one whose outline holds it chosen. */
 function AssignSiteDialog({ caseId, onClose, onDone }: { caseId: string; onClose: () => void; onDone: () => void }) {
   const i = useI18n();
-  const sites = useAsync(() => api<SitePage>('GET', '/sites?limit=200'), []);
   const [chosen, setChosen] = useState('');
+  const candidates = useAsync(async () => {
+    const found = await api<SiteCandidates>('GET', `/cases/${caseId}/site-candidates?limit=50`);
+    if (found.items[0]?.distanceM === 0) setChosen((c) => c || found.items[0]!.site.id);
+    return found;
+  }, [caseId]);
+  const [note, setNote] = useState('');
   const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
   const submit = async () => {
+    setBusy(true);
+    setError(undefined);
     try {
-      await api('POST', `/cases/${caseId}/site`, { body: { siteId: chosen } });
+      await api('POST', `/cases/${caseId}/site`, { body: { siteId: chosen, note: note.trim() || undefined } });
       onDone();
     } catch (e) {
       setError(errorText(e));
+      setBusy(false);
     }
   };
+  const distance = (m: number | null) =>
+    m === null ? '' : m === 0 ? ` · ${i.t('case.siteContains')}` : ` · ${i.t('case.siteDistance', { m: String(m) })}`;
   return (
     <Dialog title={i.t('case.assignSite')} onClose={onClose}>
+      {candidates.error ? <ErrorBox error={candidates.error} retry={candidates.reload} /> : null}
       <label>
         {i.t('case.site')}
-        <select value={chosen} onChange={(e) => setChosen(e.currentTarget.value)} autoFocus>
+        <select id="assign-site" value={chosen} onChange={(e) => setChosen(e.currentTarget.value)} autoFocus>
           <option value="" />
-          {sites.value?.items.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name} · {s.creditCode}
+          {candidates.value?.items.map(({ site, distanceM }) => (
+            <option key={site.id} value={site.id}>
+              {site.name}
+              {distance(distanceM)} · {site.creditCode}
             </option>
           ))}
         </select>
       </label>
+      {candidates.value && candidates.value.items.length === 0 && <p class="muted">{i.t('case.noSites')}</p>}
+      <label>
+        {i.t('common.note')}
+        <textarea id="assign-site-note" rows={2} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
+      </label>
+      <p class="hint">{i.t('case.assignSiteHint')}</p>
       {error && <p class="error-box">{error}</p>}
       <footer>
         <button type="button" onClick={onClose}>
           {i.t('common.cancel')}
         </button>
-        <button type="button" class="primary" disabled={!chosen} onClick={() => void submit()}>
+        <button
+          type="button"
+          class="primary"
+          id="assign-site-save"
+          disabled={!chosen || busy}
+          onClick={() => void submit()}
+        >
           {i.t('common.save')}
         </button>
       </footer>

@@ -1,5 +1,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { CASE_STATUSES } from '../../../pipeline/domain/cases.js';
+import {
+  CASE_LIST_SORTS,
+  type CaseListFilters,
+  caseFilterQuery,
+  caseFiltersFromHash,
+  caseFiltersToHash,
+  NO_CASE_FILTERS,
+} from '../../../pipeline/domain/case-filters.js';
+import { CASE_STATUSES, type CaseStatus } from '../../../pipeline/domain/cases.js';
 import { HAZARD_LABELS } from '../../../pipeline/domain/labels.js';
 import { api, download } from '../api.js';
 import { useI18n } from '../i18n.js';
@@ -8,52 +16,20 @@ import { navigate } from '../router.js';
 import type { CasePage, CaseSummary, Me } from '../api/types.js';
 import { ErrorBox, errorText, Kbd, Loading, SeverityBadge, StatusBadge, useAsync } from '../ui.js';
 
-interface CaseFilters {
-  reference: string;
-  status: string[];
-  hazardCode: string;
-  severity: string;
-  region: string;
-  overdue: boolean;
-  from: string;
-  to: string;
-  sort: string;
-}
+const CASES_HASH = '#/cases';
 
-const SORTS = ['-createdAt', 'createdAt', '-updatedAt', 'dueAt', 'severity'] as const;
-const EMPTY: CaseFilters = {
-  reference: '',
-  status: [],
-  hazardCode: '',
-  severity: '',
-  region: '',
-  overdue: false,
-  from: '',
-  to: '',
-  sort: '-createdAt',
-};
-
-/** The filters as the API's query (the list, summary, exports and map all take the same). */
-function caseQuery(f: CaseFilters): URLSearchParams {
-  const q = new URLSearchParams();
-  if (f.reference.trim()) q.set('reference', f.reference.trim().toUpperCase());
-  if (f.status.length) q.set('status', f.status.join(','));
-  if (f.hazardCode) q.set('hazardCode', f.hazardCode);
-  if (f.severity) q.set('severity', f.severity);
-  if (f.region) q.set('region', f.region);
-  if (f.overdue) q.set('overdue', 'true');
-  // Dates are whole days in the browser's time zone.
-  if (f.from) q.set('from', new Date(`${f.from}T00:00:00`).toISOString());
-  if (f.to) q.set('to', new Date(`${f.to}T23:59:59.999`).toISOString());
-  return q;
+/** The filters a shared link carries, if the address has any. */
+function filtersInAddress(): CaseListFilters | undefined {
+  const [path, params] = location.hash.split('?');
+  return path === CASES_HASH && params !== undefined ? caseFiltersFromHash(params) : undefined;
 }
 
 // The filters outlive a visit to a case and back.
-let remembered: CaseFilters = EMPTY;
+let remembered: CaseListFilters = NO_CASE_FILTERS;
 
 export function CasesPage({ me }: { me: Me }) {
   const i = useI18n();
-  const [filters, setFilters] = useState<CaseFilters>(remembered);
+  const [filters, setFilters] = useState<CaseListFilters>(() => filtersInAddress() ?? remembered);
   const [cursors, setCursors] = useState<Array<string | null>>([null]);
   const [selected, setSelected] = useState(0);
   const [exportError, setExportError] = useState<string>();
@@ -62,21 +38,34 @@ export function CasesPage({ me }: { me: Me }) {
     remembered = filters;
     setCursors([null]);
     setSelected(0);
+    // The address shows the filters, so the view can be shared; replaceState adds no history entry per keystroke.
+    const params = caseFiltersToHash(filters);
+    const hash = params ? `${CASES_HASH}?${params}` : CASES_HASH;
+    if (location.hash !== hash) history.replaceState(history.state, '', hash);
   }, [filters]);
+  useEffect(() => {
+    // A link pasted into the address bar while the list is open.
+    const follow = () => {
+      const linked = filtersInAddress();
+      if (linked) setFilters(linked);
+    };
+    window.addEventListener('hashchange', follow);
+    return () => window.removeEventListener('hashchange', follow);
+  }, []);
   const cursor = cursors.at(-1) ?? null;
   const page = useAsync(() => {
-    const q = caseQuery(filters);
+    const q = caseFilterQuery(filters);
     q.set('sort', filters.sort);
     q.set('limit', '25');
     if (cursor) q.set('cursor', cursor);
     return api<CasePage>('GET', `/cases?${q}`);
   }, [filters, cursor]);
   const summary = useAsync(
-    () => api<CaseSummary>('GET', `/cases/summary?${caseQuery({ ...filters, status: [], overdue: false })}`),
+    () => api<CaseSummary>('GET', `/cases/summary?${caseFilterQuery({ ...filters, status: [], overdue: false })}`),
     [filters],
   );
   const items = page.value?.items ?? [];
-  const set = (patch: Partial<CaseFilters>) => setFilters((f) => ({ ...f, ...patch }));
+  const set = (patch: Partial<CaseListFilters>) => setFilters((f) => ({ ...f, ...patch }));
 
   useShortcuts((e) => {
     if (e.key === '/') return (search.current?.focus(), true);
@@ -91,12 +80,12 @@ export function CasesPage({ me }: { me: Me }) {
   const exportAs = async (format: 'csv' | 'geojson') => {
     setExportError(undefined);
     try {
-      await download(`/cases/export.${format}?${caseQuery(filters)}`, `cases.${format}`);
+      await download(`/cases/export.${format}?${caseFilterQuery(filters)}`, `cases.${format}`);
     } catch (error) {
       setExportError(errorText(error));
     }
   };
-  const toggleStatus = (s: string) =>
+  const toggleStatus = (s: CaseStatus) =>
     set({ status: filters.status.includes(s) ? filters.status.filter((x) => x !== s) : [...filters.status, s] });
   const months = Object.entries(summary.value?.byMonth ?? {})
     .sort(([a], [b]) => a.localeCompare(b))
@@ -183,8 +172,30 @@ export function CasesPage({ me }: { me: Me }) {
           </select>
         </label>
         <label>
+          {i.t('cases.flight')}
+          <input
+            id="case-flight-filter"
+            value={filters.flight}
+            maxLength={200}
+            onChange={(e) => set({ flight: e.currentTarget.value })}
+          />
+        </label>
+        <label>
+          {i.t('cases.enterprise')}
+          <input
+            id="case-enterprise-filter"
+            value={filters.enterprise}
+            maxLength={200}
+            placeholder={i.t('cases.enterpriseHint')}
+            onChange={(e) => set({ enterprise: e.currentTarget.value })}
+          />
+        </label>
+        <label>
           {i.t('filter.severity')}
-          <select value={filters.severity} onChange={(e) => set({ severity: e.currentTarget.value })}>
+          <select
+            value={filters.severity}
+            onChange={(e) => set({ severity: e.currentTarget.value as CaseListFilters['severity'] })}
+          >
             <option value="">{i.t('common.all')}</option>
             <option value="major">{i.severity('major')}</option>
             <option value="general">{i.severity('general')}</option>
@@ -210,14 +221,24 @@ export function CasesPage({ me }: { me: Me }) {
         </label>
         <label>
           {i.t('cases.sort')}
-          <select value={filters.sort} onChange={(e) => set({ sort: e.currentTarget.value })}>
-            {SORTS.map((s) => (
+          <select
+            value={filters.sort}
+            onChange={(e) => set({ sort: e.currentTarget.value as CaseListFilters['sort'] })}
+          >
+            {CASE_LIST_SORTS.map((s) => (
               <option key={s} value={s}>
                 {i.t(`cases.sort.${s}`)}
               </option>
             ))}
           </select>
         </label>
+        <button
+          type="button"
+          id="case-filters-clear"
+          onClick={() => setFilters({ ...NO_CASE_FILTERS, sort: filters.sort })}
+        >
+          {i.t('cases.clearFilters')}
+        </button>
       </form>
       {page.error ? <ErrorBox error={page.error} retry={page.reload} /> : null}
       {page.loading && !page.value ? <Loading /> : null}

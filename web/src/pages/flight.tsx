@@ -3,6 +3,7 @@ import { api, apiPoll } from '../api.js';
 import type { FlightImages, FlightStatus, Me } from '../api/types.js';
 import { useI18n } from '../i18n.js';
 import { ErrorBox, errorText, Loading } from '../ui.js';
+import { HeldPhotos } from './flight-held.js';
 
 /** How often the page asks whether anything changed; an unchanged flight answers 304 with no body. */
 const POLL_MS = 3000;
@@ -13,8 +14,9 @@ type Photo = FlightImages['items'][number];
 type Failure = FlightStatus['failures'][number];
 
 /**
- * One flight as it is processed: photos per state, updated live; where the photos were taken; and
- * each failed photo with its reason and buttons to retry or remove it. The status is polled with
+ * One flight as it is processed: photos per state, updated live; where the photos were taken; each
+ * failed photo with its reason and buttons to retry or remove it; and the photos held outside the
+ * bureau's region, to process anyway or remove (flight-held.tsx). The status is polled with
  * If-None-Match, and the photo list is fetched again only when the status changed.
  */
 export function FlightPage({ id, me }: { id: string; me: Me }) {
@@ -25,7 +27,8 @@ export function FlightPage({ id, me }: { id: string; me: Me }) {
   const [changedAt, setChangedAt] = useState<string>();
   const [poke, setPoke] = useState(0);
   const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<string>();
+  // Said beside the section whose button was pressed.
+  const [message, setMessage] = useState<{ text: string; section: 'failures' | 'held' }>();
   const mayAct = me.role === 'operator' || me.role === 'admin';
 
   useEffect(() => {
@@ -65,13 +68,13 @@ export function FlightPage({ id, me }: { id: string; me: Me }) {
   const state = status.done ? 'done' : flight.status === 'open' ? 'open' : 'processing';
   const nameOf = (f: Failure) => f.filename ?? i.t('flight.col.photo');
 
-  const act = async (run: () => Promise<string>) => {
+  const act = async (run: () => Promise<string>, section: 'failures' | 'held' = 'failures') => {
     setBusy(true);
     setMessage(undefined);
     try {
-      setMessage(await run());
+      setMessage({ text: await run(), section });
     } catch (e) {
-      setMessage(errorText(e));
+      setMessage({ text: errorText(e), section });
     } finally {
       setBusy(false);
       // Ask now rather than at the next tick, so the counts follow the button at once.
@@ -110,13 +113,19 @@ export function FlightPage({ id, me }: { id: string; me: Me }) {
             <span>{i.t(`flight.count.${s}`)}</span>
           </li>
         ))}
+        {(counts.held ?? 0) > 0 && (
+          <li class="count-held" data-state="held">
+            <strong>{counts.held}</strong>
+            <span>{i.t('flight.count.held')}</span>
+          </li>
+        )}
       </ul>
       <progress
         max={images.total || 1}
-        value={(counts.processed ?? 0) + (counts.failed ?? 0) + (counts.duplicate ?? 0)}
+        value={(counts.processed ?? 0) + (counts.failed ?? 0) + (counts.duplicate ?? 0) + (counts.held ?? 0)}
       />
-      {(counts.duplicate ?? 0) + (counts.held ?? 0) > 0 && (
-        <p class="muted">{i.t('flight.count.other', { duplicate: counts.duplicate ?? 0, held: counts.held ?? 0 })}</p>
+      {(counts.duplicate ?? 0) > 0 && (
+        <p class="muted">{i.t('flight.count.duplicate', { duplicate: counts.duplicate ?? 0 })}</p>
       )}
 
       <h2>{i.t('flight.map')}</h2>
@@ -141,9 +150,9 @@ export function FlightPage({ id, me }: { id: string; me: Me }) {
           </button>
         )}
       </header>
-      {message && (
+      {message?.section === 'failures' && (
         <p class="hint" role="status">
-          {message}
+          {message.text}
         </p>
       )}
       {failures.length === 0 ? (
@@ -208,6 +217,14 @@ export function FlightPage({ id, me }: { id: string; me: Me }) {
           </tbody>
         </table>
       )}
+
+      <HeldPhotos
+        flagged={status.flaggedImages}
+        me={me}
+        busy={busy}
+        act={(run) => act(run, 'held')}
+        message={message?.section === 'held' ? message.text : undefined}
+      />
     </main>
   );
 }
@@ -277,12 +294,19 @@ function PhotoMap({ photos, width = 640, height = 360 }: { photos: Photo[]; widt
             ● {i.t(`flight.count.${s}`)}
           </span>
         ))}
+        {placed.some((p) => p.photo.status === 'held') && (
+          <span class="photo-key held">● {i.t('flight.count.held')}</span>
+        )}
       </figcaption>
     </figure>
   );
 }
 
-/** Duplicates and held photos are shown with the done ones on the map: nothing more will happen to them. */
-function countedAs(status: Photo['status']): Counted {
+/**
+ * Duplicates are shown with the done ones on the map: nothing more will happen to them. Held
+ * photos wait for a person, so they keep a colour of their own.
+ */
+function countedAs(status: Photo['status']): Counted | 'held' {
+  if (status === 'held') return 'held';
   return (COUNTED as readonly string[]).includes(status) ? (status as Counted) : 'processed';
 }

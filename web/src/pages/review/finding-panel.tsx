@@ -12,6 +12,7 @@ import type {
 } from '../../api/types.js';
 import { useI18n } from '../../i18n.js';
 import { useAsync } from '../../ui.js';
+import { FindingHistoryTimeline } from '../finding-history.js';
 import type { ViewerHandle } from '../viewer.js';
 import { DecisionBar } from './decision-bar.js';
 import { ClassDialog, RejectDialog } from './dialogs.js';
@@ -119,19 +120,22 @@ export function FindingPanel(props: {
         error={finding.error}
         retry={finding.reload}
         actions={
-          <DecisionBar
-            me={props.me}
-            canDecide={canDecide}
-            width={width}
-            height={height}
-            setMode={setMode}
-            decide={props.decide}
-            onSkip={props.onSkip}
-            onPrev={props.onPrev}
-            onNext={props.onNext}
-            onUndo={props.onUndo}
-            canUndo={props.canUndo}
-          />
+          <>
+            <DecisionBar
+              me={props.me}
+              canDecide={canDecide}
+              width={width}
+              height={height}
+              setMode={setMode}
+              decide={props.decide}
+              onSkip={props.onSkip}
+              onPrev={props.onPrev}
+              onNext={props.onNext}
+              onUndo={props.onUndo}
+              canUndo={props.canUndo}
+            />
+            <FindingHistoryTimeline findingId={f.id} classes={props.classes} onRevised={finding.reload} />
+          </>
         }
       />
       {mode.kind === 'reject' && (
