@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoSiteFeature } from '../factories.js';
 import { flyDemoPhotos, POSTGRES_URL, ROOT, startTestApi, type TestApi } from '../integration/harness.js';
-import { browserMissing, launchChromium } from './chromium.js';
+import { browserMissing, launchChromium, signIn as signInAt } from './chromium.js';
 
 const SHOTS = path.join(ROOT, 'test-artifacts', 'screenshots');
 const missing = browserMissing();
@@ -61,23 +61,7 @@ describe.skipIf(missing !== undefined)('case rules in the browser', () => {
     await t?.close();
   });
 
-  async function signIn(token: string): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 1440, height: 900 },
-      locale: 'en-GB',
-      acceptDownloads: true,
-    });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    (page as Page & { errors: string[] }).errors = errors;
-    await page.goto(t.url);
-    await page.locator('#token:focus').waitFor();
-    await page.keyboard.type(token);
-    await page.keyboard.press('Enter');
-    await page.locator('.topbar').waitFor();
-    return page;
-  }
+  const signIn = (token: string): Promise<Page> => signInAt(browser, t.url, token, { acceptDownloads: true });
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
   const pageErrors = (page: Page) => (page as Page & { errors: string[] }).errors;
   const rows = (page: Page) =>

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startTestApi, type TestApi } from '../integration/harness.js';
-import { browserMissing, launchChromium } from './chromium.js';
+import { browserMissing, launchChromium, signIn as signInAt } from './chromium.js';
 
 const SHOTS = path.join(ROOT, 'test-artifacts', 'screenshots');
 const missing = browserMissing();
@@ -27,20 +27,7 @@ describe.skipIf(missing !== undefined)('users and tokens page in a browser', () 
     await t?.close();
   });
 
-  async function signIn(token: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB' });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.url });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    (page as Page & { errors: string[] }).errors = errors;
-    await page.goto(t.url);
-    await page.locator('#token:focus').waitFor();
-    await page.keyboard.type(token);
-    await page.keyboard.press('Enter');
-    await page.locator('.topbar').waitFor();
-    return page;
-  }
+  const signIn = (token: string): Promise<Page> => signInAt(browser, t.url, token, { clipboard: true });
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 
   it('when an admin adds a person, issues a token and revokes it, then the token signs in once shown and stops after', async () => {

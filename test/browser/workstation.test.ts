@@ -13,7 +13,7 @@ import { nodeBundleCrypto } from '../../pipeline/evidence/signing.js';
 import { readZip } from '../../pipeline/evidence/zip.js';
 import { demoSiteFeature, smallPhoto, truncatedJpeg } from '../factories.js';
 import { flyDemoPhotos, ROOT, startTestApi, type TestApi, waitFor } from '../integration/harness.js';
-import { browserMissing, launchChromium } from './chromium.js';
+import { browserMissing, launchChromium, signIn as signInAt } from './chromium.js';
 
 const SHOTS = path.join(ROOT, 'test-artifacts', 'screenshots');
 const missing = browserMissing();
@@ -41,24 +41,7 @@ describe.skipIf(missing !== undefined)(
       await t?.close();
     });
 
-    async function signIn(token: string): Promise<Page> {
-      const context = await browser.newContext({
-        viewport: { width: 1440, height: 900 },
-        locale: 'en-GB',
-        acceptDownloads: true,
-      });
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      (page as Page & { errors: string[] }).errors = errors;
-      await page.goto(t.url);
-      // The token field takes the focus; typing and Enter sign in.
-      await page.locator('#token:focus').waitFor();
-      await page.keyboard.type(token);
-      await page.keyboard.press('Enter');
-      await page.locator('.topbar').waitFor();
-      return page;
-    }
+    const signIn = (token: string): Promise<Page> => signInAt(browser, t.url, token, { acceptDownloads: true });
     const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
     const pageErrors = (page: Page) => (page as Page & { errors: string[] }).errors;
     const queueTotal = async (page: Page) => Number((await page.locator('#queue-total').innerText()).match(/\d+/)![0]);
